@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the test suite drives for real: SoftHSMv2 (a standard PKCS#11 token),
+# OpenSC's pkcs11-tool (an independent PKCS#11 client), the C toolchain and OpenSSL headers
+# for the SM2 software token, and the openssl CLI as an independent SM2 cross-check.
+set -euo pipefail
+need=()
+for pkg in softhsm2 opensc libssl-dev openssl gcc make; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing system packages: ${need[*]} (install them with: sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}"
