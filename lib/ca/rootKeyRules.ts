@@ -1,0 +1,107 @@
+/**
+ * Root-key rules that need no database or HSM (TQ-CERT-1 §9): the index ranges, the expiry
+ * window and the life-cycle transitions. The ceremony and the services apply them.
+ */
+import { err, ok, type Result } from '../errors';
+import { DAY_MS, endOfCstDay, isRealDay, type CalendarDay } from './validity';
+
+export type RootKeyEnvironment = 'PRODUCTION' | 'TEST';
+export type RootKeyState = 'PENDING' | 'ACTIVE' | 'RETIRED' | 'EXPIRED';
+
+/** Index `01`–`7F` is production, `80`–`FE` test; `00` and `FF` are never assigned. */
+export function environmentOfIndex(index: number): Result<RootKeyEnvironment> {
+  if (!Number.isInteger(index) || index < 0x01 || index > 0xfe) {
+    return err('ROOT_KEY_INDEX_RANGE', 'root-key index must be 01–7F (production) or 80–FE (test)', {
+      field: 'index',
+      details: { index },
+    });
+  }
+  return ok(index <= 0x7f ? 'PRODUCTION' : 'TEST');
+}
+
+/** The index must lie in the range of the environment the ceremony declares. */
+export function checkIndexForEnvironment(index: number, environment: RootKeyEnvironment): Result<number> {
+  const actual = environmentOfIndex(index);
+  if (!actual.ok) return actual;
+  if (actual.value !== environment) {
+    return err('ROOT_KEY_INDEX_ENVIRONMENT', `index ${formatIndex(index)} is a ${actual.value.toLowerCase()} index, not ${environment.toLowerCase()}`, {
+      field: 'index',
+      details: { index, environment, indexEnvironment: actual.value },
+    });
+  }
+  return ok(index);
+}
+
+export const formatIndex = (index: number): string => index.toString(16).toUpperCase().padStart(2, '0');
+
+export interface RootKeyExpiryPolicy {
+  /** Terminals need the key ≥ 90 days before first use (§9), then it must still sign for a while. */
+  readonly minimumLifetimeDays: number;
+  readonly maximumLifetimeDays: number;
+}
+
+export const DEFAULT_ROOT_KEY_EXPIRY_POLICY: RootKeyExpiryPolicy = {
+  minimumLifetimeDays: 365,
+  maximumLifetimeDays: 25 * 366,
+};
+
+/**
+ * A root key's expiry (YYMMDD, 20YY) must be a real day, YY < 50 (as for certificates, §4),
+ * and leave between the minimum and maximum lifetime from `now`.
+ */
+export function checkRootKeyExpiry(expiry: CalendarDay, now: Date, policy = DEFAULT_ROOT_KEY_EXPIRY_POLICY): Result<Date> {
+  const field = 'expiry';
+  if (!isRealDay(expiry)) return err('ROOT_KEY_EXPIRY_INVALID', 'expiry is not a calendar day', { field, details: { ...expiry } });
+  if (expiry.year < 2000 || expiry.year >= 2050) {
+    return err('ROOT_KEY_EXPIRY_YEAR', 'expiry year must be 2000–2049 (YY < 50)', { field, details: { year: expiry.year } });
+  }
+  const validThrough = endOfCstDay(expiry);
+  const lifetimeDays = (validThrough.getTime() - now.getTime()) / DAY_MS;
+  if (lifetimeDays < policy.minimumLifetimeDays) {
+    return err('ROOT_KEY_EXPIRY_TOO_SOON', `root key must stay valid at least ${policy.minimumLifetimeDays} days`, {
+      field,
+      details: { lifetimeDays: Math.floor(lifetimeDays), minimum: policy.minimumLifetimeDays },
+    });
+  }
+  if (lifetimeDays > policy.maximumLifetimeDays) {
+    return err('ROOT_KEY_EXPIRY_TOO_FAR', `root key may stay valid at most ${policy.maximumLifetimeDays} days`, {
+      field,
+      details: { lifetimeDays: Math.floor(lifetimeDays), maximum: policy.maximumLifetimeDays },
+    });
+  }
+  return ok(validThrough);
+}
+
+/** Parses `YYMMDD` (six decimal digits, 20YY) into a calendar day, as the A2 record carries it. */
+export function parseRootKeyExpiry(text: string): Result<CalendarDay> {
+  const m = /^(\d{2})(\d{2})(\d{2})$/.exec(text.trim());
+  if (!m) return err('ROOT_KEY_EXPIRY_INVALID', 'expiry must be YYMMDD', { field: 'expiry', details: { text } });
+  const day = { year: 2000 + Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+  return isRealDay(day) ? ok(day) : err('ROOT_KEY_EXPIRY_INVALID', 'expiry is not a calendar day', { field: 'expiry', details: { text } });
+}
+
+export const formatRootKeyExpiry = ({ year, month, day }: CalendarDay): string =>
+  [year % 100, month, day].map((v) => String(v).padStart(2, '0')).join('');
+
+/** Life cycle: PENDING → ACTIVE → RETIRED | EXPIRED; PENDING may also expire unused. */
+const TRANSITIONS: Readonly<Record<RootKeyState, readonly RootKeyState[]>> = {
+  PENDING: ['ACTIVE', 'EXPIRED'],
+  ACTIVE: ['RETIRED', 'EXPIRED'],
+  RETIRED: [],
+  EXPIRED: [],
+};
+
+export function checkRootKeyTransition(from: RootKeyState, to: RootKeyState): Result<RootKeyState> {
+  return TRANSITIONS[from].includes(to)
+    ? ok(to)
+    : err('ROOT_KEY_STATE', `a ${from.toLowerCase()} root key cannot become ${to.toLowerCase()}`, {
+        field: 'state',
+        details: { from, to },
+      });
+}
+
+/** A root key signs only while ACTIVE and before the end of its expiry day. */
+export function rootKeyUsable(state: RootKeyState, expiry: CalendarDay, at: Date): boolean {
+  return state === 'ACTIVE' && at.getTime() <= endOfCstDay(expiry).getTime();
+}
+
