@@ -1,0 +1,164 @@
+/**
+ * Sequential field readers and writers for fixed-layout structures. Each field is read or
+ * written at the cursor, so every error names the field and its offset in the structure
+ * without a hand-kept offset table. Failures travel as TqException inside one decode or
+ * encode and become a Result at `decodeStructure`; anything else thrown is a bug and escapes.
+ */
+import { bytesToUint, concat, toHex, uintToBytes } from '../bytes';
+import { ok, TqException, type Result, type TqError } from '../errors';
+import type { CodecErrorCode } from './errorCodes';
+
+export interface Where {
+  readonly field: string;
+  readonly offset: number;
+  readonly details?: Record<string, unknown>;
+}
+
+export function fail(code: CodecErrorCode, message: string, where: Where): never {
+  throw new TqException({ code, message, ...where });
+}
+
+/** Re-anchors an error from a nested structure or key parse at `offset` within the outer one. */
+export function rebase(error: TqError, offset: number, fieldPrefix?: string): TqError {
+  const field = fieldPrefix && error.field ? `${fieldPrefix}.${error.field}` : (error.field ?? fieldPrefix);
+  return { ...error, field, offset: offset + (error.offset ?? 0) };
+}
+
+export const hexByte = (value: number): string => value.toString(16).padStart(2, '0');
+
+/** Runs a throwing decoder over `bytes` after the length check; returns its value or the TqError. */
+export function decodeStructure<T>(
+  structure: string,
+  bytes: unknown,
+  length: number | null,
+  decode: (reader: FieldReader) => T,
+): Result<T> {
+  try {
+    if (!(bytes instanceof Uint8Array)) fail('INPUT_TYPE', `${structure}: input must be a Uint8Array`, { field: structure, offset: 0 });
+    if (length !== null && bytes.length !== length) {
+      fail('LENGTH_INVALID', `${structure} must be ${length} bytes, got ${bytes.length}`, {
+        field: structure,
+        offset: Math.min(bytes.length, length),
+        details: { expected: length, actual: bytes.length },
+      });
+    }
+    const reader = new FieldReader(bytes);
+    const value = decode(reader);
+    return ok(value);
+  } catch (e) {
+    if (e instanceof TqException) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+/** Unwraps a nested Result inside a decoder or encoder, keeping the error's code. */
+export function orFail<T>(result: Result<T>, offset: number, fieldPrefix?: string): T {
+  if (!result.ok) throw new TqException(rebase(result.error, offset, fieldPrefix));
+  return result.value;
+}
+
+export class FieldReader {
+  private at = 0;
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Offset of the next field. */
+  get offset(): number {
+    return this.at;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.at;
+  }
+
+  /** The next `length` bytes, as a copy (decoded values never alias the input). */
+  raw(length: number): Uint8Array {
+    const out = this.bytes.slice(this.at, this.at + length);
+    this.at += length;
+    return out;
+  }
+
+  /** A fixed byte: anything else is `code` at this field. */
+  constant(field: string, expected: number, code: CodecErrorCode, what: string): void {
+    const offset = this.at;
+    const actual = this.bytes[this.at++];
+    if (actual !== expected) {
+      fail(code, `${what} must be ${hexByte(expected)}, got ${hexByte(actual)}`, {
+        field,
+        offset,
+        details: { expected: hexByte(expected), actual: hexByte(actual) },
+      });
+    }
+  }
+
+  /** Unsigned big-endian integer of 1–4 bytes. */
+  uint(length: 1 | 2 | 3 | 4): number {
+    return bytesToUint(this.raw(length));
+  }
+
+  /** Reads `length` bytes and parses them; errors are re-anchored at the field's offset. */
+  parse<T>(length: number, parse: (bytes: Uint8Array) => Result<T>, fieldPrefix?: string): T {
+    const offset = this.at;
+    return orFail(parse(this.raw(length)), offset, fieldPrefix);
+  }
+}
+
+/** Appends fields in layout order; `finish` checks the total against the profile's length. */
+export class FieldWriter {
+  private readonly parts: Uint8Array[] = [];
+  private at = 0;
+
+  constructor(private readonly structure: string) {}
+
+  get offset(): number {
+    return this.at;
+  }
+
+  bytes(field: string, value: Uint8Array, length: number, code: CodecErrorCode = 'VALUE_RANGE'): this {
+    if (!(value instanceof Uint8Array) || value.length !== length) {
+      fail(code, `${field} must be ${length} bytes`, { field, offset: this.at, details: { expected: length } });
+    }
+    this.parts.push(value);
+    this.at += length;
+    return this;
+  }
+
+  byte(value: number): this {
+    return this.bytes('constant', Uint8Array.of(value), 1);
+  }
+
+  /** Unsigned big-endian integer within [min, max] (default: what fits `length` bytes). */
+  uint(field: string, value: number, length: 1 | 2 | 3 | 4, min = 0, max = 2 ** (8 * length) - 1): this {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      fail('VALUE_RANGE', `${field} must be an integer in [${min}, ${max}], got ${value}`, {
+        field,
+        offset: this.at,
+        details: { value, min, max },
+      });
+    }
+    return this.bytes(field, uintToBytes(value, length), length);
+  }
+
+  /** Bytes produced by a field encoder that reports its own errors; re-anchored at this offset. */
+  encoded(field: string, encode: () => Uint8Array): this {
+    const offset = this.at;
+    try {
+      const value = encode();
+      this.parts.push(value);
+      this.at += value.length;
+      return this;
+    } catch (e) {
+      if (e instanceof TqException) throw new TqException(rebase({ field, ...e.error }, offset));
+      throw e;
+    }
+  }
+
+  finish(length?: number): Uint8Array {
+    const out = concat(...this.parts);
+    if (length !== undefined && out.length !== length) {
+      // Only reachable through a layout bug: field lengths are fixed above.
+      throw new Error(`${this.structure}: encoded ${out.length} bytes, layout says ${length} (${toHex(out)})`);
+    }
+    return out;
+  }
+}

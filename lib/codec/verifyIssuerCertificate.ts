@@ -1,0 +1,56 @@
+/**
+ * The terminal's certificate check (TQ-CERT-1 §2): structure, Y recovery by the even-Y rule,
+ * the root signature over M_cert with the default signer ID, then the expiry at `at`.
+ * Pure: the time is an input.
+ */
+import type { Sm2PublicKey } from '../crypto/sm2';
+import { err, ok, type Result } from '../errors';
+import { expiryMonth } from './expiry';
+import { issuerCertificate, ROOT_SIGNATURE_OFFSET, type IssuerCertificate } from './issuerCertificate';
+import { verifySignature, type VerificationKey } from './verificationKey';
+
+export interface VerifiedIssuerCertificate {
+  readonly certificate: IssuerCertificate;
+  /** The issuer key (X from the certificate, even Y), to cache for QR verification. */
+  readonly issuerKey: Sm2PublicKey;
+}
+
+/** Structure and root signature, without the time check (a terminal does this once at load). */
+export function verifyCertificateSignature(
+  certificate: Uint8Array | IssuerCertificate,
+  rootKey: VerificationKey,
+): Result<VerifiedIssuerCertificate> {
+  const decoded = certificate instanceof Uint8Array ? issuerCertificate.decode(certificate) : ok(certificate);
+  if (!decoded.ok) return decoded;
+  const cert = decoded.value;
+  if (!verifySignature(rootKey, issuerCertificate.signedData(cert), cert.rootSignature)) {
+    return err('SIGNATURE_INVALID', 'the root signature over M_cert does not verify with this root key', {
+      field: 'rootSignature',
+      offset: ROOT_SIGNATURE_OFFSET,
+    });
+  }
+  return ok({ certificate: cert, issuerKey: cert.publicKey });
+}
+
+export function checkCertificateExpiry(cert: IssuerCertificate, at: Date): Result<IssuerCertificate> {
+  if (expiryMonth.isExpired(cert.expiry, at)) {
+    const end = expiryMonth.end(cert.expiry);
+    return err('CERT_EXPIRED', `the certificate was valid through ${end.toISOString()} (end of ${cert.expiry.month}/${cert.expiry.year} CST)`, {
+      field: 'expiry',
+      offset: 1,
+      details: { validThrough: end.toISOString(), at: at.toISOString() },
+    });
+  }
+  return ok(cert);
+}
+
+export function verifyIssuerCertificate(
+  certificate: Uint8Array | IssuerCertificate,
+  rootKey: VerificationKey,
+  at: Date,
+): Result<VerifiedIssuerCertificate> {
+  const verified = verifyCertificateSignature(certificate, rootKey);
+  if (!verified.ok) return verified;
+  const current = checkCertificateExpiry(verified.value.certificate, at);
+  return current.ok ? verified : current;
+}
