@@ -1,0 +1,8 @@
+/**
+ * Every `tqca` command group, in help order. Adding a group is one module and one line here;
+ * adding a command to a group is one module and one line in that group's listing. Group
+ * listings hold names and lazy loaders only, so start-up never imports a command's dependencies.
+ */
+import type { CommandGroup } from '../command';
+
+export const groups: readonly CommandGroup[] = [];

@@ -1,0 +1,95 @@
+/**
+ * Argument parsers shared by commands: the byte input forms, instants, keys and fixed-width ids.
+ *
+ * Byte input forms (a stable interface):
+ *   `14122700…`  hex on the command line (whitespace ignored, so the profile's spaced dumps paste as they are)
+ *   `@path`      a file: hex text if it is entirely hex digits and whitespace, otherwise binary
+ *   `-`          stdin, by the same rule
+ */
+import { parseHex } from '../bytes';
+import { sm2, type Sm2PublicKey } from '../crypto/sm2';
+import { err, ok, type Result } from '../errors';
+import type { ArgumentParser } from './command';
+
+const HEX_TEXT = /^[\s0-9a-fA-F]*$/;
+
+/** Raw input → bytes. Hex text is recognised by content, so `xxd -p` output and binary dumps both work. */
+function fromContent(content: Uint8Array, field: string): Result<Uint8Array> {
+  const text = Buffer.from(content).toString('latin1');
+  return HEX_TEXT.test(text) ? fromHexText(text, field) : ok(content);
+}
+
+function fromHexText(text: string, field: string): Result<Uint8Array> {
+  return parseHex(text.replace(/\s+/g, ''), field);
+}
+
+/** Parses any byte input form; `field` names the argument in errors. */
+export function bytesInput(field: string): ArgumentParser<Uint8Array> {
+  return async (text, context) => {
+    let bytes: Result<Uint8Array>;
+    if (text === '-') {
+      const content = await context.readStdin();
+      bytes = content.ok ? fromContent(content.value, field) : content;
+    } else if (text.startsWith('@')) {
+      const content = await context.readFile(text.slice(1));
+      bytes = content.ok ? fromContent(content.value, field) : content;
+    } else bytes = fromHexText(text, field);
+    if (bytes.ok && bytes.value.length === 0) return err('INPUT_EMPTY', 'the input holds no bytes', { field });
+    return bytes;
+  };
+}
+
+/** Any byte input form that must hold exactly `length` bytes. */
+export function fixedBytesInput(field: string, length: number): ArgumentParser<Uint8Array> {
+  const read = bytesInput(field);
+  return async (text, context) => {
+    const bytes = await read(text, context);
+    if (!bytes.ok || bytes.value.length === length) return bytes;
+    return err('INPUT_LENGTH', `expected ${length} bytes (${2 * length} hex digits), got ${bytes.value.length}`, {
+      field,
+      details: { expected: length, actual: bytes.value.length },
+    });
+  };
+}
+
+/** An uncompressed SM2 public key X ‖ Y (64 bytes), on the curve: the form root keys are published in. */
+export function publicKeyInput(field: string): ArgumentParser<Sm2PublicKey> {
+  const read = fixedBytesInput(field, 64);
+  return async (text, context) => {
+    const bytes = await read(text, context);
+    return bytes.ok ? sm2.publicKeyFromBytes(bytes.value, field) : bytes;
+  };
+}
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * An ISO-8601 instant: `2026-06-01` (00:00 UTC) or a date-time with `Z` or an offset
+ * (`2026-06-01T08:00+08:00`). A date-time without a zone is refused: its instant would depend on
+ * the machine's time zone, and expiry is decided to the second.
+ */
+export function instantInput(field: string): ArgumentParser<Date> {
+  return (text) => parseInstant(text, field);
+}
+
+export function parseInstant(text: string, field: string): Result<Date> {
+  const m = INSTANT.exec(text);
+  const invalid = () =>
+    err('TIME_INVALID', `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
+      field,
+    });
+  if (!m) return invalid();
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = m;
+  const instant = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}${fraction}${zone}`);
+  // Date rolls 2026-02-30 over to March; only a calendar-exact date is accepted.
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+  const exact =
+    calendar.getUTCFullYear() === Number(year) &&
+    calendar.getUTCMonth() === Number(month) - 1 &&
+    calendar.getUTCDate() === Number(day) &&
+    calendar.getUTCHours() === Number(hour) &&
+    calendar.getUTCMinutes() === Number(minute) &&
+    calendar.getUTCSeconds() === Number(second);
+  const offsetOk = zone === 'Z' || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(4)) <= 59);
+  return exact && offsetOk && !Number.isNaN(instant.getTime()) ? ok(instant) : invalid();
+}

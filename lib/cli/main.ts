@@ -1,0 +1,81 @@
+/**
+ * `tqca` entry point: argv in, exit code out (0 valid/success, 1 invalid, 2 usage).
+ *
+ * stdout always carries one JSON object (or help text when asked for it); stderr carries what a
+ * person needs on a usage error. Nothing escapes as an uncaught exception: a TqException keeps
+ * its code, anything else is reported as INTERNAL.
+ */
+import { toHex } from '../bytes';
+import { TqException, type TqError } from '../errors';
+import { parseArguments, splitInvocation, usageError } from './args';
+import { errorJson, type JsonObject } from './command';
+import { processContext } from './context';
+import { groups } from './commands';
+import { commandHelp, groupHelp, programHelp, usageLine } from './help';
+
+interface Reply {
+  readonly exitCode: 0 | 1 | 2;
+  readonly stdout: string;
+  readonly stderr?: string;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let reply: Reply;
+  try {
+    reply = await run(argv);
+  } catch (thrown) {
+    reply = failure(thrown);
+  }
+  process.stdout.write(reply.stdout);
+  if (reply.stderr) process.stderr.write(reply.stderr);
+  return reply.exitCode;
+}
+
+async function run(argv: readonly string[]): Promise<Reply> {
+  const invocation = splitInvocation(argv);
+  if (!invocation.ok) return usage(invocation.error, programHelp(groups));
+  const { group: groupName, command: commandName, rest, help, json } = invocation.value;
+
+  if (groupName === undefined) return help ? text(programHelp(groups)) : usage(usageError('no command given'), programHelp(groups));
+  const group = groups.find((g) => g.name === groupName);
+  if (!group) {
+    return usage(usageError(`unknown command ${JSON.stringify(groupName)}`, { details: { available: groups.map((g) => g.name) } }), programHelp(groups));
+  }
+
+  if (commandName === undefined) return help ? text(groupHelp(group)) : usage(usageError(`tqca ${group.name}: no command given`), groupHelp(group));
+  const entry = group.commands.find((c) => c.name === commandName);
+  if (!entry) {
+    const available = group.commands.map((c) => c.name);
+    return usage(usageError(`unknown command "${group.name} ${commandName}"`, { details: { available } }), groupHelp(group));
+  }
+
+  const command = (await entry.load()).default;
+  if (help) return text(commandHelp(group, entry, command));
+  const context = processContext(json);
+  const args = await parseArguments(command, rest, context);
+  if (!args.ok) return usage(args.error, `usage: ${usageLine(group, entry, command)}\nRun 'tqca ${group.name} ${entry.name} --help' for details.\n`);
+  const outcome = await command.run(args.value, context);
+  return outcome.text !== undefined && !context.json
+    ? { exitCode: outcome.exitCode, stdout: outcome.text }
+    : { exitCode: outcome.exitCode, stdout: renderJson(outcome.json) };
+}
+
+const text = (stdout: string): Reply => ({ exitCode: 0, stdout });
+
+function usage(error: TqError, guidance: string): Reply {
+  return { exitCode: 2, stdout: renderJson({ error: errorJson(error) }), stderr: `tqca: ${error.message}\n${guidance}` };
+}
+
+function failure(thrown: unknown): Reply {
+  const error: TqError =
+    thrown instanceof TqException
+      ? thrown.error
+      : { code: 'INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) };
+  const trace = thrown instanceof Error && !(thrown instanceof TqException) ? `${thrown.stack ?? thrown.message}\n` : '';
+  return { exitCode: 1, stdout: renderJson({ valid: false, error: errorJson(error) }), stderr: `tqca: ${error.code}: ${error.message}\n${trace}` };
+}
+
+/** Pretty JSON, one object; bytes as lowercase hex, dates ISO-8601 UTC (Date.toJSON). */
+export function renderJson(value: JsonObject): string {
+  return `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v), 2)}\n`;
+}
