@@ -6,7 +6,7 @@
 import { equal } from '../bytes';
 import type { TqError } from '../errors';
 import { checkIndexForEnvironment, checkRootKeyExpiry, checkRootKeyTransition, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
-import type { CalendarDay } from './validity';
+import type { CalendarDay } from '../codec';
 
 export type CeremonyAction = 'CREATE' | 'ACTIVATE' | 'RETIRE';
 

@@ -11,7 +11,7 @@ import {
   type RequestLookup,
   type RequestUnderCheck,
 } from './requestChecks';
-import { endOfCstMonth } from './validity';
+import { expiryMonth } from '../codec';
 
 const NOW = new Date('2026-11-24T05:00:00Z');
 const ISSUER = 0x1001;
@@ -103,7 +103,7 @@ describe('§8 request checks', () => {
     ['SERIAL_USED', 'serial', request, (f) => (f.serialUsed = true)],
     ['EXPIRY_TOO_SOON', 'expiry', () => request({ expiry: { year: 2026, month: 11 } }), () => {}],
     ['EXPIRY_TOO_FAR', 'expiry', () => request({ expiry: { year: 2029, month: 12 } }), () => {}],
-    ['EXPIRY_BEYOND_ROOT_KEY', 'expiry', request, (f) => (f.rootValidThrough = endOfCstMonth({ year: 2027, month: 11 }))],
+    ['EXPIRY_BEYOND_ROOT_KEY', 'expiry', request, (f) => (f.rootValidThrough = expiryMonth.end({ year: 2027, month: 11 }))],
     ['ROOT_KEY_NONE_ACTIVE', undefined as unknown as string, request, (f) => (f.rootValidThrough = null)],
     ['ACTIVE_CERTIFICATE_CAP', 'issuerId', request, (f) => (f.active = 4)],
   ];
@@ -117,7 +117,7 @@ describe('§8 request checks', () => {
   it('accepts expiry next month and exactly 36 months ahead, and up to the root key’s last day', async () => {
     expect(await submit(request({ expiry: { year: 2026, month: 12 } }))).toBeNull();
     expect(await submit(request({ expiry: { year: 2029, month: 11 } }))).toBeNull();
-    expect(await submit(request(), (f) => (f.rootValidThrough = endOfCstMonth({ year: 2027, month: 12 })))).toBeNull();
+    expect(await submit(request(), (f) => (f.rootValidThrough = expiryMonth.end({ year: 2027, month: 12 })))).toBeNull();
   });
 
   it('uses the CST month: 16:00 UTC on the last day is already next month in China', async () => {

@@ -7,7 +7,8 @@
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { sm3 } from '../crypto/sm3';
 import type { TqError } from '../errors';
-import { cstMonthOf, endOfCstMonth, monthsBetween, type CalendarMonth } from './validity';
+import { expiryMonth, type CalendarMonth } from '../codec';
+import { cstMonthOf, monthsBetween } from './validity';
 
 /** What the checks read from a decoded A1 record. */
 export interface RequestUnderCheck {
@@ -150,7 +151,7 @@ const expiryWindow: Check = async ({ request, lookup, now, policy }) => {
   }
   const rootValidThrough = await lookup.rootKeyValidThrough();
   if (rootValidThrough === null) return fail('ROOT_KEY_NONE_ACTIVE', 'no active root key can sign this certificate');
-  if (endOfCstMonth(expiry).getTime() > rootValidThrough.getTime()) {
+  if (expiryMonth.end(expiry).getTime() > rootValidThrough.getTime()) {
     return at('expiry', fail('EXPIRY_BEYOND_ROOT_KEY', 'the certificate would outlive the root key', undefined, {
       ...details,
       rootKeyValidThrough: rootValidThrough.toISOString(),

@@ -2,8 +2,10 @@
  * Root-key rules that need no database or HSM (TQ-CERT-1 §9): the index ranges, the expiry
  * window and the life-cycle transitions. The ceremony and the services apply them.
  */
+import { parseHex } from '../bytes';
+import { expiryDay, type CalendarDay } from '../codec';
 import { err, ok, type Result } from '../errors';
-import { DAY_MS, endOfCstDay, isRealDay, type CalendarDay } from './validity';
+import { DAY_MS } from './validity';
 
 export type RootKeyEnvironment = 'PRODUCTION' | 'TEST';
 export type RootKeyState = 'PENDING' | 'ACTIVE' | 'RETIRED' | 'EXPIRED';
@@ -46,16 +48,15 @@ export const DEFAULT_ROOT_KEY_EXPIRY_POLICY: RootKeyExpiryPolicy = {
 };
 
 /**
- * A root key's expiry (YYMMDD, 20YY) must be a real day, YY < 50 (as for certificates, §4),
- * and leave between the minimum and maximum lifetime from `now`.
+ * A root key's expiry (YYMMDD, 20YY) must have YY < 50 (as for certificates, §4), so its A2
+ * record can be encoded before the HSM is touched, and leave between the minimum and maximum lifetime from `now`.
  */
 export function checkRootKeyExpiry(expiry: CalendarDay, now: Date, policy = DEFAULT_ROOT_KEY_EXPIRY_POLICY): Result<Date> {
   const field = 'expiry';
-  if (!isRealDay(expiry)) return err('ROOT_KEY_EXPIRY_INVALID', 'expiry is not a calendar day', { field, details: { ...expiry } });
   if (expiry.year < 2000 || expiry.year >= 2050) {
     return err('ROOT_KEY_EXPIRY_YEAR', 'expiry year must be 2000–2049 (YY < 50)', { field, details: { year: expiry.year } });
   }
-  const validThrough = endOfCstDay(expiry);
+  const validThrough = expiryDay.end(expiry);
   const lifetimeDays = (validThrough.getTime() - now.getTime()) / DAY_MS;
   if (lifetimeDays < policy.minimumLifetimeDays) {
     return err('ROOT_KEY_EXPIRY_TOO_SOON', `root key must stay valid at least ${policy.minimumLifetimeDays} days`, {
@@ -72,12 +73,12 @@ export function checkRootKeyExpiry(expiry: CalendarDay, now: Date, policy = DEFA
   return ok(validThrough);
 }
 
-/** Parses `YYMMDD` (six decimal digits, 20YY) into a calendar day, as the A2 record carries it. */
+/** Parses `YYMMDD` (BCD digits as the A2 record carries them) into a calendar day. */
 export function parseRootKeyExpiry(text: string): Result<CalendarDay> {
-  const m = /^(\d{2})(\d{2})(\d{2})$/.exec(text.trim());
-  if (!m) return err('ROOT_KEY_EXPIRY_INVALID', 'expiry must be YYMMDD', { field: 'expiry', details: { text } });
-  const day = { year: 2000 + Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
-  return isRealDay(day) ? ok(day) : err('ROOT_KEY_EXPIRY_INVALID', 'expiry is not a calendar day', { field: 'expiry', details: { text } });
+  const bytes = parseHex(text, 'expiry');
+  const day = bytes.ok && bytes.value.length === 3 ? expiryDay.decode(bytes.value) : null;
+  if (day?.ok) return day;
+  return err('ROOT_KEY_EXPIRY_INVALID', 'expiry must be a day written YYMMDD', { field: 'expiry', details: { text, cause: day?.error.code } });
 }
 
 export const formatRootKeyExpiry = ({ year, month, day }: CalendarDay): string =>
@@ -102,6 +103,6 @@ export function checkRootKeyTransition(from: RootKeyState, to: RootKeyState): Re
 
 /** A root key signs only while ACTIVE and before the end of its expiry day. */
 export function rootKeyUsable(state: RootKeyState, expiry: CalendarDay, at: Date): boolean {
-  return state === 'ACTIVE' && at.getTime() <= endOfCstDay(expiry).getTime();
+  return state === 'ACTIVE' && at.getTime() <= expiryDay.end(expiry).getTime();
 }
 
