@@ -13,3 +13,26 @@ export {
   verifyIssuerCertificate,
   type VerifiedIssuerCertificate,
 } from './verifyIssuerCertificate';
+export {
+  ISSUER_AUTH_LENGTH,
+  QR_CODE_LENGTH,
+  QR_MODES,
+  QR_OFFSETS,
+  QR_TYPES,
+  QR_VERSION,
+  qrCode,
+  SIGNATURE_FIELD_FORMAT,
+  USER_AUTH_LENGTH,
+  type QrCode,
+  type QrCodeFields,
+  type QrMode,
+  type QrType,
+} from './qrCode';
+export {
+  DEFAULT_SKEW_SECONDS,
+  MAX_VALIDITY_SECONDS,
+  verifyQrCode,
+  type QrVerificationInput,
+  type ReplayMemory,
+  type VerifiedQrCode,
+} from './verifyQrCode';
