@@ -1,0 +1,104 @@
+// Opens the CA database: PostgreSQL through DATABASE_URL in production, otherwise PGlite
+// in-process with its data under the project (.data/db). Both run the same schema and migrations.
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from './generated/client';
+import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
+import { applyMigrations } from './migrations';
+
+export type { PrismaClient };
+
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/db', import.meta.url));
+
+export interface Database {
+  readonly prisma: PrismaClient;
+  readonly engine: 'pglite' | 'postgresql';
+  /** Where the data lives: the PGlite directory, or the PostgreSQL URL without its password. */
+  readonly location: string;
+  /** Migrations this open applied (empty when the database was current or `migrate` was false). */
+  readonly appliedMigrations: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; defaults to DATABASE_URL. When absent, PGlite is used. */
+  url?: string;
+  /** PGlite data directory (default .data/db); `memory://` keeps it in memory. */
+  dataDir?: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  log?: (line: string) => void;
+}
+
+// Any constant works; it serialises migration runs of several processes against one server.
+const MIGRATION_LOCK_KEY = 0x74716361; // "tqca"
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const url = options.url ?? process.env.DATABASE_URL;
+  return url ? openPostgres(url, options) : openPglite(options.dataDir ?? DEFAULT_DATA_DIR, options);
+}
+
+async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
+  const inMemory = dataDir.startsWith('memory://');
+  const location = inMemory ? dataDir : resolve(dataDir);
+  // PGlite does not create a missing parent directory.
+  if (!inMemory) await mkdir(dirname(location), { recursive: true });
+  const pglite = await PGlite.create(inMemory ? dataDir : location);
+  try {
+    const adapter = new PrismaPGlite(pglite);
+    const appliedMigrations = options.migrate === false ? [] : await applyMigrations(pgliteMigrationAdapter(pglite), { log: options.log });
+    const prisma = new PrismaClient({ adapter });
+    return {
+      prisma,
+      engine: 'pglite',
+      location,
+      appliedMigrations,
+      async close() {
+        // $disconnect leaves PGlite open, and an open PGlite keeps the process alive.
+        await prisma.$disconnect();
+        await pglite.close();
+      },
+    };
+  } catch (e) {
+    await pglite.close();
+    throw e;
+  }
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const appliedMigrations = options.migrate === false ? [] : await migratePostgres(url, options.log);
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return {
+    prisma,
+    engine: 'postgresql',
+    location: redactPassword(url),
+    appliedMigrations,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function migratePostgres(url: string, log?: (line: string) => void): Promise<string[]> {
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await applyMigrations(postgresMigrationAdapter(url), { log });
+  } finally {
+    await lock.end();
+  }
+}
+
+function redactPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgresql://(unparseable url)';
+  }
+}

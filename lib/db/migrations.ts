@@ -1,0 +1,122 @@
+// Prisma's migration engine, run in-process from @prisma/schema-engine-wasm: the native engine
+// cannot be downloaded here. The folder format and the `_prisma_migrations` bookkeeping are the
+// ones `prisma migrate deploy` uses, so either tool can take over a database.
+import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { pgliteMigrationAdapter } from './migrationAdapters';
+import * as engineModule from '@prisma/schema-engine-wasm/schema_engine_bg';
+import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
+
+export const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
+export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
+export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
+
+const NO_FILTER = { externalTables: [], externalEnums: [] };
+
+let engineReady: Promise<void> | undefined;
+
+/** Instantiates the wasm module once per process (its package entry imports .wasm as ESM, which Node 20 rejects). */
+function loadEngine(): Promise<void> {
+  engineReady ??= (async () => {
+    const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(m: string): void } };
+    // Without the registry a Rust panic surfaces as an unrelated TypeError.
+    g.PRISMA_WASM_PANIC_REGISTRY ??= {
+      set_message(message: string) {
+        throw new Error(`schema engine panic: ${message}`);
+      },
+    };
+    const bindings = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const wasmPath = join(dirname(bindings), 'schema_engine_bg.wasm');
+    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': engineModule as unknown as WebAssembly.ModuleImports });
+    engineModule.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+  })();
+  return engineReady;
+}
+
+async function startEngine(adapterFactory: SqlMigrationAwareDriverAdapterFactory, log: (line: string) => void): Promise<SchemaEngine> {
+  await loadEngine();
+  const schema = await readFile(SCHEMA_PATH, 'utf8');
+  return engineModule.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, log, bindMigrationAwareSqlAdapterFactory(adapterFactory));
+}
+
+/** Reads prisma/migrations exactly as the Prisma CLI does. */
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationList> {
+  const names = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const migrationDirectories = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name, 'migration.sql');
+      const content = await readFile(path, 'utf8').then(
+        (value) => ({ tag: 'ok' as const, value }),
+        (e: Error) => ({ tag: 'error' as const, value: e.message }),
+      );
+      return { path: name, migrationFile: { path: 'migration.sql', content } };
+    }),
+  );
+  const lockPath = join(dir, 'migration_lock.toml');
+  const lockContent = await readFile(lockPath, 'utf8').catch(() => null);
+  return {
+    baseDir: resolve(dir),
+    lockfile: { path: 'migration_lock.toml', content: lockContent },
+    shadowDbInitScript: '',
+    migrationDirectories,
+  };
+}
+
+/** Applies pending migrations; returns the names applied (empty when the database is current). */
+export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory, options: { dir?: string; log?: (line: string) => void } = {}): Promise<string[]> {
+  const engine = await startEngine(adapterFactory, options.log ?? (() => {}));
+  try {
+    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: await readMigrations(options.dir), filters: NO_FILTER });
+    return appliedMigrationNames;
+  } finally {
+    engine.free();
+  }
+}
+
+function timestamp(now: Date): string {
+  return now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/**
+ * Writes a new migration that takes the committed history to the current schema.prisma; returns
+ * its folder, or null when the schema has no changes. Runs against a throwaway in-memory PGlite.
+ */
+export async function createMigration(name: string, options: { dir?: string; now?: Date; draft?: boolean } = {}): Promise<string | null> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name must be snake_case [a-z0-9_]: ${JSON.stringify(name)}`);
+  const dir = options.dir ?? MIGRATIONS_DIR;
+  const pglite = new PGlite();
+  const engine = await startEngine(pgliteMigrationAdapter(pglite), () => {});
+  try {
+    const migrationsList = await readMigrations(dir);
+    await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
+    // devDiagnostic replays history into the shadow database; createMigration needs that cache.
+    await engine.devDiagnostic({ migrationsList, filters: NO_FILTER });
+    const schema = await readFile(SCHEMA_PATH, 'utf8');
+    const out = await engine.createMigration({
+      draft: options.draft ?? false,
+      migrationName: name,
+      migrationsList,
+      schema: { files: [{ path: SCHEMA_PATH, content: schema }] },
+      filters: NO_FILTER,
+    });
+    if (!out.migrationScript || (!options.draft && out.migrationScript.trim().startsWith('-- This is an empty migration.'))) return null;
+    const folder = join(dir, `${timestamp(options.now ?? new Date())}_${name}`);
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'migration.sql'), out.migrationScript);
+    if (migrationsList.lockfile.content === null) {
+      await writeFile(join(dir, 'migration_lock.toml'), `# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "${out.connectorType}"\n`);
+    }
+    return folder;
+  } finally {
+    engine.free();
+    await pglite.close();
+  }
+}
