@@ -39,6 +39,8 @@ Commands:
 ${table(group.commands.map((c) => [c.name, c.summary]))}
 
 Run 'tqca ${group.name} <command> --help' for its options.
+
+${CONVENTIONS}
 `;
 }
 

@@ -13,7 +13,7 @@ import { processContext } from './context';
 import { groups } from './commands';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help';
 
-interface Reply {
+export interface Reply {
   readonly exitCode: 0 | 1 | 2;
   readonly stdout: string;
   readonly stderr?: string;
@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     reply = await run(argv);
   } catch (thrown) {
-    reply = failure(thrown);
+    reply = replyToThrown(thrown);
   }
   process.stdout.write(reply.stdout);
   if (reply.stderr) process.stderr.write(reply.stderr);
@@ -66,7 +66,8 @@ function usage(error: TqError, guidance: string): Reply {
   return { exitCode: 2, stdout: renderJson({ error: errorJson(error) }), stderr: `tqca: ${error.message}\n${guidance}` };
 }
 
-function failure(thrown: unknown): Reply {
+/** Exit 1 for anything thrown: a TqException keeps its code, anything else is INTERNAL. */
+export function replyToThrown(thrown: unknown): Reply {
   const error: TqError =
     thrown instanceof TqException
       ? thrown.error

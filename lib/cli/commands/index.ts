@@ -4,5 +4,6 @@
  * listings hold names and lazy loaders only, so start-up never imports a command's dependencies.
  */
 import type { CommandGroup } from '../command';
+import { cert } from './cert';
 
-export const groups: readonly CommandGroup[] = [];
+export const groups: readonly CommandGroup[] = [cert];

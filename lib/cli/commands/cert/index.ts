@@ -1,0 +1,10 @@
+import type { CommandGroup } from '../../command';
+
+export const cert: CommandGroup = {
+  name: 'cert',
+  summary: 'issuer certificates (TQ-CERT-1 §1, 106 bytes)',
+  commands: [
+    { name: 'decode', summary: 'decode a certificate into its fields', load: () => import('./decode') },
+    { name: 'verify', summary: 'verify structure, root signature and expiry', load: () => import('./verify') },
+  ],
+};
