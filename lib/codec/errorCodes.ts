@@ -32,6 +32,7 @@ export const CODEC_ERROR_CODES = {
   REASON_CODE: 'revocation reason is not 01, 02 or 03',
   ENTRIES_UNSORTED: 'revocation entries are not sorted by certificate number',
   ENTRY_DUPLICATE: 'a certificate number appears twice in the revocation list',
+  REVOCATION_SEQUENCE: 'revocation list sequence number does not exceed the one the terminal holds',
   UPDATE_ORDER: 'revocation list next update is before this update',
   CHECK_VALUE_MISMATCH: 'root-key check value is not SM3 of bytes 1–72',
   // Keys (from lib/crypto/sm2 and the even-Y rule)

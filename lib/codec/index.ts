@@ -36,3 +36,39 @@ export {
   type ReplayMemory,
   type VerifiedQrCode,
 } from './verifyQrCode';
+export { type RootSignedRecord, type TrustedRoot } from './trustedRoot';
+export {
+  CHALLENGE_LENGTH,
+  REQUEST_SIGNED_LENGTH,
+  requestRecord,
+  verifyProofOfPossession,
+  type RequestRecord,
+  type RequestRecordFields,
+} from './requestRecord';
+export {
+  HASH_ALGORITHM_SM3,
+  ROOT_KEY_RECORD_LENGTH,
+  rootKeyRecord,
+  type RootKeyRecord,
+  type RootKeyRecordFields,
+} from './rootKeyRecord';
+export {
+  CERTIFICATE_RECORD_SIGNED_LENGTH,
+  certificateRecord,
+  verifyCertificateRecord,
+  type CertificateRecord,
+  type CertificateRecordFields,
+} from './certificateRecord';
+export {
+  REVOCATION_MAX_ENTRIES,
+  REVOCATION_REASONS,
+  revocationList,
+  revocationListLength,
+  verifyRevocationList,
+  type RevocationEntry,
+  type RevocationList,
+  type RevocationListCheck,
+  type RevocationListFields,
+  type RevocationReason,
+} from './revocationList';
+export { decodeRecord, type DistributionRecord } from './distributionRecord';
