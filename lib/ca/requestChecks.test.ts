@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { concat, uintToBytes } from '../bytes';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import {
   checkBeforeIssuance,
@@ -9,9 +8,8 @@ import {
   type ChallengeState,
   type KeyUse,
   type RequestLookup,
-  type RequestUnderCheck,
 } from './requestChecks';
-import { expiryMonth } from '../codec';
+import { expiryMonth, requestRecord, type RequestRecord, type RequestRecordFields } from '../codec';
 
 const NOW = new Date('2026-11-24T05:00:00Z');
 const ISSUER = 0x1001;
@@ -27,20 +25,17 @@ function evenYKey(): { d: Uint8Array; pub: Sm2PublicKey } {
 
 const { d: ISSUER_D, pub: ISSUER_KEY } = evenYKey();
 
-/** A request whose proof of possession signs these bytes; the layout need not be A1 here. */
-function request(overrides: Partial<RequestUnderCheck> = {}, signWith = ISSUER_D): RequestUnderCheck {
-  const popSignedBytes = concat(Uint8Array.of(0xa1), uintToBytes(ISSUER, 4), ISSUER_KEY.bytes, CHALLENGE);
-  return {
+function request(overrides: Partial<RequestRecordFields> = {}, signWith = ISSUER_D, signed?: Uint8Array): RequestRecord {
+  const fields: RequestRecordFields = {
     issuerId: ISSUER,
     serial: 7,
     expiry: { year: 2027, month: 12 },
     publicKey: ISSUER_KEY,
     challenge: CHALLENGE,
     requestTime: Math.floor(NOW.getTime() / 1000) - 60,
-    popSignedBytes,
-    proofOfPossession: sm2.sign(popSignedBytes, signWith),
     ...overrides,
   };
+  return { ...fields, proofOfPossession: sm2.sign(signed ?? requestRecord.toBeSigned(fields), signWith) };
 }
 
 interface Facts {
@@ -72,7 +67,7 @@ function lookupOf(facts: Facts): RequestLookup {
   };
 }
 
-async function submit(req: RequestUnderCheck, change: (f: Facts) => void = () => {}, now = NOW) {
+async function submit(req: RequestRecord, change: (f: Facts) => void = () => {}, now = NOW) {
   const facts = goodFacts();
   change(facts);
   return checkSubmission({ request: req, lookup: lookupOf(facts), now });
@@ -83,7 +78,7 @@ describe('§8 request checks', () => {
     expect(await submit(request())).toBeNull();
   });
 
-  const rejections: Array<[string, string, () => RequestUnderCheck, (f: Facts) => void, Date?]> = [
+  const rejections: Array<[string, string, () => RequestRecord, (f: Facts) => void, Date?]> = [
     ['ISSUER_UNKNOWN', 'issuerId', request, (f) => (f.issuerStatus = null)],
     ['ISSUER_NOT_ACTIVE', 'issuerId', request, (f) => (f.issuerStatus = 'SUSPENDED')],
     ['CHALLENGE_UNKNOWN', 'challenge', request, (f) => (f.challenge = null)],
@@ -99,7 +94,8 @@ describe('§8 request checks', () => {
     ['KEY_ALREADY_CERTIFIED', 'publicKey', request, (f) => (f.keyUse = { ...f.keyUse, certifiedFor: { issuerId: ISSUER, revoked: false } })],
     ['KEY_ALREADY_REQUESTED', 'publicKey', request, (f) => (f.keyUse = { ...f.keyUse, requestedBy: [ISSUER] })],
     ['POP_INVALID', 'proofOfPossession', () => request({}, evenYKey().d), () => {}],
-    ['POP_INVALID', 'proofOfPossession', () => ({ ...request(), popSignedBytes: Uint8Array.of(0xa1) }), () => {}],
+    ['POP_INVALID', 'proofOfPossession', () => request({}, ISSUER_D, Uint8Array.of(0xa1)), () => {}],
+    ['POP_INVALID', 'proofOfPossession', () => ({ ...request(), serial: 8 }), () => {}],
     ['SERIAL_USED', 'serial', request, (f) => (f.serialUsed = true)],
     ['EXPIRY_TOO_SOON', 'expiry', () => request({ expiry: { year: 2026, month: 11 } }), () => {}],
     ['EXPIRY_TOO_FAR', 'expiry', () => request({ expiry: { year: 2029, month: 12 } }), () => {}],

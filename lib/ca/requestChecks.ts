@@ -4,26 +4,14 @@
  * code per check; nothing here writes anything. Byte-format checks (tag, `04 11 40`, X/Y < p,
  * on curve, even Y, serial ≠ 0, YY < 50) belong to the A1 decoder and have passed when this runs.
  */
-import { sm2, type Sm2PublicKey } from '../crypto/sm2';
+import type { Sm2PublicKey } from '../crypto/sm2';
 import { sm3 } from '../crypto/sm3';
 import type { TqError } from '../errors';
-import { expiryMonth, type CalendarMonth } from '../codec';
+import { expiryMonth, verifyProofOfPossession, type RequestRecord } from '../codec';
 import { cstMonthOf, monthsBetween } from './validity';
 
-/** What the checks read from a decoded A1 record. */
-export interface RequestUnderCheck {
-  readonly issuerId: number;
-  readonly serial: number;
-  /** Requested certificate expiry (MMYY, full year). */
-  readonly expiry: CalendarMonth;
-  readonly publicKey: Sm2PublicKey;
-  readonly challenge: Uint8Array;
-  /** Request time, Unix seconds. */
-  readonly requestTime: number;
-  readonly proofOfPossession: Uint8Array;
-  /** Bytes 0–96 of the record: what the proof of possession signs. */
-  readonly popSignedBytes: Uint8Array;
-}
+/** The decoded A1 record under check. */
+export type RequestUnderCheck = RequestRecord;
 
 export interface ChallengeState {
   readonly issuerId: number;
@@ -132,7 +120,7 @@ const keyNotKnown: Check = async ({ request, lookup }) => {
 };
 
 const proofOfPossession: Check = ({ request }) =>
-  sm2.verify(request.popSignedBytes, request.proofOfPossession, request.publicKey)
+  verifyProofOfPossession(request).ok
     ? null
     : at('proofOfPossession', fail('POP_INVALID', 'the proof of possession does not verify with the requested key'));
 
