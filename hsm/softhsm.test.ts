@@ -1,0 +1,4 @@
+import { keyManagerContract } from './contract';
+import { softHsm2Token } from './testTokens';
+
+keyManagerContract(softHsm2Token);
