@@ -1,0 +1,121 @@
+/**
+ * Issued certificates: how they are shown, listed and revoked. "Expired" is derived from the
+ * MMYY at the instant asked about, never stored (profile §4).
+ */
+import { toHex } from '../bytes';
+import { appendAuditEvent } from '../audit';
+import type { Prisma } from '../db/generated/client';
+import { REVOCATION_REASONS, type RevocationReason } from '../codec';
+import type { Result } from '../errors';
+import { issuerCode, issuerIdOf } from './requestLookup';
+import { formatIndex } from './rootKeyRules';
+import { checkRole, type Operator } from './context';
+import type { CaServices } from './services';
+import { refuse, transact } from './transaction';
+
+/** The profile's reasons (§9, A4 codes 01–03, names from lib/codec) and their database enum values. */
+const REASON_COLUMN = {
+  keyCompromise: 'KEY_COMPROMISE',
+  superseded: 'SUPERSEDED',
+  issuerWithdrawn: 'ISSUER_WITHDRAWN',
+} as const satisfies Record<RevocationReason, string>;
+
+const reasonOf = (column: (typeof REASON_COLUMN)[RevocationReason]): RevocationReason =>
+  REVOCATION_REASONS.find((r) => REASON_COLUMN[r] === column)!;
+
+export type CertificateStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+
+export interface CertificateView {
+  /** Eight hex digits, as QR field 4 carries it. */
+  readonly number: string;
+  readonly issuerId: string;
+  readonly serial: number;
+  /** MMYY. */
+  readonly expiry: string;
+  readonly expiresAt: string;
+  readonly status: CertificateStatus;
+  readonly rootKeyIndex: string;
+  readonly requestId: number;
+  readonly issuedAt: string;
+  readonly revokedAt: string | null;
+  readonly revocationReason: RevocationReason | null;
+  /** The 106 certificate bytes, hex. */
+  readonly certificate: string;
+}
+
+const CERTIFICATE_INCLUDE = { institution: { select: { code: true } }, rootKey: { select: { index: true } } } as const;
+type CertificateRow = Prisma.CertificateGetPayload<{ include: typeof CERTIFICATE_INCLUDE }>;
+
+export const formatCertificateNumber = (n: bigint | number): string => n.toString(16).toUpperCase().padStart(8, '0');
+
+export function certificateView(c: CertificateRow, at: Date): CertificateView {
+  const status: CertificateStatus = c.status === 'REVOKED' ? 'REVOKED' : c.expiresAt.getTime() <= at.getTime() ? 'EXPIRED' : 'ACTIVE';
+  return {
+    number: formatCertificateNumber(c.number),
+    issuerId: toHex(c.institution.code).toUpperCase(),
+    serial: c.serial,
+    expiry: `${String(c.expiryMonth).padStart(2, '0')}${String(c.expiryYear % 100).padStart(2, '0')}`,
+    expiresAt: c.expiresAt.toISOString(),
+    status,
+    rootKeyIndex: formatIndex(c.rootKey.index),
+    requestId: c.requestId,
+    issuedAt: c.issuedAt.toISOString(),
+    revokedAt: c.revokedAt?.toISOString() ?? null,
+    revocationReason: c.revocationReason && reasonOf(c.revocationReason),
+    certificate: toHex(c.bytes),
+  };
+}
+
+export interface CertificateFilter {
+  readonly issuerId?: number;
+  readonly status?: CertificateStatus;
+}
+
+export async function listCertificates(ca: CaServices, filter: CertificateFilter = {}): Promise<CertificateView[]> {
+  const now = ca.now();
+  const where: Prisma.CertificateWhereInput = {
+    ...(filter.issuerId === undefined ? {} : { institution: { kind: 'ISSUER', code: issuerCode(filter.issuerId) } }),
+    ...(filter.status === 'REVOKED' ? { status: 'REVOKED' } : {}),
+    ...(filter.status === 'ACTIVE' ? { status: 'ACTIVE', expiresAt: { gt: now } } : {}),
+    ...(filter.status === 'EXPIRED' ? { status: 'ACTIVE', expiresAt: { lte: now } } : {}),
+  };
+  const rows = await ca.prisma.certificate.findMany({ where, orderBy: { number: 'asc' }, include: CERTIFICATE_INCLUDE });
+  return rows.map((c) => certificateView(c, now));
+}
+
+export async function showCertificate(ca: CaServices, number: number): Promise<Result<CertificateView>> {
+  const row = await ca.prisma.certificate.findUnique({ where: { number: BigInt(number) }, include: CERTIFICATE_INCLUDE });
+  return row
+    ? { ok: true, value: certificateView(row, ca.now()) }
+    : { ok: false, error: { code: 'CERTIFICATE_UNKNOWN', message: `no certificate ${formatCertificateNumber(number)}`, field: 'number' } };
+}
+
+/** ACTIVE → REVOKED with a profile reason code. Revoking twice is an error, not a no-op. */
+export async function revokeCertificate(ca: CaServices, actor: Operator, number: number, reason: RevocationReason): Promise<Result<CertificateView>> {
+  const allowed = checkRole(actor, ['OFFICER'], 'revoke certificates');
+  if (!allowed.ok) return allowed;
+  if (!REVOCATION_REASONS.includes(reason)) {
+    return { ok: false, error: { code: 'REVOCATION_REASON', message: `reason must be one of ${REVOCATION_REASONS.join(', ')}`, field: 'reason' } };
+  }
+  return transact(ca.prisma, async (tx) => {
+    await tx.$queryRaw`SELECT id FROM certificate WHERE number = ${BigInt(number)} FOR UPDATE`;
+    const current = await tx.certificate.findUnique({ where: { number: BigInt(number) } });
+    if (!current) refuse('CERTIFICATE_UNKNOWN', `no certificate ${formatCertificateNumber(number)}`, { field: 'number' });
+    if (current.status === 'REVOKED') refuse('CERTIFICATE_ALREADY_REVOKED', `certificate ${formatCertificateNumber(number)} is already revoked`, { field: 'number' });
+    const now = ca.now();
+    const revoked = await tx.certificate.update({
+      where: { number: BigInt(number) },
+      data: { status: 'REVOKED', revokedAt: now, revocationReason: REASON_COLUMN[reason], revokedById: actor.id },
+      include: CERTIFICATE_INCLUDE,
+    });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'certificate.revoked',
+      objectType: 'certificate',
+      objectId: number.toString(),
+      details: { reason, reasonCode: REVOCATION_REASONS.indexOf(reason) + 1, issuerId: issuerIdOf(revoked.institution.code), serial: revoked.serial },
+      time: now,
+    });
+    return certificateView(revoked, now);
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * Issuance of an approved request, in two transactions around the HSM call:
+ *
+ *   T1  lock the request, re-run the state checks, take the next certificate number under the
+ *       counter's row lock, record the allocation RESERVED, audit, commit;
+ *   HSM sign M_cert with the chosen root key; the host re-verifies the certificate with the
+ *       terminal algorithm (verifyIssuerCertificate);
+ *   T2  store the certificate, allocation ISSUED, request ISSUED, audit, commit — or, when
+ *       anything after T1 failed, T2' marks the allocation FAILED with the reason.
+ *
+ * The number is committed before the HSM is asked, so every number ends as a certificate or a
+ * recorded failure; the certificate is returned only after T2 commits. A process killed between
+ * T1 and T2 leaves a RESERVED allocation that `recoverInterruptedIssuances` fails at start-up.
+ */
+import { expiryMonth, issuerCertificate, issuerKeyData, verifyIssuerCertificate, CERTIFICATE_NUMBER_MAX } from '../codec';
+import { sm2 } from '../crypto/sm2';
+import { TqException, type Result, type TqError } from '../errors';
+import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
+import { certificateView, type CertificateView } from './certificates';
+import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
+import type { Tx } from '../db/client';
+import { databaseRequestLookup } from './requestLookup';
+import { decodeStoredRequest } from './requests';
+import { formatIndex, rootKeyUsable } from './rootKeyRules';
+import { calendarDayOf } from './requestLookup';
+import type { Operator } from './context';
+import type { CaServices } from './services';
+import { refuse, refuseWith, transact } from './transaction';
+
+const COUNTER = 'certificate_number';
+
+interface Reservation {
+  readonly number: bigint;
+  readonly requestId: number;
+  readonly rootKey: { readonly id: number; readonly index: number; readonly hsmKeyId: Uint8Array; readonly publicKey: Uint8Array };
+  readonly keyData: Parameters<typeof issuerKeyData.encode>[0];
+}
+
+/** Issues the certificate of an APPROVED request; answers it only once it is committed. */
+export async function issueCertificate(ca: CaServices, actor: Operator, requestId: number, policy?: RequestPolicy): Promise<Result<CertificateView>> {
+  const reserved = await reserveNumber(ca, actor, requestId, policy);
+  if (!reserved.ok) return reserved;
+  const signed = await signCertificate(ca, reserved.value);
+  if (!signed.ok) return failAllocation(ca, actor, reserved.value, signed.error);
+  let stored: Result<CertificateView>;
+  try {
+    stored = await storeCertificate(ca, actor, reserved.value, signed.value);
+  } catch (thrown) {
+    stored = { ok: false, error: { code: 'STORE_FAILED', message: thrown instanceof Error ? thrown.message : String(thrown) } };
+  }
+  return stored.ok ? stored : failAllocation(ca, actor, reserved.value, stored.error);
+}
+
+async function reserveNumber(ca: CaServices, actor: Operator, requestId: number, policy?: RequestPolicy): Promise<Result<Reservation>> {
+  return transact(ca.prisma, async (tx) => {
+    await tx.$queryRaw`SELECT id FROM certificate_request WHERE id = ${requestId} FOR UPDATE`;
+    const request = await tx.certificateRequest.findUnique({ where: { id: requestId }, include: { rootKey: true } });
+    if (!request) refuse('REQUEST_UNKNOWN', `no request ${requestId}`, { field: 'requestId' });
+    if (request.state !== 'APPROVED') refuse('REQUEST_STATE', `the request is ${request.state.toLowerCase()}, not approved`, { field: 'requestId' });
+    const pending = await tx.certificateNumberAllocation.count({ where: { requestId, state: 'RESERVED' } });
+    if (pending > 0) refuse('ISSUANCE_IN_PROGRESS', 'a certificate number is already reserved for this request');
+    const root = request.rootKey!;
+    const now = ca.now();
+    if (!rootKeyUsable(root.state, calendarDayOf(root.expiresOn), now)) {
+      refuse('ROOT_KEY_NOT_USABLE', `root key ${formatIndex(root.index)} is ${root.state.toLowerCase()} or past its expiry`, { field: 'rootKeyIndex' });
+    }
+    const decoded = decodeStoredRequest(request.a1Record);
+    const failure = await checkBeforeIssuance({
+      request: decoded,
+      lookup: databaseRequestLookup(tx, { excludeRequestId: requestId, rootKeyId: root.id }),
+      now,
+      policy,
+    });
+    if (failure) refuseWith(failure);
+
+    const number = await nextCertificateNumber(tx);
+    await tx.certificateNumberAllocation.create({ data: { number, requestId, rootKeyId: root.id, state: 'RESERVED', reservedAt: now } });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'certificate.number.reserved',
+      objectType: 'certificateNumber',
+      objectId: number.toString(),
+      details: { requestId, rootKeyIndex: formatIndex(root.index) },
+      time: now,
+    });
+    return {
+      number,
+      requestId,
+      rootKey: { id: root.id, index: root.index, hsmKeyId: root.hsmKeyId, publicKey: root.publicKey },
+      keyData: { expiry: decoded.expiry, serial: decoded.serial, publicKey: decoded.publicKey },
+    };
+  });
+}
+
+/** Gapless and increasing: the counter row's lock serialises allocators; a rollback returns the number. */
+async function nextCertificateNumber(tx: Tx): Promise<bigint> {
+  await tx.$executeRaw`INSERT INTO counter (name, value, updated_at) VALUES (${COUNTER}, 0, now()) ON CONFLICT (name) DO NOTHING`;
+  const [{ value }] = await tx.$queryRaw<{ value: bigint }[]>`UPDATE counter SET value = value + 1, updated_at = now() WHERE name = ${COUNTER} RETURNING value`;
+  if (BigInt(value) > BigInt(CERTIFICATE_NUMBER_MAX)) refuse('CERTIFICATE_NUMBERS_EXHAUSTED', 'every certificate number up to FFFFFFFE is used');
+  return BigInt(value);
+}
+
+async function signCertificate(ca: CaServices, r: Reservation): Promise<Result<Uint8Array>> {
+  try {
+    const message = issuerKeyData.encode(r.keyData);
+    const signature = await ca.keys.sign({ id: r.rootKey.hsmKeyId }, message);
+    if (!signature.ok) return signature;
+    const certificate = issuerCertificate.assemble(r.keyData, signature.value);
+    const rootKey = sm2.publicKeyFromBytes(r.rootKey.publicKey);
+    if (!rootKey.ok) return rootKey;
+    // The terminal's own algorithm, on the bytes we are about to store (§8: re-verify before storing).
+    const verified = verifyIssuerCertificate(certificate, rootKey.value, ca.now());
+    return verified.ok ? { ok: true, value: certificate } : verified;
+  } catch (thrown) {
+    if (thrown instanceof TqException) return { ok: false, error: thrown.error };
+    throw thrown;
+  }
+}
+
+async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation, bytes: Uint8Array): Promise<Result<CertificateView>> {
+  return transact(ca.prisma, async (tx) => {
+    await tx.$queryRaw`SELECT number FROM certificate_number_allocation WHERE number = ${r.number} FOR UPDATE`;
+    const allocation = await tx.certificateNumberAllocation.findUniqueOrThrow({ where: { number: r.number } });
+    // Recovery may have failed a reservation it took for a crashed one; such a number stays failed.
+    if (allocation.state !== 'RESERVED') refuse('ALLOCATION_STATE', `certificate number ${r.number} is ${allocation.state.toLowerCase()}`);
+    const now = ca.now();
+    const request = await tx.certificateRequest.update({ where: { id: r.requestId }, data: { state: 'ISSUED', issuedAt: now } });
+    const certificate = await tx.certificate.create({
+      data: {
+        number: r.number,
+        institutionId: request.institutionId,
+        serial: r.keyData.serial,
+        requestId: r.requestId,
+        rootKeyId: r.rootKey.id,
+        bytes: bytes as Uint8Array<ArrayBuffer>,
+        publicKey: r.keyData.publicKey.bytes as Uint8Array<ArrayBuffer>,
+        expiryMonth: r.keyData.expiry.month,
+        expiryYear: r.keyData.expiry.year,
+        expiresAt: new Date(expiryMonth.end(r.keyData.expiry).getTime() + 1),
+        issuedAt: now,
+      },
+      include: { institution: { select: { code: true } }, rootKey: { select: { index: true } } },
+    });
+    await tx.certificateNumberAllocation.update({ where: { number: r.number }, data: { state: 'ISSUED', completedAt: now } });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'certificate.issued',
+      objectType: 'certificate',
+      objectId: r.number.toString(),
+      details: { requestId: r.requestId, serial: r.keyData.serial, rootKeyIndex: formatIndex(r.rootKey.index) },
+      time: now,
+    });
+    return certificateView(certificate, now);
+  });
+}
+
+async function failAllocation(ca: CaServices, actor: Operator, r: Reservation, error: TqError): Promise<Result<never>> {
+  const recorded = await transact(ca.prisma, async (tx) => {
+    const { count } = await tx.certificateNumberAllocation.updateMany({
+      where: { number: r.number, state: 'RESERVED' },
+      data: { state: 'FAILED', failureCode: error.code, failureReason: error.message, completedAt: ca.now() },
+    });
+    if (count === 1) {
+      await appendAuditEvent(tx, {
+        actor,
+        action: 'certificate.number.failed',
+        objectType: 'certificateNumber',
+        objectId: r.number.toString(),
+        details: { requestId: r.requestId, code: error.code, reason: error.message },
+        time: ca.now(),
+      });
+    }
+  });
+  if (!recorded.ok) return recorded;
+  return { ok: false, error: { ...error, details: { ...error.details, certificateNumber: r.number.toString() } } };
+}
+
+/**
+ * Start-up recovery: RESERVED allocations taken before `before` (the instant this process
+ * started, or the crash) belong to a process that is gone; each becomes FAILED with the reason.
+ * Its request stays APPROVED and may be issued again under a new number.
+ */
+export async function recoverInterruptedIssuances(ca: CaServices, before: Date): Promise<Result<bigint[]>> {
+  return transact(ca.prisma, async (tx) => {
+    const stale = await tx.$queryRaw<{ number: bigint; request_id: number }[]>`
+      SELECT number, request_id FROM certificate_number_allocation
+      WHERE state = 'RESERVED' AND reserved_at < ${before} ORDER BY number FOR UPDATE`;
+    const now = ca.now();
+    for (const { number, request_id: requestId } of stale) {
+      await tx.certificateNumberAllocation.update({
+        where: { number },
+        data: { state: 'FAILED', failureCode: 'ISSUANCE_INTERRUPTED', failureReason: 'the issuing process stopped before the certificate was stored', completedAt: now },
+      });
+      await appendAuditEvent(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'certificate.number.failed',
+        objectType: 'certificateNumber',
+        objectId: number.toString(),
+        details: { requestId, code: 'ISSUANCE_INTERRUPTED', recovery: true },
+        time: now,
+      });
+    }
+    return stale.map((s) => BigInt(s.number));
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * The §8 checks' read-only lookup over the database, evaluated inside the caller's transaction
+ * so that what is checked is what gets committed.
+ */
+import { bytesToUint, uintToBytes } from '../bytes';
+import { expiryDay } from '../codec';
+import type { Tx } from '../db/client';
+import type { RequestLookup } from './requestChecks';
+
+const OPEN_REQUEST_STATES = ['SUBMITTED', 'APPROVED'] as const;
+
+/** Issuer ids are the 4-byte institution codes of QR field 7 and record A1, read as uint32. */
+export const issuerCode = (issuerId: number): Uint8Array<ArrayBuffer> => uintToBytes(issuerId, 4) as Uint8Array<ArrayBuffer>;
+export const issuerIdOf = (code: Uint8Array): number => bytesToUint(code);
+
+/** A `@db.Date` column (UTC midnight) as the calendar day it names. */
+export const calendarDayOf = (date: Date) => ({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
+
+export interface LookupScope {
+  /** The request being re-checked at issuance: it does not conflict with itself. */
+  readonly excludeRequestId?: number;
+  /** The root key chosen for signing; otherwise the latest-expiring active root key. */
+  readonly rootKeyId?: number;
+}
+
+export function databaseRequestLookup(tx: Tx, scope: LookupScope = {}): RequestLookup {
+  const notThisRequest = scope.excludeRequestId === undefined ? {} : { id: { not: scope.excludeRequestId } };
+  const ofIssuer = (issuerId: number) => ({ kind: 'ISSUER' as const, code: issuerCode(issuerId) });
+  return {
+    async issuerStatus(issuerId) {
+      const issuer = await tx.institution.findUnique({ where: { kind_code: ofIssuer(issuerId) }, select: { status: true } });
+      return issuer?.status ?? null;
+    },
+
+    async challenge(value) {
+      const c = await tx.challenge.findUnique({ where: { value: value as Uint8Array<ArrayBuffer> }, include: { institution: { select: { code: true } } } });
+      return c && { issuerId: issuerIdOf(c.institution.code), issuedAt: c.issuedAt, expiresAt: c.expiresAt, usedAt: c.usedAt };
+    },
+
+    async keyUse(publicKey) {
+      const key = publicKey as Uint8Array<ArrayBuffer>;
+      const [root, certificate, requests] = await Promise.all([
+        tx.rootKey.findUnique({ where: { publicKey: key }, select: { id: true } }),
+        tx.certificate.findUnique({ where: { publicKey: key }, select: { status: true, institution: { select: { code: true } } } }),
+        tx.certificateRequest.findMany({
+          where: { publicKey: key, state: { in: [...OPEN_REQUEST_STATES] }, ...notThisRequest },
+          select: { institution: { select: { code: true } } },
+        }),
+      ]);
+      return {
+        isRootKey: root !== null,
+        certifiedFor: certificate && { issuerId: issuerIdOf(certificate.institution.code), revoked: certificate.status === 'REVOKED' },
+        requestedBy: requests.map((r) => issuerIdOf(r.institution.code)),
+      };
+    },
+
+    async serialUsed(issuerId, serial) {
+      const [certificates, requests] = await Promise.all([
+        tx.certificate.count({ where: { serial, institution: ofIssuer(issuerId) } }),
+        tx.certificateRequest.count({
+          where: { requestedSerial: serial, state: { in: [...OPEN_REQUEST_STATES] }, institution: ofIssuer(issuerId), ...notThisRequest },
+        }),
+      ]);
+      return certificates + requests > 0;
+    },
+
+    activeCertificateCount: (issuerId, at) =>
+      tx.certificate.count({ where: { status: 'ACTIVE', expiresAt: { gt: at }, institution: ofIssuer(issuerId) } }),
+
+    async rootKeyValidThrough() {
+      const root = await tx.rootKey.findFirst({
+        where: { state: 'ACTIVE', ...(scope.rootKeyId === undefined ? {} : { id: scope.rootKeyId }) },
+        orderBy: { expiresOn: 'desc' },
+        select: { expiresOn: true },
+      });
+      return root && expiryDay.end(calendarDayOf(root.expiresOn));
+    },
+  };
+}
