@@ -4,19 +4,16 @@
  * with the example's root d, so the only fault in each is the one under test.
  */
 import { describe, expect, it } from 'vitest';
-import example from '../../test/support/vectors/tq-cert-1-example.json';
-import { bigintToBytes, bytesToBigint, concat, parseHex, toHex } from '../bytes';
+import { bigintToBytes, bytesToBigint, concat, toHex } from '../bytes';
+import { example, hex, rootKeys } from '../codec/testSupport';
 import { sm2 } from '../crypto/sm2';
-import { unwrap } from '../errors';
 import { runTqca } from './testSupport';
 
-const hex = (text: string) => unwrap(parseHex(text));
 const certificate = hex(example.certificate);
 const header = certificate.slice(0, 10);
 const x = certificate.slice(10, 42);
 const evenY = hex(example.issuer.y);
 const oddY = bigintToBytes(sm2.params.p - bytesToBigint(evenY), 32);
-const rootD = hex(example.root.d);
 const rootKey = example.root.x + example.root.y;
 const issuerKey = example.issuer.x + example.issuer.y;
 
@@ -25,7 +22,7 @@ function signed(headerBytes: Uint8Array, options: { y?: Uint8Array; id?: string;
   const keyX = options.keyX ?? x;
   const message = concat(headerBytes, keyX, options.y ?? evenY);
   const id = options.id === undefined ? undefined : new TextEncoder().encode(options.id);
-  return concat(headerBytes, keyX, sm2.sign(message, rootD, { id }));
+  return concat(headerBytes, keyX, sm2.sign(message, rootKeys.d, { id }));
 }
 
 function withHeader(offset: number, ...bytes: number[]): Uint8Array {
@@ -121,7 +118,7 @@ describe.concurrent('tqca cert verify: certificates the profile rejects', () => 
 
   it('the odd-Y and other-ID variants carry signatures that do verify for what was signed', () => {
     // Guards the two cases above: their signatures are valid, only over the wrong Y or with the wrong ID.
-    const root = unwrap(sm2.publicKeyFromBytes(hex(rootKey)));
+    const root = rootKeys.publicKey;
     const odd = signed(header, { y: oddY });
     expect(sm2.verify(concat(header, x, oddY), odd.subarray(42), root)).toBe(true);
     const alice = signed(header, { id: 'ALICE123@YAHOO.COM' });

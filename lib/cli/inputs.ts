@@ -6,7 +6,7 @@
  *   `@path`      a file: hex text if it is entirely hex digits and whitespace, otherwise binary
  *   `-`          stdin, by the same rule
  */
-import { parseHex } from '../bytes';
+import { bytesToUint, parseHex } from '../bytes';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { err, ok, type Result } from '../errors';
 import type { ArgumentParser } from './command';
@@ -44,11 +44,19 @@ export function fixedBytesInput(field: string, length: number): ArgumentParser<U
   const read = bytesInput(field);
   return async (text, context) => {
     const bytes = await read(text, context);
-    if (!bytes.ok || bytes.value.length === length) return bytes;
-    return err('INPUT_LENGTH', `expected ${length} bytes (${2 * length} hex digits), got ${bytes.value.length}`, {
-      field,
-      details: { expected: length, actual: bytes.value.length },
-    });
+    return !bytes.ok || bytes.value.length === length ? bytes : lengthError(field, length, bytes.value.length);
+  };
+}
+
+const lengthError = (field: string, expected: number, actual: number) =>
+  err('INPUT_LENGTH', `expected ${expected} bytes (${2 * expected} hex digits), got ${actual}`, { field, details: { expected, actual } });
+
+/** A uint32 identifier written as the 8 hex digits it is carried in (issuer id, certificate number). */
+export function uint32Input(field: string): ArgumentParser<number> {
+  return (text) => {
+    const bytes = parseHex(text, field);
+    if (!bytes.ok) return bytes;
+    return bytes.value.length === 4 ? ok(bytesToUint(bytes.value)) : lengthError(field, 4, bytes.value.length);
   };
 }
 

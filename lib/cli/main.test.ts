@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import example from '../../test/support/vectors/tq-cert-1-example.json';
+import { example } from '../codec/testSupport';
 import { TqException } from '../errors';
 import { replyToThrown } from './main';
 import { projectRoot, runTqca } from './testSupport';

@@ -5,5 +5,7 @@
  */
 import type { CommandGroup } from '../command';
 import { cert } from './cert';
+import { qr } from './qr';
+import { record } from './record';
 
-export const groups: readonly CommandGroup[] = [cert];
+export const groups: readonly CommandGroup[] = [cert, qr, record];
