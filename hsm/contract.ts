@@ -79,6 +79,29 @@ export function keyManagerContract(setUp: () => TokenUnderTest): void {
       expect(independentlyVerifies(key, message, signature)).toBe(false);
     });
 
+    it('every signing mechanism of the profile works, raw or DER, host digest or device hashing', async () => {
+      const signerId = new TextEncoder().encode('TQCA-ISSUER-0001');
+      const listed = unwrap(await hsm.health()).mechanisms;
+      for (const mechanism of token.profile.sign) {
+        const opened = await openPkcs11KeyManager(optionsFor(token, { profile: { ...token.profile, sign: [mechanism] }, poolSize: 1 }));
+        if (!listed.find((m) => m.role === 'sign' && m.name === mechanism.name)?.present) {
+          expectError(opened, HsmErrorCode.MECHANISM_MISSING);
+          continue;
+        }
+        const only = unwrap(opened);
+        try {
+          expect(independentlyVerifies(key, message, unwrap(await only.sign({ id: key.id }, message))), mechanism.name).toBe(true);
+          if (token.profile.algorithm !== 'sm2') continue;
+          const custom = await only.sign({ id: key.id }, message, { signerId });
+          // A mechanism that takes no ID parameter hashes with the fixed default ID: it cannot serve another.
+          if (mechanism.input === 'message') expectError(custom, HsmErrorCode.MECHANISM_MISSING);
+          else expect(independentlyVerifies(key, message, unwrap(custom), signerId), mechanism.name).toBe(true);
+        } finally {
+          await only.close();
+        }
+      }
+    });
+
     it('refuses a second key with the same CKA_ID or label, and names missing keys', async () => {
       expectError(await hsm.generateKey({ label: 'other', id: key.id, algorithm: token.profile.algorithm }), HsmErrorCode.KEY_EXISTS);
       expectError(await hsm.generateKey({ label: 'contract-root', algorithm: token.profile.algorithm }), HsmErrorCode.KEY_EXISTS);

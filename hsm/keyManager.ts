@@ -59,6 +59,8 @@ export interface HealthReport {
   readonly algorithm: KeyAlgorithm;
   readonly mechanisms: readonly MechanismStatus[];
   readonly sessions: { readonly size: number; readonly open: number; readonly inUse: number };
+  /** Reconnections (finalize, initialize, log in) this connection completed since it opened. */
+  readonly reconnects: number;
   /** The canary key signed a random message and the host verified it. */
   readonly canary: { readonly label: string; readonly latencyMs: number };
 }

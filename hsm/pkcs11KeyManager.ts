@@ -87,6 +87,7 @@ class Pkcs11KeyManager implements KeyManager {
   private anchor: Handle;
   /** Our connection generation: bumped by every reconnect; handles from older ones are dead. */
   private generation = 0;
+  private reconnects = 0;
   private contextGeneration: number;
   private reconnecting: Promise<void> | null = null;
   private broken = false;
@@ -233,6 +234,7 @@ class Pkcs11KeyManager implements KeyManager {
         algorithm: this.profile.algorithm,
         mechanisms: this.mechanisms,
         sessions: { size: this.pool.size, open: this.pool.open, inUse: this.pool.inUse },
+        reconnects: this.reconnects,
         canary: { label: this.canaryLabel, latencyMs: Math.round(latencyMs * 1000) / 1000 },
       };
     });
@@ -509,6 +511,7 @@ class Pkcs11KeyManager implements KeyManager {
       this.slot = this.findSlot();
       this.anchor = this.openLoggedInSession();
       this.broken = false;
+      this.reconnects++;
     } catch (e) {
       this.broken = true;
       throw e;

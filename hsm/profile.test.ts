@@ -6,6 +6,7 @@ import { toHex } from '../lib/bytes';
 import { unwrap } from '../lib/errors';
 import { HsmErrorCode } from './errors';
 import { BUILT_IN_PROFILES, loadProfile, parseProfile } from './profile';
+import { SOFTTOKEN_FAMILIES } from './softtoken';
 
 const luna = () => JSON.parse(JSON.stringify({
   name: 'x',
@@ -26,6 +27,17 @@ describe('vendor profiles', () => {
     expect(sansec.keyType).toBe(0x80000004);
     expect(sansec.sign.find((m) => m.code === 0x80008104)).toMatchObject({ input: 'digest', output: 'der' });
     expect(toHex(unwrap(loadProfile('luna')).ecParams)).toBe('06082a811ccf5501822d');
+  });
+
+  it('describes the software token families with exactly the codes the token answers under', () => {
+    for (const [family, codes] of Object.entries(SOFTTOKEN_FAMILIES)) {
+      const profile = unwrap(loadProfile(family));
+      expect(profile.keyType, family).toBe(codes.keyType);
+      expect(profile.keyPairGen.code, family).toBe(codes.keyPairGen);
+      const sign = (m: { code: number; input: string; output: string }) => `${m.code.toString(16)} ${m.input} ${m.output}`;
+      const tokenInput = (m: (typeof codes.sign)[number]) => (m.input === 'digest' ? 'digest' : m.takesSignerId ? 'message-with-id' : 'message');
+      expect(profile.sign.map(sign).sort(), family).toEqual(codes.sign.map((m) => sign({ code: m.mechanism, input: tokenInput(m), output: m.output })).sort());
+    }
   });
 
   it('loads a profile from a JSON file', () => {

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unwrap } from '../lib/errors';
 import { loadProfile, type VendorProfile } from './profile';
+import { buildSoftToken, type SoftTokenFamilyName } from './softtoken';
+import { initToken } from './tokenInit';
 
 export interface TokenUnderTest {
   readonly name: string;
@@ -20,6 +22,8 @@ export interface TokenUnderTest {
   readonly profile: VendorProfile;
   /** A profile whose mechanisms this token lacks (HSM_MECHANISM_MISSING). */
   readonly foreignProfile: VendorProfile;
+  /** The token store on disk (the software token's `.removed` switch lives there). */
+  readonly storeDir: string;
   /** What a child process needs in its environment to reach the same token store. */
   readonly env: Readonly<Record<string, string>>;
   readonly dispose: () => void;
@@ -46,6 +50,30 @@ export function softHsm2Token(): TokenUnderTest {
     ...token,
     profile: unwrap(loadProfile('p256')),
     foreignProfile: unwrap(loadProfile('luna')),
+    storeDir: dir,
+    env,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The SM2 software token answering under `family`'s vendor codes, initialised through our own
+ * initToken. `faults`: the token's fault-injection switches (TQCA_SOFTTOKEN_FAIL_SIGN_AT …).
+ */
+export function softToken(family: SoftTokenFamilyName, faults: Record<string, string> = {}): TokenUnderTest {
+  const dir = mkdtempSync(join(tmpdir(), `tqca-softtoken-${family}-`));
+  const env = { TQCA_TOKEN_DIR: dir, TQCA_SOFTTOKEN_FAMILY: family, ...faults };
+  Object.assign(process.env, env);
+  const token = { tokenLabel: 'tqca-contract', pin: '24681012', soPin: '13579111' };
+  const modulePath = buildSoftToken();
+  unwrap(initToken({ modulePath, tokenLabel: token.tokenLabel, soPin: token.soPin, userPin: token.pin }));
+  return {
+    name: `software token (SM2, ${family} family)`,
+    modulePath,
+    ...token,
+    profile: unwrap(loadProfile(family)),
+    foreignProfile: unwrap(loadProfile(family === 'luna' ? 'softtoken' : 'luna')),
+    storeDir: dir,
     env,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };

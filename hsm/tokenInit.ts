@@ -41,7 +41,8 @@ function initialise(pkcs11: pkcs11js.PKCS11, request: TokenInitRequest): TokenIn
   if (!found) {
     const free = pkcs11.C_GetSlotList(true).find((slot) => !(pkcs11.C_GetTokenInfo(slot).flags & CKF_TOKEN_INITIALIZED));
     if (!free) throw hsmFail(HsmErrorCode.TOKEN_NOT_FOUND, 'the module has no uninitialised slot for a new token');
-    pkcs11.C_InitToken(free, request.soPin, request.tokenLabel);
+    // The module reads exactly 32 blank-padded bytes; pkcs11js passes the string as given.
+    pkcs11.C_InitToken(free, request.soPin, request.tokenLabel + ' '.repeat(32 - Buffer.byteLength(request.tokenLabel)));
     // Some modules (SoftHSM) renumber slots after C_InitToken: look the token up again by label.
     found = findToken(pkcs11, request.tokenLabel);
     if (!found) throw hsmFail(HsmErrorCode.TOKEN_NOT_FOUND, `C_InitToken succeeded but no token is labelled "${request.tokenLabel}"`);

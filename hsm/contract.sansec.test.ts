@@ -1,0 +1,4 @@
+import { keyManagerContract } from './contract';
+import { softToken } from './testTokens';
+
+keyManagerContract(() => softToken('sansec'));
