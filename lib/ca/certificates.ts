@@ -10,6 +10,7 @@ import type { Result } from '../errors';
 import { issuerCode, issuerIdOf } from './requestLookup';
 import { formatIndex } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
+import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, transact } from './transaction';
 
@@ -98,6 +99,7 @@ export async function revokeCertificate(ca: CaServices, actor: Operator, number:
     return { ok: false, error: { code: 'REVOCATION_REASON', message: `reason must be one of ${REVOCATION_REASONS.join(', ')}`, field: 'reason' } };
   }
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     await tx.$queryRaw`SELECT id FROM certificate WHERE number = ${BigInt(number)} FOR UPDATE`;
     const current = await tx.certificate.findUnique({ where: { number: BigInt(number) } });
     if (!current) refuse('CERTIFICATE_UNKNOWN', `no certificate ${formatCertificateNumber(number)}`, { field: 'number' });

@@ -23,7 +23,8 @@ import { databaseRequestLookup } from './requestLookup';
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import { calendarDayOf } from './requestLookup';
-import type { Operator } from './context';
+import { checkRole, type Operator } from './context';
+import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -38,6 +39,8 @@ interface Reservation {
 
 /** Issues the certificate of an APPROVED request; answers it only once it is committed. */
 export async function issueCertificate(ca: CaServices, actor: Operator, requestId: number, policy?: RequestPolicy): Promise<Result<CertificateView>> {
+  const allowed = checkRole(actor, ['OFFICER'], 'issue certificates');
+  if (!allowed.ok) return allowed;
   const reserved = await reserveNumber(ca, actor, requestId, policy);
   if (!reserved.ok) return reserved;
   const signed = await signCertificate(ca, reserved.value);
@@ -53,6 +56,7 @@ export async function issueCertificate(ca: CaServices, actor: Operator, requestI
 
 async function reserveNumber(ca: CaServices, actor: Operator, requestId: number, policy?: RequestPolicy): Promise<Result<Reservation>> {
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     await tx.$queryRaw`SELECT id FROM certificate_request WHERE id = ${requestId} FOR UPDATE`;
     const request = await tx.certificateRequest.findUnique({ where: { id: requestId }, include: { rootKey: true } });
     if (!request) refuse('REQUEST_UNKNOWN', `no request ${requestId}`, { field: 'requestId' });

@@ -39,14 +39,13 @@ export function databaseRequestLookup(tx: Tx, scope: LookupScope = {}): RequestL
 
     async keyUse(publicKey) {
       const key = publicKey as Uint8Array<ArrayBuffer>;
-      const [root, certificate, requests] = await Promise.all([
-        tx.rootKey.findUnique({ where: { publicKey: key }, select: { id: true } }),
-        tx.certificate.findUnique({ where: { publicKey: key }, select: { status: true, institution: { select: { code: true } } } }),
-        tx.certificateRequest.findMany({
-          where: { publicKey: key, state: { in: [...OPEN_REQUEST_STATES] }, ...notThisRequest },
-          select: { institution: { select: { code: true } } },
-        }),
-      ]);
+      // One connection per transaction: queries run one after another.
+      const root = await tx.rootKey.findUnique({ where: { publicKey: key }, select: { id: true } });
+      const certificate = await tx.certificate.findUnique({ where: { publicKey: key }, select: { status: true, institution: { select: { code: true } } } });
+      const requests = await tx.certificateRequest.findMany({
+        where: { publicKey: key, state: { in: [...OPEN_REQUEST_STATES] }, ...notThisRequest },
+        select: { institution: { select: { code: true } } },
+      });
       return {
         isRootKey: root !== null,
         certifiedFor: certificate && { issuerId: issuerIdOf(certificate.institution.code), revoked: certificate.status === 'REVOKED' },
@@ -55,12 +54,10 @@ export function databaseRequestLookup(tx: Tx, scope: LookupScope = {}): RequestL
     },
 
     async serialUsed(issuerId, serial) {
-      const [certificates, requests] = await Promise.all([
-        tx.certificate.count({ where: { serial, institution: ofIssuer(issuerId) } }),
-        tx.certificateRequest.count({
-          where: { requestedSerial: serial, state: { in: [...OPEN_REQUEST_STATES] }, institution: ofIssuer(issuerId), ...notThisRequest },
-        }),
-      ]);
+      const certificates = await tx.certificate.count({ where: { serial, institution: ofIssuer(issuerId) } });
+      const requests = await tx.certificateRequest.count({
+        where: { requestedSerial: serial, state: { in: [...OPEN_REQUEST_STATES] }, institution: ofIssuer(issuerId), ...notThisRequest },
+      });
       return certificates + requests > 0;
     },
 

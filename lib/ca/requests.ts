@@ -16,6 +16,7 @@ import { databaseRequestLookup, issuerCode } from './requestLookup';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import { calendarDayOf } from './requestLookup';
 import { checkRole, type Operator } from './context';
+import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -96,6 +97,7 @@ export async function issueChallenge(ca: CaServices, actor: Operator, issuerId: 
   const allowed = checkRole(actor, ['OFFICER'], 'issue challenges');
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     const institution = await issuer(tx, issuerId);
     if (institution.status !== 'ACTIVE') refuse('ISSUER_NOT_ACTIVE', `issuer is ${institution.status.toLowerCase()}`, { field: 'issuerId' });
     const now = ca.now();
@@ -135,6 +137,7 @@ export async function submitRequest(ca: CaServices, actor: Operator, a1: Uint8Ar
   if (!decoded.ok) return decoded;
   const record = decoded.value;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     // Two submissions of one challenge serialise here; the second sees it used.
     await tx.$queryRaw`SELECT id FROM challenge WHERE value = ${record.challenge} FOR UPDATE`;
     const now = ca.now();
@@ -193,6 +196,7 @@ export async function reviewRequest(ca: CaServices, reviewer: Operator, requestI
   const allowed = checkRole(reviewer, ['OFFICER'], 'review certificate requests');
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, reviewer);
     const request = await lockRequest(tx, requestId);
     requireState(request, 'SUBMITTED');
     if (request.reviewedById !== null) refuse('REQUEST_ALREADY_REVIEWED', 'the request was already reviewed', { field: 'requestId' });
@@ -222,6 +226,7 @@ export async function approveRequest(ca: CaServices, approver: Operator, request
   const allowed = checkRole(approver, ['OFFICER'], 'approve certificate requests');
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, approver);
     const request = await lockRequest(tx, requestId);
     requireState(request, 'SUBMITTED');
     if (request.reviewedById === null || request.fingerprintConfirmedAt === null) {
@@ -257,6 +262,7 @@ export async function rejectRequest(ca: CaServices, actor: Operator, requestId: 
   const allowed = checkRole(actor, ['OFFICER'], 'reject certificate requests');
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     const request = await lockRequest(tx, requestId);
     requireState(request, 'SUBMITTED', 'APPROVED');
     const reserved = await tx.certificateNumberAllocation.count({ where: { requestId, state: 'RESERVED' } });

@@ -16,6 +16,7 @@ import type { Tx } from '../db/client';
 import { calendarDayOf } from './requestLookup';
 import { checkIndexForEnvironment, checkRootKeyExpiry, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
+import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -102,6 +103,7 @@ export async function requestRootKeyCreation(ca: CaServices, actor: Operator, pr
   const window = checkRootKeyExpiry(expiry.value, ca.now());
   if (!window.ok) return window;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     const ceremony = await tx.rootKeyCeremony.create({
       data: {
         action: 'CREATE',
@@ -121,6 +123,7 @@ export async function requestRootKeyChange(ca: CaServices, actor: Operator, acti
   const allowed = checkRole(actor, ['OFFICER'], 'request root-key ceremonies');
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
     const key = await tx.rootKey.findUnique({ where: { index } });
     if (!key) refuse('ROOT_KEY_UNKNOWN', `no root key has index ${formatIndex(index)}`, { field: 'index' });
     const open = await tx.rootKeyCeremony.count({ where: { rootKeyId: key.id, status: { in: ['PENDING', 'APPROVED'] } } });
@@ -190,6 +193,26 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
   const { view, failure, create } = decided.value;
   if (failure) return { ok: false, error: { ...failure, details: { ...failure.details, ceremonyId } } };
   return create && view.status === 'APPROVED' ? generateRootKey(ca, approver, ceremonyId, create) : { ok: true, value: view };
+}
+
+/** Withdraws a ceremony that awaits approval (any officer; it is recorded who). */
+export async function cancelCeremony(ca: CaServices, actor: Operator, ceremonyId: number): Promise<Result<CeremonyView>> {
+  const allowed = checkRole(actor, ['OFFICER'], 'cancel root-key ceremonies');
+  if (!allowed.ok) return allowed;
+  return transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
+    await tx.$queryRaw`SELECT id FROM root_key_ceremony WHERE id = ${ceremonyId} FOR UPDATE`;
+    const ceremony = await tx.rootKeyCeremony.findUnique({ where: { id: ceremonyId } });
+    if (!ceremony) refuse('CEREMONY_UNKNOWN', `no ceremony ${ceremonyId}`, { field: 'ceremonyId' });
+    if (ceremony.status !== 'PENDING') refuse('CEREMONY_STATE', `the ceremony is ${ceremony.status.toLowerCase()}, not pending`, { field: 'ceremonyId' });
+    const cancelled = await tx.rootKeyCeremony.update({
+      where: { id: ceremonyId },
+      data: { status: 'CANCELLED', cancelledById: actor.id, cancelledAt: ca.now() },
+      include: CEREMONY_INCLUDE,
+    });
+    await audit(tx, ca, actor, 'rootKey.ceremony.cancelled', cancelled, { action: ceremony.action });
+    return ceremonyView(cancelled);
+  });
 }
 
 function createParameters(ceremony: { id: number; parameters: Prisma.JsonValue }): CreateParameters {

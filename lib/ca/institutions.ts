@@ -1,0 +1,252 @@
+/**
+ * Institutions: issuers, acquirers and issuing platforms. The center allocates each a 4-byte code,
+ * unique per kind; an issuer's code is its issuer id (QR field 7, records A1 and A3). Status:
+ * ACTIVE ⇄ SUSPENDED, either → WITHDRAWN (final). Every change is audited in its transaction.
+ */
+import { bytesToUint, toHex, uintToBytes } from '../bytes';
+import { appendAuditEvent } from '../audit';
+import type { Tx } from '../db/client';
+import { nextCounterValue } from '../db/counters';
+import { InstitutionKind, InstitutionStatus, type Prisma } from '../db/generated/client';
+import { err, ok, TqException, type Result, type TqError } from '../errors';
+import { requireRole, serviceStep, type Operator, type ServiceContext } from './context';
+import { requireActiveOperator } from './operators';
+import { refuse } from './transaction';
+
+export { InstitutionKind, InstitutionStatus };
+
+export interface Contact {
+  readonly name: string;
+  readonly role?: string;
+  readonly email?: string;
+  readonly phone?: string;
+}
+
+export interface InstitutionView {
+  readonly id: number;
+  readonly kind: InstitutionKind;
+  /** 4 bytes; for an issuer, its issuer id */
+  readonly code: Uint8Array;
+  readonly nameZh: string;
+  readonly nameEn: string | null;
+  readonly status: InstitutionStatus;
+  readonly contacts: readonly Contact[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewInstitution {
+  readonly kind: InstitutionKind;
+  /** Omitted: the center allocates the next free code of this kind. */
+  readonly code?: Uint8Array;
+  readonly nameZh: string;
+  readonly nameEn?: string;
+  readonly contacts?: readonly Contact[];
+}
+
+export type InstitutionRef = { readonly id: number } | { readonly kind: InstitutionKind; readonly code: Uint8Array };
+
+const MAX_CODE = 0xfffffffe;
+const CONTACT_FIELDS = ['name', 'role', 'email', 'phone'] as const;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const PHONE = /^\+?[0-9][0-9 ()-]{2,31}$/;
+
+const NEXT_STATUSES: Readonly<Record<InstitutionStatus, readonly InstitutionStatus[]>> = {
+  ACTIVE: ['SUSPENDED', 'WITHDRAWN'],
+  SUSPENDED: ['ACTIVE', 'WITHDRAWN'],
+  WITHDRAWN: [],
+};
+
+/** Parses contacts from untrusted JSON (CLI, HTTP): an array of { name, role?, email?, phone? }. */
+export function parseContacts(value: unknown): Result<Contact[]> {
+  if (!Array.isArray(value)) return err('CONTACTS_INVALID', 'contacts must be a JSON array', { field: 'contacts' });
+  const contacts: Contact[] = [];
+  for (const [i, item] of value.entries()) {
+    const field = `contacts[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return err('CONTACTS_INVALID', `${field} is not an object`, { field });
+    const extra = Object.keys(item).filter((k) => !(CONTACT_FIELDS as readonly string[]).includes(k));
+    if (extra.length > 0) return err('CONTACTS_INVALID', `${field}: unknown member ${extra.join(', ')}`, { field });
+    const c = item as Record<string, unknown>;
+    for (const k of CONTACT_FIELDS) {
+      if (c[k] !== undefined && (typeof c[k] !== 'string' || (c[k] as string).trim() === '')) return err('CONTACTS_INVALID', `${field}.${k} must be a non-empty string`, { field: `${field}.${k}` });
+    }
+    if (c.name === undefined) return err('CONTACTS_INVALID', `${field}.name is required`, { field: `${field}.name` });
+    if (c.email !== undefined && !EMAIL.test(c.email as string)) return err('CONTACTS_INVALID', `${field}.email is not an e-mail address`, { field: `${field}.email` });
+    if (c.phone !== undefined && !PHONE.test(c.phone as string)) return err('CONTACTS_INVALID', `${field}.phone is not a phone number`, { field: `${field}.phone` });
+    contacts.push(Object.fromEntries(CONTACT_FIELDS.filter((k) => c[k] !== undefined).map((k) => [k, (c[k] as string).trim()])) as unknown as Contact);
+  }
+  return ok(contacts);
+}
+
+function checkCode(code: Uint8Array): Result<Uint8Array> {
+  if (code.length !== 4) return err('INSTITUTION_CODE_INVALID', `an institution code is 4 bytes, got ${code.length}`, { field: 'code' });
+  const value = bytesToUint(code);
+  if (value === 0 || value > MAX_CODE) return err('INSTITUTION_CODE_INVALID', 'institution codes 00000000 and FFFFFFFF are reserved', { field: 'code' });
+  return ok(code);
+}
+
+const bytes = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
+
+/** A code taken by a concurrent writer between the check and the insert. */
+const UNIQUE_ERRORS = {
+  institution_kind_code_key: { code: 'INSTITUTION_CODE_TAKEN', message: 'an institution of this kind already has this code', field: 'code' },
+};
+
+const step = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => serviceStep(ctx, work, UNIQUE_ERRORS);
+
+async function allocateCode(tx: Tx, kind: InstitutionKind): Promise<Uint8Array> {
+  // Codes given explicitly (existing issuer ids) may lie ahead of the counter: skip them.
+  for (;;) {
+    const value = await nextCounterValue(tx, `institution_code.${kind}`);
+    if (value > BigInt(MAX_CODE)) refuse('INSTITUTION_CODES_EXHAUSTED', `no ${kind} code left`, { field: 'code' });
+    const code = uintToBytes(Number(value), 4);
+    if (!(await tx.institution.findUnique({ where: { kind_code: { kind, code: bytes(code) } }, select: { id: true } }))) return code;
+  }
+}
+
+export async function createInstitution(ctx: ServiceContext, actor: Operator, input: NewInstitution): Promise<Result<InstitutionView>> {
+  if (!Object.hasOwn(InstitutionKind, input.kind)) return err('INSTITUTION_INVALID', `unknown kind ${input.kind}`, { field: 'kind' });
+  const nameZh = input.nameZh.trim();
+  if (nameZh === '') return err('INSTITUTION_INVALID', 'the Chinese name is empty', { field: 'nameZh' });
+  const contacts = parseContacts(input.contacts ?? []);
+  if (!contacts.ok) return contacts;
+  const given = input.code === undefined ? undefined : checkCode(input.code);
+  if (given && !given.ok) return given;
+
+  return step(ctx, async (tx) => {
+    requireRole(actor, ['OFFICER', 'ADMIN'], 'create institutions');
+    await requireActiveOperator(tx, actor);
+    let code: Uint8Array;
+    if (given) {
+      code = given.value;
+      if (await tx.institution.findUnique({ where: { kind_code: { kind: input.kind, code: bytes(code) } }, select: { id: true } })) {
+        refuse('INSTITUTION_CODE_TAKEN', `${input.kind} ${toHex(code)} exists`, { field: 'code' });
+      }
+    } else {
+      code = await allocateCode(tx, input.kind);
+    }
+    const created = await tx.institution.create({
+      data: {
+        kind: input.kind,
+        code: bytes(code),
+        nameZh,
+        nameEn: input.nameEn?.trim() || null,
+        contacts: contacts.value as unknown as Prisma.InputJsonArray,
+        createdAt: ctx.now(),
+        updatedAt: ctx.now(),
+      },
+    });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'institution.create',
+      objectType: 'institution',
+      objectId: String(created.id),
+      details: { kind: created.kind, code: created.code, codeAllocated: !given, nameZh: created.nameZh, nameEn: created.nameEn, contacts: contacts.value },
+      time: ctx.now(),
+    });
+    return view(created);
+  });
+}
+
+export interface InstitutionChanges {
+  readonly nameZh?: string;
+  /** null removes the English name */
+  readonly nameEn?: string | null;
+  readonly contacts?: readonly Contact[];
+}
+
+/** Changes names or contacts (not kind or code: those are bound into certificates and records). */
+export async function updateInstitution(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, changes: InstitutionChanges): Promise<Result<InstitutionView>> {
+  const contacts = changes.contacts === undefined ? undefined : parseContacts(changes.contacts);
+  if (contacts && !contacts.ok) return contacts;
+  if (changes.nameZh !== undefined && changes.nameZh.trim() === '') return err('INSTITUTION_INVALID', 'the Chinese name is empty', { field: 'nameZh' });
+  return step(ctx, async (tx) => {
+    requireRole(actor, ['OFFICER', 'ADMIN'], 'change institutions');
+    await requireActiveOperator(tx, actor);
+    const current = await lockInstitution(tx, ref);
+    if (current.status === 'WITHDRAWN') refuse('INSTITUTION_WITHDRAWN', 'a withdrawn institution is not changed', { field: 'status' });
+    const data = {
+      ...(changes.nameZh === undefined ? {} : { nameZh: changes.nameZh.trim() }),
+      ...(changes.nameEn === undefined ? {} : { nameEn: changes.nameEn?.trim() || null }),
+      ...(contacts === undefined ? {} : { contacts: contacts.value as unknown as Prisma.InputJsonArray }),
+    };
+    if (Object.keys(data).length === 0) refuse('INSTITUTION_INVALID', 'nothing to change');
+    const updated = await tx.institution.update({ where: { id: current.id }, data: { ...data, updatedAt: ctx.now() } });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'institution.update',
+      objectType: 'institution',
+      objectId: String(updated.id),
+      details: { before: pick(current, data), after: pick(updated, data) },
+      time: ctx.now(),
+    });
+    return view(updated);
+  });
+}
+
+export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, status: InstitutionStatus, reason: string): Promise<Result<InstitutionView>> {
+  if (reason.trim() === '') return err('INSTITUTION_INVALID', 'a status change needs a reason', { field: 'reason' });
+  return step(ctx, async (tx) => {
+    requireRole(actor, ['OFFICER', 'ADMIN'], 'change institution status');
+    await requireActiveOperator(tx, actor);
+    const current = await lockInstitution(tx, ref);
+    if (!NEXT_STATUSES[current.status].includes(status)) {
+      refuse('INSTITUTION_STATUS_TRANSITION', `${current.status} → ${status} is not allowed`, { field: 'status', details: { from: current.status, to: status } });
+    }
+    const updated = await tx.institution.update({ where: { id: current.id }, data: { status, updatedAt: ctx.now() } });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'institution.status',
+      objectType: 'institution',
+      objectId: String(updated.id),
+      details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: reason.trim() },
+      time: ctx.now(),
+    });
+    return view(updated);
+  });
+}
+
+export async function findInstitution(ctx: ServiceContext, ref: InstitutionRef): Promise<Result<InstitutionView>> {
+  const row = await ctx.prisma.institution.findUnique({ where: whereRef(ref) });
+  return row ? ok(view(row)) : { ok: false, error: notFound(ref) };
+}
+
+export async function listInstitutions(ctx: ServiceContext, filter: { kind?: InstitutionKind; status?: InstitutionStatus } = {}): Promise<InstitutionView[]> {
+  const rows = await ctx.prisma.institution.findMany({ where: filter, orderBy: [{ kind: 'asc' }, { code: 'asc' }] });
+  return rows.map(view);
+}
+
+const whereRef = (ref: InstitutionRef): Prisma.InstitutionWhereUniqueInput => ('id' in ref ? { id: ref.id } : { kind_code: { kind: ref.kind, code: bytes(ref.code) } });
+
+function notFound(ref: InstitutionRef): TqError {
+  const what = 'id' in ref ? `id ${ref.id}` : `${ref.kind} ${toHex(ref.code)}`;
+  return { code: 'INSTITUTION_NOT_FOUND', message: `no institution ${what}`, field: 'institution' };
+}
+
+type InstitutionRow = Prisma.InstitutionGetPayload<object>;
+
+/** Reads the institution with its row locked, so that concurrent changes apply one after another. */
+async function lockInstitution(tx: Tx, ref: InstitutionRef): Promise<InstitutionRow> {
+  const found = await tx.institution.findUnique({ where: whereRef(ref), select: { id: true } });
+  if (!found) throw new TqException(notFound(ref));
+  await tx.$executeRaw`SELECT 1 FROM institution WHERE id = ${found.id} FOR UPDATE`;
+  return tx.institution.findUniqueOrThrow({ where: { id: found.id } });
+}
+
+function pick(row: InstitutionRow, keys: object): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(keys).map((k) => [k, row[k as keyof InstitutionRow]]));
+}
+
+function view(row: InstitutionRow): InstitutionView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    code: row.code,
+    nameZh: row.nameZh,
+    nameEn: row.nameEn,
+    status: row.status,
+    contacts: row.contacts as unknown as Contact[],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

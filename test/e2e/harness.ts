@@ -1,0 +1,108 @@
+/**
+ * A whole CA for tests, built from the real parts: the SM2 software token (a PKCS#11 module) in
+ * a fresh store, a database (PGlite in memory, or a PostgreSQL URL), an administrator, two
+ * officers and an issuer, created through the same services the console uses.
+ */
+import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
+import { softToken, type TokenUnderTest } from '../../hsm/testTokens';
+import type { KeyManager } from '../../hsm/keyManager';
+import { requestRecord, type CalendarMonth } from '../../lib/codec';
+import { sm2 } from '../../lib/crypto/sm2';
+import { openDatabase, type Database } from '../../lib/db/client';
+import { unwrap } from '../../lib/errors';
+import { bytesToUint, parseHex } from '../../lib/bytes';
+import type { Operator } from '../../lib/ca/context';
+import { createInstitution } from '../../lib/ca/institutions';
+import { authenticate, bootstrapAdministrator, createOperator } from '../../lib/ca/operators';
+import type { CaServices } from '../../lib/ca/services';
+
+export const PASSWORD = 'correct horse battery staple';
+export const CENTER_ID = 0x00000001;
+
+export interface Harness {
+  readonly ca: CaServices;
+  readonly db: Database;
+  readonly keys: KeyManager;
+  readonly token: TokenUnderTest;
+  readonly admin: Operator;
+  /** Two different officers, for dual control. */
+  readonly alice: Operator;
+  readonly bob: Operator;
+  /** The registered issuer's id (its 4-byte code as uint32). */
+  readonly issuerId: number;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** PostgreSQL URL; PGlite in memory when absent. */
+  readonly url?: string;
+  /** A token already set up (a second process sharing one store); a fresh one otherwise. */
+  readonly token?: TokenUnderTest;
+  /** Skip creating operators and the issuer (a second process joining an existing CA). */
+  readonly join?: boolean;
+  readonly now?: () => Date;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const token = options.token ?? softToken('softtoken');
+  const keys = unwrap(await openPkcs11KeyManager({ modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin, profile: token.profile }));
+  const db = await openDatabase(options.url ? { url: options.url } : { dataDir: 'memory://' });
+  const ca: CaServices = { prisma: db.prisma, keys, centerId: CENTER_ID, now: options.now ?? (() => new Date()) };
+  if (!options.join) {
+    unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Administrator', password: PASSWORD }));
+    const admin = unwrap(await authenticate(ca, 'admin', PASSWORD));
+    for (const username of ['alice', 'bob']) {
+      unwrap(await createOperator(ca, admin, { username, displayName: username, password: PASSWORD, roles: ['OFFICER'] }));
+    }
+    unwrap(await createInstitution(ca, admin, { kind: 'ISSUER', code: unwrap(parseHex('00001001')), nameZh: '测试发卡机构' }));
+  }
+  const [admin, alice, bob] = await Promise.all(['admin', 'alice', 'bob'].map(async (u) => unwrap(await authenticate(ca, u, PASSWORD))));
+  return {
+    ca,
+    db,
+    keys,
+    token,
+    admin,
+    alice,
+    bob,
+    issuerId: bytesToUint(unwrap(parseHex('00001001'))),
+    async close() {
+      await keys.close();
+      await db.close();
+      if (!options.token) token.dispose();
+    },
+  };
+}
+
+/** An issuer key pair with even Y, as the profile requires (§2). */
+export function issuerKeyPair(): { privateKey: Uint8Array; publicKey: ReturnType<typeof sm2.publicKeyFromPrivate> } {
+  for (;;) {
+    const privateKey = sm2.generatePrivateKey();
+    const publicKey = sm2.publicKeyFromPrivate(privateKey);
+    if ((publicKey.y & 1n) === 0n) return { privateKey, publicKey };
+  }
+}
+
+export interface RequestInput {
+  readonly issuerId: number;
+  readonly challenge: string;
+  readonly serial: number;
+  readonly expiry: CalendarMonth;
+  readonly at?: Date;
+  readonly key?: ReturnType<typeof issuerKeyPair>;
+}
+
+/** An A1 record as an issuer builds it: fresh key, proof of possession over bytes 0–96. */
+export function buildRequest(input: RequestInput): { a1: Uint8Array; key: ReturnType<typeof issuerKeyPair> } {
+  const key = input.key ?? issuerKeyPair();
+  const fields = {
+    issuerId: input.issuerId,
+    serial: input.serial,
+    expiry: input.expiry,
+    publicKey: key.publicKey,
+    challenge: unwrap(parseHex(input.challenge)),
+    requestTime: Math.floor((input.at ?? new Date()).getTime() / 1000),
+  };
+  const proofOfPossession = sm2.sign(requestRecord.toBeSigned(fields), key.privateKey);
+  return { a1: requestRecord.encode({ ...fields, proofOfPossession }), key };
+}
