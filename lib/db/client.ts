@@ -7,11 +7,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaClient } from './generated/client';
+import { PrismaClient, type Prisma } from './generated/client';
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
 import { applyMigrations } from './migrations';
 
 export type { PrismaClient };
+/** The client inside `prisma.$transaction(async (tx) => …)`. */
+export type Tx = Prisma.TransactionClient;
 
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/db', import.meta.url));
 

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ENGINES, useTestDatabase } from '../../test/support/databases';
+import { openDatabase } from '../db/client';
+import { TqException } from '../errors';
+import { appendAuditEvent, GENESIS_HASH, verifyStoredChain, type AuditEventInput } from '.';
+
+const run = promisify(execFile);
+
+const event = (objectId: string, details: Record<string, unknown> = {}): AuditEventInput => ({
+  actor: { id: 1, username: 'alice' },
+  action: 'test.append',
+  objectType: 'thing',
+  objectId,
+  details,
+  time: new Date('2026-11-24T06:00:00.000Z'),
+});
+
+describe.each(ENGINES)('audit chain on %s', (engine) => {
+  const t = useTestDatabase(engine);
+  const append = (e: AuditEventInput) => t.db.prisma.$transaction((tx) => appendAuditEvent(tx, e));
+
+  it('starts empty at the genesis head', async () => {
+    expect(await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual({ id: 1, seq: 0n, hash: GENESIS_HASH });
+    expect(await verifyStoredChain(t.db.prisma)).toEqual({ ok: true, value: { events: 0, lastSeq: 0n, lastHash: GENESIS_HASH } });
+  });
+
+  it('appends events with consecutive seqs, each chained to the previous hash, and moves the head', async () => {
+    // The actor id must name an operator (foreign key); "system" needs none.
+    const a = await t.db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...event('a'), actor: 'system' }));
+    const b = await t.db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...event('b', { bytes: new Uint8Array([1, 2]), n: 10n ** 20n }), actor: 'system' }));
+    expect([a.seq, b.seq]).toEqual([1n, 2n]);
+    const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => r.objectId)).toEqual(['a', 'b']);
+    expect(rows[0].prevHash).toEqual(GENESIS_HASH);
+    expect(rows[1].prevHash).toEqual(rows[0].hash);
+    expect(rows[1].details).toEqual({ bytes: '0102', n: '100000000000000000000' });
+    expect(rows[1]).toMatchObject({ actor: 'system', actorId: null, chainVersion: 1 });
+    expect(await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: 2n, hash: b.hash });
+    expect((await verifyStoredChain(t.db.prisma)).ok).toBe(true);
+  });
+
+  it('writes nothing when the transaction rolls back, and the next event takes the next seq', async () => {
+    await expect(
+      t.db.prisma.$transaction(async (tx) => {
+        await appendAuditEvent(tx, { ...event('lost'), actor: 'system' });
+        throw new Error('the change failed after its event');
+      }),
+    ).rejects.toThrow('the change failed');
+    const next = await append({ ...event('c'), actor: 'system' });
+    expect(next.seq).toBe(3n);
+    expect(await t.db.prisma.auditEvent.count({ where: { objectId: 'lost' } })).toBe(0);
+  });
+
+  it('refuses malformed events with typed errors before touching the chain', async () => {
+    for (const [patch, field] of [
+      [{ action: 'Create' }, 'action'],
+      [{ objectType: 'a b' }, 'objectType'],
+      [{ objectId: '' }, 'objectId'],
+      [{ time: new Date(Number.NaN) }, 'time'],
+      [{ details: { x: Number.NaN } }, 'details.x'],
+    ] as const) {
+      const thrown = await append({ ...event('bad'), actor: 'system', ...patch }).catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(TqException);
+      expect((thrown as TqException).error.field).toBe(field);
+    }
+    expect(await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: 3n });
+  });
+
+  it('is append-only: UPDATE, DELETE and TRUNCATE are refused by the database', async () => {
+    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 2`)).rejects.toThrow(/append-only/);
+    await expect(t.db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE seq = 3`)).rejects.toThrow(/append-only/);
+    await expect(t.db.prisma.$executeRawUnsafe(`TRUNCATE audit_event`)).rejects.toThrow(/append-only/);
+    expect(await t.db.prisma.auditEvent.count()).toBe(3);
+  });
+
+  it('a row changed behind the triggers breaks verification at that seq; a deleted last row breaks it at the head', async () => {
+    await t.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_event DISABLE TRIGGER USER`);
+    await t.db.prisma.$executeRawUnsafe(`UPDATE audit_event SET details = '{"bytes":"0103","n":"100000000000000000000"}' WHERE seq = 2`);
+    const tampered = await verifyStoredChain(t.db.prisma);
+    expect(!tampered.ok && tampered.error).toMatchObject({ code: 'AUDIT_CHAIN_BROKEN', field: 'hash', details: { seq: '2' } });
+
+    await t.db.prisma.$executeRawUnsafe(`UPDATE audit_event SET details = '{"n":"100000000000000000000","bytes":"0102"}' WHERE seq = 2`);
+    expect((await verifyStoredChain(t.db.prisma)).ok).toBe(true); // key order in jsonb is not part of the hash
+
+    await t.db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE seq = 3`);
+    const truncated = await verifyStoredChain(t.db.prisma);
+    expect(!truncated.ok && truncated.error).toMatchObject({ code: 'AUDIT_CHAIN_BROKEN', field: 'head' });
+    await t.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_event ENABLE TRIGGER USER`);
+  });
+});
+
+describe('concurrent appends on postgresql', () => {
+  const t = useTestDatabase('postgresql');
+
+  it('from two connections and two processes never fork the chain', async () => {
+    const other = await openDatabase({ url: t.url, migrate: false });
+    const appendMany = (db: typeof other, name: string) =>
+      Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...event(`${name}-${i}`), actor: 'system' })),
+        ),
+      );
+    const worker = (name: string) =>
+      run(process.execPath, ['--import', 'tsx', 'test/support/auditAppendWorker.ts', t.url!, '25', name]).then(({ stdout }) => JSON.parse(stdout) as string[]);
+    try {
+      const [p1, p2] = await Promise.all([worker('p1'), worker('p2'), appendMany(t.db, 'c1'), appendMany(other, 'c2')]);
+      expect(p1).toHaveLength(25);
+      expect(p2).toHaveLength(25);
+    } finally {
+      await other.close();
+    }
+    const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' }, select: { seq: true } });
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 70 }, (_, i) => BigInt(i + 1)));
+    const verified = await verifyStoredChain(t.db.prisma);
+    expect(verified.ok && verified.value.events).toBe(70);
+  });
+});

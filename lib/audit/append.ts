@@ -1,0 +1,71 @@
+// The one way a state change is recorded. Call it inside the transaction that makes the change,
+// as its last write: it locks the chain head (so concurrent transactions, from any process,
+// append one after another and the chain never forks), and if the event cannot be written it
+// throws, so the change rolls back with it.
+import { TqException } from '../errors';
+import type { Tx } from '../db/client';
+import type { Prisma } from '../db/generated/client';
+import { normalizeJson } from './canonicalJson';
+import { CHAIN_VERSION, eventHash, SYSTEM_ACTOR, type ChainedFields } from './chain';
+
+/** Who acted: an authenticated operator, or the console itself (recovery jobs, bootstrap). */
+export type AuditActor = { readonly id: number; readonly username: string } | typeof SYSTEM_ACTOR;
+
+export interface AuditEventInput {
+  readonly actor: AuditActor;
+  /** `<objectType>.<verb>`, e.g. `institution.create`, `rootKey.ceremony.approved` */
+  readonly action: string;
+  readonly objectType: string;
+  readonly objectId: string;
+  /** What changed; bytes become hex, dates ISO-8601, bigints decimal strings. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly time: Date;
+}
+
+export interface AppendedEvent {
+  readonly seq: bigint;
+  readonly hash: Uint8Array;
+}
+
+const ACTION = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;
+const OBJECT_TYPE = /^[a-z][a-zA-Z0-9]*$/;
+
+function refuse(code: string, message: string, field?: string): never {
+  throw new TqException({ code, message, field });
+}
+
+export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<AppendedEvent> {
+  if (!ACTION.test(input.action)) refuse('AUDIT_EVENT_INVALID', `action ${JSON.stringify(input.action)} is not <object>.<verb>`, 'action');
+  if (!OBJECT_TYPE.test(input.objectType)) refuse('AUDIT_EVENT_INVALID', `object type ${JSON.stringify(input.objectType)} is not camelCase`, 'objectType');
+  if (input.objectId.length === 0) refuse('AUDIT_EVENT_INVALID', 'object id is empty', 'objectId');
+  if (Number.isNaN(input.time.getTime())) refuse('AUDIT_EVENT_INVALID', 'time is not a valid date', 'time');
+  const details = normalizeJson(input.details ?? {}, 'details');
+  if (!details.ok) throw new TqException(details.error);
+
+  try {
+    const [head] = await tx.$queryRaw<{ seq: bigint; hash: Uint8Array }[]>`SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+    if (!head) refuse('AUDIT_WRITE_FAILED', 'the audit chain head row is missing');
+    const fields: ChainedFields = {
+      chainVersion: CHAIN_VERSION,
+      seq: BigInt(head.seq) + 1n,
+      time: input.time,
+      actorId: input.actor === SYSTEM_ACTOR ? null : input.actor.id,
+      actor: input.actor === SYSTEM_ACTOR ? SYSTEM_ACTOR : input.actor.username,
+      action: input.action,
+      objectType: input.objectType,
+      objectId: input.objectId,
+      details: details.value,
+      prevHash: new Uint8Array(head.hash),
+    };
+    const hash = eventHash(fields) as Uint8Array<ArrayBuffer>;
+    await tx.auditEvent.create({
+      data: { ...fields, details: fields.details as Prisma.InputJsonObject, prevHash: fields.prevHash as Uint8Array<ArrayBuffer>, hash },
+    });
+    await tx.auditChainHead.update({ where: { id: 1 }, data: { seq: fields.seq, hash } });
+    return { seq: fields.seq, hash };
+  } catch (thrown) {
+    if (thrown instanceof TqException) throw thrown;
+    const cause = thrown instanceof Error ? thrown.message : String(thrown);
+    throw new TqException({ code: 'AUDIT_WRITE_FAILED', message: 'the audit event could not be written; the change was not made', details: { cause } });
+  }
+}
