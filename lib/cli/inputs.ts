@@ -9,7 +9,7 @@
 import { bytesToUint, parseHex } from '../bytes';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { err, ok, type Result } from '../errors';
-import type { ArgumentParser } from './command';
+import { requiredValue, value, type ArgumentParser } from './command';
 
 const HEX_TEXT = /^[\s0-9a-fA-F]*$/;
 
@@ -101,3 +101,13 @@ export function parseInstant(text: string, field: string): Result<Date> {
   const offsetOk = zone === 'Z' || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(4)) <= 59);
   return exact && offsetOk && !Number.isNaN(instant.getTime()) ? ok(instant) : invalid();
 }
+
+/** `--root`, as every command that checks a root signature takes it. */
+export const rootKeyOption = requiredValue(
+  '<X‖Y hex>',
+  'the root public key, 64 bytes uncompressed X‖Y (128 hex digits)',
+  publicKeyInput('root'),
+);
+
+/** `--at`, the instant a verification is made at; commands default it to the start of the run. */
+export const atOption = (what: string) => value('<time>', `${what} (ISO-8601; default: now)`, instantInput('at'));

@@ -1,14 +1,14 @@
 import { issuerCertificate, verifyIssuerCertificate } from '../../../codec';
-import { defineCommand, invalid, positional, requiredValue, valid, value } from '../../command';
-import { bytesInput, instantInput, publicKeyInput } from '../../inputs';
+import { defineCommand, invalid, positional, valid } from '../../command';
+import { atOption, bytesInput, rootKeyOption } from '../../inputs';
 import { certificateView } from './view';
 
 export default defineCommand({
   description: `Verifies an issuer certificate as a terminal does (TQ-CERT-1 §2): structure, even-Y recovery,
 the root signature over M_cert (signer ID 1234567812345678), then expiry (end of the month, CST) at --at.`,
   options: {
-    root: requiredValue('<X‖Y hex>', 'the root public key, 64 bytes uncompressed X‖Y (128 hex digits)', publicKeyInput('root')),
-    at: value('<time>', 'the instant to check expiry at (ISO-8601; default: now)', instantInput('at')),
+    root: rootKeyOption,
+    at: atOption('the instant to check expiry at'),
   },
   positionals: { cert: positional('<cert>', 'the certificate: hex, @path or -', bytesInput('cert')) },
   async run({ options, positionals }, context) {

@@ -1,6 +1,6 @@
 import { qrCode, verifyQrCode } from '../../../codec';
-import { defineCommand, invalid, positional, requiredValue, valid, value } from '../../command';
-import { bytesInput, instantInput, publicKeyInput, uint32Input } from '../../inputs';
+import { defineCommand, invalid, positional, requiredValue, valid } from '../../command';
+import { atOption, bytesInput, rootKeyOption, uint32Input } from '../../inputs';
 import { certificateView } from '../cert/view';
 import { qrView } from './view';
 
@@ -11,11 +11,11 @@ over bytes 8–89; the user signature over bytes 0–160; the authorization expi
 time ± validity and the default 30 s skew, at --at. Revocation, fare and replay need terminal state
 and are not checked here.`,
   options: {
-    root: requiredValue('<X‖Y hex>', 'the root public key, 64 bytes uncompressed X‖Y (128 hex digits)', publicKeyInput('root')),
+    root: rootKeyOption,
     cert: requiredValue('<cert>', 'the issuer certificate held under --number: hex, @path or -', bytesInput('cert')),
     issuer: requiredValue('<8 hex>', 'the issuer id the certificate is bound to', uint32Input('issuer')),
     number: requiredValue('<8 hex>', 'the certificate number the certificate is held under', uint32Input('number')),
-    at: value('<time>', 'the instant of the scan (ISO-8601; default: now)', instantInput('at')),
+    at: atOption('the instant of the scan'),
   },
   positionals: { qr: positional('<qr>', 'the QR code bytes: hex, @path or -', bytesInput('qr')) },
   async run({ options, positionals }, context) {
