@@ -2,10 +2,11 @@
  * Test support for the software token's own tests: a fresh token directory, pkcs11js sessions,
  * the independent clients (OpenSC's pkcs11-tool, the openssl CLI) and SM2 signature encodings.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pkcs11js from 'pkcs11js';
 import { buildSoftToken, SOFTTOKEN_FAMILIES, type SoftTokenFamilyName } from './index';
 
@@ -28,6 +29,40 @@ export function tokenDir(family: SoftTokenFamilyName = 'softtoken', extra: Recor
     env: { TQCA_TOKEN_DIR: dir, TQCA_SOFTTOKEN_FAMILY: family, ...extra },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+export type ChildStep =
+  | ['login', string]
+  | ['sign', string, number, string]
+  | ['generate', string, number, number]
+  | ['count', string];
+export interface ChildResult {
+  readonly ok?: boolean;
+  readonly value?: unknown;
+  readonly error?: string;
+  readonly code?: number;
+}
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'testChild.mjs');
+const childEnv = (env: Record<string, string>) => ({ ...process.env, ...env, TQCA_SOFTTOKEN_MODULE: MODULE });
+const parseLines = (stdout: string): ChildResult[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ChildResult);
+
+/** Runs steps in a separate process (see testChild.mjs); one result per step. */
+export function child(env: Record<string, string>, steps: ChildStep[]): ChildResult[] {
+  return parseLines(execFileSync(process.execPath, [CHILD, JSON.stringify(steps)], { env: childEnv(env), encoding: 'utf8' }));
+}
+
+export function childAsync(env: Record<string, string>, steps: ChildStep[]): Promise<ChildResult[]> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [CHILD, JSON.stringify(steps)], { env: childEnv(env), encoding: 'utf8' }, (error, stdout) =>
+      error ? reject(error) : resolve(parseLines(stdout)),
+    ),
+  );
 }
 
 /** Runs OpenSC's pkcs11-tool against the module; returns stdout, throws with stderr on failure. */
@@ -115,7 +150,7 @@ export function ckr(call: () => unknown): string {
   try {
     call();
   } catch (e) {
-    return (e as { message: string }).message;
+    return (e as { message: string }).message.replace(/:\d+$/, ''); // some calls append a detail number
   }
   throw new Error('call succeeded');
 }
