@@ -45,7 +45,7 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const token = options.token ?? softToken('softtoken');
-  const keys = unwrap(await openPkcs11KeyManager({ modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin, profile: token.profile }));
+  const keys = unwrap(await openPkcs11KeyManager({ modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin, profile: token.profile, poolSize: 4 }));
   const db = await openDatabase(options.url ? { url: options.url } : { dataDir: 'memory://' });
   const ca: CaServices = { prisma: db.prisma, keys, centerId: CENTER_ID, now: options.now ?? (() => new Date()) };
   if (!options.join) {
