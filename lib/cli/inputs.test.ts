@@ -31,6 +31,7 @@ describe('byte input forms', () => {
   it('reads a file of hex text as hex and anything else as binary', async () => {
     expect(await read(file('cert.hex', '1412 27ab\n'))).toBe('141227ab');
     expect(await read(file('cert.bin', Uint8Array.of(0x14, 0x12, 0x27, 0xab)))).toBe('141227ab');
+    expect(await read(file('bom.hex', '\ufeff1412 27ab\r\n'))).toBe('141227ab');
     // Bytes that happen to be ASCII but not all hex digits are binary.
     expect(await read(file('text.bin', 'xyz'))).toBe('78797a');
   });

@@ -15,7 +15,8 @@ const HEX_TEXT = /^[\s0-9a-fA-F]*$/;
 
 /** Raw input → bytes. Hex text is recognised by content, so `xxd -p` output and binary dumps both work. */
 function fromContent(content: Uint8Array, field: string): Result<Uint8Array> {
-  const text = Buffer.from(content).toString('latin1');
+  // Editors on Windows may save hex text with a UTF-8 byte-order mark.
+  const text = Buffer.from(content).toString('latin1').replace(/^\xef\xbb\xbf/, '');
   return HEX_TEXT.test(text) ? fromHexText(text, field) : ok(content);
 }
 

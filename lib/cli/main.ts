@@ -26,6 +26,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (thrown) {
     reply = replyToThrown(thrown);
   }
+  // A reader that closes the pipe early (`| head`) has taken what it wanted; that is not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.exitCode = 1;
+  });
   process.stdout.write(reply.stdout);
   if (reply.stderr) process.stderr.write(reply.stderr);
   return reply.exitCode;
