@@ -146,8 +146,9 @@ export async function setOperatorStatus(ctx: ServiceContext, actor: Operator, us
     if (current.status === status) return view(current);
     if (status === 'DISABLED' && current.roles.includes('ADMIN')) {
       await tx.$executeRaw`LOCK TABLE operator IN SHARE ROW EXCLUSIVE MODE`;
-      const admins = await tx.operator.count({ where: { status: 'ACTIVE', roles: { has: 'ADMIN' } } });
-      if (admins <= 1) refuse('OPERATOR_LAST_ADMIN', 'the last active administrator cannot be disabled');
+      // Raw: pglite-prisma-adapter 0.7 mis-encodes enum-array filters (`roles: { has }`).
+      const [{ admins }] = await tx.$queryRaw<{ admins: bigint }[]>`SELECT count(*) AS admins FROM operator WHERE status = 'ACTIVE' AND 'ADMIN' = ANY (roles)`;
+      if (admins <= 1n) refuse('OPERATOR_LAST_ADMIN', 'the last active administrator cannot be disabled');
     }
     const updated = await tx.operator.update({ where: { id: current.id }, data: { status, updatedAt: ctx.now() } });
     await appendAuditEvent(tx, {

@@ -57,3 +57,24 @@ export function useTestDatabase(engine: Engine): TestDatabase {
     },
   };
 }
+
+/** Makes every insert into audit_event fail (as a full disk or a revoked grant would); returns the repair. */
+export async function breakAuditWrites(prisma: Database['prisma']): Promise<() => Promise<void>> {
+  await prisma.$executeRawUnsafe(
+    `CREATE FUNCTION test_break_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit write broken by the test'; END $$`,
+  );
+  await prisma.$executeRawUnsafe(`CREATE TRIGGER test_break_audit BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION test_break_audit()`);
+  return async () => {
+    await prisma.$executeRawUnsafe(`DROP TRIGGER test_break_audit ON audit_event`);
+    await prisma.$executeRawUnsafe(`DROP FUNCTION test_break_audit()`);
+  };
+}
+
+/** The audit events after `seq`, oldest first, and the chain's current last seq. */
+export async function eventsAfter(prisma: Database['prisma'], seq: bigint) {
+  return prisma.auditEvent.findMany({ where: { seq: { gt: seq } }, orderBy: { seq: 'asc' } });
+}
+
+export async function headSeq(prisma: Database['prisma']): Promise<bigint> {
+  return (await prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).seq;
+}
