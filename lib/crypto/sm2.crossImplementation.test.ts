@@ -1,7 +1,8 @@
 /**
  * Every ordered pair of {ours, sm-crypto, OpenSSL CLI}: A signs, B verifies, on fresh keys that
- * include leading-zero d, X and Y. A verifier must also reject each signature on a changed message,
- * so a verifier that says "true" to everything fails here.
+ * include leading-zero d, X and Y; our prepared-key verifier (its own arithmetic and tables) verifies
+ * too. A verifier must also reject each signature on a changed message, so a verifier that says
+ * "true" to everything fails here.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { opensslSign, opensslVerify } from '../../test/support/opensslSm2';
 import { smCryptoPublicKey, smCryptoSign, smCryptoVerify } from '../../test/support/smCryptoSm2';
 import { sm2TestKeys, type Sm2TestKey } from '../../test/support/sm2TestKeys';
 import { toHex } from '../bytes';
-import { sm2 } from './sm2';
+import { sm2, type PreparedVerifier } from './sm2';
 
 interface Signed {
   readonly key: Sm2TestKey;
@@ -17,32 +18,30 @@ interface Signed {
   readonly signature: Uint8Array;
 }
 
-interface Implementation {
-  signAll(keys: readonly Sm2TestKey[], messages: readonly Uint8Array[]): Uint8Array[];
-  verifyAll(items: readonly Signed[]): boolean[];
-}
+type SignAll = (keys: readonly Sm2TestKey[], messages: readonly Uint8Array[]) => Uint8Array[];
+type VerifyAll = (items: readonly Signed[]) => boolean[];
 
-const implementations: Record<'ours' | 'sm-crypto' | 'OpenSSL', Implementation> = {
-  ours: {
-    signAll: (keys, messages) => keys.map((key, i) => sm2.sign(messages[i], key.privateKey)),
-    verifyAll: (items) => items.map(({ key, message, signature }) => sm2.verify(message, signature, key.publicKey)),
-  },
-  'sm-crypto': {
-    signAll: (keys, messages) => keys.map((key, i) => smCryptoSign(messages[i], key.privateKey)),
-    verifyAll: (items) => items.map(({ key, message, signature }) => smCryptoVerify(message, signature, key.publicKey.bytes)),
-  },
-  OpenSSL: {
-    signAll: (keys, messages) =>
-      opensslSign(keys.map((key, i) => ({ privateKey: key.privateKey, publicKey: key.publicKey.bytes, message: messages[i] }))),
-    verifyAll: (items) => opensslVerify(items.map(({ key, message, signature }) => ({ publicKey: key.publicKey.bytes, message, signature }))),
-  },
+const signers: Record<'ours' | 'sm-crypto' | 'OpenSSL', SignAll> = {
+  ours: (keys, messages) => keys.map((key, i) => sm2.sign(messages[i], key.privateKey)),
+  'sm-crypto': (keys, messages) => keys.map((key, i) => smCryptoSign(messages[i], key.privateKey)),
+  OpenSSL: (keys, messages) =>
+    opensslSign(keys.map((key, i) => ({ privateKey: key.privateKey, publicKey: key.publicKey.bytes, message: messages[i] }))),
 };
-type Name = keyof typeof implementations;
-const names = Object.keys(implementations) as Name[];
+
+const preparedVerifiers = new Map<Sm2TestKey, PreparedVerifier>();
+const prepared = (key: Sm2TestKey) => preparedVerifiers.get(key) ?? preparedVerifiers.set(key, sm2.prepareVerifier(key.publicKey)).get(key)!;
+
+const verifiers: Record<SignerName | 'ours (prepared key)', VerifyAll> = {
+  ours: (items) => items.map(({ key, message, signature }) => sm2.verify(message, signature, key.publicKey)),
+  'ours (prepared key)': (items) => items.map(({ key, message, signature }) => prepared(key).verify(message, signature)),
+  'sm-crypto': (items) => items.map(({ key, message, signature }) => smCryptoVerify(message, signature, key.publicKey.bytes)),
+  OpenSSL: (items) => opensslVerify(items.map(({ key, message, signature }) => ({ publicKey: key.publicKey.bytes, message, signature }))),
+};
+type SignerName = keyof typeof signers;
 
 const KEYS = 24;
 let keys: Sm2TestKey[];
-const signedBy = {} as Record<Name, Signed[]>;
+const signedBy = {} as Record<SignerName, Signed[]>;
 
 /** The same message with one bit flipped. */
 function tampered(message: Uint8Array): Uint8Array {
@@ -56,8 +55,8 @@ beforeAll(() => {
   // Lengths around the TQ-CERT-1 inputs (74, 82, 161 bytes) and the empty message.
   const lengths = [0, 1, 74, 82, 161];
   const messages = keys.map((_, i) => new Uint8Array(randomBytes(lengths[i] ?? randomInt(1, 300))));
-  for (const name of names) {
-    const signatures = implementations[name].signAll(keys, messages);
+  for (const name of Object.keys(signers) as SignerName[]) {
+    const signatures = signers[name](keys, messages);
     signedBy[name] = keys.map((key, i) => ({ key, message: messages[i], signature: signatures[i] }));
   }
 });
@@ -74,12 +73,12 @@ describe('SM2 cross-verification', () => {
     for (const key of keys) expect(toHex(smCryptoPublicKey(key.privateKey))).toBe(toHex(key.publicKey.bytes));
   });
 
-  for (const signer of names) {
-    for (const verifier of names) {
+  for (const signer of Object.keys(signers) as SignerName[]) {
+    for (const verifier of Object.keys(verifiers) as (keyof typeof verifiers)[]) {
       it(`${signer} signs, ${verifier} verifies`, () => {
         const signed = signedBy[signer];
         const forged = signed.map((s) => ({ ...s, message: tampered(s.message) }));
-        const verdicts = implementations[verifier].verifyAll([...signed, ...forged]);
+        const verdicts = verifiers[verifier]([...signed, ...forged]);
         expect(verdicts.slice(0, KEYS), 'genuine signatures').toEqual(signed.map(() => true));
         expect(verdicts.slice(KEYS), 'signatures on a changed message').toEqual(signed.map(() => false));
       });
