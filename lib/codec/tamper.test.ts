@@ -28,7 +28,7 @@ import {
 import { verifyIssuerCertificate } from './verifyIssuerCertificate';
 import { verifyQrCode } from './verifyQrCode';
 
-const RUNS = 150;
+const RUNS = 100;
 const BEFORE_ANY_EXPIRY = new Date('2000-01-01T00:00:00+08:00');
 const rootVerifier = sm2.prepareVerifier(rootKeys.publicKey);
 const requesters = Array.from({ length: 4 }, () => evenKeyPair());
