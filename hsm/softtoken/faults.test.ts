@@ -13,6 +13,7 @@ import { child, ckr, initWithPkcs11Tool, Token, tokenDir, USER_PIN, type ChildSt
 const ST = SOFTTOKEN_FAMILIES.softtoken;
 const SIGN_E = ST.sign[0].mechanism;
 const KEY = 'fa01';
+const CKF_TOKEN_PRESENT = 0x1; // CK_SLOT_INFO flag; pkcs11js does not export it
 
 let t: TokenDir;
 
@@ -44,6 +45,7 @@ describe('fault injection', () => {
     const flag = join(t.dir, '.removed');
     try {
       const s = token.userSession();
+      expect(token.p11.C_GetSlotInfo(token.slot()).flags & CKF_TOKEN_PRESENT).toBe(CKF_TOKEN_PRESENT);
       token.p11.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]);
       const [key] = token.p11.C_FindObjects(s, 1);
       token.p11.C_FindObjectsFinal(s);
@@ -54,7 +56,7 @@ describe('fault injection', () => {
       expect(ckr(() => token.p11.C_GetTokenInfo(token.slot()))).toBe('CKR_TOKEN_NOT_PRESENT');
       expect(ckr(() => token.open())).toBe('CKR_TOKEN_NOT_PRESENT');
       expect(token.p11.C_GetSlotList(true)).toHaveLength(0);
-      expect(token.p11.C_GetSlotInfo(token.slot()).flags & pkcs11js.CKF_TOKEN_PRESENT).toBe(0);
+      expect(token.p11.C_GetSlotInfo(token.slot()).flags & CKF_TOKEN_PRESENT).toBe(0);
 
       rmSync(flag);
       expect(ckr(() => token.p11.C_SignInit(s, { mechanism: SIGN_E }, key))).toBe('CKR_SESSION_HANDLE_INVALID');
