@@ -89,6 +89,9 @@ export function createSm2(params: CurveParams) {
     Gx: params.Gx,
     Gy: params.Gy,
   });
+  // 8-bit windows for k·G (signing, key derivation): about a quarter faster than noble's default 6
+  // for 0.7 MB more table, built on first use.
+  Point.BASE.precompute(8);
   const Fp = Point.Fp;
   const Fn = Point.Fn;
   const curveBytes = concat(...[params.a, params.b, params.Gx, params.Gy].map((v) => bigintToBytes(v, 32)));
