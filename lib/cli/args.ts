@@ -9,7 +9,7 @@
 import { err, ok, type Result, type TqError } from '../errors';
 import type { Command, OptionSpecs, ParsedArguments, PositionalSpecs, RunContext } from './command';
 
-export const USAGE = 'USAGE';
+const USAGE = 'USAGE';
 
 export interface Invocation {
   readonly group?: string;

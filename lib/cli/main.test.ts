@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { example } from '../codec/testSupport';
 import { TqException } from '../errors';
-import { replyToThrown } from './main';
+import { valid } from './command';
+import { render, replyToThrown } from './main';
 import { projectRoot, runTqca } from './testSupport';
 
 const rootKey = example.root.x + example.root.y;
@@ -109,6 +110,19 @@ describe.concurrent('byte input forms', () => {
   });
 });
 
+describe.concurrent('--json', () => {
+  it('is accepted before or after the command and leaves JSON output as it is', async () => {
+    const [before, after, plain] = await Promise.all([
+      runTqca(['--json', 'cert', 'decode', cert]),
+      runTqca(['cert', 'decode', cert, '--json']),
+      runTqca(['cert', 'decode', cert]),
+    ]);
+    expect(before.exitCode).toBe(0);
+    expect(before.stdout).toBe(plain.stdout);
+    expect(after.stdout).toBe(plain.stdout);
+  });
+});
+
 describe.concurrent('npx tqca (package.json "bin")', () => {
   it('verifies the example', async () => {
     const run = await runTqca(['cert', 'verify', '--root', rootKey, '--at', '2026-06-01', cert], { via: 'npx' });
@@ -143,7 +157,8 @@ describe('lazy loading', () => {
     expect(project).toContain('lib/codec/verifyIssuerCertificate.ts');
     // Sibling commands and everything that is not CLI, codec, crypto or the shared helpers stay unloaded.
     expect(project.filter((path) => !/^(bin\/|lib\/(cli|codec|crypto)\/|lib\/(bytes|errors)\.ts$)/.test(path))).toEqual([]);
-    expect(project.filter((path) => path.startsWith('lib/cli/commands/') && !path.endsWith('/index.ts'))).toEqual([
+    // Of the offline groups' modules, only verify's own (group listings are index.ts files).
+    expect(project.filter((path) => /^lib\/cli\/commands\/(cert|qr|record)\/(?!index\.ts$)/.test(path))).toEqual([
       'lib/cli/commands/cert/verify.ts',
       'lib/cli/commands/cert/view.ts',
     ]);
@@ -162,5 +177,20 @@ describe('replyToThrown', () => {
     const reply = replyToThrown(new TypeError('x is undefined'));
     expect(JSON.parse(reply.stdout)).toEqual({ valid: false, error: { code: 'INTERNAL', message: 'x is undefined' } });
     expect(reply.stderr).toContain('TypeError: x is undefined');
+  });
+});
+
+describe('render', () => {
+  const listing = { ...valid({ count: 2, serial: Uint8Array.of(0, 0, 1), at: new Date(Date.UTC(2026, 5, 1)) }), text: 'SERIAL  AT\n' };
+
+  it('prints a listing command\'s table, or its JSON under --json', () => {
+    expect(render(listing, false).stdout).toBe('SERIAL  AT\n');
+    expect(JSON.parse(render(listing, true).stdout)).toEqual({ valid: true, count: 2, serial: '000001', at: '2026-06-01T00:00:00.000Z' });
+  });
+
+  it('always prints JSON for a command without a table', () => {
+    const { text: _, ...jsonOnly } = listing;
+    expect(render(jsonOnly, false).stdout).toBe(render(listing, true).stdout);
+    expect(render(jsonOnly, false).stdout).toMatch(/^{\n  "valid": true,\n/);
   });
 });

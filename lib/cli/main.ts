@@ -1,14 +1,14 @@
 /**
  * `tqca` entry point: argv in, exit code out (0 valid/success, 1 invalid, 2 usage).
  *
- * stdout always carries one JSON object (or help text when asked for it); stderr carries what a
- * person needs on a usage error. Nothing escapes as an uncaught exception: a TqException keeps
+ * stdout carries one JSON object (help text when asked for it; a listing command's table unless
+ * `--json`); stderr carries what a person needs on a usage error. Nothing escapes as an uncaught exception: a TqException keeps
  * its code, anything else is reported as INTERNAL.
  */
 import { toHex } from '../bytes';
 import { TqException, type TqError } from '../errors';
 import { parseArguments, splitInvocation, usageError } from './args';
-import { errorJson, type JsonObject } from './command';
+import { errorJson, type JsonObject, type Outcome } from './command';
 import { processContext } from './context';
 import { groups } from './commands';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help';
@@ -58,10 +58,13 @@ async function run(argv: readonly string[]): Promise<Reply> {
   const context = processContext(json);
   const args = await parseArguments(command, rest, context);
   if (!args.ok) return usage(args.error, `usage: ${usageLine(group, entry, command)}\nRun 'tqca ${group.name} ${entry.name} --help' for details.\n`);
-  const outcome = await command.run(args.value, context);
-  return outcome.text !== undefined && !context.json
-    ? { exitCode: outcome.exitCode, stdout: outcome.text }
-    : { exitCode: outcome.exitCode, stdout: renderJson(outcome.json) };
+  return render(await command.run(args.value, context), json);
+}
+
+/** A command's outcome on stdout: its text rendering when it has one and `--json` was not given. */
+export function render(outcome: Outcome, json: boolean): Reply {
+  const stdout = outcome.text !== undefined && !json ? outcome.text : renderJson(outcome.json);
+  return { exitCode: outcome.exitCode, stdout };
 }
 
 const text = (stdout: string): Reply => ({ exitCode: 0, stdout });

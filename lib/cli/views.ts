@@ -1,16 +1,13 @@
 /**
  * JSON building blocks for decoded structures. Identifiers are shown as the hex the bytes carry
- * (`00001001`, as `--issuer` takes them), timestamps as instants, signatures split into r and s.
+ * (`uintToBytes(id, 4)` renders `00001001`, as `--issuer` takes it), timestamps as instants,
+ * signatures split into r and s.
  */
-import { uintToBytes } from '../bytes';
 import type { Sm2PublicKey } from '../crypto/sm2';
 import { expiryDay, expiryMonth, type CalendarDay, type CalendarMonth } from '../codec';
 import type { JsonObject } from './command';
 
 export const hexByte = (value: number): string => value.toString(16).padStart(2, '0');
-
-/** An unsigned integer field as the big-endian hex it is carried in. */
-export const uintHex = (value: number, length: 1 | 2 | 3 | 4): Uint8Array => uintToBytes(value, length);
 
 /** A uint32 Unix-seconds field. */
 export const unixTime = (seconds: number): Date => new Date(seconds * 1000);

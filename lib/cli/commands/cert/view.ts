@@ -1,4 +1,5 @@
 /** The JSON form of a decoded certificate: a stable contract, independent of the codec's types. */
+import { uintToBytes } from '../../../bytes';
 import {
   CERTIFICATE_FORMAT,
   CURVE_SM2,
@@ -9,14 +10,14 @@ import {
   type IssuerCertificate,
 } from '../../../codec';
 import type { JsonObject } from '../../command';
-import { expiryMonthView, hexByte, keyView, signatureView, uintHex } from '../../views';
+import { expiryMonthView, hexByte, keyView, signatureView } from '../../views';
 
 export function certificateView(certificate: IssuerCertificate): JsonObject {
   return {
     // A decoded certificate has passed the constant checks, so these are the profile's values.
     format: hexByte(CERTIFICATE_FORMAT),
     expiry: expiryMonthView(certificate.expiry),
-    serial: uintHex(certificate.serial, 3),
+    serial: uintToBytes(certificate.serial, 3),
     signatureAlgorithm: hexByte(SIGNATURE_ALGORITHM_SM2_SM3),
     encryptionAlgorithm: hexByte(ENCRYPTION_ALGORITHM_NONE),
     curve: hexByte(CURVE_SM2),

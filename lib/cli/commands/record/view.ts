@@ -1,4 +1,5 @@
 /** The JSON form of a decoded A1–A4 record: its tag, its kind and its fields in layout order. */
+import { uintToBytes } from '../../../bytes';
 import {
   HASH_ALGORITHM_SM3,
   type CertificateRecord,
@@ -8,12 +9,12 @@ import {
   type RootKeyRecord,
 } from '../../../codec';
 import type { JsonObject } from '../../command';
-import { expiryDayView, expiryMonthView, hexByte, keyView, signatureView, uintHex, unixTime } from '../../views';
+import { expiryDayView, expiryMonthView, hexByte, keyView, signatureView, unixTime } from '../../views';
 import { certificateView } from '../cert/view';
 
 const requestView = (r: RequestRecord): JsonObject => ({
-  issuerId: uintHex(r.issuerId, 4),
-  serial: uintHex(r.serial, 3),
+  issuerId: uintToBytes(r.issuerId, 4),
+  serial: uintToBytes(r.serial, 3),
   expiry: expiryMonthView(r.expiry),
   publicKey: keyView(r.publicKey),
   challenge: r.challenge,
@@ -22,7 +23,7 @@ const requestView = (r: RequestRecord): JsonObject => ({
 });
 
 const rootKeyView = (r: RootKeyRecord): JsonObject => ({
-  clearingCenterId: uintHex(r.clearingCenterId, 4),
+  clearingCenterId: uintToBytes(r.clearingCenterId, 4),
   rootKeyIndex: hexByte(r.rootKeyIndex),
   publicKey: keyView(r.publicKey),
   expiry: expiryDayView(r.expiry),
@@ -32,8 +33,8 @@ const rootKeyView = (r: RootKeyRecord): JsonObject => ({
 
 const certificateRecordView = (r: CertificateRecord): JsonObject => ({
   rootKeyIndex: hexByte(r.rootKeyIndex),
-  certificateNumber: uintHex(r.certificateNumber, 4),
-  issuerId: uintHex(r.issuerId, 4),
+  certificateNumber: uintToBytes(r.certificateNumber, 4),
+  issuerId: uintToBytes(r.issuerId, 4),
   certificate: certificateView(r.certificate),
   issueTime: unixTime(r.issueTime),
   rootSignature: signatureView(r.rootSignature),
@@ -45,9 +46,9 @@ const revocationListView = (r: RevocationList): JsonObject => ({
   thisUpdate: unixTime(r.thisUpdate),
   nextUpdate: unixTime(r.nextUpdate),
   entries: r.entries.map((e) => ({
-    certificateNumber: uintHex(e.certificateNumber, 4),
-    issuerId: uintHex(e.issuerId, 4),
-    serial: uintHex(e.serial, 3),
+    certificateNumber: uintToBytes(e.certificateNumber, 4),
+    issuerId: uintToBytes(e.issuerId, 4),
+    serial: uintToBytes(e.serial, 3),
     reason: e.reason,
   })),
   rootSignature: signatureView(r.rootSignature),
