@@ -43,6 +43,7 @@ export const CODEC_ERROR_CODES = {
   KEY_Y_ODD: 'a certified issuer key must have even Y',
   SIGNATURE_LENGTH: 'a signature is not 64 bytes r‖s (encoding only)',
   // Verification
+  TIME_INVALID: 'the verification time is not a valid Date',
   SIGNATURE_INVALID: 'the signature does not verify with the expected key and signer ID',
   WRONG_ROOT: 'the record names a root-key index other than the root key supplied',
   CERT_EXPIRED: 'the certificate expiry month has passed (China Standard Time)',

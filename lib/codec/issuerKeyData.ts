@@ -13,7 +13,6 @@ import { decodeStructure, FieldWriter, type FieldReader } from './structure';
 
 export const CERTIFICATE_FORMAT = 0x14;
 export const ISSUER_KEY_DATA_LENGTH = 74;
-export const CERTIFICATE_HEADER_LENGTH = 10;
 
 /** What Tables 3 and 4 share: bytes 0–9 without the constants. */
 export interface CertificateHeader {

@@ -106,6 +106,11 @@ describe('issuer certificate (Table 4) rejections', () => {
     expectError(verifyIssuerCertificate(cert, rootKeys.publicKey, new Date('2027-12-31T16:00:00Z')), 'CERT_EXPIRED', 'expiry', 1);
   });
 
+  it('an invalid verification time', () => {
+    const result = verifyIssuerCertificate(cert, rootKeys.publicKey, new Date('not a date'));
+    expect(result.ok || [result.error.code, result.error.field]).toEqual(['TIME_INVALID', 'at']);
+  });
+
   it('YY ≥ 50 decodes as 19YY (EMV pivot), so the certificate is expired', () => {
     expect(unwrap(issuerCertificate.decode(patch(cert, 1, '0150'))).expiry).toEqual({ year: 1950, month: 1 });
     expect(unwrap(expiryMonth.decode(hex('1249')))).toEqual({ year: 2049, month: 12 });

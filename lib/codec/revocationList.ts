@@ -74,7 +74,7 @@ function writeFields(w: FieldWriter, value: RevocationListFields): FieldWriter {
   writeRootKeyIndex(w, value.rootKeyIndex);
   w.uint('sequenceNumber', value.sequenceNumber, 4).uint('thisUpdate', value.thisUpdate, 4);
   checkUpdateOrder(value.thisUpdate, value.nextUpdate, w.offset);
-  w.uint('nextUpdate', value.nextUpdate, 4).uint('entryCount', value.entries.length, 2);
+  w.uint('nextUpdate', value.nextUpdate, 4).uint('entryCount', value.entries.length, 2, 0, REVOCATION_MAX_ENTRIES);
   const entriesStart = w.offset;
   checkOrder(
     value.entries.map((e) => e.certificateNumber),

@@ -51,12 +51,6 @@ export function decodeStructure<T>(
   }
 }
 
-/** Unwraps a nested Result inside a decoder or encoder, keeping the error's code. */
-export function orFail<T>(result: Result<T>, offset: number, fieldPrefix?: string): T {
-  if (!result.ok) throw new TqException(rebase(result.error, offset, fieldPrefix));
-  return result.value;
-}
-
 export class FieldReader {
   private at = 0;
 
@@ -65,10 +59,6 @@ export class FieldReader {
   /** Offset of the next field. */
   get offset(): number {
     return this.at;
-  }
-
-  get remaining(): number {
-    return this.bytes.length - this.at;
   }
 
   /** The next `length` bytes, as a copy (decoded values never alias the input). */
@@ -99,7 +89,9 @@ export class FieldReader {
   /** Reads `length` bytes and parses them; errors are re-anchored at the field's offset. */
   parse<T>(length: number, parse: (bytes: Uint8Array) => Result<T>, fieldPrefix?: string): T {
     const offset = this.at;
-    return orFail(parse(this.raw(length)), offset, fieldPrefix);
+    const result = parse(this.raw(length));
+    if (!result.ok) throw new TqException(rebase(result.error, offset, fieldPrefix));
+    return result.value;
   }
 }
 

@@ -32,7 +32,16 @@ export function verifyCertificateSignature(
   return ok({ certificate: cert, issuerKey: cert.publicKey });
 }
 
+/** Verification times come from callers; an Invalid Date would compare false everywhere and pass every check. */
+export function checkTime(at: Date): Result<Date> {
+  return at instanceof Date && !Number.isNaN(at.getTime())
+    ? ok(at)
+    : err('TIME_INVALID', 'the verification time is not a valid Date', { field: 'at', details: { at: String(at) } });
+}
+
 export function checkCertificateExpiry(cert: IssuerCertificate, at: Date): Result<IssuerCertificate> {
+  const time = checkTime(at);
+  if (!time.ok) return time;
   if (expiryMonth.isExpired(cert.expiry, at)) {
     const end = expiryMonth.end(cert.expiry);
     return err('CERT_EXPIRED', `the certificate was valid through ${end.toISOString()} (end of ${cert.expiry.month}/${cert.expiry.year} CST)`, {

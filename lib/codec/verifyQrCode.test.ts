@@ -133,6 +133,19 @@ describe('verifyQrCode', () => {
     expect(memory.accepted.size).toBe(1);
   });
 
+  it('refuses an invalid time, skew or fare instead of passing every comparison', () => {
+    const qr = signed();
+    const invalid = (overrides: Partial<QrVerificationInput>) => {
+      const result = verifyQrCode(qr, context(overrides));
+      return result.ok ? 'ok' : [result.error.code, result.error.field];
+    };
+    expect(invalid({ at: new Date(NaN) })).toEqual(['TIME_INVALID', 'at']);
+    expect(invalid({ skewSeconds: NaN })).toEqual(['VALUE_RANGE', 'skewSeconds']);
+    expect(invalid({ skewSeconds: -1 })).toEqual(['VALUE_RANGE', 'skewSeconds']);
+    expect(invalid({ fare: NaN })).toEqual(['VALUE_RANGE', 'fare']);
+    expect(invalid({ fare: 1.5 })).toEqual(['VALUE_RANGE', 'fare']);
+  });
+
   it('runs the checks in Figure 7 order: certificate → issuer signature → user signature → data', () => {
     const expiredAndForged = signQrCode({ ...exampleQrFields(), validitySeconds: 0 }, evenKeyPair(), evenKeyPair());
     expectError(verifyQrCode(expiredAndForged, context({ revokedNumbers: new Set([1]) })), 'CERT_REVOKED', 'certificateNumber', 4);

@@ -11,7 +11,7 @@ import { err, ok, type Result, type TqError } from '../errors';
 import type { IssuerCertificate } from './issuerCertificate';
 import { QR_OFFSETS, qrCode, type QrCode } from './qrCode';
 import { rebase } from './structure';
-import { checkCertificateExpiry, verifyCertificateSignature } from './verifyIssuerCertificate';
+import { checkCertificateExpiry, checkTime, verifyCertificateSignature } from './verifyIssuerCertificate';
 import type { VerificationKey } from './verificationKey';
 
 export const DEFAULT_SKEW_SECONDS = 30;
@@ -51,7 +51,21 @@ export interface VerifiedQrCode {
 
 const at = (field: keyof typeof QR_OFFSETS, details?: Record<string, unknown>) => ({ field, offset: QR_OFFSETS[field], details });
 
+function checkParameters(ctx: QrVerificationInput): Result<QrVerificationInput> {
+  const time = checkTime(ctx.at);
+  if (!time.ok) return time;
+  const skew = ctx.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  if (!Number.isFinite(skew) || skew < 0) return err('VALUE_RANGE', `skew must be a non-negative number of seconds, got ${skew}`, { field: 'skewSeconds' });
+  if (ctx.fare !== undefined && !(Number.isSafeInteger(ctx.fare) && ctx.fare >= 0)) {
+    return err('VALUE_RANGE', `fare must be a non-negative integer number of fen, got ${ctx.fare}`, { field: 'fare' });
+  }
+  return ok(ctx);
+}
+
 export function verifyQrCode(input: Uint8Array | QrCode, ctx: QrVerificationInput): Result<VerifiedQrCode> {
+  const parameters = checkParameters(ctx);
+  if (!parameters.ok) return parameters;
+
   // 1. Structure.
   const decoded = input instanceof Uint8Array ? qrCode.decode(input) : ok(input);
   if (!decoded.ok) return decoded;
