@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { opensslSign, opensslVerify } from '../../test/support/opensslSm2';
+import { opensslPublicKeySpki, opensslSign, opensslVerify, publicKeySpkiDer } from '../../test/support/opensslSm2';
 import { smCryptoPublicKey, smCryptoSign, smCryptoVerify } from '../../test/support/smCryptoSm2';
 import { sm2TestKeys, type Sm2TestKey } from '../../test/support/sm2TestKeys';
 import { toHex } from '../bytes';
@@ -69,8 +69,12 @@ describe('SM2 cross-verification', () => {
     expect(keys.find((k) => k.kind === 'leading zero in Y')!.publicKey.bytes[32]).toBe(0);
   });
 
-  it('ours and sm-crypto derive the same public key from d', () => {
-    for (const key of keys) expect(toHex(smCryptoPublicKey(key.privateKey))).toBe(toHex(key.publicKey.bytes));
+  it('ours, sm-crypto and OpenSSL derive the same public key from d; OpenSSL writes our SPKI bytes', () => {
+    const fromOpenssl = opensslPublicKeySpki(keys.map((k) => k.privateKey));
+    keys.forEach((key, i) => {
+      expect(toHex(smCryptoPublicKey(key.privateKey))).toBe(toHex(key.publicKey.bytes));
+      expect(toHex(fromOpenssl[i])).toBe(toHex(publicKeySpkiDer(key.publicKey.bytes)));
+    });
   });
 
   for (const signer of Object.keys(signers) as SignerName[]) {

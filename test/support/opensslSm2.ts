@@ -46,13 +46,16 @@ const smallInteger = (v: number) => tlv(0x02, Uint8Array.of(v));
 const uncompressedPoint = (xy: Uint8Array) => tlv(0x03, Uint8Array.of(0x00, 0x04), xy);
 const sm2AlgorithmIdentifier = () => sequence(oid(ID_EC_PUBLIC_KEY), oid(SM2_CURVE));
 
-/** RFC 5208 PrivateKeyInfo wrapping an RFC 5915 (SEC1) ECPrivateKey that includes the public key. */
-export function privateKeyPkcs8Der(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+/**
+ * RFC 5208 PrivateKeyInfo wrapping an RFC 5915 (SEC1) ECPrivateKey; without `publicKey` the
+ * optional [1] field is left out and OpenSSL derives the public key itself.
+ */
+export function privateKeyPkcs8Der(privateKey: Uint8Array, publicKey?: Uint8Array): Uint8Array {
   const ecPrivateKey = sequence(
     smallInteger(1),
     tlv(0x04, privateKey),
     tlv(0xa0, oid(SM2_CURVE)),
-    tlv(0xa1, uncompressedPoint(publicKey)),
+    ...(publicKey ? [tlv(0xa1, uncompressedPoint(publicKey))] : []),
   );
   return sequence(smallInteger(0), sm2AlgorithmIdentifier(), tlv(0x04, ecPrivateKey));
 }
@@ -112,6 +115,17 @@ export function opensslSign(jobs: readonly OpensslSignJob[]): Uint8Array[] {
     }),
   );
   return runInShell(steps, (output) => jobs.map((_, i) => unwrap(signatureFromDer(new Uint8Array(output(i, 'sig'))))));
+}
+
+/** The SubjectPublicKeyInfo DER OpenSSL writes for each private key d (it computes d·G itself). */
+export function opensslPublicKeySpki(privateKeys: readonly Uint8Array[]): Uint8Array[] {
+  const steps = privateKeys.map(
+    (d): ShellStep => ({
+      files: { 'key.pem': pem('PRIVATE KEY', privateKeyPkcs8Der(d)) },
+      command: (path) => `openssl pkey -in ${path('key.pem')} -pubout -outform DER -out ${path('spki.der')} || exit 1`,
+    }),
+  );
+  return runInShell(steps, (output) => privateKeys.map((_, i) => new Uint8Array(output(i, 'spki.der'))));
 }
 
 export interface OpensslVerifyJob extends KeyedMessage {
