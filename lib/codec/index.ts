@@ -6,12 +6,13 @@ export { CURVE_SM2, ENCRYPTION_ALGORITHM_NONE, KEY_LENGTH_SM2, SIGNATURE_ALGORIT
 export { CERTIFICATE_NUMBER_MAX, CERTIFICATE_NUMBER_MIN, SERIAL_MAX } from './sharedFields';
 export { CERTIFICATE_FORMAT, ISSUER_KEY_DATA_LENGTH, issuerKeyData, type CertificateHeader, type IssuerKeyData } from './issuerKeyData';
 export { ISSUER_CERTIFICATE_LENGTH, issuerCertificate, type IssuerCertificate } from './issuerCertificate';
-export { verifySignature, type VerificationKey } from './verificationKey';
+export { publicKeyOf, verifySignature, type VerificationKey } from './verificationKey';
 export {
   checkCertificateExpiry,
   checkTime,
   verifyCertificateSignature,
   verifyIssuerCertificate,
+  type CertificateInput,
   type VerifiedIssuerCertificate,
 } from './verifyIssuerCertificate';
 export {

@@ -7,3 +7,5 @@ export type VerificationKey = Sm2PublicKey | PreparedVerifier;
 export function verifySignature(key: VerificationKey, message: Uint8Array, signature: Uint8Array): boolean {
   return 'verify' in key ? key.verify(message, signature) : sm2.verify(message, signature, key);
 }
+
+export const publicKeyOf = (key: VerificationKey): Sm2PublicKey => ('verify' in key ? key.publicKey : key);

@@ -2,12 +2,18 @@
  * The terminal's certificate check (TQ-CERT-1 §2): structure, Y recovery by the even-Y rule,
  * the root signature over M_cert with the default signer ID, then the expiry at `at`.
  * Pure: the time is an input.
+ *
+ * A terminal verifies a certificate once, at load, and caches X, Y (§2); a scan then costs two
+ * SM2 verifications. The VerifiedIssuerCertificate values this module returns are remembered
+ * with the root key that verified them, so passing one back under the same root skips the
+ * root signature; a value built elsewhere, or a different root, is verified again.
  */
 import type { Sm2PublicKey } from '../crypto/sm2';
+import { equal } from '../bytes';
 import { err, ok, type Result } from '../errors';
 import { expiryMonth } from './expiry';
 import { issuerCertificate, ROOT_SIGNATURE_OFFSET, type IssuerCertificate } from './issuerCertificate';
-import { verifySignature, type VerificationKey } from './verificationKey';
+import { publicKeyOf, verifySignature, type VerificationKey } from './verificationKey';
 
 export interface VerifiedIssuerCertificate {
   readonly certificate: IssuerCertificate;
@@ -15,12 +21,22 @@ export interface VerifiedIssuerCertificate {
   readonly issuerKey: Sm2PublicKey;
 }
 
+export type CertificateInput = Uint8Array | IssuerCertificate | VerifiedIssuerCertificate;
+
+/** Results of this module → X‖Y of the root key that verified them. */
+const verifiedUnder = new WeakMap<object, Uint8Array>();
+
+function decodeInput(certificate: CertificateInput): Result<IssuerCertificate> {
+  if (certificate instanceof Uint8Array) return issuerCertificate.decode(certificate);
+  return ok('issuerKey' in certificate ? certificate.certificate : certificate);
+}
+
 /** Structure and root signature, without the time check (a terminal does this once at load). */
-export function verifyCertificateSignature(
-  certificate: Uint8Array | IssuerCertificate,
-  rootKey: VerificationKey,
-): Result<VerifiedIssuerCertificate> {
-  const decoded = certificate instanceof Uint8Array ? issuerCertificate.decode(certificate) : ok(certificate);
+export function verifyCertificateSignature(certificate: CertificateInput, rootKey: VerificationKey): Result<VerifiedIssuerCertificate> {
+  const root = publicKeyOf(rootKey).bytes;
+  const verifiedRoot = verifiedUnder.get(certificate);
+  if (verifiedRoot && equal(verifiedRoot, root)) return ok(certificate as VerifiedIssuerCertificate);
+  const decoded = decodeInput(certificate);
   if (!decoded.ok) return decoded;
   const cert = decoded.value;
   if (!verifySignature(rootKey, issuerCertificate.signedData(cert), cert.rootSignature)) {
@@ -29,7 +45,13 @@ export function verifyCertificateSignature(
       offset: ROOT_SIGNATURE_OFFSET,
     });
   }
-  return ok({ certificate: cert, issuerKey: cert.publicKey });
+  // Frozen, so what was verified is what a later scan uses.
+  const verified: VerifiedIssuerCertificate = Object.freeze({
+    certificate: Object.freeze({ ...cert, expiry: Object.freeze({ ...cert.expiry }), rootSignature: cert.rootSignature.slice() }),
+    issuerKey: cert.publicKey,
+  });
+  verifiedUnder.set(verified, root.slice());
+  return ok(verified);
 }
 
 /** Verification times come from callers; an Invalid Date would compare false everywhere and pass every check. */
@@ -54,7 +76,7 @@ export function checkCertificateExpiry(cert: IssuerCertificate, at: Date): Resul
 }
 
 export function verifyIssuerCertificate(
-  certificate: Uint8Array | IssuerCertificate,
+  certificate: CertificateInput,
   rootKey: VerificationKey,
   at: Date,
 ): Result<VerifiedIssuerCertificate> {

@@ -1,7 +1,10 @@
 /** §7 terminal checks 1–8, each failing on its own, and in Figure 7 order when several fail. */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../bytes';
-import { sm2 } from '../crypto/sm2';
+import { sm2, type PreparedVerifier } from '../crypto/sm2';
+import { unwrap } from '../errors';
+import { issuerCertificate } from './issuerCertificate';
+import { issuerKeyData } from './issuerKeyData';
 import { qrCode, type QrCode, type QrCodeFields } from './qrCode';
 import {
   EXAMPLE_CERTIFICATE_NUMBER,
@@ -14,9 +17,11 @@ import {
   issuerKeys,
   patch,
   rootKeys,
+  signCertificate,
   signQrCode,
   userKeys,
 } from './testSupport';
+import { verifyIssuerCertificate } from './verifyIssuerCertificate';
 import { verifyQrCode, type QrVerificationInput, type ReplayMemory } from './verifyQrCode';
 
 const generation = 1_780_272_000; // 2026-06-01T00:00:00Z
@@ -131,6 +136,23 @@ describe('verifyQrCode', () => {
     // Rejected codes are not remembered: only check 8 records.
     expect(verifyQrCode(signed({ certificateNumber: 2 }), context({ replay: memory })).ok).toBe(false);
     expect(memory.accepted.size).toBe(1);
+  });
+
+  it('a certificate verified at load is not re-verified per scan under the same root (§2), and is under another', () => {
+    const prepared = sm2.prepareVerifier(rootKeys.publicKey);
+    let rootVerifications = 0;
+    const counting: PreparedVerifier = { ...prepared, verify: (...args) => (rootVerifications++, prepared.verify(...args)) };
+    const loaded = unwrap(verifyIssuerCertificate(hex(example.certificate), counting, atSecond(generation)));
+    expect(rootVerifications).toBe(1);
+    expect(verifyQrCode(signed(), context({ rootKey: counting, certificate: loaded })).ok).toBe(true);
+    expect(verifyQrCode(signed(), context({ rootKey: rootKeys.publicKey, certificate: loaded })).ok).toBe(true);
+    expect(rootVerifications).toBe(1);
+    expectError(verifyQrCode(signed(), context({ rootKey: evenKeyPair().publicKey, certificate: loaded })), 'SIGNATURE_INVALID', 'certificate.rootSignature', 42);
+    // A look-alike built by hand is verified like any other certificate.
+    const foreign = unwrap(issuerCertificate.decode(signCertificate(unwrap(issuerKeyData.decode(hex(example.m_cert))), evenKeyPair())));
+    const lookAlike = { certificate: foreign, issuerKey: foreign.publicKey };
+    expectError(verifyQrCode(signed(), context({ certificate: lookAlike })), 'SIGNATURE_INVALID', 'certificate.rootSignature', 42);
+    expect(Object.isFrozen(loaded) && Object.isFrozen(loaded.certificate)).toBe(true);
   });
 
   it('refuses an invalid time, skew or fare instead of passing every comparison', () => {

@@ -11,7 +11,7 @@ import { err, ok, type Result, type TqError } from '../errors';
 import type { IssuerCertificate } from './issuerCertificate';
 import { QR_OFFSETS, qrCode, type QrCode } from './qrCode';
 import { rebase } from './structure';
-import { checkCertificateExpiry, checkTime, verifyCertificateSignature } from './verifyIssuerCertificate';
+import { checkCertificateExpiry, checkTime, verifyCertificateSignature, type CertificateInput } from './verifyIssuerCertificate';
 import type { VerificationKey } from './verificationKey';
 
 export const DEFAULT_SKEW_SECONDS = 30;
@@ -28,8 +28,11 @@ export interface ReplayMemory {
 
 export interface QrVerificationInput {
   readonly rootKey: VerificationKey;
-  /** The certificate the terminal holds under `certificateNumber` (check 2). */
-  readonly certificate: Uint8Array | IssuerCertificate;
+  /**
+   * The certificate the terminal holds under `certificateNumber` (check 2). Pass the value
+   * verifyIssuerCertificate returned at load to skip the root signature on every scan.
+   */
+  readonly certificate: CertificateInput;
   /** The issuer the certificate record binds `certificateNumber` to (check 3). */
   readonly issuerId: number;
   readonly certificateNumber: number;
