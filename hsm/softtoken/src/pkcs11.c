@@ -192,7 +192,10 @@ static CK_RV configure(void) {
 }
 
 static void teardown(void) {
-  for (size_t i = 0; i < n_sessions; i++) session_free(sessions[i]);
+  for (size_t i = 0; i < n_sessions; i++) { /* a signer still running frees its own session in end() */
+    if (sessions[i]->busy) sessions[i]->closed = 1;
+    else session_free(sessions[i]);
+  }
   free(sessions);
   sessions = NULL;
   n_sessions = 0;

@@ -61,11 +61,18 @@ void slot_logout(slot_t *s) {
   token_drop_session_objects(s, 0, 1);
 }
 
+/* 1 when the image in memory is the file's (an image without a file must be uninitialised), 0 when
+ * it must be re-read, -1 when the store cannot be examined. */
+static int image_current(const slot_t *s) {
+  file_version_t now;
+  if (!store_version(s->path, &now)) return -1;
+  return store_same_version(&now, &s->ver) && (now.exists || !s->img.initialized);
+}
+
 /* Re-reads the image when the file changed. Caller holds the store lock (shared or exclusive). */
 static CK_RV reload_locked(slot_t *s) {
-  file_version_t now;
-  if (!store_version(s->path, &now)) return CKR_DEVICE_ERROR;
-  if (store_same_version(&now, &s->ver) && (now.exists || !s->img.initialized)) return CKR_OK;
+  int current = image_current(s);
+  if (current != 0) return current > 0 ? CKR_OK : CKR_DEVICE_ERROR;
   unsigned char before[16];
   memcpy(before, s->img.token_id, sizeof before);
   CK_RV rv = store_load(s->path, &s->img, &s->ver);
@@ -77,10 +84,8 @@ static CK_RV reload_locked(slot_t *s) {
 }
 
 CK_RV slot_refresh(slot_t *s) {
-  file_version_t now;
-  if (!store_version(s->path, &now)) return CKR_DEVICE_ERROR;
-  if (store_same_version(&now, &s->ver) && s->ver.exists == now.exists && (now.exists || !s->img.initialized))
-    return CKR_OK;
+  int current = image_current(s); /* the common case needs one stat and no lock */
+  if (current != 0) return current > 0 ? CKR_OK : CKR_DEVICE_ERROR;
   int fd = store_lock(s->path, LOCK_SH);
   if (fd < 0) return CKR_DEVICE_ERROR;
   CK_RV rv = reload_locked(s);
