@@ -6,10 +6,9 @@
  * declaration and runs each parser, so a command receives typed values or never runs.
  * Every failure is a USAGE error (exit 2) naming the option or argument at fault.
  */
-import { err, ok, type Result, type TqError } from '../errors';
+import { ok, type Result, type TqError } from '../errors';
 import type { Command, OptionSpecs, ParsedArguments, PositionalSpecs, RunContext } from './command';
-
-const USAGE = 'USAGE';
+import { cliError } from './errorCodes';
 
 export interface Invocation {
   readonly group?: string;
@@ -23,7 +22,7 @@ export interface Invocation {
 const GLOBAL_FLAGS: Readonly<Record<string, 'help' | 'json'>> = { '--help': 'help', '-h': 'help', '--json': 'json' };
 
 export function usageError(message: string, where: { field?: string; details?: Record<string, unknown> } = {}): TqError {
-  return err(USAGE, message, where).error;
+  return cliError('USAGE', message, where).error;
 }
 
 export function splitInvocation(argv: readonly string[]): Result<Invocation> {

@@ -1,7 +1,8 @@
 /** The RunContext of a real process: its stdin (once), its files, its clock. */
 import { readFile } from 'node:fs/promises';
-import { err, ok, type Result, type TqError } from '../errors';
+import { ok, type Result, type TqError } from '../errors';
 import type { RunContext } from './command';
+import { cliError } from './errorCodes';
 
 export function processContext(json: boolean): RunContext {
   let stdinTaken = false;
@@ -9,7 +10,7 @@ export function processContext(json: boolean): RunContext {
     now: new Date(),
     json,
     async readStdin(): Promise<Result<Uint8Array>> {
-      if (stdinTaken) return err('STDIN_REUSED', 'stdin (-) can be given only once');
+      if (stdinTaken) return cliError('STDIN_REUSED', 'stdin (-) can be given only once');
       stdinTaken = true;
       if (process.stdin.isTTY) process.stderr.write('tqca: reading stdin (end with Ctrl-D)\n');
       const chunks: Buffer[] = [];
@@ -32,5 +33,5 @@ export function processContext(json: boolean): RunContext {
 
 function unreadable(path: string, thrown: unknown): { ok: false; error: TqError } {
   const code = (thrown as NodeJS.ErrnoException).code ?? 'EIO';
-  return err('INPUT_UNREADABLE', `cannot read ${path} (${code})`, { details: { path, errno: code } });
+  return cliError('INPUT_UNREADABLE', `cannot read ${path} (${code})`, { details: { path, errno: code } });
 }

@@ -8,8 +8,9 @@
  */
 import { bytesToUint, parseHex } from '../bytes';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
-import { err, ok, type Result } from '../errors';
+import { ok, type Result } from '../errors';
 import { requiredValue, value, type ArgumentParser } from './command';
+import { cliError } from './errorCodes';
 
 const HEX_TEXT = /^[\s0-9a-fA-F]*$/;
 
@@ -35,7 +36,7 @@ export function bytesInput(field: string): ArgumentParser<Uint8Array> {
       const content = await context.readFile(text.slice(1));
       bytes = content.ok ? fromContent(content.value, field) : content;
     } else bytes = fromHexText(text, field);
-    if (bytes.ok && bytes.value.length === 0) return err('INPUT_EMPTY', 'the input holds no bytes', { field });
+    if (bytes.ok && bytes.value.length === 0) return cliError('INPUT_EMPTY', 'the input holds no bytes', { field });
     return bytes;
   };
 }
@@ -50,7 +51,7 @@ export function fixedBytesInput(field: string, length: number): ArgumentParser<U
 }
 
 const lengthError = (field: string, expected: number, actual: number) =>
-  err('INPUT_LENGTH', `expected ${expected} bytes (${2 * expected} hex digits), got ${actual}`, { field, details: { expected, actual } });
+  cliError('INPUT_LENGTH', `expected ${expected} bytes (${2 * expected} hex digits), got ${actual}`, { field, details: { expected, actual } });
 
 /** A uint32 identifier written as the 8 hex digits it is carried in (issuer id, certificate number). */
 export function uint32Input(field: string): ArgumentParser<number> {
@@ -84,7 +85,7 @@ export function instantInput(field: string): ArgumentParser<Date> {
 export function parseInstant(text: string, field: string): Result<Date> {
   const m = INSTANT.exec(text);
   const invalid = () =>
-    err('TIME_INVALID', `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
+    cliError('TIME_INVALID', `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
       field,
     });
   if (!m) return invalid();

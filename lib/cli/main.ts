@@ -10,6 +10,7 @@ import { TqException, type TqError } from '../errors';
 import { parseArguments, splitInvocation, usageError } from './args';
 import { errorJson, type JsonObject, type Outcome } from './command';
 import { processContext } from './context';
+import { cliError } from './errorCodes';
 import { groups } from './commands';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help';
 
@@ -78,7 +79,7 @@ export function replyToThrown(thrown: unknown): Reply {
   const error: TqError =
     thrown instanceof TqException
       ? thrown.error
-      : { code: 'INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) };
+      : cliError('INTERNAL', thrown instanceof Error ? thrown.message : String(thrown)).error;
   const trace = thrown instanceof Error && !(thrown instanceof TqException) ? `${thrown.stack ?? thrown.message}\n` : '';
   return { exitCode: 1, stdout: renderJson({ valid: false, error: errorJson(error) }), stderr: `tqca: ${error.code}: ${error.message}\n${trace}` };
 }
