@@ -22,7 +22,7 @@ export interface RunOptions {
   readonly via?: 'node' | 'npx';
   /** Extra node options, e.g. `--import` a loader hook. */
   readonly nodeArgs?: readonly string[];
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function runTqca(args: readonly string[], options: RunOptions = {}): Promise<TqcaRun> {
