@@ -13,6 +13,7 @@
  *   TQCA_SOFTTOKEN_REMOVED=1, or a file $TQCA_TOKEN_DIR/.removed: the token is out of its slot
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,12 +173,14 @@ static CK_RV parse_count(const char *v, unsigned long max, unsigned long *out) {
 static CK_RV configure(void) {
   const char *dir = getenv("TQCA_TOKEN_DIR");
   if (dir == NULL || *dir == '\0') return CKR_TQ_TOKEN_DIR_UNSET;
-  if (strlen(dir) >= sizeof token_dir - 64) return CKR_TQ_TOKEN_DIR_UNUSABLE;
-  strcpy(token_dir, dir);
   struct stat st;
+  char resolved[PATH_MAX];
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) return CKR_TQ_TOKEN_DIR_UNUSABLE;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, R_OK | W_OK | X_OK) != 0)
     return CKR_TQ_TOKEN_DIR_UNUSABLE;
+  /* absolute, so a later chdir of the application cannot move the store */
+  if (realpath(dir, resolved) == NULL || strlen(resolved) >= sizeof token_dir - 64) return CKR_TQ_TOKEN_DIR_UNUSABLE;
+  strcpy(token_dir, resolved);
   if ((family = family_by_name(getenv("TQCA_SOFTTOKEN_FAMILY"))) == NULL) return CKR_TQ_FAMILY_UNKNOWN;
   unsigned long n = ST_DEFAULT_SLOTS;
   const char *v = getenv("TQCA_SOFTTOKEN_SLOTS");
