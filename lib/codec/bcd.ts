@@ -3,7 +3,7 @@
  * left-justified with trailing F padding). Decoders name the byte that holds a bad nibble.
  */
 import { err, ok, type Result } from '../errors';
-import { fail } from './structure';
+import { encodeStructure, fail } from './structure';
 
 function nibbles(bytes: Uint8Array): number[] {
   const out: number[] = [];
@@ -26,14 +26,16 @@ const badNibble = (field: string, index: number, bytes: Uint8Array) =>
 /** `n` format: an unsigned integer in 2·length decimal digits. */
 export function encodeNumeric(value: number, length: number, field: string): Uint8Array {
   const digits = 2 * length;
-  if (!Number.isSafeInteger(value) || value < 0 || value >= 10 ** digits) {
-    fail('VALUE_RANGE', `${field} must be an integer of at most ${digits} digits, got ${value}`, {
-      field,
-      offset: 0,
-      details: { value },
-    });
-  }
-  return fromNibbles([...value.toString().padStart(digits, '0')].map(Number));
+  return encodeStructure(() => {
+    if (!Number.isSafeInteger(value) || value < 0 || value >= 10 ** digits) {
+      fail('VALUE_RANGE', `${field} must be an integer of at most ${digits} digits, got ${value}`, {
+        field,
+        offset: 0,
+        details: { value },
+      });
+    }
+    return fromNibbles([...value.toString().padStart(digits, '0')].map(Number));
+  });
 }
 
 export function decodeNumeric(bytes: Uint8Array, field: string): Result<number> {
@@ -48,10 +50,12 @@ export function decodeNumeric(bytes: Uint8Array, field: string): Result<number> 
 
 /** `cn` format: 1 to 2·length decimal digits, left-justified, padded with F. */
 export function encodeCompressedNumeric(digits: string, length: number, field: string): Uint8Array {
-  if (!/^[0-9]+$/.test(digits) || digits.length > 2 * length) {
-    fail('VALUE_RANGE', `${field} must be 1–${2 * length} decimal digits`, { field, offset: 0, details: { digits } });
-  }
-  return fromNibbles([...digits.padEnd(2 * length, 'F')].map((c) => parseInt(c, 16)));
+  return encodeStructure(() => {
+    if (typeof digits !== 'string' || !/^[0-9]+$/.test(digits) || digits.length > 2 * length) {
+      fail('VALUE_RANGE', `${field} must be 1–${2 * length} decimal digits`, { field, offset: 0, details: { digits } });
+    }
+    return fromNibbles([...digits.padEnd(2 * length, 'F')].map((c) => parseInt(c, 16)));
+  });
 }
 
 export function decodeCompressedNumeric(bytes: Uint8Array, field: string): Result<string> {

@@ -24,7 +24,7 @@ export const CODEC_ERROR_CODES = {
   BCD_INVALID: 'a BCD nibble is not a decimal digit (or cn padding is not trailing F)',
   MONTH_INVALID: 'month is not 01–12',
   DAY_INVALID: 'day does not exist in that month',
-  EXPIRY_RANGE: 'expiry year is outside 2000–2049 (YY ≥ 50 is refused)',
+  EXPIRY_RANGE: 'expiry year is outside 2000–2049 (YY ≥ 50 is refused in both directions)',
   ANS_INVALID: 'ans field holds a byte that is not printable ASCII',
   SERIAL_ZERO: 'certificate serial is 000000',
   CERT_NUMBER_RANGE: 'certificate number is not 00000001–FFFFFFFE',

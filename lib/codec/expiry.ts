@@ -2,13 +2,14 @@
  * Expiry dates in China Standard Time (UTC+8, no daylight saving).
  *
  * Certificate expiry is BCD MMYY, valid through 23:59:59 CST on the last day of MM/20YY
- * (TQ-CERT-1 §4, EMV semantics). Decoding follows EMV's pivot (YY < 50 → 20YY, else 19YY, so
- * such a certificate is simply expired); encoding refuses YY ≥ 50. Root-key expiry (A2) is
- * BCD YYMMDD, valid through 23:59:59 CST on that day, with the same year rule.
+ * (TQ-CERT-1 §4, EMV semantics). The console never writes YY ≥ 50, where EMV's pivot would
+ * read 19YY; both directions refuse it (EXPIRY_RANGE), so the codec is a bijection on
+ * 2000–2049 and every decoded value can be re-encoded to rebuild what was signed.
+ * Root-key expiry (A2) is BCD YYMMDD, valid through 23:59:59 CST on that day, same year rule.
  */
 import { err, ok, type Result } from '../errors';
 import { decodeNumeric, encodeNumeric } from './bcd';
-import { fail } from './structure';
+import { encodeStructure, fail } from './structure';
 
 const CST_OFFSET_MS = 8 * 3_600_000;
 
@@ -24,7 +25,8 @@ export interface CalendarDay extends CalendarMonth {
   readonly day: number;
 }
 
-const pivotYear = (yy: number) => (yy < 50 ? 2000 + yy : 1900 + yy);
+const yearError = (field: string, offset: number, yy: number) =>
+  err('EXPIRY_RANGE', `${field}: YY ${yy} ≥ 50 is outside TQ-CERT-1 (EMV would read 19${yy}: expired)`, { field, offset, details: { yy } });
 
 function checkEncodable(value: CalendarDay, field: string): void {
   const { year, month, day } = value;
@@ -60,8 +62,10 @@ const monthError = (field: string, offset: number, month: number) =>
 export const expiryMonth = {
   /** MMYY, 2 bytes. */
   encode(value: CalendarMonth, field = 'expiry'): Uint8Array {
-    checkEncodable({ ...value, day: 1 }, field);
-    return Uint8Array.of(...encodeNumeric(value.month, 1, field), ...encodeNumeric(value.year % 100, 1, field));
+    return encodeStructure(() => {
+      checkEncodable({ ...value, day: 1 }, field);
+      return Uint8Array.of(...encodeNumeric(value.month, 1, field), ...encodeNumeric(value.year % 100, 1, field));
+    });
   },
 
   decode(bytes: Uint8Array, field = 'expiry'): Result<CalendarMonth> {
@@ -69,7 +73,8 @@ export const expiryMonth = {
     if (!v.ok) return v;
     const [month, yy] = v.value;
     if (month < 1 || month > 12) return monthError(field, 0, month);
-    return ok({ year: pivotYear(yy), month });
+    if (yy >= 50) return yearError(field, 1, yy);
+    return ok({ year: 2000 + yy, month });
   },
 
   /** The last millisecond the certificate is valid: 23:59:59.999 CST on the month's last day. */
@@ -85,16 +90,19 @@ export const expiryMonth = {
 export const expiryDay = {
   /** YYMMDD, 3 bytes. */
   encode(value: CalendarDay, field = 'expiry'): Uint8Array {
-    checkEncodable(value, field);
-    return Uint8Array.of(...[value.year % 100, value.month, value.day].flatMap((v) => [...encodeNumeric(v, 1, field)]));
+    return encodeStructure(() => {
+      checkEncodable(value, field);
+      return Uint8Array.of(...[value.year % 100, value.month, value.day].flatMap((v) => [...encodeNumeric(v, 1, field)]));
+    });
   },
 
   decode(bytes: Uint8Array, field = 'expiry'): Result<CalendarDay> {
     const v = decodeBcdBytes(bytes, field);
     if (!v.ok) return v;
     const [yy, month, day] = v.value;
+    if (yy >= 50) return yearError(field, 0, yy);
     if (month < 1 || month > 12) return monthError(field, 1, month);
-    const value = { year: pivotYear(yy), month, day };
+    const value = { year: 2000 + yy, month, day };
     if (!isRealDay(value)) return err('DAY_INVALID', `${field}: ${month}/${day} is not a day of ${value.year}`, { field, offset: 2, details: { day } });
     return ok(value);
   },

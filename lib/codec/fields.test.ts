@@ -63,8 +63,10 @@ describe('certificate expiry MMYY', () => {
     expectError(expiryMonth.decode(hex('1327')), 'MONTH_INVALID', 'expiry', 0);
   });
 
-  it('YY ≥ 50 decodes as 19YY (EMV pivot) and is refused on encoding', () => {
-    expect(unwrap(expiryMonth.decode(hex('0150')))).toEqual({ year: 1950, month: 1 });
+  it('YY ≥ 50 is refused in both directions', () => {
+    expectError(expiryMonth.decode(hex('0150')), 'EXPIRY_RANGE', 'expiry', 1);
+    expectError(expiryMonth.decode(hex('1299')), 'EXPIRY_RANGE', 'expiry', 1);
+    expect(unwrap(expiryMonth.decode(hex('1249')))).toEqual({ year: 2049, month: 12 });
     expectEncodeError(() => expiryMonth.encode({ year: 2050, month: 1 }), 'EXPIRY_RANGE', 'expiry', 0);
     expectEncodeError(() => expiryMonth.encode({ year: 1999, month: 12 }), 'EXPIRY_RANGE', 'expiry', 0);
     expect(toHex(expiryMonth.encode({ year: 2049, month: 12 }))).toBe('1249');

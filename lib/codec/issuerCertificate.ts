@@ -7,7 +7,7 @@
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import type { Result } from '../errors';
 import { issuerKeyData, readCertificateHeader, writeCertificateHeader, type CertificateHeader, type IssuerKeyData } from './issuerKeyData';
-import { fail, decodeStructure, FieldWriter } from './structure';
+import { decodeStructure, encodeStructure, fail, FieldWriter } from './structure';
 
 export const ISSUER_CERTIFICATE_LENGTH = 106;
 export const ISSUER_KEY_X_OFFSET = 10;
@@ -25,14 +25,16 @@ export const issuerCertificate = {
 
   /** Throws TqException for values Table 4 cannot hold (odd Y, YY ≥ 50, serial 0, signature not 64 bytes). */
   encode(value: IssuerCertificate): Uint8Array {
-    const w = new FieldWriter('issuerCertificate');
-    writeCertificateHeader(w, value);
-    if (value.publicKey.y & 1n) {
-      fail('KEY_Y_ODD', 'issuerKeyX: the certified key must have even Y', { field: 'issuerKeyX', offset: ISSUER_KEY_X_OFFSET });
-    }
-    w.bytes('issuerKeyX', value.publicKey.bytes.subarray(0, 32), 32, 'KEY_LENGTH');
-    w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH');
-    return w.finish(ISSUER_CERTIFICATE_LENGTH);
+    return encodeStructure(() => {
+      const w = new FieldWriter('issuerCertificate');
+      writeCertificateHeader(w, value);
+      if (value.publicKey.y & 1n) {
+        fail('KEY_Y_ODD', 'issuerKeyX: the certified key must have even Y', { field: 'issuerKeyX', offset: ISSUER_KEY_X_OFFSET });
+      }
+      w.bytes('issuerKeyX', value.publicKey.bytes.subarray(0, 32), 32, 'KEY_LENGTH');
+      w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH');
+      return w.finish(ISSUER_CERTIFICATE_LENGTH);
+    });
   },
 
   /** Strict: constants, BCD expiry, serial ≠ 0, X < p with a curve point (even Y recovered). */

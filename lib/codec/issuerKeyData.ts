@@ -9,7 +9,7 @@ import type { Sm2PublicKey } from '../crypto/sm2';
 import type { CalendarMonth } from './expiry';
 import { readAlgorithmFields, readEvenKey, writeAlgorithmFields, writeEvenKey } from './keyFields';
 import { readExpiryMonth, readSerial, writeExpiryMonth, writeSerial } from './sharedFields';
-import { decodeStructure, FieldWriter, type FieldReader } from './structure';
+import { decodeStructure, encodeStructure, FieldWriter, type FieldReader } from './structure';
 
 export const CERTIFICATE_FORMAT = 0x14;
 export const ISSUER_KEY_DATA_LENGTH = 74;
@@ -46,10 +46,12 @@ export const issuerKeyData = {
 
   /** Throws TqException (EXPIRY_RANGE, SERIAL_ZERO, KEY_Y_ODD, VALUE_RANGE …) for values Table 3 cannot hold. */
   encode(value: IssuerKeyData): Uint8Array {
-    const w = new FieldWriter('issuerKeyData');
-    writeCertificateHeader(w, value);
-    writeEvenKey(w, 'issuerKey', value.publicKey);
-    return w.finish(ISSUER_KEY_DATA_LENGTH);
+    return encodeStructure(() => {
+      const w = new FieldWriter('issuerKeyData');
+      writeCertificateHeader(w, value);
+      writeEvenKey(w, 'issuerKey', value.publicKey);
+      return w.finish(ISSUER_KEY_DATA_LENGTH);
+    });
   },
 
   decode(bytes: Uint8Array): Result<IssuerKeyData> {

@@ -12,7 +12,7 @@ import { concat } from '../bytes';
 import type { Result } from '../errors';
 import { decodeCompressedNumeric, decodeNumeric, encodeCompressedNumeric, encodeNumeric } from './bcd';
 import { readCertificateNumber, writeCertificateNumber } from './sharedFields';
-import { decodeStructure, fail, FieldWriter, type FieldReader } from './structure';
+import { decodeStructure, encodeStructure, fail, FieldWriter, type FieldReader } from './structure';
 
 export const QR_CODE_LENGTH = 226;
 export const QR_VERSION = 0x80;
@@ -117,24 +117,28 @@ function encodeCompressedKey(key: Sm2PublicKey): Uint8Array {
   return concat(Uint8Array.of(key.y & 1n ? 0x03 : 0x02), key.bytes.subarray(0, 32));
 }
 
-function writeFields(w: FieldWriter, q: QrCodeFields, issuerSignature: Uint8Array, userSignature: Uint8Array): Uint8Array {
-  w.byte(QR_VERSION);
-  w.encoded('type', () => encodeNumeric(QR_TYPES.indexOf(q.type), 2, 'type'));
-  w.uint('mode', QR_MODES.indexOf(q.mode), 1);
-  writeCertificateNumber(w, q.certificateNumber);
-  w.uint('issuerAuthLength', ISSUER_AUTH_LENGTH, 2);
-  w.encoded('paymentAccount', () => encodeAns(q.paymentAccount, PAYMENT_ACCOUNT_LENGTH, 'paymentAccount'));
-  w.uint('issuerId', q.issuerId, 4).uint('platformId', q.platformId, 4);
-  w.encoded('cardNumber', () => encodeCompressedNumeric(q.cardNumber, 10, 'cardNumber'));
-  w.uint('cardType', q.cardType, 1);
-  w.encoded('transactionLimit', () => encodeNumeric(q.transactionLimit, 3, 'transactionLimit'));
-  w.uint('batch', q.batch, 3);
-  w.bytes('userKey', encodeCompressedKey(q.userKey), 33, 'KEY_LENGTH');
-  w.uint('authorizationExpiry', q.authorizationExpiry, 4).uint('validitySeconds', q.validitySeconds, 2);
-  writeSignatureField(w, 'issuerSignature', issuerSignature);
-  w.uint('userAuthLength', USER_AUTH_LENGTH, 2).uint('generationTime', q.generationTime, 4);
-  writeSignatureField(w, 'userSignature', userSignature);
-  return w.finish(QR_CODE_LENGTH);
+/** All 226 bytes; every public encoder below goes through here. */
+function writeFields(q: QrCodeFields, issuerSignature: Uint8Array, userSignature: Uint8Array): Uint8Array {
+  return encodeStructure(() => {
+    const w = new FieldWriter('qrCode');
+    w.byte(QR_VERSION);
+    w.encoded('type', () => encodeNumeric(QR_TYPES.indexOf(q.type), 2, 'type'));
+    w.uint('mode', QR_MODES.indexOf(q.mode), 1);
+    writeCertificateNumber(w, q.certificateNumber);
+    w.uint('issuerAuthLength', ISSUER_AUTH_LENGTH, 2);
+    w.encoded('paymentAccount', () => encodeAns(q.paymentAccount, PAYMENT_ACCOUNT_LENGTH, 'paymentAccount'));
+    w.uint('issuerId', q.issuerId, 4).uint('platformId', q.platformId, 4);
+    w.encoded('cardNumber', () => encodeCompressedNumeric(q.cardNumber, 10, 'cardNumber'));
+    w.uint('cardType', q.cardType, 1);
+    w.encoded('transactionLimit', () => encodeNumeric(q.transactionLimit, 3, 'transactionLimit'));
+    w.uint('batch', q.batch, 3);
+    w.bytes('userKey', encodeCompressedKey(q.userKey), 33, 'KEY_LENGTH');
+    w.uint('authorizationExpiry', q.authorizationExpiry, 4).uint('validitySeconds', q.validitySeconds, 2);
+    writeSignatureField(w, 'issuerSignature', issuerSignature);
+    w.uint('userAuthLength', USER_AUTH_LENGTH, 2).uint('generationTime', q.generationTime, 4);
+    writeSignatureField(w, 'userSignature', userSignature);
+    return w.finish(QR_CODE_LENGTH);
+  });
 }
 
 export const qrCode = {
@@ -142,7 +146,7 @@ export const qrCode = {
 
   /** Throws TqException for values Table 1 cannot hold (VALUE_RANGE, ANS_INVALID, SIGNATURE_LENGTH …). */
   encode(value: QrCode): Uint8Array {
-    return writeFields(new FieldWriter('qrCode'), value, value.issuerSignature, value.userSignature);
+    return writeFields(value, value.issuerSignature, value.userSignature);
   },
 
   /** Strict: every fixed byte, BCD, ans, the user key (02/03, X < p, on the curve). */
@@ -201,12 +205,12 @@ export const qrCode = {
 
   /** Bytes 8–89 (fields 5–15): what the issuer key signs. */
   issuerSignatureInput(fields: QrCodeFields): Uint8Array {
-    return writeFields(new FieldWriter('qrCode'), fields, ZERO_SIGNATURE, ZERO_SIGNATURE).subarray(QR_OFFSETS.issuerAuthLength, QR_OFFSETS.issuerSignature);
+    return writeFields(fields, ZERO_SIGNATURE, ZERO_SIGNATURE).subarray(QR_OFFSETS.issuerAuthLength, QR_OFFSETS.issuerSignature);
   },
 
   /** Bytes 0–160 (fields 1–18, including the issuer signature): what the user key signs. */
   userSignatureInput(fields: QrCodeFields & { readonly issuerSignature: Uint8Array }): Uint8Array {
-    return writeFields(new FieldWriter('qrCode'), fields, fields.issuerSignature, ZERO_SIGNATURE).subarray(0, QR_OFFSETS.userSignature);
+    return writeFields(fields, fields.issuerSignature, ZERO_SIGNATURE).subarray(0, QR_OFFSETS.userSignature);
   },
 
   /** Field 19 as carried (`15`‖r‖s): the replay key of check 8. */

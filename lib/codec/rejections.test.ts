@@ -111,9 +111,9 @@ describe('issuer certificate (Table 4) rejections', () => {
     expect(result.ok || [result.error.code, result.error.field]).toEqual(['TIME_INVALID', 'at']);
   });
 
-  it('YY ≥ 50 decodes as 19YY (EMV pivot), so the certificate is expired', () => {
-    expect(unwrap(issuerCertificate.decode(patch(cert, 1, '0150'))).expiry).toEqual({ year: 1950, month: 1 });
-    expect(unwrap(expiryMonth.decode(hex('1249')))).toEqual({ year: 2049, month: 12 });
+  it('YY ≥ 50 (EMV would read 19YY)', () => {
+    expectError(issuerCertificate.decode(patch(cert, 1, '0150')), 'EXPIRY_RANGE', 'expiry', 2);
+    expect(unwrap(issuerCertificate.decode(patch(cert, 1, '1249'))).expiry).toEqual({ year: 2049, month: 12 });
   });
 
   it('encoding refuses what Table 4 cannot hold', () => {
@@ -214,6 +214,7 @@ describe('root-key record A2 rejections', () => {
     ['expiry 31 November', 74, '1131', 'DAY_INVALID', 'expiry', 75],
     ['expiry 29 February 2027', 73, '270229', 'DAY_INVALID', 'expiry', 75],
     ['expiry not BCD', 75, '3f', 'BCD_INVALID', 'expiry', 75],
+    ['expiry YY 99', 73, '99', 'EXPIRY_RANGE', 'expiry', 73],
     ['hash id 01 (SHA-1)', 76, '01', 'HASH_ALGORITHM', 'hashAlgorithm', 76],
     ['check value altered', 100, 'ff', 'CHECK_VALUE_MISMATCH', 'checkValue', 77],
     ['clearing-center id altered (check value no longer matches)', 1, '00000002', 'CHECK_VALUE_MISMATCH', 'checkValue', 77],

@@ -7,7 +7,7 @@
  */
 import { err, ok, type Result } from '../errors';
 import { readCertificateNumber, readRootKeyIndex, readSerial, writeCertificateNumber, writeRootKeyIndex, writeSerial } from './sharedFields';
-import { decodeStructure, fail, FieldWriter, hexByte, type FieldReader } from './structure';
+import { decodeStructure, encodeStructure, fail, FieldWriter, hexByte, type FieldReader } from './structure';
 import { verifyRootSignature, type TrustedRoot } from './trustedRoot';
 
 export const REVOCATION_LIST_TAG = 0xa4;
@@ -107,12 +107,14 @@ export const revocationList = {
 
   /** Bytes 0 … 15+12N: what the root key signs. Throws TqException for unsorted entries and bad values. */
   toBeSigned(value: RevocationListFields): Uint8Array {
-    return writeFields(new FieldWriter('revocationList'), value).finish(revocationListLength(value.entries.length) - 64);
+    return encodeStructure(() => writeFields(new FieldWriter('revocationList'), value).finish(revocationListLength(value.entries.length) - 64));
   },
 
   encode(value: RevocationList): Uint8Array {
-    const w = writeFields(new FieldWriter('revocationList'), value);
-    return w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH').finish(revocationListLength(value.entries.length));
+    return encodeStructure(() => {
+      const w = writeFields(new FieldWriter('revocationList'), value);
+      return w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH').finish(revocationListLength(value.entries.length));
+    });
   },
 
   decode(bytes: Uint8Array): Result<RevocationList> {

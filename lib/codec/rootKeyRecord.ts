@@ -12,7 +12,7 @@ import type { Result } from '../errors';
 import { expiryDay, type CalendarDay } from './expiry';
 import { readAlgorithmFields, readKey, writeAlgorithmFields, writeKey } from './keyFields';
 import { readRootKeyIndex, writeRootKeyIndex } from './sharedFields';
-import { decodeStructure, fail, FieldWriter } from './structure';
+import { decodeStructure, encodeStructure, fail, FieldWriter } from './structure';
 
 export const ROOT_KEY_RECORD_TAG = 0xa2;
 export const ROOT_KEY_RECORD_LENGTH = 109;
@@ -53,17 +53,19 @@ export const rootKeyRecord = {
 
   /** SM3 over bytes 1–72 (center id, index, algorithm bytes, key). */
   checkValue(value: RootKeyRecordFields): Uint8Array {
-    return checkValueOf(writeChecked(value));
+    return encodeStructure(() => checkValueOf(writeChecked(value)));
   },
 
   /** Computes the check value; any `checkValue` on the input is ignored. */
   encode(value: RootKeyRecordFields): Uint8Array {
-    const checked = writeChecked(value);
-    const w = new FieldWriter('rootKeyRecord');
-    w.bytes('checkedData', checked, CHECKED_LENGTH);
-    w.encoded('expiry', () => expiryDay.encode(value.expiry));
-    w.byte(HASH_ALGORITHM_SM3).bytes('checkValue', checkValueOf(checked), 32);
-    return w.finish(ROOT_KEY_RECORD_LENGTH);
+    return encodeStructure(() => {
+      const checked = writeChecked(value);
+      const w = new FieldWriter('rootKeyRecord');
+      w.bytes('checkedData', checked, CHECKED_LENGTH);
+      w.encoded('expiry', () => expiryDay.encode(value.expiry));
+      w.byte(HASH_ALGORITHM_SM3).bytes('checkValue', checkValueOf(checked), 32);
+      return w.finish(ROOT_KEY_RECORD_LENGTH);
+    });
   },
 
   decode(bytes: Uint8Array): Result<RootKeyRecord> {

@@ -3,7 +3,7 @@
  * one codec shape, so to-be-signed bytes, encoding and decoding cannot drift apart.
  */
 import type { Result } from '../errors';
-import { decodeStructure, FieldWriter, hexByte, type FieldReader } from './structure';
+import { decodeStructure, encodeStructure, FieldWriter, hexByte, type FieldReader } from './structure';
 
 export interface SignedRecordLayout<F, R extends F> {
   readonly structure: string;
@@ -37,8 +37,9 @@ export function signedRecordCodec<F, R extends F>(layout: SignedRecordLayout<F, 
   return {
     tag: layout.tag,
     length,
-    toBeSigned: (value) => writeSigned(value).finish(layout.signedLength),
-    encode: (value) => writeSigned(value).bytes(layout.signatureField, layout.signatureOf(value), 64, 'SIGNATURE_LENGTH').finish(length),
+    toBeSigned: (value) => encodeStructure(() => writeSigned(value).finish(layout.signedLength)),
+    encode: (value) =>
+      encodeStructure(() => writeSigned(value).bytes(layout.signatureField, layout.signatureOf(value), 64, 'SIGNATURE_LENGTH').finish(length)),
     decode: (bytes) =>
       decodeStructure(layout.structure, bytes, length, (r) => {
         r.constant('tag', layout.tag, 'RECORD_TYPE', `${layout.structure} tag (${hexByte(layout.tag)})`);

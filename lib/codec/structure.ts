@@ -1,8 +1,9 @@
 /**
  * Sequential field readers and writers for fixed-layout structures. Each field is read or
  * written at the cursor, so every error names the field and its offset in the structure
- * without a hand-kept offset table. Failures travel as TqException inside one decode or
- * encode and become a Result at `decodeStructure`; anything else thrown is a bug and escapes.
+ * without a hand-kept offset table. Inside one decode or encode a failure travels as a
+ * FieldFailure; `decodeStructure` turns it into a Result and `encodeStructure` into the
+ * TqException encoders document. Anything else thrown is a bug and escapes.
  */
 import { bytesToUint, concat, toHex, uintToBytes } from '../bytes';
 import { ok, TqException, type Result, type TqError } from '../errors';
@@ -14,8 +15,30 @@ export interface Where {
   readonly details?: Record<string, unknown>;
 }
 
+/**
+ * Not an Error: rejecting bad input is routine (a terminal scans whatever is shown to it), and
+ * capturing a stack trace per rejection costs more than the decode itself.
+ */
+class FieldFailure {
+  constructor(readonly error: TqError) {}
+}
+
 export function fail(code: CodecErrorCode, message: string, where: Where): never {
-  throw new TqException({ code, message, ...where });
+  throw new FieldFailure({ code, message, ...where });
+}
+
+/** The TqError a nested encoder or field encoder failed with, if that is what `e` is. */
+const failureOf = (e: unknown): TqError | null =>
+  e instanceof FieldFailure || e instanceof TqException ? e.error : null;
+
+/** Runs a public encoder: field failures leave as TqException, as encode() documents. */
+export function encodeStructure<T>(encode: () => T): T {
+  try {
+    return encode();
+  } catch (e) {
+    if (e instanceof FieldFailure) throw new TqException(e.error);
+    throw e;
+  }
 }
 
 /** Re-anchors an error from a nested structure or key parse at `offset` within the outer one. */
@@ -46,7 +69,7 @@ export function decodeStructure<T>(
     const value = decode(reader);
     return ok(value);
   } catch (e) {
-    if (e instanceof TqException) return { ok: false, error: e.error };
+    if (e instanceof FieldFailure) return { ok: false, error: e.error };
     throw e;
   }
 }
@@ -90,7 +113,7 @@ export class FieldReader {
   parse<T>(length: number, parse: (bytes: Uint8Array) => Result<T>, fieldPrefix?: string): T {
     const offset = this.at;
     const result = parse(this.raw(length));
-    if (!result.ok) throw new TqException(rebase(result.error, offset, fieldPrefix));
+    if (!result.ok) throw new FieldFailure(rebase(result.error, offset, fieldPrefix));
     return result.value;
   }
 }
@@ -140,7 +163,8 @@ export class FieldWriter {
       this.at += value.length;
       return this;
     } catch (e) {
-      if (e instanceof TqException) throw new TqException(rebase({ field, ...e.error }, offset));
+      const error = failureOf(e);
+      if (error) throw new FieldFailure(rebase({ field, ...error }, offset));
       throw e;
     }
   }
