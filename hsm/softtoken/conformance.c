@@ -7,6 +7,7 @@
  * line per check.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "pkcs11.h"
@@ -30,6 +31,59 @@ static const CK_MECHANISM_TYPE KEYGEN = 0x80008001UL, SIGN_DER = 0x80008104UL, S
 static CK_RV sign_init(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE m, CK_OBJECT_HANDLE key) {
   CK_MECHANISM mech = {m, NULL, 0};
   return f->C_SignInit(s, &mech, key);
+}
+
+/* Threads signing at once: each on its own session, and all racing on one shared session. */
+#define THREADS 8
+#define SIGNS_PER_THREAD 50
+
+typedef struct {
+  CK_SLOT_ID slot;
+  CK_OBJECT_HANDLE key;
+  CK_SESSION_HANDLE shared;
+  int ok, raced_ok, raced_refused, errors;
+} thread_job_t;
+
+static void *sign_worker(void *arg) {
+  thread_job_t *job = arg;
+  CK_SESSION_HANDLE own;
+  CK_BYTE e[32] = {9}, sig[72];
+  if (f->C_OpenSession(job->slot, CKF_SERIAL_SESSION, NULL, NULL, &own) != CKR_OK) {
+    job->errors++;
+    return NULL;
+  }
+  for (int i = 0; i < SIGNS_PER_THREAD; i++) {
+    CK_ULONG len = sizeof sig;
+    if (sign_init(own, SIGN_RAW, job->key) == CKR_OK && f->C_Sign(own, e, 32, sig, &len) == CKR_OK) job->ok++;
+    else job->errors++;
+    len = sizeof sig;
+    CK_RV rv = sign_init(job->shared, SIGN_RAW, job->key);
+    if (rv == CKR_OK) rv = f->C_Sign(job->shared, e, 32, sig, &len);
+    if (rv == CKR_OK) job->raced_ok++;
+    else if (rv == CKR_OPERATION_ACTIVE || rv == CKR_OPERATION_NOT_INITIALIZED) job->raced_refused++;
+    else job->errors++;
+  }
+  f->C_CloseSession(own);
+  return NULL;
+}
+
+static void threads_check(CK_SESSION_HANDLE shared, CK_OBJECT_HANDLE key) {
+  pthread_t threads[THREADS];
+  thread_job_t jobs[THREADS];
+  int ok = 0, raced = 0, errors = 0;
+  for (int i = 0; i < THREADS; i++) {
+    jobs[i] = (thread_job_t){.slot = 0, .key = key, .shared = shared};
+    pthread_create(&threads[i], NULL, sign_worker, &jobs[i]);
+  }
+  for (int i = 0; i < THREADS; i++) {
+    pthread_join(threads[i], NULL);
+    ok += jobs[i].ok;
+    raced += jobs[i].raced_ok + jobs[i].raced_refused;
+    errors += jobs[i].errors;
+  }
+  CHECK("threads: every own-session signature succeeds, shared-session races are refused cleanly",
+        ok == THREADS * SIGNS_PER_THREAD && raced == THREADS * SIGNS_PER_THREAD && errors == 0,
+        "ok %d raced %d errors %d", ok, raced, errors);
 }
 
 int main(int argc, char **argv) {
@@ -143,6 +197,8 @@ int main(int argc, char **argv) {
   } while (rv == CKR_OK && got == 1);
   if (rv == CKR_OK) rv = f->C_FindObjectsFinal(s);
   CHECK("find in chunks of one", rv == CKR_OK && total == 2, "rv %lx total %lu", rv, total);
+
+  threads_check(s, priv);
 
   CK_MECHANISM sha = {CKM_SHA256, NULL, 0};
   CHECK("unsupported functions", f->C_DigestInit(s, &sha) == CKR_FUNCTION_NOT_SUPPORTED, "expected NOT_SUPPORTED");

@@ -35,7 +35,7 @@ typedef struct {
 } writer_t;
 
 static void put(writer_t *w, const void *data, size_t n) {
-  if (w->failed) return;
+  if (w->failed || n == 0) return;
   if (w->len + n > w->cap) {
     size_t cap = w->cap ? w->cap : 4096;
     while (cap < w->len + n) cap *= 2;
