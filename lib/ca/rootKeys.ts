@@ -88,8 +88,8 @@ const CEREMONY_INCLUDE = { rootKey: { select: { index: true } } } as const;
 export interface RootKeyProposal {
   readonly index: number;
   readonly environment: RootKeyEnvironment;
-  /** YYMMDD. */
-  readonly expiry: string;
+  /** Last valid day (CST). */
+  readonly expiry: CalendarDay;
 }
 
 /** First officer: asks for a new root key. The quick rules run now; everything runs again at approval. */
@@ -98,22 +98,20 @@ export async function requestRootKeyCreation(ca: CaServices, actor: Operator, pr
   if (!allowed.ok) return allowed;
   const index = checkIndexForEnvironment(proposal.index, proposal.environment);
   if (!index.ok) return index;
-  const expiry = parseRootKeyExpiry(proposal.expiry);
-  if (!expiry.ok) return expiry;
-  const window = checkRootKeyExpiry(expiry.value, ca.now());
+  const window = checkRootKeyExpiry(proposal.expiry, ca.now());
   if (!window.ok) return window;
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
     const ceremony = await tx.rootKeyCeremony.create({
       data: {
         action: 'CREATE',
-        parameters: { index: proposal.index, environment: proposal.environment, expiry: formatRootKeyExpiry(expiry.value) },
+        parameters: { index: proposal.index, environment: proposal.environment, expiry: formatRootKeyExpiry(proposal.expiry) },
         requestedById: actor.id,
         requestedAt: ca.now(),
       },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, actor, 'rootKey.ceremony.requested', ceremony, { action: 'CREATE', ...proposal });
+    await audit(tx, ca, actor, 'rootKey.ceremony.requested', ceremony, { action: 'CREATE', ...ceremony.parameters as object });
     return ceremonyView(ceremony);
   });
 }
@@ -353,11 +351,12 @@ function unwrapKey(bytes: Uint8Array) {
 const expiresOnColumn = ({ year, month, day }: CalendarDay) => new Date(Date.UTC(year, month - 1, day));
 
 /**
- * Start-up recovery: a CREATE ceremony left APPROVED by a crash either has its key in the HSM
- * (record it, after the same probe) or has none (fail it). Either way the ceremony closes.
+ * Start-up recovery: a CREATE ceremony approved before `before` and still APPROVED was cut off by
+ * a crash. Its key is either in the HSM (record it, after the same probe) or not (fail the
+ * ceremony). Either way the ceremony closes.
  */
-export async function recoverCeremonies(ca: CaServices): Promise<Result<readonly CeremonyView[]>> {
-  const stuck = await ca.prisma.rootKeyCeremony.findMany({ where: { action: 'CREATE', status: 'APPROVED' } });
+export async function recoverCeremonies(ca: CaServices, before: Date): Promise<Result<readonly CeremonyView[]>> {
+  const stuck = await ca.prisma.rootKeyCeremony.findMany({ where: { action: 'CREATE', status: 'APPROVED', approvedAt: { lt: before } } });
   const out: CeremonyView[] = [];
   for (const c of stuck) {
     const p = createParameters(c);

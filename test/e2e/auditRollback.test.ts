@@ -50,9 +50,9 @@ describe('a change whose audit event cannot be written is rolled back', () => {
     const p = db.prisma;
 
     await refusedWhenUnaudited('rootKey.ceremony.requested', () => p.rootKeyCeremony.findMany(), () =>
-      requestRootKeyCreation(ca, alice, { index: 0x82, environment: 'TEST', expiry: '311231' }),
+      requestRootKeyCreation(ca, alice, { index: 0x82, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }),
     );
-    const create = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x82, environment: 'TEST', expiry: '311231' }));
+    const create = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x82, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
 
     // The approval is refused before the HSM is touched: no key appears in the token.
     const hsmKeys = async () => (unwrap(await keys.listKeys())).map((k) => k.label).filter((l) => l.startsWith('tqca-root'));

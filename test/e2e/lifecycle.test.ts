@@ -46,14 +46,14 @@ for (const engine of ['pglite', 'postgresql'] as const) {
       const { ca, alice, bob, issuerId } = h;
 
       // Root key: alice asks, alice cannot approve her own ceremony, bob approves.
-      const create = await audited(1, async () => unwrap(await requestRootKeyCreation(ca, alice, { index: 0x81, environment: 'TEST', expiry: '311231' })));
+      const create = await audited(1, async () => unwrap(await requestRootKeyCreation(ca, alice, { index: 0x81, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } })));
       expect(await audited(0, () => approveCeremony(ca, alice, create.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
       const created = await audited(2, async () => unwrap(await approveCeremony(ca, bob, create.id)));
       expect(created.status).toBe('EXECUTED');
       expect(created.checks?.every((c) => c.passed)).toBe(true);
 
       const [pending] = await listRootKeys(ca);
-      expect(pending).toMatchObject({ index: '81', state: 'PENDING', environment: 'TEST', expiry: '311231' });
+      expect(pending).toMatchObject({ index: '81', state: 'PENDING', environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } });
       const a2 = unwrap(rootKeyRecord.decode(unwrap(parseHex(pending.a2Record))));
       expect(a2).toMatchObject({ clearingCenterId: 1, rootKeyIndex: 0x81, expiry: { year: 2031, month: 12, day: 31 } });
       expect(Buffer.from(a2.publicKey.bytes).toString('hex')).toBe(pending.publicKey);

@@ -5,7 +5,11 @@
  */
 import type { CommandGroup } from '../command';
 import { cert } from './cert';
+import { institution } from './institution';
 import { qr } from './qr';
 import { record } from './record';
+import { request } from './request';
+import { root } from './root';
+import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record];
+export const groups: readonly CommandGroup[] = [cert, qr, record, root, request, institution, user];

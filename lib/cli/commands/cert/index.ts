@@ -6,5 +6,8 @@ export const cert: CommandGroup = {
   commands: [
     { name: 'decode', summary: 'decode a certificate into its fields', load: () => import('./decode') },
     { name: 'verify', summary: 'verify structure, root signature and expiry', load: () => import('./verify') },
+    { name: 'list', summary: 'issued certificates (the CA database)', load: () => import('../certificateCommands').then((m) => ({ default: m.list })) },
+    { name: 'show', summary: 'one issued certificate', load: () => import('../certificateCommands').then((m) => ({ default: m.show })) },
+    { name: 'revoke', summary: 'revoke a certificate with a profile reason', load: () => import('../certificateCommands').then((m) => ({ default: m.revoke })) },
   ],
 };

@@ -1,0 +1,71 @@
+/**
+ * Opens the CA services as a process configures them: the database (DATABASE_URL, else the
+ * embedded PGlite), the HSM (TQCA_PKCS11_MODULE…, else the embedded software token, initialised
+ * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
+ * then runs the start-up recovery.
+ */
+import { resolveHsmConfig } from '../../hsm/config';
+import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
+import { initToken } from '../../hsm/tokenInit';
+import { bytesToUint, parseHex } from '../bytes';
+import { openDatabase, type Database } from '../db/client';
+import { err, ok, type Result } from '../errors';
+import { recoverAtStartup } from './recovery';
+import type { CaServices } from './services';
+
+export const DEFAULT_CENTER_ID = '00000001';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface OpenCa {
+  readonly ca: CaServices;
+  readonly db: Database;
+  close(): Promise<void>;
+}
+
+export function centerIdFrom(env: Env): Result<number> {
+  const text = env.TQCA_CENTER_ID || DEFAULT_CENTER_ID;
+  const bytes = parseHex(text, 'TQCA_CENTER_ID');
+  if (!bytes.ok || bytes.value.length !== 4 || bytesToUint(bytes.value) === 0) {
+    return err('CONFIG_INVALID', 'TQCA_CENTER_ID must be 8 hex digits, not 00000000', { field: 'TQCA_CENTER_ID', details: { value: text } });
+  }
+  return ok(bytesToUint(bytes.value));
+}
+
+export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
+  const centerId = centerIdFrom(env);
+  if (!centerId.ok) return centerId;
+  const config = resolveHsmConfig(env);
+  if (!config.ok) return config;
+  const { embedded, modulePath, tokenLabel, pin, profile, poolSize, acquireTimeoutMs } = config.value;
+  if (embedded) {
+    // The module reads its store location from the environment at C_Initialize.
+    Object.assign(process.env, embedded.moduleEnv);
+    const initialised = initToken({ modulePath, tokenLabel, soPin: embedded.soPin, userPin: pin });
+    if (!initialised.ok) return initialised;
+  }
+  const keys = await openPkcs11KeyManager({ modulePath, tokenLabel, pin, profile, poolSize, acquireTimeoutMs });
+  if (!keys.ok) return keys;
+  let db: Database;
+  try {
+    db = await openDatabase();
+  } catch (thrown) {
+    await keys.value.close();
+    throw thrown;
+  }
+  const ca: CaServices = { prisma: db.prisma, keys: keys.value, centerId: centerId.value, now: () => new Date() };
+  const recovered = await recoverAtStartup(ca);
+  if (!recovered.ok) {
+    await keys.value.close();
+    await db.close();
+    return recovered;
+  }
+  return ok({
+    ca,
+    db,
+    async close() {
+      await keys.value.close();
+      await db.close();
+    },
+  });
+}

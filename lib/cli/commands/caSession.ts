@@ -1,0 +1,90 @@
+/**
+ * Plumbing shared by the commands that change or read CA state (`root`, `request`,
+ * `cert list|show|revoke`): open the configured CA, authenticate the operator, run one service
+ * call, close. The services enforce roles and dual control; the CLI only names who acts.
+ */
+import type { Operator } from '../../ca/context';
+import { authenticate } from '../../ca/operators';
+import { openCa } from '../../ca/open';
+import type { CaServices } from '../../ca/services';
+import type { Result, TqError } from '../../errors';
+import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
+
+/** Credentials from TQCA_OPERATOR / TQCA_PASSWORD. */
+function credentials(env: NodeJS.ProcessEnv): Result<{ username: string; password: string }> {
+  const username = env.TQCA_OPERATOR;
+  const password = env.TQCA_PASSWORD;
+  if (!username || !password) {
+    return { ok: false, error: { code: 'AUTHENTICATION_REQUIRED', message: 'set TQCA_OPERATOR and TQCA_PASSWORD to act as an operator', field: 'operator' } };
+  }
+  return { ok: true, value: { username, password } };
+}
+
+/** Runs `action` as the authenticated operator against the configured CA. */
+export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>): Promise<Outcome> {
+  const login = credentials(process.env);
+  if (!login.ok) return invalid(login.error);
+  const opened = await openCa();
+  if (!opened.ok) return invalid(opened.error);
+  try {
+    const operator = await authenticate(opened.value.ca, login.value.username, login.value.password);
+    if (!operator.ok) return invalid(operator.error);
+    return await action(opened.value.ca, operator.value);
+  } finally {
+    await opened.value.close();
+  }
+}
+
+/** A service answer as a command outcome: the value under `key`, or the typed error. */
+export function answer<T extends object>(result: Result<T>, key: string, text: (value: T) => string): Outcome {
+  if (!result.ok) return invalid(result.error);
+  return { ...valid({ [key]: result.value as unknown as JsonObject }), text: text(result.value) };
+}
+
+export function listing<T extends object>(rows: readonly T[], key: string, columns: readonly Column<T>[]): Outcome {
+  return { ...valid({ [key]: rows as unknown as JsonObject[] }), text: table(rows, columns) };
+}
+
+export type Column<T> = readonly [header: string, cell: (row: T) => string | number | null | undefined];
+
+/** A plain left-aligned text table: one header line, one line per row. */
+export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, cell]) => String(cell(r) ?? '-')))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
+  const lines = cells.map((line) => line.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  return `${lines.join('\n')}\n${rows.length === 0 ? '(none)\n' : ''}`;
+}
+
+/** Key: value lines for one object. */
+export const details = (entries: Readonly<Record<string, unknown>>): string =>
+  `${Object.entries(entries)
+    .map(([k, v]) => `${k}: ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n')}\n`;
+
+const POSITIVE_INTEGER = /^[1-9][0-9]{0,9}$/;
+
+/** A database id: a positive decimal integer. */
+export function idInput(field: string): ArgumentParser<number> {
+  return (text) =>
+    POSITIVE_INTEGER.test(text) && Number(text) <= 2 ** 31 - 1
+      ? { ok: true, value: Number(text) }
+      : { ok: false, error: { code: 'ID_INVALID', message: `${field} must be a positive integer`, field } satisfies TqError };
+}
+
+export const idPositional = (placeholder: string, description: string) => positional(placeholder, description, idInput(placeholder.replace(/[<>]/g, '')));
+
+/** A root-key index written as its two hex digits (`81`). */
+export function rootKeyIndexInput(field: string): ArgumentParser<number> {
+  return (text) =>
+    /^[0-9a-fA-F]{2}$/.test(text)
+      ? { ok: true, value: parseInt(text, 16) }
+      : { ok: false, error: { code: 'ROOT_KEY_INDEX_RANGE', message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
+}
+
+/** One of a fixed set of words. */
+export function choiceInput<T extends string>(field: string, choices: readonly T[]): ArgumentParser<T> {
+  return (text) =>
+    (choices as readonly string[]).includes(text)
+      ? { ok: true, value: text as T }
+      : { ok: false, error: { code: 'CHOICE_INVALID', message: `${field} must be one of ${choices.join(', ')}`, field, details: { choices: [...choices] } } };
+}

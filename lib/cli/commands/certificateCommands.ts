@@ -1,0 +1,46 @@
+/** `tqca cert list|show|revoke`: issued certificates as the CA holds them (decode and verify need no CA). */
+import { REVOCATION_REASONS } from '../../codec';
+import { listCertificates, revokeCertificate, showCertificate, type CertificateStatus } from '../../ca/certificates';
+import { defineCommand, positional, requiredValue, value } from '../command';
+import { uint32Input } from '../inputs';
+import { answer, asOperator, choiceInput, listing } from './caSession';
+import { certificateText } from './requestCommands';
+
+const STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const satisfies readonly CertificateStatus[];
+const numberPositional = positional('<number>', 'certificate number, 8 hex digits', uint32Input('number'));
+
+export const list = defineCommand({
+  description: 'Lists issued certificates; EXPIRED is derived from the MMYY at the time of the run.',
+  options: {
+    issuer: value('<issuer>', 'issuer id, 8 hex digits', uint32Input('issuer')),
+    status: value('<status>', STATUSES.join(' | '), choiceInput('status', STATUSES)),
+  },
+  positionals: {},
+  run: ({ options }) =>
+    asOperator(async (ca) =>
+      listing(await listCertificates(ca, { issuerId: options.issuer, status: options.status }), 'certificates', [
+        ['number', (c) => c.number],
+        ['issuer', (c) => c.issuerId],
+        ['serial', (c) => c.serial],
+        ['expiry', (c) => c.expiry],
+        ['status', (c) => c.status],
+        ['root', (c) => c.rootKeyIndex],
+        ['reason', (c) => c.revocationReason],
+      ]),
+    ),
+});
+
+export const show = defineCommand({
+  description: 'Shows one issued certificate with its 106 bytes.',
+  options: {},
+  positionals: { number: numberPositional },
+  run: ({ positionals }) => asOperator(async (ca) => answer(await showCertificate(ca, positionals.number), 'certificate', certificateText)),
+});
+
+export const revoke = defineCommand({
+  description: 'Revokes a certificate with a profile reason (A4 codes 01 keyCompromise, 02 superseded, 03 issuerWithdrawn).',
+  options: { reason: requiredValue('<reason>', REVOCATION_REASONS.join(' | '), choiceInput('reason', REVOCATION_REASONS)) },
+  positionals: { number: numberPositional },
+  run: ({ options, positionals }) =>
+    asOperator(async (ca, operator) => answer(await revokeCertificate(ca, operator, positionals.number, options.reason), 'certificate', certificateText)),
+});
