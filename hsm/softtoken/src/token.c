@@ -308,9 +308,16 @@ static CK_RV do_add_keypair(slot_t *s, void *arg, int *dirty) {
   const attr_t *point = object_attr(a->pub, CKA_EC_POINT); /* DER OCTET STRING: 04 41 || point */
   memcpy(secret, a->d, SM2_PRIV_LEN);
   memcpy(secret + SM2_PRIV_LEN, point->value + 2, SM2_POINT_LEN);
+  size_t n_token = s->img.n_objects, n_session = s->n_session_objects;
   CK_RV rv = place(s, a->priv, a->session, secret, dirty, a->priv_h);
   wipe(secret, sizeof secret);
   if (rv == CKR_OK) rv = place(s, a->pub, a->session, NULL, dirty, a->pub_h);
+  if (rv != CKR_OK) { /* both halves or neither */
+    while (s->img.n_objects > n_token) remove_at(s->img.objects, &s->img.n_objects, s->img.n_objects - 1);
+    while (s->n_session_objects > n_session)
+      remove_at(s->session_objects, &s->n_session_objects, s->n_session_objects - 1);
+    *dirty = 0;
+  }
   return rv;
 }
 
@@ -356,8 +363,9 @@ static CK_RV do_update(slot_t *s, void *arg, int *dirty) {
   update_args_t *a = arg;
   object_t *o = token_object(s, a->h);
   if (o == NULL) return CKR_OBJECT_HANDLE_INVALID;
-  *dirty = o->session == 0;
-  return object_update(o, a->tmpl, a->count);
+  CK_RV rv = object_update(o, a->tmpl, a->count);
+  *dirty = rv == CKR_OK && o->session == 0;
+  return rv;
 }
 
 CK_RV token_update_object(slot_t *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count) {
