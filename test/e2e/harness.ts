@@ -10,10 +10,13 @@ import { requestRecord, type CalendarMonth } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
 import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
-import { bytesToUint, parseHex } from '../../lib/bytes';
+import { bytesToUint, parseHex, uintToBytes } from '../../lib/bytes';
 import type { Operator } from '../../lib/ca/context';
 import { createInstitution } from '../../lib/ca/institutions';
 import { authenticate, bootstrapAdministrator, createOperator } from '../../lib/ca/operators';
+import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
+import { formatIndex } from '../../lib/ca/rootKeyRules';
+import { approveCeremony, listRootKeys, requestRootKeyChange, requestRootKeyCreation, type RootKeyView } from '../../lib/ca/rootKeys';
 import type { CaServices } from '../../lib/ca/services';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -105,4 +108,34 @@ export function buildRequest(input: RequestInput): { a1: Uint8Array; key: Return
   };
   const proofOfPossession = sm2.sign(requestRecord.toBeSigned(fields), key.privateKey);
   return { a1: requestRecord.encode({ ...fields, proofOfPossession }), key };
+}
+
+/** A root key created and activated under dual control (alice requests, bob approves). */
+export async function activeRootKey(h: Harness, index: number): Promise<RootKeyView> {
+  const create = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index, environment: index <= 0x7f ? 'PRODUCTION' : 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
+  unwrap(await approveCeremony(h.ca, h.bob, create.id));
+  const activation = unwrap(await requestRootKeyChange(h.ca, h.alice, 'ACTIVATE', index));
+  unwrap(await approveCeremony(h.ca, h.bob, activation.id));
+  return (await listRootKeys(h.ca)).find((k) => k.index === formatIndex(index))!;
+}
+
+/**
+ * `perIssuer` approved requests for each of `issuers` issuers (the first is the harness's, the
+ * others are registered here), ready to issue under root key `rootIndex`.
+ */
+export async function approvedRequests(h: Harness, rootIndex: number, issuers: number, perIssuer: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < issuers; i++) {
+    const issuerId = h.issuerId + i;
+    if (i > 0) unwrap(await createInstitution(h.ca, h.admin, { kind: 'ISSUER', code: uintToBytes(issuerId, 4), nameZh: `发卡机构 ${i}` }));
+    for (let serial = 1; serial <= perIssuer; serial++) {
+      const challenge = unwrap(await issueChallenge(h.ca, h.alice, issuerId));
+      const { a1 } = buildRequest({ issuerId, challenge: challenge.challenge, serial, expiry: { year: 2028, month: 1 + (serial % 12) } });
+      const request = unwrap(await submitRequest(h.ca, h.alice, a1));
+      unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
+      unwrap(await approveRequest(h.ca, h.bob, request.id, rootIndex));
+      ids.push(request.id);
+    }
+  }
+  return ids;
 }
