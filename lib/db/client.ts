@@ -30,7 +30,7 @@ export interface Database {
 export interface OpenDatabaseOptions {
   /** PostgreSQL URL; defaults to DATABASE_URL. When absent, PGlite is used. */
   url?: string;
-  /** PGlite data directory (default .data/db); `memory://` keeps it in memory. */
+  /** PGlite data directory (default TQCA_DB_DIR, else .data/db); `memory://` keeps it in memory. */
   dataDir?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
@@ -42,7 +42,7 @@ const MIGRATION_LOCK_KEY = 0x74716361; // "tqca"
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? process.env.DATABASE_URL;
-  return url ? openPostgres(url, options) : openPglite(options.dataDir ?? DEFAULT_DATA_DIR, options);
+  return url ? openPostgres(url, options) : openPglite(options.dataDir ?? (process.env.TQCA_DB_DIR || DEFAULT_DATA_DIR), options);
 }
 
 async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
@@ -53,7 +53,7 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
   const pglite = await PGlite.create(inMemory ? dataDir : location);
   try {
     const adapter = new PrismaPGlite(pglite);
-    const appliedMigrations = options.migrate === false ? [] : await applyMigrations(pgliteMigrationAdapter(pglite), { log: options.log });
+    const appliedMigrations = options.migrate === false ? [] : await applyMigrations(pgliteMigrationAdapter(pglite), { log: options.log, query: async (sql) => (await pglite.query<Record<string, unknown>>(sql)).rows });
     const prisma = new PrismaClient({ adapter });
     return {
       prisma,
@@ -89,7 +89,7 @@ async function migratePostgres(url: string, log?: (line: string) => void): Promi
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    return await applyMigrations(postgresMigrationAdapter(url), { log });
+    return await applyMigrations(postgresMigrationAdapter(url), { log, query: async (sql) => (await lock.query(sql)).rows });
   } finally {
     await lock.end();
   }

@@ -1,6 +1,7 @@
 // Prisma's migration engine, run in-process from @prisma/schema-engine-wasm: the native engine
 // cannot be downloaded here. The folder format and the `_prisma_migrations` bookkeeping are the
 // ones `prisma migrate deploy` uses, so either tool can take over a database.
+import { createHash } from 'node:crypto';
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -70,11 +71,34 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
   };
 }
 
+/** Runs one read-only SQL query on the target database (its own driver, not Prisma). */
+export type SqlQuery = (sql: string) => Promise<readonly Record<string, unknown>[]>;
+
+/**
+ * True when `_prisma_migrations` records every local migration as applied, unchanged. Checked
+ * without the engine, which costs a second to load and keeps the process alive ~10 s after use.
+ */
+async function upToDate(query: SqlQuery, migrationsList: MigrationList): Promise<boolean> {
+  const [table] = await query(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`);
+  if (!table?.present) return false;
+  const rows = await query(`SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+  const applied = new Map(rows.map((r) => [String(r.migration_name), String(r.checksum)]));
+  return migrationsList.migrationDirectories.every((m) => {
+    const content = m.migrationFile.content;
+    return content.tag === 'ok' && applied.get(m.path) === createHash('sha256').update(content.value).digest('hex');
+  });
+}
+
 /** Applies pending migrations; returns the names applied (empty when the database is current). */
-export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory, options: { dir?: string; log?: (line: string) => void } = {}): Promise<string[]> {
+export async function applyMigrations(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  options: { dir?: string; log?: (line: string) => void; query?: SqlQuery } = {},
+): Promise<string[]> {
+  const migrationsList = await readMigrations(options.dir);
+  if (options.query && (await upToDate(options.query, migrationsList))) return [];
   const engine = await startEngine(adapterFactory, options.log ?? (() => {}));
   try {
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: await readMigrations(options.dir), filters: NO_FILTER });
+    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
     return appliedMigrationNames;
   } finally {
     engine.free();

@@ -1,0 +1,24 @@
+/**
+ * For commands that need the CA database but not the HSM (`user`, `institution`): open the
+ * configured database (DATABASE_URL, else the embedded PGlite; migrated on open), run, close.
+ */
+import { systemNow, type Operator, type ServiceContext } from '../../ca/context';
+import { openDatabase } from '../../db/client';
+import { invalid, type Outcome } from '../command';
+import { signIn } from '../operatorLogin';
+
+export async function onDatabase(action: (ctx: ServiceContext) => Promise<Outcome>): Promise<Outcome> {
+  const db = await openDatabase();
+  try {
+    return await action({ prisma: db.prisma, now: systemNow });
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs `action` as the operator who signs in (operatorLogin). */
+export const asDatabaseOperator = (action: (ctx: ServiceContext, operator: Operator) => Promise<Outcome>): Promise<Outcome> =>
+  onDatabase(async (ctx) => {
+    const operator = await signIn(ctx);
+    return operator.ok ? action(ctx, operator.value) : invalid(operator.error);
+  });
