@@ -23,6 +23,7 @@ import type { GenerateKeyRequest, HealthReport, KeyInfo, KeyManager, KeySelector
 import { ModuleContext } from './moduleContext';
 import { hexCode, type SignMechanism, type VendorProfile } from './profile';
 import { SessionPool } from './sessionPool';
+import { threadPoolSize } from './threadPool';
 
 type Handle = Buffer;
 
@@ -63,12 +64,12 @@ export async function openPkcs11KeyManager(options: Pkcs11Options): Promise<Resu
 let warnedThreadPool = false;
 
 function warnIfThreadPoolSmall(poolSize: number): void {
-  const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const threads = threadPoolSize();
   if (threads < poolSize && !warnedThreadPool) {
     warnedThreadPool = true;
     process.emitWarning(
       `UV_THREADPOOL_SIZE is ${threads}, below the HSM session pool size ${poolSize}: async PKCS#11 calls will queue. ` +
-        'Set it before the process starts (hsm/threadPool.ts).',
+        'Set it in the environment the process starts with (hsm/threadPool.ts).',
       { code: 'TQCA_UV_THREADPOOL' },
     );
   }

@@ -1,16 +1,24 @@
 /**
  * pkcs11js runs C_Sign, C_GenerateKeyPair … on libuv's thread pool (4 threads by default), and
  * C_Login, C_OpenSession and C_FindObjects block the event loop. A session pool larger than the
- * thread pool just queues. libuv reads UV_THREADPOOL_SIZE once, when the pool first starts, so
- * entry points (CLI, server) call this before anything touches fs, dns, crypto or pkcs11js.
+ * thread pool just queues. libuv reads UV_THREADPOOL_SIZE once, when the pool first starts, and
+ * an ES-module entry point is too late to set it (the module loader has already used the pool;
+ * verified on Node 20). So it is set in the environment the process starts with: by the shell or
+ * service unit, by a CommonJS entry's first line, or by a launcher for its child (`threadPoolEnv`).
  */
 const LIBUV_DEFAULT = 4;
 
-/** Sets UV_THREADPOOL_SIZE to fit `sessions` plus headroom for fs/crypto, unless it is already set. */
-export function reserveThreadPool(sessions = 8): number {
-  const current = Number(process.env.UV_THREADPOOL_SIZE);
-  if (Number.isInteger(current) && current > 0) return current;
-  const size = Math.min(1024, Math.max(LIBUV_DEFAULT, sessions + 2));
-  process.env.UV_THREADPOOL_SIZE = String(size);
-  return size;
+/** The thread-pool size this process runs with. */
+export function threadPoolSize(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const configured = Number(env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(configured) && configured > 0 ? Math.min(configured, 1024) : LIBUV_DEFAULT;
+}
+
+/**
+ * The environment for a child process that will run `sessions` concurrent HSM sessions: an
+ * explicit UV_THREADPOOL_SIZE is kept; otherwise sessions plus headroom for fs and crypto.
+ */
+export function threadPoolEnv(env: NodeJS.ProcessEnv = process.env, sessions = 8): NodeJS.ProcessEnv {
+  if (env.UV_THREADPOOL_SIZE) return env;
+  return { ...env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(LIBUV_DEFAULT, sessions + 4))) };
 }
