@@ -5,11 +5,11 @@
  *   0 A3 | 1 root-key index | 2 certificate number | 6 issuer id | 10 certificate (106)
  *   116 issue time | 120 root signature r‖s
  */
-import { ok, type Result } from '../errors';
+import type { Result } from '../errors';
 import { issuerCertificate, type IssuerCertificate } from './issuerCertificate';
 import { readCertificateNumber, readRootKeyIndex, writeCertificateNumber, writeRootKeyIndex } from './sharedFields';
 import { signedRecordCodec } from './signedRecord';
-import { rebase } from './structure';
+import { parseInput, rebase } from './structure';
 import { verifyRootSignature, type TrustedRoot } from './trustedRoot';
 import { verifyCertificateSignature } from './verifyIssuerCertificate';
 
@@ -56,7 +56,7 @@ export const certificateRecord = signedRecordCodec<CertificateRecordFields, Cert
 
 /** Both signatures (§9): the record's, then the certificate's own, under the same root. */
 export function verifyCertificateRecord(record: Uint8Array | CertificateRecord, root: TrustedRoot): Result<CertificateRecord> {
-  const decoded = record instanceof Uint8Array ? certificateRecord.decode(record) : ok(record);
+  const decoded = parseInput(record, certificateRecord);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
   const signed = verifyRootSignature(value, certificateRecord.toBeSigned(value), root);

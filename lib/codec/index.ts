@@ -3,7 +3,7 @@ export { CODEC_ERROR_CODES, type CodecErrorCode } from './errorCodes';
 export { decodeCompressedNumeric, decodeNumeric, encodeCompressedNumeric, encodeNumeric } from './bcd';
 export { expiryDay, expiryMonth, type CalendarDay, type CalendarMonth } from './expiry';
 export { CURVE_SM2, ENCRYPTION_ALGORITHM_NONE, KEY_LENGTH_SM2, SIGNATURE_ALGORITHM_SM2_SM3 } from './keyFields';
-export { CERTIFICATE_NUMBER_MAX, CERTIFICATE_NUMBER_MIN, SERIAL_MAX } from './sharedFields';
+export { CERTIFICATE_NUMBER_MAX, CERTIFICATE_NUMBER_MIN } from './sharedFields';
 export { CERTIFICATE_FORMAT, ISSUER_KEY_DATA_LENGTH, issuerKeyData, type CertificateHeader, type IssuerKeyData } from './issuerKeyData';
 export { ISSUER_CERTIFICATE_LENGTH, issuerCertificate, type IssuerCertificate } from './issuerCertificate';
 export { publicKeyOf, verifySignature, type VerificationKey } from './verificationKey';
@@ -62,7 +62,6 @@ export {
   type CertificateRecordFields,
 } from './certificateRecord';
 export {
-  REVOCATION_MAX_ENTRIES,
   REVOCATION_REASONS,
   revocationList,
   revocationListLength,

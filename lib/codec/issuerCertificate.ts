@@ -7,7 +7,8 @@
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import type { Result } from '../errors';
 import { issuerKeyData, readCertificateHeader, writeCertificateHeader, type CertificateHeader, type IssuerKeyData } from './issuerKeyData';
-import { decodeStructure, encodeStructure, fail, FieldWriter } from './structure';
+import { refuseOddY } from './keyFields';
+import { decodeStructure, encodeStructure, FieldWriter } from './structure';
 
 export const ISSUER_CERTIFICATE_LENGTH = 106;
 export const ISSUER_KEY_X_OFFSET = 10;
@@ -28,9 +29,7 @@ export const issuerCertificate = {
     return encodeStructure(() => {
       const w = new FieldWriter('issuerCertificate');
       writeCertificateHeader(w, value);
-      if (value.publicKey.y & 1n) {
-        fail('KEY_Y_ODD', 'issuerKeyX: the certified key must have even Y', { field: 'issuerKeyX', offset: ISSUER_KEY_X_OFFSET });
-      }
+      refuseOddY(value.publicKey, 'issuerKeyX', ISSUER_KEY_X_OFFSET);
       w.bytes('issuerKeyX', value.publicKey.bytes.subarray(0, 32), 32, 'KEY_LENGTH');
       w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH');
       return w.finish(ISSUER_CERTIFICATE_LENGTH);

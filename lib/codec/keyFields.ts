@@ -36,6 +36,11 @@ export function writeAlgorithmFields(w: FieldWriter, withEncryption: boolean): v
   w.byte(CURVE_SM2).byte(KEY_LENGTH_SM2);
 }
 
+/** The even-Y rule (§2): the console certifies only keys whose Y is even. */
+export function refuseOddY(key: Sm2PublicKey, field: string, offset: number): void {
+  if (key.y & 1n) fail('KEY_Y_ODD', `${field}: Y is odd; certified keys must have even Y`, { field, offset });
+}
+
 /** X‖Y, 64 bytes, on the curve. */
 export function readKey(r: FieldReader, field: string): Sm2PublicKey {
   return r.parse(64, (bytes) => sm2.publicKeyFromBytes(bytes, field));
@@ -45,7 +50,7 @@ export function readKey(r: FieldReader, field: string): Sm2PublicKey {
 export function readEvenKey(r: FieldReader, field: string): Sm2PublicKey {
   const offset = r.offset;
   const key = readKey(r, field);
-  if (key.y & 1n) fail('KEY_Y_ODD', `${field}: Y is odd; certified keys must have even Y`, { field, offset: offset + 32 });
+  refuseOddY(key, field, offset + 32);
   return key;
 }
 
@@ -54,6 +59,6 @@ export function writeKey(w: FieldWriter, field: string, key: Sm2PublicKey): void
 }
 
 export function writeEvenKey(w: FieldWriter, field: string, key: Sm2PublicKey): void {
-  if (key.y & 1n) fail('KEY_Y_ODD', `${field}: Y is odd; certified keys must have even Y`, { field, offset: w.offset + 32 });
+  refuseOddY(key, field, w.offset + 32);
   writeKey(w, field, key);
 }

@@ -33,6 +33,7 @@ import {
   signRevocationList,
 } from './testSupport';
 import { verifyIssuerCertificate } from './verifyIssuerCertificate';
+import { verifyQrCode } from './verifyQrCode';
 
 const p = sm2.params.p;
 const cert = hex(example.certificate);
@@ -286,5 +287,23 @@ describe('decodeRecord', () => {
   it('reports the record decoder’s own errors', () => {
     const a1 = signRequest(exampleRequestFields(keyPair(issuerKeys.d)), issuerKeys);
     expectError(decodeRecord(patch(a1, 11, '01')), 'CURVE_UNSUPPORTED', 'curve', 11);
+  });
+});
+
+describe('typed input to verifiers is parsed like its encoding (typed errors, never a throw)', () => {
+  it('certificate, QR, A1, A3 and A4 values a caller built wrongly', () => {
+    const certificate = unwrap(issuerCertificate.decode(cert));
+    expectError(verifyIssuerCertificate({ ...certificate, serial: 0 }, rootKeys.publicKey, inValidity), 'SERIAL_ZERO', 'serial', 3);
+    expectError(verifyIssuerCertificate({ ...certificate, expiry: { year: 2060, month: 1 } }, rootKeys.publicKey, inValidity), 'EXPIRY_RANGE', 'expiry', 1);
+    const qrValue = unwrap(qrCode.decode(qr));
+    const ctx = { rootKey: rootKeys.publicKey, certificate: cert, issuerId: 0x1001, certificateNumber: 1, at: inValidity };
+    expectError(verifyQrCode({ ...qrValue, transactionLimit: 10_000_000 }, ctx), 'VALUE_RANGE', 'transactionLimit', 45);
+    const a1 = unwrap(requestRecord.decode(signRequest(exampleRequestFields(), issuerKeys)));
+    expectError(verifyProofOfPossession({ ...a1, challenge: new Uint8Array(15) }), 'VALUE_RANGE', 'challenge', 77);
+    const a3 = unwrap(certificateRecord.decode(signCertificateRecord(exampleCertificateRecordFields())));
+    expectError(verifyCertificateRecord({ ...a3, certificateNumber: 0 }, exampleRoot), 'CERT_NUMBER_RANGE', 'certificateNumber', 2);
+    expectError(verifyCertificateRecord({ ...a3, rootKeyIndex: 0xff }, exampleRoot), 'ROOT_KEY_INDEX', 'rootKeyIndex', 1);
+    const a4 = unwrap(revocationList.decode(signRevocationList(exampleRevocationFields())));
+    expectError(verifyRevocationList({ ...a4, entries: [...a4.entries].reverse() }, exampleRoot), 'ENTRIES_UNSORTED', 'entries[1].certificateNumber', 28);
   });
 });

@@ -6,11 +6,12 @@
  *   77 challenge (16) | 93 request time | 97 proof of possession r‖s
  */
 import type { Sm2PublicKey } from '../crypto/sm2';
-import { err, ok, type Result } from '../errors';
+import { err, type Result } from '../errors';
 import type { CalendarMonth } from './expiry';
 import { readAlgorithmFields, readEvenKey, writeAlgorithmFields, writeEvenKey } from './keyFields';
 import { readExpiryMonth, readSerial, writeExpiryMonth, writeSerial } from './sharedFields';
 import { signedRecordCodec } from './signedRecord';
+import { parseInput } from './structure';
 import { verifySignature } from './verificationKey';
 
 export const REQUEST_RECORD_TAG = 0xa1;
@@ -61,7 +62,7 @@ export const requestRecord = signedRecordCodec<RequestRecordFields, RequestRecor
 
 /** The proof of possession verifies with the requested key: the requester holds its private key. */
 export function verifyProofOfPossession(record: Uint8Array | RequestRecord): Result<RequestRecord> {
-  const decoded = record instanceof Uint8Array ? requestRecord.decode(record) : ok(record);
+  const decoded = parseInput(record, requestRecord);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
   if (!verifySignature(value.publicKey, requestRecord.toBeSigned(value), value.proofOfPossession)) {

@@ -5,15 +5,14 @@
  *   0 A4 | 1 root-key index | 2 sequence number | 6 this update | 10 next update | 14 N
  *   16 N × (certificate number 4 ‖ issuer id 4 ‖ serial 3 ‖ reason 1) | 16+12N root signature
  */
-import { err, ok, type Result } from '../errors';
+import { err, type Result } from '../errors';
 import { readCertificateNumber, readRootKeyIndex, readSerial, writeCertificateNumber, writeRootKeyIndex, writeSerial } from './sharedFields';
-import { decodeStructure, encodeStructure, fail, FieldWriter, hexByte, type FieldReader } from './structure';
+import { decodeStructure, encodeStructure, fail, FieldWriter, hexByte, parseInput, type FieldReader } from './structure';
 import { verifyRootSignature, type TrustedRoot } from './trustedRoot';
 
 export const REVOCATION_LIST_TAG = 0xa4;
 export const REVOCATION_HEADER_LENGTH = 16;
 export const REVOCATION_ENTRY_LENGTH = 12;
-export const REVOCATION_MAX_ENTRIES = 0xffff;
 
 /** Reason codes `01`, `02`, `03`, in that order. */
 export const REVOCATION_REASONS = ['keyCompromise', 'superseded', 'issuerWithdrawn'] as const;
@@ -74,7 +73,7 @@ function writeFields(w: FieldWriter, value: RevocationListFields): FieldWriter {
   writeRootKeyIndex(w, value.rootKeyIndex);
   w.uint('sequenceNumber', value.sequenceNumber, 4).uint('thisUpdate', value.thisUpdate, 4);
   checkUpdateOrder(value.thisUpdate, value.nextUpdate, w.offset);
-  w.uint('nextUpdate', value.nextUpdate, 4).uint('entryCount', value.entries.length, 2, 0, REVOCATION_MAX_ENTRIES);
+  w.uint('nextUpdate', value.nextUpdate, 4).uint('entryCount', value.entries.length, 2);
   const entriesStart = w.offset;
   checkOrder(
     value.entries.map((e) => e.certificateNumber),
@@ -84,7 +83,9 @@ function writeFields(w: FieldWriter, value: RevocationListFields): FieldWriter {
     writeCertificateNumber(w, entry.certificateNumber, entryField(i, 'certificateNumber'));
     w.uint(entryField(i, 'issuerId'), entry.issuerId, 4);
     writeSerial(w, entry.serial, entryField(i, 'serial'));
-    w.uint(entryField(i, 'reason'), REVOCATION_REASONS.indexOf(entry.reason) + 1, 1, 1, REVOCATION_REASONS.length);
+    const reason = REVOCATION_REASONS.indexOf(entry.reason) + 1;
+    if (reason === 0) fail('REASON_CODE', `unknown revocation reason ${String(entry.reason)}`, { field: entryField(i, 'reason'), offset: w.offset });
+    w.uint(entryField(i, 'reason'), reason, 1);
   });
   return w;
 }
@@ -165,7 +166,7 @@ export function verifyRevocationList(
   root: TrustedRoot,
   check: RevocationListCheck = {},
 ): Result<RevocationList> {
-  const decoded = list instanceof Uint8Array ? revocationList.decode(list) : ok(list);
+  const decoded = parseInput(list, revocationList);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
   const signed = verifyRootSignature(value, revocationList.toBeSigned(value), root);

@@ -2,7 +2,6 @@
 import { expiryMonth, type CalendarMonth } from './expiry';
 import { fail, hexByte, type FieldReader, type FieldWriter } from './structure';
 
-export const SERIAL_MAX = 0xffffff;
 export const CERTIFICATE_NUMBER_MIN = 0x00000001;
 export const CERTIFICATE_NUMBER_MAX = 0xfffffffe;
 
@@ -16,7 +15,7 @@ export function readSerial(r: FieldReader, field = 'serial'): number {
 
 export function writeSerial(w: FieldWriter, serial: number, field = 'serial'): void {
   if (serial === 0) fail('SERIAL_ZERO', `${field} must not be 000000`, { field, offset: w.offset });
-  w.uint(field, serial, 3, 1, SERIAL_MAX);
+  w.uint(field, serial, 3);
 }
 
 export function readExpiryMonth(r: FieldReader, field = 'expiry'): CalendarMonth {
@@ -42,7 +41,10 @@ export function readCertificateNumber(r: FieldReader, field = 'certificateNumber
 }
 
 export function writeCertificateNumber(w: FieldWriter, value: number, field = 'certificateNumber'): void {
-  w.uint(field, value, 4, CERTIFICATE_NUMBER_MIN, CERTIFICATE_NUMBER_MAX);
+  if (!(Number.isInteger(value) && value >= CERTIFICATE_NUMBER_MIN && value <= CERTIFICATE_NUMBER_MAX)) {
+    fail('CERT_NUMBER_RANGE', `${field} must be 00000001–FFFFFFFE, got ${value}`, { field, offset: w.offset, details: { value } });
+  }
+  w.uint(field, value, 4);
 }
 
 /** Root-key index: `01`–`7F` production, `80`–`FE` test; `00` and `FF` are never assigned (§9). */
@@ -56,5 +58,8 @@ export function readRootKeyIndex(r: FieldReader, field = 'rootKeyIndex'): number
 }
 
 export function writeRootKeyIndex(w: FieldWriter, index: number, field = 'rootKeyIndex'): void {
-  w.uint(field, index, 1, 0x01, 0xfe);
+  if (!(Number.isInteger(index) && index >= 0x01 && index <= 0xfe)) {
+    fail('ROOT_KEY_INDEX', `${field} must be 01–FE, got ${index}`, { field, offset: w.offset, details: { index } });
+  }
+  w.uint(field, index, 1);
 }

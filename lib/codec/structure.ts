@@ -41,6 +41,26 @@ export function encodeStructure<T>(encode: () => T): T {
   }
 }
 
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): Result<T>;
+}
+
+/**
+ * Bytes, or a typed value a caller built, as a value the decoder accepted: verifiers take
+ * either, and a typed value passes the same parser its encoding would (never a throw).
+ */
+export function parseInput<T>(input: Uint8Array | T, codec: Codec<T>): Result<T> {
+  if (input instanceof Uint8Array) return codec.decode(input);
+  try {
+    return codec.decode(codec.encode(input));
+  } catch (e) {
+    const error = failureOf(e);
+    if (error) return { ok: false, error };
+    throw e;
+  }
+}
+
 /** Re-anchors an error from a nested structure or key parse at `offset` within the outer one. */
 export function rebase(error: TqError, offset: number, fieldPrefix?: string): TqError {
   const field = fieldPrefix && error.field ? `${fieldPrefix}.${error.field}` : (error.field ?? fieldPrefix);
@@ -142,8 +162,10 @@ export class FieldWriter {
     return this.bytes('constant', Uint8Array.of(value), 1);
   }
 
-  /** Unsigned big-endian integer within [min, max] (default: what fits `length` bytes). */
-  uint(field: string, value: number, length: 1 | 2 | 3 | 4, min = 0, max = 2 ** (8 * length) - 1): this {
+  /** Unsigned big-endian integer of 1–4 bytes. */
+  uint(field: string, value: number, length: 1 | 2 | 3 | 4): this {
+    const min = 0;
+    const max = 2 ** (8 * length) - 1;
     if (!Number.isInteger(value) || value < min || value > max) {
       fail('VALUE_RANGE', `${field} must be an integer in [${min}, ${max}], got ${value}`, {
         field,

@@ -13,6 +13,7 @@ import { equal } from '../bytes';
 import { err, ok, type Result } from '../errors';
 import { expiryMonth } from './expiry';
 import { issuerCertificate, ROOT_SIGNATURE_OFFSET, type IssuerCertificate } from './issuerCertificate';
+import { parseInput } from './structure';
 import { publicKeyOf, verifySignature, type VerificationKey } from './verificationKey';
 
 export interface VerifiedIssuerCertificate {
@@ -27,8 +28,7 @@ export type CertificateInput = Uint8Array | IssuerCertificate | VerifiedIssuerCe
 const verifiedUnder = new WeakMap<object, Uint8Array>();
 
 function decodeInput(certificate: CertificateInput): Result<IssuerCertificate> {
-  if (certificate instanceof Uint8Array) return issuerCertificate.decode(certificate);
-  return ok('issuerKey' in certificate ? certificate.certificate : certificate);
+  return parseInput(!(certificate instanceof Uint8Array) && 'issuerKey' in certificate ? certificate.certificate : certificate, issuerCertificate);
 }
 
 /** Structure and root signature, without the time check (a terminal does this once at load). */

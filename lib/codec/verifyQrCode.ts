@@ -10,7 +10,7 @@ import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { err, ok, type Result, type TqError } from '../errors';
 import type { IssuerCertificate } from './issuerCertificate';
 import { QR_OFFSETS, qrCode, type QrCode } from './qrCode';
-import { rebase } from './structure';
+import { parseInput, rebase } from './structure';
 import { checkCertificateExpiry, checkTime, verifyCertificateSignature, type CertificateInput } from './verifyIssuerCertificate';
 import type { VerificationKey } from './verificationKey';
 
@@ -70,7 +70,7 @@ export function verifyQrCode(input: Uint8Array | QrCode, ctx: QrVerificationInpu
   if (!parameters.ok) return parameters;
 
   // 1. Structure.
-  const decoded = input instanceof Uint8Array ? qrCode.decode(input) : ok(input);
+  const decoded = parseInput(input, qrCode);
   if (!decoded.ok) return decoded;
   const qr = decoded.value;
 
