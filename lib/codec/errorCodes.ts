@@ -6,7 +6,7 @@ export const CODEC_ERROR_CODES = {
   // Input shape
   INPUT_TYPE: 'the input is not a byte array',
   LENGTH_INVALID: 'the structure does not have the length the profile fixes for it',
-  VALUE_RANGE: 'a value does not fit its field (encoding only)',
+  VALUE_RANGE: 'a value does not fit its field when encoding, or a verifier parameter (skew, fare) is out of range',
   // Fixed bytes
   CERT_FORMAT: 'certificate / key-data format byte is not 14',
   RECORD_TYPE: 'record tag is not the expected one (A1 request, A2 root key, A3 certificate, A4 revocation list)',
