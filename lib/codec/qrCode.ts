@@ -8,8 +8,8 @@
  * rebuilt from the typed value.
  */
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
-import { concat } from '../bytes';
-import type { Result } from '../errors';
+import { bytesToUint, concat } from '../bytes';
+import { err, type Result } from '../errors';
 import { decodeCompressedNumeric, decodeNumeric, encodeCompressedNumeric, encodeNumeric } from './bcd';
 import { readCertificateNumber, writeCertificateNumber } from './sharedFields';
 import { decodeStructure, encodeStructure, fail, FieldWriter, type FieldReader } from './structure';
@@ -108,6 +108,28 @@ function writeSignatureField(w: FieldWriter, field: string, signature: Uint8Arra
   w.byte(SIGNATURE_FIELD_FORMAT).bytes(field, signature, 64, 'SIGNATURE_LENGTH');
 }
 
+/** Fields 5 and 17: fixed lengths of the authenticated data that follows (§7). */
+function readAuthLength(r: FieldReader, field: string, expected: number): void {
+  const offset = r.offset;
+  const actual = r.uint(2);
+  if (actual !== expected) {
+    const hex4 = (v: number) => v.toString(16).padStart(4, '0');
+    fail('AUTH_LENGTH', `${field} must be ${hex4(expected)}, got ${hex4(actual)}`, { field, offset, details: { expected, actual } });
+  }
+}
+
+/** Field 11 is n6 BCD (§10); public code writes binary, which is reported, never accepted. */
+function decodeLimit(bytes: Uint8Array): Result<number> {
+  const limit = decodeNumeric(bytes, 'transactionLimit');
+  if (limit.ok) return limit;
+  const binary = bytesToUint(bytes);
+  return err(limit.error.code, `${limit.error.message} (as binary it would read ${binary} fen; field 11 is n6 BCD)`, {
+    field: limit.error.field,
+    offset: limit.error.offset,
+    details: { binaryReading: binary },
+  });
+}
+
 function enumerated<T>(value: number, values: readonly T[], field: string, offset: number, code: 'QR_TYPE' | 'QR_MODE'): T {
   if (value >= values.length) fail(code, `${field} ${value} is not one of ${values.join(', ')}`, { field, offset, details: { value } });
   return values[value];
@@ -156,30 +178,19 @@ export const qrCode = {
       const type = enumerated(r.parse(2, (b) => decodeNumeric(b, 'type')), QR_TYPES, 'type', QR_OFFSETS.type, 'QR_TYPE');
       const mode = enumerated(r.uint(1), QR_MODES, 'mode', QR_OFFSETS.mode, 'QR_MODE');
       const certificateNumber = readCertificateNumber(r);
-      const authLength = (field: string, expected: number) => {
-        const offset = r.offset;
-        const actual = r.uint(2);
-        if (actual !== expected) {
-          fail('AUTH_LENGTH', `${field} must be ${expected.toString(16).padStart(4, '0')}, got ${actual.toString(16).padStart(4, '0')}`, {
-            field,
-            offset,
-            details: { expected, actual },
-          });
-        }
-      };
-      authLength('issuerAuthLength', ISSUER_AUTH_LENGTH);
+      readAuthLength(r, 'issuerAuthLength', ISSUER_AUTH_LENGTH);
       const paymentAccount = readAns(r, 'paymentAccount', PAYMENT_ACCOUNT_LENGTH);
       const issuerId = r.uint(4);
       const platformId = r.uint(4);
       const cardNumber = r.parse(10, (b) => decodeCompressedNumeric(b, 'cardNumber'));
       const cardType = r.uint(1);
-      const transactionLimit = r.parse(3, (b) => decodeNumeric(b, 'transactionLimit'));
+      const transactionLimit = r.parse(3, decodeLimit);
       const batch = r.uint(3);
       const userKey = r.parse(33, (b) => sm2.publicKeyFromBytes(b, 'userKey'));
       const authorizationExpiry = r.uint(4);
       const validitySeconds = r.uint(2);
       const issuerSignature = readSignatureField(r, 'issuerSignature');
-      authLength('userAuthLength', USER_AUTH_LENGTH);
+      readAuthLength(r, 'userAuthLength', USER_AUTH_LENGTH);
       const generationTime = r.uint(4);
       const userSignature = readSignatureField(r, 'userSignature');
       return {

@@ -164,6 +164,11 @@ describe('QR code (Table 1) rejections', () => {
     ['field 19 format byte 00', 161, '00', 'SIGNATURE_FORMAT', 'userSignature', 161],
   ]);
 
+  it('a binary limit (as public code writes it) is reported with its binary reading', () => {
+    const result = qrCode.decode(patch(qr, 45, '0007d0'));
+    expect(result.ok || result.error.details).toEqual({ binaryReading: 2000 });
+  });
+
   it('wrong total length', () => {
     expectError(qrCode.decode(qr.subarray(0, 225)), 'LENGTH_INVALID', 'qrCode', 225);
     expectError(qrCode.decode(new Uint8Array(259)), 'LENGTH_INVALID', 'qrCode', 226);
