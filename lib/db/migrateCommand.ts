@@ -9,7 +9,7 @@ export async function runMigrateCommand(args: string[]): Promise<number> {
   const create = args.indexOf('--create');
   const draft = args.includes('--draft');
   const known = new Set(['--create', '--draft']);
-  const unknown = args.filter((a, i) => !known.has(a) && i !== create + 1);
+  const unknown = args.filter((a, i) => !known.has(a) && (create < 0 || i !== create + 1));
   if (unknown.length > 0 || (create >= 0 && !args[create + 1]) || (draft && create < 0)) {
     console.error(USAGE);
     return 2;
