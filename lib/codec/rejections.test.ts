@@ -271,7 +271,7 @@ describe('revocation list A4 rejections', () => {
   it('verifies under its root; wrong root, bad signature and a stale sequence number fail', () => {
     expect(unwrap(verifyRevocationList(a4, exampleRoot, { heldSequenceNumber: 6 })).entries.length).toBe(2);
     expectError(verifyRevocationList(a4, { ...exampleRoot, rootKeyIndex: 0x80 }), 'WRONG_ROOT', 'rootKeyIndex', 1);
-    expectError(verifyRevocationList(patch(a4, 50, '00'), exampleRoot), 'SIGNATURE_INVALID', 'rootSignature', 40);
+    expectError(verifyRevocationList(patch(a4, 50, (a4[50] ^ 0xff).toString(16).padStart(2, '0')), exampleRoot), 'SIGNATURE_INVALID', 'rootSignature', 40);
     expectError(verifyRevocationList(a4, exampleRoot, { heldSequenceNumber: 7 }), 'REVOCATION_SEQUENCE', 'sequenceNumber', 2);
   });
 
