@@ -171,8 +171,10 @@ describe.each(ENGINES)('institutions on %s', (engine) => {
   });
 });
 
-describe('concurrent institution creation on postgresql', () => {
-  const t = useTestDatabase('postgresql');
+// PostgreSQL: concurrent connections queue on the counter and chain-head rows. PGlite: one
+// connection, so the adapter must keep concurrent transactions from interleaving.
+describe.each(ENGINES)('concurrent institution creation on %s', (engine) => {
+  const t = useTestDatabase(engine);
 
   it('allocates distinct, gapless codes and one event each', async () => {
     await bootstrapAdministrator(t.ctx, { username: 'admin', displayName: 'Admin', password: PASSWORD, roles: ['OFFICER'] });
