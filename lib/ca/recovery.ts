@@ -3,8 +3,10 @@
  * reason, before the process serves anyone. A reservation or ceremony younger than the grace
  * period may belong to another process that is still running, so it is left alone; a stale one
  * that a live process later tries to complete is refused by that process (it re-checks state).
+ * Then the time-driven changes that fell due while nothing ran: expired root keys and requests.
  */
 import type { Result } from '../errors';
+import { expireRootKeys, expireStaleRequests } from './expiry';
 import { recoverInterruptedIssuances } from './issuance';
 import { recoverCeremonies } from './rootKeys';
 import type { CaServices } from './services';
@@ -15,6 +17,8 @@ export const RECOVERY_GRACE_MS = 5 * 60_000;
 export interface RecoveryReport {
   readonly failedAllocations: readonly string[];
   readonly closedCeremonies: readonly number[];
+  readonly expiredRootKeys: readonly string[];
+  readonly expiredRequests: readonly number[];
 }
 
 export async function recoverAtStartup(ca: CaServices, before = new Date(ca.now().getTime() - RECOVERY_GRACE_MS)): Promise<Result<RecoveryReport>> {
@@ -22,8 +26,17 @@ export async function recoverAtStartup(ca: CaServices, before = new Date(ca.now(
   if (!allocations.ok) return allocations;
   const ceremonies = await recoverCeremonies(ca, before);
   if (!ceremonies.ok) return ceremonies;
+  const rootKeys = await expireRootKeys(ca);
+  if (!rootKeys.ok) return rootKeys;
+  const requests = await expireStaleRequests(ca);
+  if (!requests.ok) return requests;
   return {
     ok: true,
-    value: { failedAllocations: allocations.value.map(String), closedCeremonies: ceremonies.value.map((c) => c.id) },
+    value: {
+      failedAllocations: allocations.value.map(String),
+      closedCeremonies: ceremonies.value.map((c) => c.id),
+      expiredRootKeys: rootKeys.value,
+      expiredRequests: requests.value,
+    },
   };
 }

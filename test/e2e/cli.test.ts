@@ -70,6 +70,8 @@ describe('tqca root, request and cert as two officers', () => {
     const verified = await runTqca(['cert', 'verify', '--root', root.publicKey, issued.certificate.certificate]);
     expect(verified.json).toMatchObject({ valid: true });
 
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000'])).warnings).toMatchObject([{ certificate: { number: '00000001' }, tier: 90 }]);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '30'])).warnings).toEqual([]);
     expect((await ok('alice', ['cert', 'revoke', '00000001', '--reason', 'keyCompromise'])).certificate.status).toBe('REVOKED');
     expect((await ok('bob', ['cert', 'show', '00000001'])).certificate).toMatchObject({ status: 'REVOKED', revocationReason: 'keyCompromise' });
     const table = await runTqca(['cert', 'list', '--status', 'REVOKED'], { env: operatorEnv('bob') });

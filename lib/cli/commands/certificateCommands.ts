@@ -1,24 +1,36 @@
 /** `tqca cert list|show|revoke`: issued certificates as the CA holds them (decode and verify need no CA). */
 import { REVOCATION_REASONS } from '../../codec';
 import { listCertificates, revokeCertificate, showCertificate, type CertificateStatus } from '../../ca/certificates';
+import { EXPIRY_WARNING_DAYS, expiringCertificates } from '../../ca/expiry';
 import { defineCommand, positional, requiredValue, value } from '../command';
 import { uint32Input } from '../inputs';
-import { answer, asOperator, choiceInput, listing } from './caSession';
+import { answer, asOperator, choiceInput, idInput, listing } from './caSession';
 import { certificateText } from './requestCommands';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const satisfies readonly CertificateStatus[];
 const numberPositional = positional('<number>', 'certificate number, 8 hex digits', uint32Input('number'));
 
 export const list = defineCommand({
-  description: 'Lists issued certificates; EXPIRED is derived from the MMYY at the time of the run.',
+  description: `Lists issued certificates; EXPIRED is derived from the MMYY at the time of the run.
+With --expiring, lists the active certificates whose validity ends within that many days, each
+with its warning tier (90, 30 or 7 days).`,
   options: {
     issuer: value('<issuer>', 'issuer id, 8 hex digits', uint32Input('issuer')),
     status: value('<status>', STATUSES.join(' | '), choiceInput('status', STATUSES)),
+    expiring: value('<days>', `days ahead, e.g. ${EXPIRY_WARNING_DAYS.join(', ')}`, idInput('expiring')),
   },
   positionals: {},
   run: ({ options }) =>
     asOperator(async (ca) =>
-      listing(await listCertificates(ca, { issuerId: options.issuer, status: options.status }), 'certificates', [
+      options.expiring !== undefined
+        ? listing(await expiringCertificates(ca, ca.now(), options.expiring), 'warnings', [
+            ['number', (w) => w.certificate.number],
+            ['issuer', (w) => w.certificate.issuerId],
+            ['expiry', (w) => w.certificate.expiry],
+            ['days left', (w) => w.daysLeft],
+            ['tier', (w) => w.tier],
+          ])
+        : listing(await listCertificates(ca, { issuerId: options.issuer, status: options.status }), 'certificates', [
         ['number', (c) => c.number],
         ['issuer', (c) => c.issuerId],
         ['serial', (c) => c.serial],

@@ -1,0 +1,89 @@
+/**
+ * Time-driven state: certificates past their MMYY are expired (derived at the instant asked
+ * about, never stored), with 90/30/7-day warnings to query ahead of it; root keys past their
+ * expiry day become EXPIRED; requests left open too long become EXPIRED. Renewal is a new
+ * request (new key, number and serial), so nothing here extends anything.
+ */
+import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
+import { expiryDay } from '../codec';
+import type { Result } from '../errors';
+import { certificateView, type CertificateView } from './certificates';
+import { calendarDayOf } from './requestLookup';
+import { formatIndex } from './rootKeyRules';
+import type { CaServices } from './services';
+import { transact } from './transaction';
+import { DAY_MS } from './validity';
+
+/** Warning tiers, in days before a certificate's validity ends. */
+export const EXPIRY_WARNING_DAYS = [90, 30, 7] as const;
+export type ExpiryWarningTier = (typeof EXPIRY_WARNING_DAYS)[number];
+
+/** An open request is dropped after this long: its challenge, review and expiry window have gone stale. */
+export const REQUEST_LIFETIME_DAYS = 30;
+
+export interface ExpiryWarning {
+  readonly certificate: CertificateView;
+  /** Whole days left, rounded down. */
+  readonly daysLeft: number;
+  /** The tightest tier the certificate is inside (7 within a week, 30 within a month, else 90). */
+  readonly tier: ExpiryWarningTier;
+}
+
+/** Active certificates whose validity ends within `withinDays` of `at`, soonest first. */
+export async function expiringCertificates(ca: CaServices, at = ca.now(), withinDays: number = EXPIRY_WARNING_DAYS[0]): Promise<ExpiryWarning[]> {
+  const rows = await ca.prisma.certificate.findMany({
+    where: { status: 'ACTIVE', expiresAt: { gt: at, lte: new Date(at.getTime() + withinDays * DAY_MS) } },
+    orderBy: [{ expiresAt: 'asc' }, { number: 'asc' }],
+    include: { institution: { select: { code: true } }, rootKey: { select: { index: true } } },
+  });
+  return rows.map((row) => {
+    const left = (row.expiresAt.getTime() - at.getTime()) / DAY_MS;
+    const tier = [...EXPIRY_WARNING_DAYS].reverse().find((days) => left <= days) ?? EXPIRY_WARNING_DAYS[0];
+    return { certificate: certificateView(row, at), daysLeft: Math.floor(left), tier };
+  });
+}
+
+/** PENDING or ACTIVE root keys past their expiry day become EXPIRED (one audited change each). */
+export async function expireRootKeys(ca: CaServices, at = ca.now()): Promise<Result<string[]>> {
+  return transact(ca.prisma, async (tx) => {
+    const live = await tx.$queryRaw<{ id: number; index: number; expires_on: Date }[]>`
+      SELECT id, index, expires_on FROM root_key WHERE state IN ('PENDING', 'ACTIVE') ORDER BY index FOR UPDATE`;
+    const past = live.filter((k) => expiryDay.end(calendarDayOf(k.expires_on)).getTime() < at.getTime());
+    for (const key of past) {
+      await tx.rootKey.update({ where: { id: key.id }, data: { state: 'EXPIRED' } });
+      await appendAuditEvent(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'rootKey.expired',
+        objectType: 'rootKey',
+        objectId: formatIndex(key.index),
+        details: { expiresOn: key.expires_on },
+        time: at,
+      });
+    }
+    return past.map((k) => formatIndex(k.index));
+  });
+}
+
+/** SUBMITTED or APPROVED requests older than the lifetime, with no issuance under way, become EXPIRED. */
+export async function expireStaleRequests(ca: CaServices, at = ca.now(), lifetimeDays = REQUEST_LIFETIME_DAYS): Promise<Result<number[]>> {
+  const cutoff = new Date(at.getTime() - lifetimeDays * DAY_MS);
+  return transact(ca.prisma, async (tx) => {
+    const stale = await tx.$queryRaw<{ id: number }[]>`
+      SELECT r.id FROM certificate_request r
+      WHERE r.state IN ('SUBMITTED', 'APPROVED') AND r.submitted_at < ${cutoff}
+        AND NOT EXISTS (SELECT 1 FROM certificate_number_allocation a WHERE a.request_id = r.id AND a.state = 'RESERVED')
+      ORDER BY r.id FOR UPDATE OF r`;
+    for (const { id } of stale) {
+      await tx.certificateRequest.update({ where: { id }, data: { state: 'EXPIRED' } });
+      await appendAuditEvent(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'request.expired',
+        objectType: 'certificateRequest',
+        objectId: String(id),
+        details: { lifetimeDays },
+        time: at,
+      });
+    }
+    return stale.map((s) => s.id);
+  });
+}
