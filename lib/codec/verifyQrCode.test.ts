@@ -15,6 +15,7 @@ import {
   expectError,
   hex,
   issuerKeys,
+  type KeyPair,
   patch,
   rootKeys,
   signCertificate,
@@ -153,6 +154,25 @@ describe('verifyQrCode', () => {
     const lookAlike = { certificate: foreign, issuerKey: foreign.publicKey };
     expectError(verifyQrCode(signed(), context({ certificate: lookAlike })), 'SIGNATURE_INVALID', 'certificate.rootSignature', 42);
     expect(Object.isFrozen(loaded) && Object.isFrozen(loaded.certificate)).toBe(true);
+  });
+
+  it('uses a prepared issuer verifier only when it is for the certificate key', () => {
+    const count = { issuer: 0, other: 0 };
+    const countingFor = (key: KeyPair, counter: 'issuer' | 'other'): PreparedVerifier => {
+      const prepared = sm2.prepareVerifier(key.publicKey);
+      return { ...prepared, verify: (...args) => (count[counter]++, prepared.verify(...args)) };
+    };
+    const forIssuer = countingFor(issuerKeys, 'issuer');
+    const forOther = countingFor(evenKeyPair(), 'other');
+    expect(verifyQrCode(signed(), context({ issuerVerifier: forIssuer })).ok).toBe(true);
+    expect(verifyQrCode(signed(), context({ issuerVerifier: forOther })).ok).toBe(true);
+    expectError(
+      verifyQrCode(signQrCode(exampleQrFields(), evenKeyPair(), userKeys), context({ issuerVerifier: forIssuer })),
+      'SIGNATURE_INVALID',
+      'issuerSignature',
+      90,
+    );
+    expect(count).toEqual({ issuer: 2, other: 0 });
   });
 
   it('refuses an invalid time, skew or fare instead of passing every comparison', () => {

@@ -6,13 +6,14 @@
  * Check 1 is the strict decode; it also parses the user key (prefix 02/03, X < p, on the
  * curve), so a malformed key is refused there rather than at check 5.
  */
-import { sm2, type Sm2PublicKey } from '../crypto/sm2';
+import { equal } from '../bytes';
+import { sm2, type PreparedVerifier, type Sm2PublicKey } from '../crypto/sm2';
 import { err, ok, type Result, type TqError } from '../errors';
 import type { IssuerCertificate } from './issuerCertificate';
 import { QR_OFFSETS, qrCode, type QrCode } from './qrCode';
 import { parseInput, rebase } from './structure';
 import { checkCertificateExpiry, checkTime, verifyCertificateSignature, type CertificateInput } from './verifyIssuerCertificate';
-import type { VerificationKey } from './verificationKey';
+import { verifySignature, type VerificationKey } from './verificationKey';
 
 export const DEFAULT_SKEW_SECONDS = 30;
 export const MAX_VALIDITY_SECONDS = 300;
@@ -44,6 +45,12 @@ export interface QrVerificationInput {
   /** Check 7: the fare in fen (metro entry: the minimum fare), when known. */
   readonly fare?: number;
   readonly replay?: ReplayMemory;
+  /**
+   * A PreparedVerifier for the certificate's key, for callers that verify many codes of one
+   * issuer (about 4× faster per issuer signature, at ~70 ms and ~0.7 MiB to prepare). Used only
+   * when it is for that key, so a wrong one can slow a check down but never change its answer.
+   */
+  readonly issuerVerifier?: PreparedVerifier;
 }
 
 export interface VerifiedQrCode {
@@ -93,7 +100,8 @@ export function verifyQrCode(input: Uint8Array | QrCode, ctx: QrVerificationInpu
   }
 
   // 4. Issuer signature over bytes 8–89.
-  if (!sm2.verify(qrCode.issuerSignatureInput(qr), qr.issuerSignature, issuerKey)) {
+  const issuerVerifier = ctx.issuerVerifier && equal(ctx.issuerVerifier.publicKey.bytes, issuerKey.bytes) ? ctx.issuerVerifier : issuerKey;
+  if (!verifySignature(issuerVerifier, qrCode.issuerSignatureInput(qr), qr.issuerSignature)) {
     return err('SIGNATURE_INVALID', 'the issuer signature (field 16) does not verify with the certificate key', at('issuerSignature'));
   }
 
