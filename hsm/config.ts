@@ -10,7 +10,7 @@
  *
  * The embedded default is the software token (hsm/softtoken) with its store in `.data/token`
  * (TQCA_TOKEN_DIR), label `tqca`, and PINs generated on first run into `.data/secrets/`
- * (mode 0600). An external module needs an explicit profile and PIN.
+ * (mode 0600); TQCA_DATA_DIR moves `.data`. An external module needs an explicit profile and PIN.
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,8 @@ export interface HsmConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function resolveHsmConfig(env: Env = process.env, dataDir = DEFAULT_DATA_DIR): Result<HsmConfig> {
+export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
+  const dataDir = env.TQCA_DATA_DIR || DEFAULT_DATA_DIR;
   const poolSize = integer(env.TQCA_HSM_POOL_SIZE, 8, 1, 256, 'TQCA_HSM_POOL_SIZE');
   if (!poolSize.ok) return poolSize;
   const acquireTimeoutMs = integer(env.TQCA_HSM_ACQUIRE_TIMEOUT_MS, 10_000, 1, 600_000, 'TQCA_HSM_ACQUIRE_TIMEOUT_MS');

@@ -172,7 +172,7 @@ class Pkcs11KeyManager implements KeyManager {
         this.findObjects([
           { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
           { type: pkcs11js.CKA_KEY_TYPE, value: this.profile.keyType },
-        ]).map((handle) => this.loadKey({ id: this.readAttributes(handle).id }).info),
+        ]).map((handle) => this.describeKey(handle, `object ${handle.toString('hex')}`).info),
       ),
     );
   }
@@ -330,7 +330,13 @@ class Pkcs11KeyManager implements KeyManager {
     const privates = this.findObjects([{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, attribute]);
     if (privates.length === 0) throw hsmFail(HsmErrorCode.KEY_NOT_FOUND, `no private key with ${named} on the token`, { selector: named });
     if (privates.length > 1) throw hsmFail(HsmErrorCode.KEY_AMBIGUOUS, `${privates.length} private keys match ${named}`, { selector: named });
-    const handle = privates[0];
+    const loaded = this.describeKey(privates[0], named);
+    this.keys.set(cacheKey, loaded);
+    return loaded;
+  }
+
+  /** Reads a private key's attributes and its public point into a host-side verifier. */
+  private describeKey(handle: Handle, named: string): LoadedKey {
     const { id, label, keyType } = this.readAttributes(handle);
     if (keyType !== this.profile.keyType) {
       throw hsmFail(HsmErrorCode.KEY_INVALID, `key ${named} has key type ${hexCode(keyType)}; profile ${this.profile.name} uses ${hexCode(this.profile.keyType)}`, {
@@ -341,9 +347,7 @@ class Pkcs11KeyManager implements KeyManager {
     if (!xy.ok) throw new TqException(xy.error);
     const host = hostKey(this.profile.algorithm, xy.value);
     if (!host.ok) throw new TqException(host.error);
-    const loaded: LoadedKey = { info: { label, id, algorithm: this.profile.algorithm, publicKey: host.value.xy }, handle, host: host.value };
-    this.keys.set(cacheKey, loaded);
-    return loaded;
+    return { info: { label, id, algorithm: this.profile.algorithm, publicKey: host.value.xy }, handle, host: host.value };
   }
 
   private readAttributes(handle: Handle): { id: Uint8Array; label: string; keyType: number } {
