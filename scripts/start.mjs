@@ -1,13 +1,21 @@
 #!/usr/bin/env node
-// Starts the console on the embedded defaults: builds the Next.js app when needed, then serves it.
-import { spawnSync, spawn } from 'node:child_process';
+// `npm start`: the console on the embedded defaults (PGlite in .data/db, the SM2 software token in
+// .data/token). Prepares them on first run (printing the first administrator), builds the web app
+// when needed, then serves it.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const port = process.env.PORT ?? '3000';
-if (!existsSync('.next/BUILD_ID') || process.env.TQCA_REBUILD === '1') {
-  const built = spawnSync('npx', ['next', 'build'], { stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
-}
-const server = spawn('npx', ['next', 'start', '-p', port, '-H', process.env.HOST ?? '127.0.0.1'], { stdio: 'inherit' });
+// libuv runs pkcs11js' async calls: give it at least as many threads as the HSM session pool.
+const env = { UV_THREADPOOL_SIZE: '16', ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+const step = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+step('npx', ['tsx', 'scripts/console-setup.ts']);
+if (!existsSync('.next/BUILD_ID') || env.TQCA_REBUILD === '1') step('npx', ['next', 'build']);
+
+const port = env.PORT ?? '3000';
+const server = spawn('npx', ['next', 'start', '-p', port, '-H', env.HOST ?? '127.0.0.1'], { stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
 server.on('exit', (code) => process.exit(code ?? 0));
