@@ -82,6 +82,7 @@ class Pkcs11KeyManager implements KeyManager {
   private readonly mechanisms: MechanismStatus[];
   private readonly signMechanisms: SignMechanism[];
   private readonly keys = new Map<string, LoadedKey>();
+  private readonly readWriteInFlight = new Set<Promise<unknown>>();
   private readonly retryBackoffMs: number;
   private readonly canaryLabel: string;
   private slot: Handle;
@@ -390,11 +391,15 @@ class Pkcs11KeyManager implements KeyManager {
     }
   }
 
+  /** Key generation and deletion; a reconnect waits for these as for pooled signs. */
   private async withReadWriteSession<T>(op: (session: Handle) => Promise<T>): Promise<T> {
     const session = this.pkcs11.C_OpenSession(this.slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+    const running = (async () => op(session))();
+    this.readWriteInFlight.add(running);
     try {
-      return await op(session);
+      return await running;
     } finally {
+      this.readWriteInFlight.delete(running);
       this.closeSession(session);
     }
   }
@@ -505,8 +510,8 @@ class Pkcs11KeyManager implements KeyManager {
   }
 
   private async rebuild(): Promise<void> {
-    // Signs still in flight on the old sessions finish (or fail) before the module is finalized.
-    await this.pool.suspend();
+    // Calls still running on libuv threads finish (or fail) before the module is finalized under them.
+    await Promise.all([this.pool.suspend(), Promise.allSettled(this.readWriteInFlight)]);
     try {
       this.pool.invalidate();
       this.closeSession(this.anchor);
