@@ -4,8 +4,7 @@
 // throws, so the change rolls back with it.
 import { TqException } from '../errors';
 import type { Tx } from '../db/client';
-import type { Prisma } from '../db/generated/client';
-import { normalizeJson } from './canonicalJson';
+import { canonicalJson, normalizeJson } from './canonicalJson';
 import { CHAIN_VERSION, eventHash, SYSTEM_ACTOR, type ChainedFields } from './chain';
 
 /** Who acted: an authenticated operator, or the console itself (recovery jobs, bootstrap). */
@@ -57,11 +56,15 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
       details: details.value,
       prevHash: new Uint8Array(head.hash),
     };
-    const hash = eventHash(fields) as Uint8Array<ArrayBuffer>;
-    await tx.auditEvent.create({
-      data: { ...fields, details: fields.details as Prisma.InputJsonObject, prevHash: fields.prevHash as Uint8Array<ArrayBuffer>, hash },
-    });
-    await tx.auditChainHead.update({ where: { id: 1 }, data: { seq: fields.seq, hash } });
+    const hash = eventHash(fields);
+    // One round trip for the event and the head; the head row is already locked.
+    await tx.$executeRaw`
+      WITH event AS (
+        INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
+        VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
+                ${fields.objectId}, ${canonicalJson(fields.details)}::jsonb, ${fields.prevHash}, ${hash})
+        RETURNING seq, hash)
+      UPDATE audit_chain_head SET seq = event.seq, hash = event.hash FROM event WHERE id = 1`;
     return { seq: fields.seq, hash };
   } catch (thrown) {
     if (thrown instanceof TqException) throw thrown;
