@@ -22,13 +22,13 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-function findBinary(name: string): string {
-  for (const dir of BIN_DIRS) {
+function findBinary(name: string, dirs: readonly string[]): string {
+  for (const dir of dirs) {
     const path = join(dir, name);
     if (existsSync(path)) return path;
   }
   throw new Error(
-    `PostgreSQL 15 server binary '${name}' not found in ${BIN_DIRS.join(', ')}: install postgresql-15 (apt) or set PG_BIN. ` +
+    `PostgreSQL 15 server binary '${name}' not found in ${dirs.join(', ')}: install postgresql-15 (apt) or set PG_BIN. ` +
       'The database tests run on PostgreSQL as well as PGlite and are not skipped.',
   );
 }
@@ -44,9 +44,10 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
-  const initdb = findBinary('initdb');
-  const pgCtl = findBinary('pg_ctl');
+/** `binDirs`: where to look for initdb and pg_ctl (default: PG_BIN, then the usual places). */
+export async function startPostgres(options: { binDirs?: readonly string[] } = {}): Promise<TestPostgres> {
+  const initdb = findBinary('initdb', options.binDirs ?? BIN_DIRS);
+  const pgCtl = findBinary('pg_ctl', options.binDirs ?? BIN_DIRS);
   const asRoot = userInfo().uid === 0;
   const dir = await mkdtemp(join(tmpdir(), 'tqca-pg-'));
   const dataDir = join(dir, 'data');
