@@ -193,7 +193,13 @@ class Pkcs11KeyManager implements KeyManager {
     return this.result('destroying a key', () =>
       this.withRecovery(true, async () => {
         const key = this.loadKey(selector);
-        const objects = this.findObjects([{ type: pkcs11js.CKA_ID, value: Buffer.from(key.info.id) }]);
+        // The key pair only: other objects sharing the CKA_ID (a stored certificate) are not ours to delete.
+        const objects = [pkcs11js.CKO_PRIVATE_KEY, pkcs11js.CKO_PUBLIC_KEY].flatMap((objectClass) =>
+          this.findObjects([
+            { type: pkcs11js.CKA_CLASS, value: objectClass },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(key.info.id) },
+          ]),
+        );
         await this.withReadWriteSession(async (session) => {
           for (const handle of objects) this.pkcs11.C_DestroyObject(session, handle);
         });
