@@ -27,7 +27,7 @@ export function centerIdFrom(env: Env): Result<number> {
   const text = env.TQCA_CENTER_ID || DEFAULT_CENTER_ID;
   const bytes = parseHex(text, 'TQCA_CENTER_ID');
   if (!bytes.ok || bytes.value.length !== 4 || bytesToUint(bytes.value) === 0) {
-    return err('CONFIG_INVALID', 'TQCA_CENTER_ID must be 8 hex digits, not 00000000', { field: 'TQCA_CENTER_ID', details: { value: text } });
+    return err('CENTER_ID_INVALID', 'TQCA_CENTER_ID must be 8 hex digits, not 00000000', { field: 'TQCA_CENTER_ID', details: { value: text } });
   }
   return ok(bytesToUint(bytes.value));
 }

@@ -8,21 +8,13 @@ import { authenticate } from '../../ca/operators';
 import { openCa } from '../../ca/open';
 import type { CaServices } from '../../ca/services';
 import type { Result, TqError } from '../../errors';
+import { readCredentials } from '../operatorLogin';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
-
-/** Credentials from TQCA_OPERATOR / TQCA_PASSWORD. */
-function credentials(env: NodeJS.ProcessEnv): Result<{ username: string; password: string }> {
-  const username = env.TQCA_OPERATOR;
-  const password = env.TQCA_PASSWORD;
-  if (!username || !password) {
-    return { ok: false, error: { code: 'AUTHENTICATION_REQUIRED', message: 'set TQCA_OPERATOR and TQCA_PASSWORD to act as an operator', field: 'operator' } };
-  }
-  return { ok: true, value: { username, password } };
-}
 
 /** Runs `action` as the authenticated operator against the configured CA. */
 export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>): Promise<Outcome> {
-  const login = credentials(process.env);
+  // Asked (or read from the environment) before the HSM and the database are opened.
+  const login = await readCredentials();
   if (!login.ok) return invalid(login.error);
   const opened = await openCa();
   if (!opened.ok) return invalid(opened.error);

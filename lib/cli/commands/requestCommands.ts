@@ -66,6 +66,14 @@ signed in the HSM with --root-key and re-verified before it is stored.`,
     }),
 });
 
+export const issue = defineCommand({
+  description: `Issues the certificate of an APPROVED request: after an HSM or storage failure, or after a
+crash (the failed number stays recorded; the request gets a new one).`,
+  options: {},
+  positionals: { request: requestId },
+  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText)),
+});
+
 export const reject = defineCommand({
   description: 'Rejects a request that is not issued yet, with a reason for the issuer.',
   options: { reason: requiredValue('<text>', 'why', (text) => ({ ok: true, value: text })) },
