@@ -135,6 +135,7 @@ export function keyManagerContract(setUp: () => TokenUnderTest): void {
     });
 
     it('reconnects after the module was finalized under it, without a restart', async () => {
+      const before = unwrap(await hsm.health()).reconnects;
       // Another user of the same library in this process re-initializes it: every session and handle dies.
       const context = ModuleContext.open(token.modulePath);
       context.reinitialize(context.generation);
@@ -142,6 +143,7 @@ export function keyManagerContract(setUp: () => TokenUnderTest): void {
       const messages = Array.from({ length: 40 }, (_, i) => new TextEncoder().encode(`after reconnect ${i}`));
       const results = await Promise.all(messages.map((m) => hsm.sign({ label: 'contract-root' }, m)));
       results.forEach((r, i) => expect(independentlyVerifies(key, messages[i], unwrap(r))).toBe(true));
+      expect(unwrap(await hsm.health()).reconnects).toBe(before + 1);
     });
 
     it('reports health: module, token, selected mechanism and a canary signature', async () => {
