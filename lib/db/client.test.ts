@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { constraintViolation, violationError } from './errors';
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
 import { applyMigrations, createMigration, MIGRATIONS_DIR } from './migrations';
 
+const run = promisify(execFile);
 const scratch = await mkdtemp(join(tmpdir(), 'tqca-db-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
@@ -38,6 +41,31 @@ describe('the embedded PGlite database', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('belongs to one process at a time: a second opener gets DB_IN_USE; a dead owner\'s lock is taken over', async () => {
+    const dataDir = join(scratch, 'locked', 'db');
+    const held = await openDatabase({ dataDir, url: '' });
+    try {
+      await expect(openDatabase({ dataDir, url: '' })).rejects.toMatchObject({ error: { code: 'DB_IN_USE', details: { pid: process.pid } } });
+      const other = await run(process.execPath, [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { openDatabase } from './lib/db/client.ts';
+         await openDatabase({ dataDir: ${JSON.stringify(dataDir)}, url: '' }).then(() => console.log('opened'), (e) => console.log(e.error?.code));`,
+      ]);
+      expect(other.stdout.trim()).toBe('DB_IN_USE');
+    } finally {
+      await held.close();
+    }
+    const dead = await run(process.execPath, ['-e', 'console.log(process.pid)']);
+    await writeFile(`${dataDir}.lock`, dead.stdout);
+    const reopened = await openDatabase({ dataDir, url: '' });
+    expect(await readFile(`${dataDir}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    await reopened.close();
+    await expect(readFile(`${dataDir}.lock`, 'utf8')).rejects.toThrow(/ENOENT/);
   });
 
   it('rolls a failing migration back whole and does not record it as applied', async () => {

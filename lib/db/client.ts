@@ -8,6 +8,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient, type Prisma } from './generated/client';
+import { lockDataDir } from './dataDirLock';
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
 import { applyMigrations } from './migrations';
 
@@ -50,11 +51,19 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
   const location = inMemory ? dataDir : resolve(dataDir);
   // PGlite does not create a missing parent directory.
   if (!inMemory) await mkdir(dirname(location), { recursive: true });
-  const pglite = await PGlite.create(inMemory ? dataDir : location);
+  const lock = inMemory ? undefined : lockDataDir(location);
+  const pglite = await PGlite.create(inMemory ? dataDir : location).catch((e: unknown) => {
+    lock?.release();
+    throw e;
+  });
+  const closeAll = async () => {
+    await pglite.close();
+    lock?.release();
+  };
   try {
-    const adapter = new PrismaPGlite(pglite);
-    const appliedMigrations = options.migrate === false ? [] : await applyMigrations(pgliteMigrationAdapter(pglite), { log: options.log, query: async (sql) => (await pglite.query<Record<string, unknown>>(sql)).rows });
-    const prisma = new PrismaClient({ adapter });
+    const query = async (sql: string) => (await pglite.query<Record<string, unknown>>(sql)).rows;
+    const appliedMigrations = options.migrate === false ? [] : await applyMigrations(pgliteMigrationAdapter(pglite), { log: options.log, query });
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     return {
       prisma,
       engine: 'pglite',
@@ -63,11 +72,11 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
       async close() {
         // $disconnect leaves PGlite open, and an open PGlite keeps the process alive.
         await prisma.$disconnect();
-        await pglite.close();
+        await closeAll();
       },
     };
   } catch (e) {
-    await pglite.close();
+    await closeAll();
     throw e;
   }
 }

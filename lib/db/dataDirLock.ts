@@ -1,0 +1,62 @@
+// PGlite is PostgreSQL in one process with no postmaster: two processes opening one data
+// directory would both write it and corrupt it. A lock file beside the directory, holding the
+// owner's pid, makes the second opener fail with a typed error instead. A lock left by a process
+// that died is taken over.
+import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { TqException } from '../errors';
+
+export interface DataDirLock {
+  release(): void;
+}
+
+function ownerOf(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `<dataDir>.lock` for this process, or throws DB_IN_USE naming the process that holds it. */
+export function lockDataDir(dataDir: string): DataDirLock {
+  const path = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = ownerOf(path);
+      if (owner !== undefined && alive(owner)) {
+        throw new TqException({
+          code: 'DB_IN_USE',
+          message: `the embedded database ${dataDir} is open in process ${owner}; stop it, or share a PostgreSQL server through DATABASE_URL`,
+          field: 'database',
+          details: { dataDir, pid: owner },
+        });
+      }
+      // Stale (its process is gone) or unreadable half-written: remove it and try again.
+      unlinkSync(path);
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    const release = () => {
+      process.off('exit', release);
+      if (ownerOf(path) === process.pid) unlinkSync(path);
+    };
+    process.on('exit', release);
+    return { release };
+  }
+  throw new TqException({ code: 'DB_IN_USE', message: `could not take the lock ${path}`, field: 'database', details: { dataDir } });
+}
