@@ -19,7 +19,7 @@ import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { certificateView, type CertificateView } from './certificates';
 import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
 import type { Tx } from '../db/client';
-import { databaseRequestLookup } from './requestLookup';
+import { databaseRequestLookup, lockIssuer } from './requestLookup';
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import { calendarDayOf } from './requestLookup';
@@ -69,6 +69,7 @@ async function reserveNumber(ca: CaServices, actor: Operator, requestId: number,
       refuse('ROOT_KEY_NOT_USABLE', `root key ${formatIndex(root.index)} is ${root.state.toLowerCase()} or past its expiry`, { field: 'rootKeyIndex' });
     }
     const decoded = decodeStoredRequest(request.a1Record);
+    await lockIssuer(tx, decoded.issuerId);
     const failure = await checkBeforeIssuance({
       request: decoded,
       lookup: databaseRequestLookup(tx, { excludeRequestId: requestId, rootKeyId: root.id }),

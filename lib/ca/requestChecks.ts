@@ -35,6 +35,7 @@ export interface RequestLookup {
   challenge(value: Uint8Array): Promise<ChallengeState | null>;
   keyUse(publicKey: Uint8Array): Promise<KeyUse>;
   serialUsed(issuerId: number, serial: number): Promise<boolean>;
+  /** Certificates active at `at`, plus numbers reserved for the issuer's issuances in flight. */
   activeCertificateCount(issuerId: number, at: Date): Promise<number>;
   /** End of validity of the root key the certificate will be signed with (latest active one at submission). */
   rootKeyValidThrough(): Promise<Date | null>;

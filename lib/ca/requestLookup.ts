@@ -16,6 +16,14 @@ export const issuerIdOf = (code: Uint8Array): number => bytesToUint(code);
 /** A `@db.Date` column (UTC midnight) as the calendar day it names. */
 export const calendarDayOf = (date: Date) => ({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
 
+/**
+ * Serialises the decisions about one issuer (submissions, reservations) for the rest of the
+ * transaction, so the serial and cap checks see every earlier decision, from any process.
+ */
+export async function lockIssuer(tx: Tx, issuerId: number): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR UPDATE`;
+}
+
 export interface LookupScope {
   /** The request being re-checked at issuance: it does not conflict with itself. */
   readonly excludeRequestId?: number;
@@ -61,8 +69,14 @@ export function databaseRequestLookup(tx: Tx, scope: LookupScope = {}): RequestL
       return certificates + requests > 0;
     },
 
-    activeCertificateCount: (issuerId, at) =>
-      tx.certificate.count({ where: { status: 'ACTIVE', expiresAt: { gt: at }, institution: ofIssuer(issuerId) } }),
+    async activeCertificateCount(issuerId, at) {
+      const active = await tx.certificate.count({ where: { status: 'ACTIVE', expiresAt: { gt: at }, institution: ofIssuer(issuerId) } });
+      // A number reserved for another of the issuer's requests is a certificate about to exist.
+      const inFlight = await tx.certificateNumberAllocation.count({
+        where: { state: 'RESERVED', request: { institution: ofIssuer(issuerId), ...notThisRequest } },
+      });
+      return active + inFlight;
+    },
 
     async rootKeyValidThrough() {
       const root = await tx.rootKey.findFirst({

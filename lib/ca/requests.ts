@@ -12,7 +12,7 @@ import type { Tx } from '../db/client';
 import type { Prisma } from '../db/generated/client';
 import { TqException, type Result } from '../errors';
 import { checkSubmission, keyFingerprint, type RequestPolicy } from './requestChecks';
-import { databaseRequestLookup, issuerCode } from './requestLookup';
+import { databaseRequestLookup, issuerCode, lockIssuer } from './requestLookup';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import { calendarDayOf } from './requestLookup';
 import { checkRole, type Operator } from './context';
@@ -140,6 +140,7 @@ export async function submitRequest(ca: CaServices, actor: Operator, a1: Uint8Ar
     await requireActiveOperator(tx, actor);
     // Two submissions of one challenge serialise here; the second sees it used.
     await tx.$queryRaw`SELECT id FROM challenge WHERE value = ${record.challenge} FOR UPDATE`;
+    await lockIssuer(tx, record.issuerId);
     const now = ca.now();
     const failure = await checkSubmission({ request: record, lookup: databaseRequestLookup(tx), now, policy });
     if (failure) refuseWith(failure);

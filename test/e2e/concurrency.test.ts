@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStoredChain } from '../../lib/audit';
 import { unwrap } from '../../lib/errors';
 import { startPostgres, type TestPostgres } from '../support/postgres';
-import { activeRootKey, approvedRequests, startHarness, type Harness } from './harness';
+import { uintToBytes } from '../../lib/bytes';
+import { createInstitution } from '../../lib/ca/institutions';
+import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
+import { activeRootKey, approvedRequests, buildRequest, startHarness, type Harness } from './harness';
 import { checkLedger, startIssuanceProcess } from './issuanceProcess';
 
 let postgres: TestPostgres;
@@ -54,5 +57,29 @@ describe('concurrent issuance from two processes', () => {
     for (const o of issued) expect(byRequest.get(o.requestId)).toBe(o.certificate);
 
     expect(unwrap(await verifyStoredChain(h.db.prisma)).events).toBe(await h.db.prisma.auditEvent.count());
+  }, 600_000);
+
+  it('never lets one issuer exceed its cap of active certificates, however the processes interleave', async () => {
+    // Five approved requests of one issuer: the cap (4) is only reached during issuance.
+    const issuerId = 0x00002001;
+    unwrap(await createInstitution(h.ca, h.admin, { kind: 'ISSUER', code: uintToBytes(issuerId, 4), nameZh: '上限测试发卡机构' }));
+    const ids: number[] = [];
+    for (let serial = 1; serial <= 5; serial++) {
+      const challenge = unwrap(await issueChallenge(h.ca, h.alice, issuerId));
+      const request = unwrap(await submitRequest(h.ca, h.alice, buildRequest({ issuerId, challenge: challenge.challenge, serial, expiry: { year: 2028, month: 9 } }).a1));
+      unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
+      unwrap(await approveRequest(h.ca, h.bob, request.id, 0x01));
+      ids.push(request.id);
+    }
+    const first = startIssuanceProcess(h, url, ids, 4);
+    const second = startIssuanceProcess(h, url, [...ids].reverse(), 4);
+    await Promise.all([first.ended, second.ended]);
+
+    const issued = await h.db.prisma.certificate.findMany({ where: { requestId: { in: ids } }, select: { requestId: true } });
+    expect(issued).toHaveLength(4);
+    const left = ids.filter((id) => !issued.some((c) => c.requestId === id));
+    const outcomesOfLeft = [...first.outcomes, ...second.outcomes].filter((o) => o.requestId === left[0]).map((o) => o.code);
+    expect(outcomesOfLeft).toEqual(['ACTIVE_CERTIFICATE_CAP', 'ACTIVE_CERTIFICATE_CAP']);
+    expect((await checkLedger(h)).failed).toEqual([]);
   }, 600_000);
 });
