@@ -50,6 +50,8 @@ export async function signIn(ctx: ServiceContext, env: Env = process.env, prompt
 /** One line from the TTY in raw mode, so that a hidden answer is never echoed. */
 function askOnTerminal(question: string, hidden: boolean): Promise<string | undefined> {
   const input = process.stdin;
+  // Raw mode before the question: input typed as soon as it appears must not be echoed.
+  input.setRawMode(true);
   process.stderr.write(question);
   return new Promise((resolve) => {
     let answer = '';
@@ -73,7 +75,6 @@ function askOnTerminal(question: string, hidden: boolean): Promise<string | unde
         }
       }
     };
-    input.setRawMode(true);
     input.resume();
     input.on('data', onData);
   });

@@ -3,16 +3,19 @@
  * (TQCA_DB_DIR), and once on PostgreSQL (DATABASE_URL): sign-in from the environment, bootstrap, roles,
  * JSON and table output, exit codes, and one chained audit event per change.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabaseName, useTestCluster } from '../../../test/support/databases';
 import { verifyStoredChain } from '../../audit';
 import { openDatabase } from '../../db/client';
-import { runTqca } from '../testSupport';
+import { projectRoot, runTqca } from '../testSupport';
 
 const PASSWORD = 'correct horse battery';
+const run = promisify(execFile);
 
 describe('tqca user and institution on the embedded PGlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tqca-db-cli-'));
@@ -34,6 +37,16 @@ describe('tqca user and institution on the embedded PGlite', () => {
     expect([none.exitCode, none.json.error.code]).toEqual([1, 'AUTHENTICATION_REQUIRED']);
     const wrong = await tqca(['user', 'list', '--json'], { env: as('root.admin', 'not the password') });
     expect([wrong.exitCode, wrong.json.error.code]).toEqual([1, 'AUTHENTICATION_FAILED']);
+  });
+
+  it('asks for the operator and password on a terminal, never echoing the password', async () => {
+    const spec = { argv: [process.execPath, 'bin/tqca.mjs', 'user', 'list'], env: { TQCA_DB_DIR: env.TQCA_DB_DIR!, DATABASE_URL: '', TQCA_OPERATOR: '', TQCA_PASSWORD: '' }, dialogue: [['operator: ', 'root.admin'], ['password for root.admin: ', PASSWORD]] };
+    const { stdout } = await run('python3', ['test/support/terminal_session.py', JSON.stringify(spec)], { cwd: projectRoot });
+    const session = JSON.parse(stdout) as { output: string; exitCode: number };
+    expect(session.exitCode).toBe(0);
+    expect(session.output).toContain('operator: root.admin');
+    expect(session.output).not.toContain(PASSWORD);
+    expect(session.output).toMatch(/1 +root\.admin +Root Admin +ADMIN +ACTIVE/);
   });
 
   it('lets the administrator create an officer (TQCA_NEW_PASSWORD) and list operators as a table', async () => {
