@@ -14,6 +14,8 @@ describe('password hashes', () => {
     expect(await verifyPassword(`${PASSWORD}!`, hash)).toBe(false);
     expect(await hashPassword(PASSWORD)).not.toBe(hash); // salted
     expect(await verifyPassword(PASSWORD, 'plain')).toBe(false);
+    expect(await verifyPassword(PASSWORD, hash.replace('$32768$', '$1000$'))).toBe(false); // N not a power of two
+    expect(await verifyPassword(PASSWORD, hash.replace('$32768$', '$1073741824$'))).toBe(false); // beyond any memory limit
   });
 });
 
