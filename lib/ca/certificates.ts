@@ -13,6 +13,7 @@ import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, transact } from './transaction';
+import { formatExpiryMonth } from './validity';
 
 /** The profile's reasons (§9, A4 codes 01–03, names from lib/codec) and their database enum values. */
 const REASON_COLUMN = {
@@ -55,7 +56,7 @@ export function certificateView(c: CertificateRow, at: Date): CertificateView {
     number: formatCertificateNumber(c.number),
     issuerId: toHex(c.institution.code).toUpperCase(),
     serial: c.serial,
-    expiry: `${String(c.expiryMonth).padStart(2, '0')}${String(c.expiryYear % 100).padStart(2, '0')}`,
+    expiry: formatExpiryMonth({ month: c.expiryMonth, year: c.expiryYear }),
     expiresAt: c.expiresAt.toISOString(),
     status,
     rootKeyIndex: formatIndex(c.rootKey.index),

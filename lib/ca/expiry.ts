@@ -77,7 +77,7 @@ export async function expireStaleRequests(ca: CaServices, at = ca.now(), lifetim
       await tx.certificateRequest.update({ where: { id }, data: { state: 'EXPIRED' } });
       await appendAuditEvent(tx, {
         actor: SYSTEM_ACTOR,
-        action: 'request.expired',
+        action: 'certificateRequest.expired',
         objectType: 'certificateRequest',
         objectId: String(id),
         details: { lifetimeDays },

@@ -19,10 +19,9 @@ import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { certificateView, type CertificateView } from './certificates';
 import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
 import type { Tx } from '../db/client';
-import { databaseRequestLookup, lockIssuer } from './requestLookup';
+import { calendarDayOf, databaseRequestLookup, lockIssuer } from './requestLookup';
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
-import { calendarDayOf } from './requestLookup';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
@@ -82,7 +81,7 @@ async function reserveNumber(ca: CaServices, actor: Operator, requestId: number,
     await tx.certificateNumberAllocation.create({ data: { number, requestId, rootKeyId: root.id, state: 'RESERVED', reservedAt: now } });
     await appendAuditEvent(tx, {
       actor,
-      action: 'certificate.number.reserved',
+      action: 'certificateNumber.reserved',
       objectType: 'certificateNumber',
       objectId: number.toString(),
       details: { requestId, rootKeyIndex: formatIndex(root.index) },
@@ -168,7 +167,7 @@ async function failAllocation(ca: CaServices, actor: Operator, r: Reservation, e
     if (count === 1) {
       await appendAuditEvent(tx, {
         actor,
-        action: 'certificate.number.failed',
+        action: 'certificateNumber.failed',
         objectType: 'certificateNumber',
         objectId: r.number.toString(),
         details: { requestId: r.requestId, code: error.code, reason: error.message },
@@ -198,7 +197,7 @@ export async function recoverInterruptedIssuances(ca: CaServices, before: Date):
       });
       await appendAuditEvent(tx, {
         actor: SYSTEM_ACTOR,
-        action: 'certificate.number.failed',
+        action: 'certificateNumber.failed',
         objectType: 'certificateNumber',
         objectId: number.toString(),
         details: { requestId, code: 'ISSUANCE_INTERRUPTED', recovery: true },

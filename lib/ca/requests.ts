@@ -11,10 +11,11 @@ import { appendAuditEvent } from '../audit';
 import type { Tx } from '../db/client';
 import type { Prisma } from '../db/generated/client';
 import { TqException, type Result } from '../errors';
+import { formatCertificateNumber } from './certificates';
 import { checkSubmission, keyFingerprint, type RequestPolicy } from './requestChecks';
-import { databaseRequestLookup, issuerCode, lockIssuer } from './requestLookup';
+import { calendarDayOf, databaseRequestLookup, issuerCode, lockIssuer } from './requestLookup';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
-import { calendarDayOf } from './requestLookup';
+import { formatExpiryMonth } from './validity';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
@@ -65,7 +66,7 @@ function requestView(r: RequestRow): RequestView {
     issuerId: toHex(r.institution.code).toUpperCase(),
     state: r.state,
     serial: r.requestedSerial,
-    expiry: `${String(r.requestedExpiryMonth).padStart(2, '0')}${String(r.requestedExpiryYear % 100).padStart(2, '0')}`,
+    expiry: formatExpiryMonth({ month: r.requestedExpiryMonth, year: r.requestedExpiryYear }),
     publicKey: toHex(r.publicKey),
     fingerprint: toHex(r.fingerprint),
     submittedAt: r.submittedAt.toISOString(),
@@ -75,7 +76,7 @@ function requestView(r: RequestRow): RequestView {
     rootKeyIndex: r.rootKey ? formatIndex(r.rootKey.index) : null,
     rejection: r.state === 'REJECTED' ? { code: r.rejectionCode, reason: r.rejectionReason } : null,
     issuedAt: r.issuedAt?.toISOString() ?? null,
-    certificateNumber: r.certificate ? r.certificate.number.toString(16).toUpperCase().padStart(8, '0') : null,
+    certificateNumber: r.certificate ? formatCertificateNumber(r.certificate.number) : null,
   };
 }
 
@@ -162,7 +163,7 @@ export async function submitRequest(ca: CaServices, actor: Operator, a1: Uint8Ar
     });
     await appendAuditEvent(tx, {
       actor,
-      action: 'request.submitted',
+      action: 'certificateRequest.submitted',
       objectType: 'certificateRequest',
       objectId: String(request.id),
       details: { issuerId: toHex(institution.code), serial: record.serial, fingerprint: request.fingerprint, challengeId: challenge.id },
@@ -212,7 +213,7 @@ export async function reviewRequest(ca: CaServices, reviewer: Operator, requestI
     });
     await appendAuditEvent(tx, {
       actor: reviewer,
-      action: 'request.reviewed',
+      action: 'certificateRequest.reviewed',
       objectType: 'certificateRequest',
       objectId: String(requestId),
       details: { fingerprint: request.fingerprint },
@@ -248,7 +249,7 @@ export async function approveRequest(ca: CaServices, approver: Operator, request
     });
     await appendAuditEvent(tx, {
       actor: approver,
-      action: 'request.approved',
+      action: 'certificateRequest.approved',
       objectType: 'certificateRequest',
       objectId: String(requestId),
       details: { rootKeyIndex: formatIndex(rootKeyIndex) },
@@ -276,7 +277,7 @@ export async function rejectRequest(ca: CaServices, actor: Operator, requestId: 
     });
     await appendAuditEvent(tx, {
       actor,
-      action: 'request.rejected',
+      action: 'certificateRequest.rejected',
       objectType: 'certificateRequest',
       objectId: String(requestId),
       details: { code, reason },

@@ -8,13 +8,13 @@
 import { toHex } from '../bytes';
 import { rootKeyRecord, type CalendarDay } from '../codec';
 import { sm2 } from '../crypto/sm2';
-import { TqException, type Result, type TqError } from '../errors';
+import { TqException, unwrap, type Result, type TqError } from '../errors';
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Prisma } from '../db/generated/client';
 import { runCeremonyChecks, type CeremonyAction, type CeremonyCheckResult, type CeremonyFacts, type CreateParameters, type OfficerFacts } from './ceremonyChecks';
 import type { Tx } from '../db/client';
 import { calendarDayOf } from './requestLookup';
-import { checkIndexForEnvironment, checkRootKeyExpiry, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
+import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
@@ -70,7 +70,7 @@ function ceremonyView(c: CeremonyRow): CeremonyView {
 export function rootKeyView(k: Prisma.RootKeyGetPayload<object>): RootKeyView {
   return {
     index: formatIndex(k.index),
-    environment: k.index <= 0x7f ? 'PRODUCTION' : 'TEST',
+    environment: unwrap(environmentOfIndex(k.index)),
     state: k.state,
     expiry: formatRootKeyExpiry(calendarDayOf(k.expiresOn)),
     publicKey: toHex(k.publicKey),
@@ -111,7 +111,7 @@ export async function requestRootKeyCreation(ca: CaServices, actor: Operator, pr
       },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, actor, 'rootKey.ceremony.requested', ceremony, { action: 'CREATE', ...ceremony.parameters as object });
+    await auditCeremony(tx, ca, actor, 'requested', ceremony, { action: 'CREATE', ...(ceremony.parameters as object) });
     return ceremonyView(ceremony);
   });
 }
@@ -130,7 +130,7 @@ export async function requestRootKeyChange(ca: CaServices, actor: Operator, acti
       data: { action, rootKeyId: key.id, parameters: { index }, requestedById: actor.id, requestedAt: ca.now() },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, actor, 'rootKey.ceremony.requested', ceremony, { action, index: formatIndex(index) });
+    await auditCeremony(tx, ca, actor, 'requested', ceremony, { action, index: formatIndex(index) });
     return ceremonyView(ceremony);
   });
 }
@@ -159,14 +159,14 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
         data: { status: 'FAILED', preSigningChecks: checks, failureCode: report.failure.code, failureReason: report.failure.message, executedAt: now },
         include: CEREMONY_INCLUDE,
       });
-      await audit(tx, ca, approver, 'rootKey.ceremony.failed', failed, { checks: report.results, failure: report.failure.code });
+      await auditCeremony(tx, ca, approver, 'failed', failed, { checks: report.results, failure: report.failure.code });
       return { view: ceremonyView(failed), failure: report.failure, create };
     }
 
     const approval = { approvedById: approver.id, approvedAt: now, preSigningChecks: checks };
     if (ceremony.action === 'CREATE') {
       const approved = await tx.rootKeyCeremony.update({ where: { id: ceremonyId }, data: { status: 'APPROVED', ...approval }, include: CEREMONY_INCLUDE });
-      await audit(tx, ca, approver, 'rootKey.ceremony.approved', approved, { checks: report.results });
+      await auditCeremony(tx, ca, approver, 'approved', approved, { checks: report.results });
       return { view: ceremonyView(approved), failure: null, create };
     }
 
@@ -181,10 +181,7 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
       data: { status: 'EXECUTED', executedAt: now, ...approval },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, approver, ceremony.action === 'ACTIVATE' ? 'rootKey.activated' : 'rootKey.retired', executed, {
-      index: formatIndex(key.index),
-      checks: report.results,
-    });
+    await auditRootKey(tx, ca, approver, ceremony.action === 'ACTIVATE' ? 'activated' : 'retired', key.index, { ceremonyId, checks: report.results });
     return { view: ceremonyView(executed), failure: null, create };
   });
   if (!decided.ok) return decided;
@@ -208,7 +205,7 @@ export async function cancelCeremony(ca: CaServices, actor: Operator, ceremonyId
       data: { status: 'CANCELLED', cancelledById: actor.id, cancelledAt: ca.now() },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, actor, 'rootKey.ceremony.cancelled', cancelled, { action: ceremony.action });
+    await auditCeremony(tx, ca, actor, 'cancelled', cancelled, { action: ceremony.action });
     return ceremonyView(cancelled);
   });
 }
@@ -296,7 +293,7 @@ async function recordRootKey(ca: CaServices, approver: AuditActor, ceremonyId: n
   const recorded = await transact(ca.prisma, async (tx) => {
     const ceremony = await tx.rootKeyCeremony.findUniqueOrThrow({ where: { id: ceremonyId } });
     if (ceremony.status !== 'APPROVED') refuse('CEREMONY_STATE', `the ceremony is ${ceremony.status.toLowerCase()}, not approved`);
-    const a2 = rootKeyRecord.encode({ clearingCenterId: ca.centerId, rootKeyIndex: p.index, publicKey: unwrapKey(key.publicKey), expiry: p.expiry });
+    const a2 = rootKeyRecord.encode({ clearingCenterId: ca.centerId, rootKeyIndex: p.index, publicKey: unwrap(sm2.publicKeyFromBytes(key.publicKey)), expiry: p.expiry });
     const root = await tx.rootKey.create({
       data: {
         index: p.index,
@@ -316,8 +313,8 @@ async function recordRootKey(ca: CaServices, approver: AuditActor, ceremonyId: n
       data: { status: 'EXECUTED', executedAt: ca.now(), rootKeyId: root.id },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, approver, 'rootKey.created', executed, {
-      index: formatIndex(p.index),
+    await auditRootKey(tx, ca, approver, 'created', p.index, {
+      ceremonyId,
       publicKey: toHex(key.publicKey),
       checkValue: toHex(root.checkValue),
       expiry: formatRootKeyExpiry(p.expiry),
@@ -334,17 +331,11 @@ async function failCeremony(ca: CaServices, actor: AuditActor, ceremonyId: numbe
       data: { status: 'FAILED', failureCode: error.code, failureReason: error.message, executedAt: ca.now() },
       include: CEREMONY_INCLUDE,
     });
-    await audit(tx, ca, actor, 'rootKey.ceremony.failed', c, { failure: error.code, reason: error.message });
+    await auditCeremony(tx, ca, actor, 'failed', c, { failure: error.code, reason: error.message });
     return c;
   });
   if (!failed.ok) return failed;
   return { ok: false, error: { ...error, details: { ...error.details, ceremonyId } } };
-}
-
-function unwrapKey(bytes: Uint8Array) {
-  const key = sm2.publicKeyFromBytes(bytes);
-  if (!key.ok) throw new TqException(key.error);
-  return key.value;
 }
 
 /** The `@db.Date` column value for a calendar day (UTC midnight of that date). */
@@ -380,7 +371,11 @@ export async function listCeremonies(ca: CaServices, filter: { status?: 'PENDING
   return rows.map(ceremonyView);
 }
 
-function audit(tx: Tx, ca: CaServices, actor: AuditActor, action: string, ceremony: { id: number }, details: Record<string, unknown>) {
-  return appendAuditEvent(tx, { actor, action, objectType: 'rootKeyCeremony', objectId: String(ceremony.id), details, time: ca.now() });
+function auditCeremony(tx: Tx, ca: CaServices, actor: AuditActor, verb: string, ceremony: { id: number }, details: Record<string, unknown>) {
+  return appendAuditEvent(tx, { actor, action: `rootKeyCeremony.${verb}`, objectType: 'rootKeyCeremony', objectId: String(ceremony.id), details, time: ca.now() });
+}
+
+function auditRootKey(tx: Tx, ca: CaServices, actor: AuditActor, verb: string, index: number, details: Record<string, unknown>) {
+  return appendAuditEvent(tx, { actor, action: `rootKey.${verb}`, objectType: 'rootKey', objectId: formatIndex(index), details, time: ca.now() });
 }
 

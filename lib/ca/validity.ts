@@ -18,3 +18,6 @@ export function cstMonthOf(at: Date): CalendarMonth {
 /** Months from `from` to `to` (positive when `to` is later). */
 export const monthsBetween = (from: CalendarMonth, to: CalendarMonth): number =>
   (to.year - from.year) * 12 + (to.month - from.month);
+
+/** MMYY, as the certificate and the A1 record carry the expiry. */
+export const formatExpiryMonth = ({ year, month }: CalendarMonth): string => `${String(month).padStart(2, '0')}${String(year % 100).padStart(2, '0')}`;

@@ -49,14 +49,14 @@ describe('a change whose audit event cannot be written is rolled back', () => {
     const { ca, alice, bob, issuerId, db, keys } = h;
     const p = db.prisma;
 
-    await refusedWhenUnaudited('rootKey.ceremony.requested', () => p.rootKeyCeremony.findMany(), () =>
+    await refusedWhenUnaudited('rootKeyCeremony.requested', () => p.rootKeyCeremony.findMany(), () =>
       requestRootKeyCreation(ca, alice, { index: 0x82, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }),
     );
     const create = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x82, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
 
     // The approval is refused before the HSM is touched: no key appears in the token.
     const hsmKeys = async () => (unwrap(await keys.listKeys())).map((k) => k.label).filter((l) => l.startsWith('tqca-root'));
-    await refusedWhenUnaudited('rootKey.ceremony.approved', async () => [await p.rootKeyCeremony.findMany(), await hsmKeys()], () =>
+    await refusedWhenUnaudited('rootKeyCeremony.approved', async () => [await p.rootKeyCeremony.findMany(), await hsmKeys()], () =>
       approveCeremony(ca, bob, create.id),
     );
     unwrap(await approveCeremony(ca, bob, create.id));
@@ -72,15 +72,15 @@ describe('a change whose audit event cannot be written is rolled back', () => {
     const { a1 } = buildRequest({ issuerId, challenge: challenge.challenge, serial: 5, expiry: { year: 2028, month: 6 } });
 
     const requests = async () => [await p.certificateRequest.findMany(), await p.challenge.findMany()];
-    await refusedWhenUnaudited('request.submitted', requests, () => submitRequest(ca, alice, a1));
+    await refusedWhenUnaudited('certificateRequest.submitted', requests, () => submitRequest(ca, alice, a1));
     const request = unwrap(await submitRequest(ca, alice, a1));
-    await refusedWhenUnaudited('request.reviewed', requests, () => reviewRequest(ca, alice, request.id, request.fingerprint));
+    await refusedWhenUnaudited('certificateRequest.reviewed', requests, () => reviewRequest(ca, alice, request.id, request.fingerprint));
     unwrap(await reviewRequest(ca, alice, request.id, request.fingerprint));
-    await refusedWhenUnaudited('request.approved', requests, () => approveRequest(ca, bob, request.id, 0x82));
+    await refusedWhenUnaudited('certificateRequest.approved', requests, () => approveRequest(ca, bob, request.id, 0x82));
     unwrap(await approveRequest(ca, bob, request.id, 0x82));
 
     const issuance = async () => [await p.certificateNumberAllocation.findMany(), await p.certificate.findMany(), await p.counter.findMany(), await requests()];
-    await refusedWhenUnaudited('certificate.number.reserved', issuance, () => issueCertificate(ca, bob, request.id));
+    await refusedWhenUnaudited('certificateNumber.reserved', issuance, () => issueCertificate(ca, bob, request.id));
 
     // The signing step's own record fails: no certificate, and the reserved number ends FAILED
     // (that outcome is a change of its own, with its own event).
