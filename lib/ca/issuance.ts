@@ -12,18 +12,18 @@
  * recorded failure; the certificate is returned only after T2 commits. A process killed between
  * T1 and T2 leaves a RESERVED allocation that `recoverInterruptedIssuances` fails at start-up.
  */
-import { expiryMonth, issuerCertificate, issuerKeyData, verifyIssuerCertificate, CERTIFICATE_NUMBER_MAX } from '../codec';
-import { sm2 } from '../crypto/sm2';
-import { TqException, type Result, type TqError } from '../errors';
 import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
-import { certificateView, type CertificateView } from './certificates';
-import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
+import { CERTIFICATE_NUMBER_MAX, expiryMonth, issuerCertificate, issuerKeyData, verifyIssuerCertificate, type IssuerKeyData } from '../codec';
+import { sm2 } from '../crypto/sm2';
 import type { Tx } from '../db/client';
+import { TqException, type Result, type TqError } from '../errors';
+import { certificateView, type CertificateView } from './certificates';
+import { checkRole, type Operator } from './context';
+import { requireActiveOperator } from './operators';
+import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
 import { calendarDayOf, databaseRequestLookup, lockIssuer } from './requestLookup';
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
-import { checkRole, type Operator } from './context';
-import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -33,7 +33,7 @@ interface Reservation {
   readonly number: bigint;
   readonly requestId: number;
   readonly rootKey: { readonly id: number; readonly index: number; readonly hsmKeyId: Uint8Array; readonly publicKey: Uint8Array };
-  readonly keyData: Parameters<typeof issuerKeyData.encode>[0];
+  readonly keyData: IssuerKeyData;
 }
 
 /** Issues the certificate of an APPROVED request; answers it only once it is committed. */
