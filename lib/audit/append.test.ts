@@ -68,11 +68,19 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
     expect(await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: 3n });
   });
 
+  it('verifies while appends continue (up to the head it read first)', async () => {
+    const verifying = verifyStoredChain(t.db.prisma);
+    const appended = await append({ ...event('during'), actor: 'system' });
+    const verified = await verifying;
+    expect(verified.ok && verified.value.lastSeq).toBeLessThanOrEqual(appended.seq);
+    expect((await verifyStoredChain(t.db.prisma)).ok).toBe(true);
+  });
+
   it('is append-only: UPDATE, DELETE and TRUNCATE are refused by the database', async () => {
     await expect(t.db.prisma.$executeRawUnsafe(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 2`)).rejects.toThrow(/append-only/);
     await expect(t.db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE seq = 3`)).rejects.toThrow(/append-only/);
     await expect(t.db.prisma.$executeRawUnsafe(`TRUNCATE audit_event`)).rejects.toThrow(/append-only/);
-    expect(await t.db.prisma.auditEvent.count()).toBe(3);
+    expect(await t.db.prisma.auditEvent.count()).toBe(4);
   });
 
   it('a row changed behind the triggers breaks verification at that seq; a deleted last row breaks it at the head', async () => {
@@ -84,7 +92,7 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
     await t.db.prisma.$executeRawUnsafe(`UPDATE audit_event SET details = '{"n":"100000000000000000000","bytes":"0102"}' WHERE seq = 2`);
     expect((await verifyStoredChain(t.db.prisma)).ok).toBe(true); // key order in jsonb is not part of the hash
 
-    await t.db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE seq = 3`);
+    await t.db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE seq = 4`);
     const truncated = await verifyStoredChain(t.db.prisma);
     expect(!truncated.ok && truncated.error).toMatchObject({ code: 'AUDIT_CHAIN_BROKEN', field: 'head' });
     await t.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_event ENABLE TRIGGER USER`);

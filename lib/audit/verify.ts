@@ -53,14 +53,18 @@ export function verifyChain(events: readonly StoredEvent[], options: { from?: Ch
 
 const BATCH = 1000;
 
-/** Verifies the whole stored chain against its head row, reading it in batches. */
+/**
+ * Verifies the stored chain up to the head row as read at the start, in batches. Events appended
+ * meanwhile lie beyond that head and are left for the next run; every event up to it was
+ * committed with (or before) the head, so a missing one is detected.
+ */
 export async function verifyStoredChain(prisma: PrismaClient): Promise<Result<VerifiedChain>> {
   const head = await prisma.auditChainHead.findUnique({ where: { id: 1 } });
   if (!head) return err('AUDIT_CHAIN_BROKEN', 'the audit chain head row is missing', { field: 'head' });
   let from: ChainAnchor = { seq: 0n, hash: GENESIS_HASH };
   let total = 0;
   for (;;) {
-    const rows = await prisma.auditEvent.findMany({ where: { seq: { gt: from.seq } }, orderBy: { seq: 'asc' }, take: BATCH });
+    const rows = await prisma.auditEvent.findMany({ where: { seq: { gt: from.seq, lte: head.seq } }, orderBy: { seq: 'asc' }, take: BATCH });
     const last = rows.length < BATCH;
     const verified = verifyChain(rows, { from, head: last ? head : undefined });
     if (!verified.ok) return verified;
