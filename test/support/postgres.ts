@@ -1,8 +1,8 @@
 // A throwaway PostgreSQL 15 cluster for tests: initdb into a temp dir, listen on 127.0.0.1 at a
 // random free port, trust auth, removed on stop. PostgreSQL refuses to run as root, so as root
 // the server runs as the `postgres` user. Missing binaries fail loudly; nothing is skipped.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -77,6 +77,16 @@ export async function startPostgres(options: { binDirs?: readonly string[] } = {
     }
   }
   const base = `postgresql://tqca@127.0.0.1:${port}`;
+  // A test run that ends without stop() (a failed hook, an interrupted worker) leaves no server behind.
+  const stopOnExit = () => {
+    try {
+      execFileSync(asRoot ? 'runuser' : pgCtl, [...(asRoot ? ['-u', 'postgres', '--', pgCtl] : []), '-D', dataDir, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+    } catch {
+      // already stopped
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stopOnExit);
   return {
     url: `${base}/postgres`,
     async createDatabase(name) {
@@ -91,6 +101,7 @@ export async function startPostgres(options: { binDirs?: readonly string[] } = {
       return `${base}/${name}`;
     },
     async stop() {
+      process.off('exit', stopOnExit);
       await exec(pgCtl, ['-D', dataDir, '-m', 'immediate', 'stop']).catch(() => {});
       await rm(dir, { recursive: true, force: true });
     },
