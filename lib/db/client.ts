@@ -1,7 +1,7 @@
 // Opens the CA database: PostgreSQL through DATABASE_URL in production, otherwise PGlite
 // in-process with its data under the project (.data/db). Both run the same schema and migrations.
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -18,6 +18,11 @@ export type Tx = Prisma.TransactionClient;
 
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/db', import.meta.url));
 
+/** The embedded database's directory: TQCA_DB_DIR, else `db` under TQCA_DATA_DIR (as the token's store), else .data/db. */
+export function embeddedDataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return env.TQCA_DB_DIR || (env.TQCA_DATA_DIR ? join(env.TQCA_DATA_DIR, 'db') : DEFAULT_DATA_DIR);
+}
+
 export interface Database {
   readonly prisma: PrismaClient;
   readonly engine: 'pglite' | 'postgresql';
@@ -31,7 +36,7 @@ export interface Database {
 export interface OpenDatabaseOptions {
   /** PostgreSQL URL; defaults to DATABASE_URL. When absent, PGlite is used. */
   url?: string;
-  /** PGlite data directory (default TQCA_DB_DIR, else .data/db); `memory://` keeps it in memory. */
+  /** PGlite data directory (default: embeddedDataDir()); `memory://` keeps it in memory. */
   dataDir?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
@@ -43,7 +48,7 @@ const MIGRATION_LOCK_KEY = 0x74716361; // "tqca"
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? process.env.DATABASE_URL;
-  return url ? openPostgres(url, options) : openPglite(options.dataDir ?? (process.env.TQCA_DB_DIR || DEFAULT_DATA_DIR), options);
+  return url ? openPostgres(url, options) : openPglite(options.dataDir ?? embeddedDataDir(), options);
 }
 
 async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
