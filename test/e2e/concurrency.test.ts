@@ -34,8 +34,8 @@ describe('concurrent issuance from two processes', () => {
     const ids = await approvedRequests(h, 0x01, 25, 2);
     expect(ids).toHaveLength(50);
 
-    const first = startIssuanceProcess(h, url, ids, 4);
-    const second = startIssuanceProcess(h, url, [...ids].reverse(), 4);
+    const first = startIssuanceProcess(h, { url }, ids, 4);
+    const second = startIssuanceProcess(h, { url }, [...ids].reverse(), 4);
     const [a, b] = await Promise.all([first.ended, second.ended]);
     expect(a, a.stderr).toMatchObject({ code: 0 });
     expect(b, b.stderr).toMatchObject({ code: 0 });
@@ -49,7 +49,7 @@ describe('concurrent issuance from two processes', () => {
     expect(second.outcomes.filter((o) => o.number).length).toBeGreaterThan(0);
     for (const o of outcomes.filter((x) => x.code !== undefined)) expect(['REQUEST_STATE', 'ISSUANCE_IN_PROGRESS']).toContain(o.code);
 
-    const ledger = await checkLedger(h);
+    const ledger = await checkLedger(h.db.prisma);
     expect(ledger).toEqual({ issued: 50, failed: [] });
     // What each process was handed is exactly what the database holds.
     const stored = await h.db.prisma.certificate.findMany({ select: { requestId: true, bytes: true } });
@@ -71,8 +71,8 @@ describe('concurrent issuance from two processes', () => {
       unwrap(await approveRequest(h.ca, h.bob, request.id, 0x01));
       ids.push(request.id);
     }
-    const first = startIssuanceProcess(h, url, ids, 4);
-    const second = startIssuanceProcess(h, url, [...ids].reverse(), 4);
+    const first = startIssuanceProcess(h, { url }, ids, 4);
+    const second = startIssuanceProcess(h, { url }, [...ids].reverse(), 4);
     await Promise.all([first.ended, second.ended]);
 
     const issued = await h.db.prisma.certificate.findMany({ where: { requestId: { in: ids } }, select: { requestId: true } });
@@ -80,6 +80,6 @@ describe('concurrent issuance from two processes', () => {
     const left = ids.filter((id) => !issued.some((c) => c.requestId === id));
     const outcomesOfLeft = [...first.outcomes, ...second.outcomes].filter((o) => o.requestId === left[0]).map((o) => o.code);
     expect(outcomesOfLeft).toEqual(['ACTIVE_CERTIFICATE_CAP', 'ACTIVE_CERTIFICATE_CAP']);
-    expect((await checkLedger(h)).failed).toEqual([]);
+    expect((await checkLedger(h.db.prisma)).failed).toEqual([]);
   }, 600_000);
 });

@@ -8,14 +8,18 @@
  * certificate the child handed out is stored, every stored certificate verifies, and the
  * interrupted requests can be issued again.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStoredChain } from '../../lib/audit';
+import { openDatabase } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { issueCertificate, recoverInterruptedIssuances } from '../../lib/ca/issuance';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { activeRootKey, approvedRequests, startHarness, type Harness } from './harness';
-import { checkLedger, startIssuanceProcess } from './issuanceProcess';
+import { checkLedger, startIssuanceProcess, type IssuanceProcess } from './issuanceProcess';
 
 let postgres: TestPostgres;
 let url: string;
@@ -31,8 +35,14 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+/** Waits for `condition`; a child that ends first fails the test with its stderr. */
+async function until(run: IssuanceProcess, condition: () => boolean): Promise<void> {
+  let ended: string | undefined;
+  void run.ended.then((e) => (ended = `child ended early (${e.code ?? e.signal}): ${e.stderr}`));
+  while (!condition()) {
+    if (ended) throw new Error(ended);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 
@@ -41,8 +51,8 @@ describe('a killed issuing process', () => {
     await activeRootKey(h, 0x02);
     const ids = await approvedRequests(h, 0x02, 15, 4);
 
-    const run = startIssuanceProcess(h, url, ids, 4);
-    await until(() => run.outcomes.length >= 12);
+    const run = startIssuanceProcess(h, { url }, ids, 4);
+    await until(run, () => run.outcomes.length >= 12);
     const blocker = new pg.Client({ connectionString: url });
     await blocker.connect();
     await blocker.query('BEGIN');
@@ -64,7 +74,7 @@ describe('a killed issuing process', () => {
     expect(recovered).toEqual(interrupted);
     expect(interrupted).toHaveLength(4);
 
-    const ledger = await checkLedger(h);
+    const ledger = await checkLedger(h.db.prisma);
     expect(ledger.failed.map((f) => f.number)).toEqual(interrupted);
     expect(ledger.failed.every((f) => f.code === 'ISSUANCE_INTERRUPTED')).toBe(true);
     expect(ledger.issued).toBeGreaterThanOrEqual(handedOut.length);
@@ -78,8 +88,47 @@ describe('a killed issuing process', () => {
     expect(stranded.length).toBe(ids.length - stored.size);
     const [first] = stranded;
     const again = unwrap(await issueCertificate(h.ca, h.bob, first.id));
-    const after = await checkLedger(h);
+    const after = await checkLedger(h.db.prisma);
     expect(Number.parseInt(again.number, 16)).toBe(after.issued + after.failed.length);
     expect(unwrap(await verifyStoredChain(p)).events).toBe(await p.auditEvent.count());
+  }, 600_000);
+});
+
+describe('a killed issuing process on the embedded database (PGlite)', () => {
+  it('leaves a directory that reopens consistent, with nothing handed out unrecorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tqca-crash-pglite-'));
+    const dataDir = join(dir, 'db');
+    // The same token store as the PostgreSQL case: a process initialises a PKCS#11 module once.
+    const embedded = await startHarness({ dataDir, token: h.token });
+    try {
+      await activeRootKey(embedded, 0x03);
+      const ids = await approvedRequests(embedded, 0x03, 10, 4);
+      // One PGlite directory belongs to one process: hand it to the child.
+      await embedded.db.close();
+      const run = startIssuanceProcess(embedded, { dataDir }, ids, 4);
+      await until(run, () => run.outcomes.length >= 8);
+      run.child.kill('SIGKILL');
+      expect((await run.ended).signal).toBe('SIGKILL');
+      const killedAt = new Date();
+      const handedOut = run.outcomes.filter((o) => o.certificate !== undefined);
+
+      // Reopening replays PostgreSQL's write-ahead log inside PGlite; the lock of the dead child is taken over.
+      const reopened = await openDatabase({ dataDir });
+      try {
+        const ca = { ...embedded.ca, prisma: reopened.prisma };
+        const interrupted = (await reopened.prisma.certificateNumberAllocation.findMany({ where: { state: 'RESERVED' }, select: { number: true } })).map((a) => a.number);
+        expect(unwrap(await recoverInterruptedIssuances(ca, killedAt))).toEqual(interrupted);
+        const ledger = await checkLedger(reopened.prisma);
+        expect(ledger.failed.map((f) => f.number)).toEqual(interrupted);
+        const stored = new Map((await reopened.prisma.certificate.findMany({ select: { requestId: true, bytes: true } })).map((c) => [c.requestId, Buffer.from(c.bytes).toString('hex')]));
+        for (const o of handedOut) expect(stored.get(o.requestId)).toBe(o.certificate);
+        expect(unwrap(await verifyStoredChain(reopened.prisma)).events).toBe(await reopened.prisma.auditEvent.count());
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await embedded.keys.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 600_000);
 });

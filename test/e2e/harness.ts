@@ -37,8 +37,9 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  /** PostgreSQL URL; PGlite in memory when absent. */
+  /** PostgreSQL URL; otherwise PGlite in `dataDir`, or in memory. */
   readonly url?: string;
+  readonly dataDir?: string;
   /** A token already set up (a second process sharing one store); a fresh one otherwise. */
   readonly token?: TokenUnderTest;
   /** Skip creating operators and the issuer (a second process joining an existing CA). */
@@ -49,7 +50,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const token = options.token ?? softToken('softtoken');
   const keys = unwrap(await openPkcs11KeyManager({ modulePath: token.modulePath, tokenLabel: token.tokenLabel, pin: token.pin, profile: token.profile, poolSize: 4 }));
-  const db = await openDatabase(options.url ? { url: options.url } : { dataDir: 'memory://' });
+  const db = await openDatabase(options.url ? { url: options.url } : { dataDir: options.dataDir ?? 'memory://' });
   const ca: CaServices = { prisma: db.prisma, keys, centerId: CENTER_ID, now: options.now ?? (() => new Date()) };
   if (!options.join) {
     unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Administrator', password: PASSWORD }));

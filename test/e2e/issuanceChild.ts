@@ -13,7 +13,8 @@ import { openDatabase } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 
 export interface IssuanceChildSpec {
-  readonly url: string;
+  /** PostgreSQL URL, or the PGlite data directory (the parent has closed it). */
+  readonly database: { readonly url: string } | { readonly dataDir: string };
   readonly modulePath: string;
   readonly tokenLabel: string;
   readonly pin: string;
@@ -29,7 +30,7 @@ const spec = JSON.parse(process.env.TQCA_ISSUANCE_CHILD ?? '{}') as IssuanceChil
 const keys = unwrap(
   await openPkcs11KeyManager({ modulePath: spec.modulePath, tokenLabel: spec.tokenLabel, pin: spec.pin, profile: unwrap(loadProfile(spec.profile)), poolSize: spec.concurrency }),
 );
-const db = await openDatabase({ url: spec.url, migrate: false });
+const db = await openDatabase({ ...spec.database, migrate: false });
 const ca: CaServices = { prisma: db.prisma, keys, centerId: spec.centerId, now: () => new Date() };
 const officer = unwrap(await authenticate(ca, spec.operator, spec.password));
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyIssuerCertificate } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
 import { unwrap } from '../../lib/errors';
+import type { PrismaClient } from '../../lib/db/client';
 import type { Harness } from './harness';
 import { CENTER_ID, PASSWORD } from './harness';
 import type { IssuanceChildSpec } from './issuanceChild';
@@ -25,9 +26,14 @@ export interface IssuanceProcess {
   readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-export function startIssuanceProcess(h: Harness, url: string, requestIds: readonly number[], concurrency: number): IssuanceProcess {
+export function startIssuanceProcess(
+  h: Harness,
+  database: IssuanceChildSpec['database'],
+  requestIds: readonly number[],
+  concurrency: number,
+): IssuanceProcess {
   const spec: IssuanceChildSpec = {
-    url,
+    database,
     modulePath: h.token.modulePath,
     tokenLabel: h.token.tokenLabel,
     pin: h.token.pin,
@@ -72,8 +78,7 @@ export interface IssuanceLedger {
  * are unique per issuer, and every stored certificate verifies with its root key as a terminal
  * verifies it.
  */
-export async function checkLedger(h: Harness): Promise<IssuanceLedger> {
-  const p = h.db.prisma;
+export async function checkLedger(p: PrismaClient): Promise<IssuanceLedger> {
   const allocations = await p.certificateNumberAllocation.findMany({ orderBy: { number: 'asc' }, include: { certificate: { select: { number: true } } } });
   const numbers = allocations.map((a) => Number(a.number));
   if (numbers.some((n, i) => n !== i + 1)) throw new Error(`allocated numbers are not 1..${numbers.length} without gaps: ${numbers.join(',')}`);
