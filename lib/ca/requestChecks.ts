@@ -63,12 +63,7 @@ export interface RequestCheckInput {
 
 type Check = (input: Required<RequestCheckInput>) => Promise<TqError | null> | TqError | null;
 
-const fail = (code: string, message: string, field?: string, details?: Record<string, unknown>): TqError => ({
-  code,
-  message,
-  ...(field === undefined ? {} : { field }),
-  ...(details === undefined ? {} : { details }),
-});
+const fail = (code: string, message: string, details?: Record<string, unknown>): TqError => ({ code, message, ...(details === undefined ? {} : { details }) });
 
 /** Offsets of the A1 fields (§8), for errors that point into the record. */
 const A1_OFFSET = { issuerId: 1, serial: 5, expiry: 8, publicKey: 13, challenge: 77, requestTime: 93, proofOfPossession: 97 };
@@ -82,8 +77,8 @@ export function keyFingerprint(publicKey: Sm2PublicKey): string {
 
 const issuerActive: Check = async ({ request, lookup }) => {
   const status = await lookup.issuerStatus(request.issuerId);
-  if (status === null) return at('issuerId', fail('ISSUER_UNKNOWN', 'no issuer is registered with this id', undefined, { issuerId: request.issuerId }));
-  if (status !== 'ACTIVE') return at('issuerId', fail('ISSUER_NOT_ACTIVE', `issuer is ${status.toLowerCase()}`, undefined, { status }));
+  if (status === null) return at('issuerId', fail('ISSUER_UNKNOWN', 'no issuer is registered with this id', { issuerId: request.issuerId }));
+  if (status !== 'ACTIVE') return at('issuerId', fail('ISSUER_NOT_ACTIVE', `issuer is ${status.toLowerCase()}`, { status }));
   return null;
 };
 
@@ -93,14 +88,14 @@ const challengeValid: Check = async ({ request, lookup, now, policy }) => {
   if (challenge.issuerId !== request.issuerId) {
     return at('challenge', fail('CHALLENGE_ISSUER_MISMATCH', 'the challenge was issued to another issuer'));
   }
-  if (challenge.usedAt !== null) return at('challenge', fail('CHALLENGE_USED', 'the challenge was already used', undefined, { usedAt: challenge.usedAt.toISOString() }));
+  if (challenge.usedAt !== null) return at('challenge', fail('CHALLENGE_USED', 'the challenge was already used', { usedAt: challenge.usedAt.toISOString() }));
   if (now.getTime() > challenge.expiresAt.getTime()) {
-    return at('challenge', fail('CHALLENGE_EXPIRED', 'the challenge has expired', undefined, { expiresAt: challenge.expiresAt.toISOString() }));
+    return at('challenge', fail('CHALLENGE_EXPIRED', 'the challenge has expired', { expiresAt: challenge.expiresAt.toISOString() }));
   }
   const skew = policy.clockSkewSeconds * 1000;
   const requested = request.requestTime * 1000;
   if (requested < challenge.issuedAt.getTime() - skew || requested > now.getTime() + skew) {
-    return at('requestTime', fail('REQUEST_TIME_INVALID', 'request time lies outside the challenge window', undefined, {
+    return at('requestTime', fail('REQUEST_TIME_INVALID', 'request time lies outside the challenge window', {
       requestTime: request.requestTime,
       challengeIssuedAt: challenge.issuedAt.toISOString(),
     }));
@@ -127,21 +122,21 @@ const proofOfPossession: Check = ({ request }) =>
 
 const serialUnused: Check = async ({ request, lookup }) =>
   (await lookup.serialUsed(request.issuerId, request.serial))
-    ? at('serial', fail('SERIAL_USED', 'this issuer already used the serial', undefined, { serial: request.serial }))
+    ? at('serial', fail('SERIAL_USED', 'this issuer already used the serial', { serial: request.serial }))
     : null;
 
 const expiryWindow: Check = async ({ request, lookup, now, policy }) => {
   const { expiry } = request;
   const details = { expiry: { ...expiry } };
   const ahead = monthsBetween(cstMonthOf(now), expiry);
-  if (ahead < 1) return at('expiry', fail('EXPIRY_TOO_SOON', 'expiry must be next month or later', undefined, details));
+  if (ahead < 1) return at('expiry', fail('EXPIRY_TOO_SOON', 'expiry must be next month or later', details));
   if (ahead > policy.maximumValidityMonths) {
-    return at('expiry', fail('EXPIRY_TOO_FAR', `expiry may be at most ${policy.maximumValidityMonths} months ahead`, undefined, details));
+    return at('expiry', fail('EXPIRY_TOO_FAR', `expiry may be at most ${policy.maximumValidityMonths} months ahead`, details));
   }
   const rootValidThrough = await lookup.rootKeyValidThrough();
   if (rootValidThrough === null) return fail('ROOT_KEY_NONE_ACTIVE', 'no active root key can sign this certificate');
   if (expiryMonth.end(expiry).getTime() > rootValidThrough.getTime()) {
-    return at('expiry', fail('EXPIRY_BEYOND_ROOT_KEY', 'the certificate would outlive the root key', undefined, {
+    return at('expiry', fail('EXPIRY_BEYOND_ROOT_KEY', 'the certificate would outlive the root key', {
       ...details,
       rootKeyValidThrough: rootValidThrough.toISOString(),
     }));
@@ -152,7 +147,7 @@ const expiryWindow: Check = async ({ request, lookup, now, policy }) => {
 const activeCap: Check = async ({ request, lookup, now, policy }) => {
   const active = await lookup.activeCertificateCount(request.issuerId, now);
   return active >= policy.activeCertificateCap
-    ? at('issuerId', fail('ACTIVE_CERTIFICATE_CAP', `the issuer already holds ${active} active certificates (cap ${policy.activeCertificateCap})`, undefined, {
+    ? at('issuerId', fail('ACTIVE_CERTIFICATE_CAP', `the issuer already holds ${active} active certificates (cap ${policy.activeCertificateCap})`, {
         active,
         cap: policy.activeCertificateCap,
       }))
