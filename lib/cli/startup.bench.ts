@@ -24,12 +24,12 @@ function medianMs(args: string[]): number {
 
 const cases: [string, string[]][] = [
   ["node -e ''", ['-e', '']],
-  ['tqca --help', ['bin/tqca.mjs', '--help']],
-  ['tqca cert verify', ['bin/tqca.mjs', 'cert', 'verify', '--root', example.root.x + example.root.y, '--at', '2026-06-01', example.certificate]],
+  ['tqca --help', ['bin/tqca.cjs', '--help']],
+  ['tqca cert verify', ['bin/tqca.cjs', 'cert', 'verify', '--root', example.root.x + example.root.y, '--at', '2026-06-01', example.certificate]],
   [
     'tqca qr verify',
     [
-      'bin/tqca.mjs',
+      'bin/tqca.cjs',
       'qr',
       'verify',
       '--root',

@@ -1,5 +1,5 @@
 /**
- * Runs the real `tqca` binary for the CLI tests: `node bin/tqca.mjs …` (or `npx tqca …` to prove
+ * Runs the real `tqca` binary for the CLI tests: `node bin/tqca.cjs …` (or `npx tqca …` to prove
  * the package's bin wiring), feeding stdin and parsing the one JSON object stdout must carry.
  * Not used by production code.
  */
@@ -29,7 +29,7 @@ export function runTqca(args: readonly string[], options: RunOptions = {}): Prom
   const [command, commandArgs] =
     options.via === 'npx'
       ? ['npx', ['--no-install', 'tqca', ...args]]
-      : [process.execPath, [...(options.nodeArgs ?? []), 'bin/tqca.mjs', ...args]];
+      : [process.execPath, [...(options.nodeArgs ?? []), 'bin/tqca.cjs', ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, commandArgs, { cwd: projectRoot, env: { ...process.env, ...options.env } });
     const stdout: Buffer[] = [];

@@ -40,7 +40,7 @@ describe('tqca user and institution on the embedded PGlite', () => {
   });
 
   it('asks for the operator and password on a terminal, never echoing the password', async () => {
-    const spec = { argv: [process.execPath, 'bin/tqca.mjs', 'user', 'list'], env: { TQCA_DB_DIR: env.TQCA_DB_DIR!, DATABASE_URL: '', TQCA_OPERATOR: '', TQCA_PASSWORD: '' }, dialogue: [['operator: ', 'root.admin'], ['password for root.admin: ', PASSWORD]] };
+    const spec = { argv: [process.execPath, 'bin/tqca.cjs', 'user', 'list'], env: { TQCA_DB_DIR: env.TQCA_DB_DIR!, DATABASE_URL: '', TQCA_OPERATOR: '', TQCA_PASSWORD: '' }, dialogue: [['operator: ', 'root.admin'], ['password for root.admin: ', PASSWORD]] };
     const { stdout } = await run('python3', ['test/support/terminal_session.py', JSON.stringify(spec)], { cwd: projectRoot });
     const session = JSON.parse(stdout) as { output: string; exitCode: number };
     expect(session.exitCode).toBe(0);

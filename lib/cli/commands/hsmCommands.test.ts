@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../../../bin/tqca.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/tqca.cjs', import.meta.url));
 
 async function tqca(env: Record<string, string>, ...args: string[]): Promise<{ exitCode: number; stdout: string }> {
   try {
