@@ -4,9 +4,7 @@
  * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
  * then runs the start-up recovery.
  */
-import { resolveHsmConfig } from '../../hsm/config';
-import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
-import { initToken } from '../../hsm/tokenInit';
+import { openHsm, resolveHsmConfig } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
 import { openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
@@ -37,18 +35,11 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   if (!centerId.ok) return centerId;
   const config = resolveHsmConfig(env);
   if (!config.ok) return config;
-  const { embedded, modulePath, tokenLabel, pin, profile, poolSize, acquireTimeoutMs } = config.value;
-  if (embedded) {
-    // The module reads its store location from the environment at C_Initialize.
-    Object.assign(process.env, embedded.moduleEnv);
-    const initialised = initToken({ modulePath, tokenLabel, soPin: embedded.soPin, userPin: pin });
-    if (!initialised.ok) return initialised;
-  }
-  const keys = await openPkcs11KeyManager({ modulePath, tokenLabel, pin, profile, poolSize, acquireTimeoutMs });
+  const keys = await openHsm(config.value);
   if (!keys.ok) return keys;
   let db: Database;
   try {
-    db = await openDatabase();
+    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: env.TQCA_DB_DIR || undefined });
   } catch (thrown) {
     await keys.value.close();
     throw thrown;
