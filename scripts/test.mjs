@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
 const results = '.test-results.json';
-const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
+// pkcs11js' async calls run on libuv's pool; tests drive 8-session HSM pools.
+const env = { UV_THREADPOOL_SIZE: '16', ...process.env };
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 
 if (run('bash', ['scripts/prerequisites.sh']) !== 0) process.exit(1);
 if (run('npx', ['tsc', '--noEmit']) !== 0) {

@@ -15,7 +15,7 @@ import { issuerKeyData, type IssuerKeyData } from './issuerKeyData';
 import { qrCode, type QrCode, type QrCodeFields } from './qrCode';
 
 export const example = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/tq-cert-1-example.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/support/vectors/tq-cert-1-example.json', import.meta.url), 'utf8'),
 ) as {
   root: { d: string; x: string; y: string };
   issuer: { d: string; x: string; y: string; issuer_id: string; certificate_number: string };
