@@ -4,6 +4,7 @@
  */
 import { toHex } from '../bytes';
 import { appendAuditEvent } from '../audit';
+import type { Tx } from '../db/client';
 import type { Prisma } from '../db/generated/client';
 import { REVOCATION_REASONS, type RevocationReason } from '../codec';
 import type { Result } from '../errors';
@@ -101,24 +102,33 @@ export async function revokeCertificate(ca: CaServices, actor: Operator, number:
   }
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
-    await tx.$queryRaw`SELECT id FROM certificate WHERE number = ${BigInt(number)} FOR UPDATE`;
-    const current = await tx.certificate.findUnique({ where: { number: BigInt(number) } });
-    if (!current) refuse('CERTIFICATE_UNKNOWN', `no certificate ${formatCertificateNumber(number)}`, { field: 'number' });
-    if (current.status === 'REVOKED') refuse('CERTIFICATE_ALREADY_REVOKED', `certificate ${formatCertificateNumber(number)} is already revoked`, { field: 'number' });
     const now = ca.now();
-    const revoked = await tx.certificate.update({
-      where: { number: BigInt(number) },
-      data: { status: 'REVOKED', revokedAt: now, revocationReason: REASON_COLUMN[reason], revokedById: actor.id },
-      include: CERTIFICATE_INCLUDE,
-    });
-    await appendAuditEvent(tx, {
-      actor,
-      action: 'certificate.revoked',
-      objectType: 'certificate',
-      objectId: number.toString(),
-      details: { reason, reasonCode: REVOCATION_REASONS.indexOf(reason) + 1, issuerId: issuerIdOf(revoked.institution.code), serial: revoked.serial },
-      time: now,
-    });
-    return certificateView(revoked, now);
+    return certificateView(await revokeInTransaction(tx, actor, BigInt(number), reason, now), now);
   });
+}
+
+/**
+ * Revokes one certificate inside the caller's transaction, with its own audit event: the one
+ * place a certificate becomes REVOKED (an officer's revocation, or its issuer's withdrawal).
+ * `cause` names what led to it when that was not a revocation request.
+ */
+export async function revokeInTransaction(tx: Tx, actor: Operator, number: bigint, reason: RevocationReason, now: Date, cause?: Readonly<Record<string, string>>) {
+  await tx.$queryRaw`SELECT id FROM certificate WHERE number = ${number} FOR UPDATE`;
+  const current = await tx.certificate.findUnique({ where: { number } });
+  if (!current) refuse('CERTIFICATE_UNKNOWN', `no certificate ${formatCertificateNumber(Number(number))}`, { field: 'number' });
+  if (current.status === 'REVOKED') refuse('CERTIFICATE_ALREADY_REVOKED', `certificate ${formatCertificateNumber(Number(number))} is already revoked`, { field: 'number' });
+  const revoked = await tx.certificate.update({
+    where: { number },
+    data: { status: 'REVOKED', revokedAt: now, revocationReason: REASON_COLUMN[reason], revokedById: actor.id },
+    include: CERTIFICATE_INCLUDE,
+  });
+  await appendAuditEvent(tx, {
+    actor,
+    action: 'certificate.revoked',
+    objectType: 'certificate',
+    objectId: number.toString(),
+    details: { reason, reasonCode: REVOCATION_REASONS.indexOf(reason) + 1, issuerId: issuerIdOf(revoked.institution.code), serial: revoked.serial, ...cause },
+    time: now,
+  });
+  return revoked;
 }

@@ -10,6 +10,7 @@ import { nextCounterValue } from '../db/counters';
 import { InstitutionKind, InstitutionStatus, type Prisma } from '../db/generated/client';
 import { err, ok, TqException, type Result, type TqError } from '../errors';
 import { requireRole, serviceStep, type Operator, type ServiceContext } from './context';
+import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
 import { refuse } from './transaction';
 
@@ -202,8 +203,25 @@ export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator,
       details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: reason.trim() },
       time: ctx.now(),
     });
+    if (status === 'WITHDRAWN' && updated.kind === 'ISSUER') await revokeWithdrawnIssuersCertificates(tx, actor, updated.id, ctx.now());
     return view(updated);
   });
+}
+
+/**
+ * A withdrawn issuer's certificates that terminals would still accept are revoked with the
+ * profile's reason 03 in the withdrawal's own transaction, so the next revocation list carries
+ * them; expired ones are already refused by every terminal and stay as they are.
+ */
+async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, institutionId: number, now: Date): Promise<void> {
+  const live = await tx.certificate.findMany({
+    where: { institutionId, status: 'ACTIVE', expiresAt: { gt: now } },
+    select: { number: true },
+    orderBy: { number: 'asc' },
+  });
+  for (const { number } of live) {
+    await revokeInTransaction(tx, actor, number, 'issuerWithdrawn', now, { cause: 'institution.withdrawn' });
+  }
 }
 
 export async function findInstitution(ctx: ServiceContext, ref: InstitutionRef): Promise<Result<InstitutionView>> {

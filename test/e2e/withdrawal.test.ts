@@ -1,0 +1,68 @@
+/**
+ * Withdrawing an issuer revokes, in the same transaction, every certificate of its that
+ * terminals would still accept, with the profile's reason 03 (issuer withdrawn), one audit
+ * event each; expired certificates and other status changes revoke nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyStoredChain } from '../../lib/audit';
+import { parseHex } from '../../lib/bytes';
+import { listCertificates, showCertificate } from '../../lib/ca/certificates';
+import { setInstitutionStatus } from '../../lib/ca/institutions';
+import { issueCertificate } from '../../lib/ca/issuance';
+import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
+import type { CalendarMonth } from '../../lib/codec';
+import { unwrap } from '../../lib/errors';
+import { activeRootKey, buildRequest, startHarness, type Harness } from './harness';
+
+let clock = new Date('2026-11-24T02:00:00Z');
+let h: Harness;
+const issuer = { kind: 'ISSUER' as const, code: unwrap(parseHex('00001001')) };
+
+beforeAll(async () => {
+  h = await startHarness({ now: () => clock });
+});
+afterAll(() => h?.close());
+
+async function issued(serial: number, expiry: CalendarMonth) {
+  const challenge = unwrap(await issueChallenge(h.ca, h.alice, h.issuerId));
+  const { a1 } = buildRequest({ issuerId: h.issuerId, challenge: challenge.challenge, serial, expiry, at: clock });
+  const request = unwrap(await submitRequest(h.ca, h.alice, a1));
+  unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
+  unwrap(await approveRequest(h.ca, h.bob, request.id, 0x84));
+  return unwrap(await issueCertificate(h.ca, h.bob, request.id));
+}
+
+const events = (action: string) => h.db.prisma.auditEvent.findMany({ where: { action }, orderBy: { seq: 'asc' } });
+
+describe('issuer withdrawal', () => {
+  it('revokes the live certificates with reason 03 in the withdrawal, one audit event each', async () => {
+    await activeRootKey(h, 0x84);
+    const december = await issued(1, { year: 2026, month: 12 });
+    const live = [await issued(2, { year: 2027, month: 6 }), await issued(3, { year: 2027, month: 12 })];
+
+    // Suspension is reversible and revokes nothing.
+    unwrap(await setInstitutionStatus(h.ca, h.alice, issuer, 'SUSPENDED', 'audit finding'));
+    expect((await listCertificates(h.ca, { status: 'REVOKED' })).length).toBe(0);
+
+    // January 2027: December's certificate has expired; the two others are still accepted.
+    clock = new Date('2027-01-05T00:00:00Z');
+    const revokedBefore = (await events('certificate.revoked')).length;
+    unwrap(await setInstitutionStatus(h.ca, h.alice, issuer, 'WITHDRAWN', 'left the scheme'));
+
+    for (const certificate of live) {
+      const shown = unwrap(await showCertificate(h.ca, Number.parseInt(certificate.number, 16)));
+      expect(shown.status).toBe('REVOKED');
+      expect(shown).toMatchObject({ revocationReason: 'issuerWithdrawn' });
+    }
+    expect(unwrap(await showCertificate(h.ca, Number.parseInt(december.number, 16))).status).toBe('EXPIRED');
+
+    const revocations = (await events('certificate.revoked')).slice(revokedBefore);
+    expect(revocations.map((e) => [e.objectId, (e.details as Record<string, unknown>).reasonCode, (e.details as Record<string, unknown>).cause])).toEqual(
+      live.map((c) => [String(Number.parseInt(c.number, 16)), 3, 'institution.withdrawn']),
+    );
+    // The withdrawal's own event comes first, in the same transaction as the revocations.
+    const withdrawal = (await events('institution.status')).at(-1)!;
+    expect(withdrawal.seq + 1n).toBe(revocations[0].seq);
+    expect(unwrap(await verifyStoredChain(h.db.prisma)).events).toBeGreaterThan(0);
+  });
+});
