@@ -7,12 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap } from '../../lib/errors';
 import { listCertificates } from '../../lib/ca/certificates';
 import { expiringCertificates, expireRootKeys, expireStaleRequests } from '../../lib/ca/expiry';
-import { issueCertificate } from '../../lib/ca/issuance';
 import { recoverAtStartup } from '../../lib/ca/recovery';
-import { approveRequest, issueChallenge, reviewRequest, showRequest, submitRequest } from '../../lib/ca/requests';
+import { showRequest } from '../../lib/ca/requests';
 import { listRootKeys } from '../../lib/ca/rootKeys';
 import type { CalendarMonth } from '../../lib/codec';
-import { activeRootKey, buildRequest, startHarness, type Harness } from './harness';
+import { activeRootKey, issuedCertificate, startHarness, submittedRequest, type Harness } from './harness';
 
 let clock = new Date('2026-11-24T02:00:00Z');
 let h: Harness;
@@ -22,18 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function submitted(serial: number, expiry: CalendarMonth) {
-  const challenge = unwrap(await issueChallenge(h.ca, h.alice, h.issuerId));
-  const { a1 } = buildRequest({ issuerId: h.issuerId, challenge: challenge.challenge, serial, expiry, at: clock });
-  return unwrap(await submitRequest(h.ca, h.alice, a1));
-}
-
-async function issued(serial: number, expiry: CalendarMonth) {
-  const request = await submitted(serial, expiry);
-  unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
-  unwrap(await approveRequest(h.ca, h.bob, request.id, 0x83));
-  return unwrap(await issueCertificate(h.ca, h.bob, request.id));
-}
+const submitted = (serial: number, expiry: CalendarMonth) => submittedRequest(h, serial, expiry);
+const issued = (serial: number, expiry: CalendarMonth) => issuedCertificate(h, serial, expiry, 0x83);
 
 describe('expiry', () => {
   it('derives expired certificates, warns at 90/30/7 days, and expires stale requests and root keys', async () => {

@@ -15,6 +15,7 @@ import type { Operator } from '../../lib/ca/context';
 import { createInstitution } from '../../lib/ca/institutions';
 import { authenticate, bootstrapAdministrator, createOperator } from '../../lib/ca/operators';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
+import { issueCertificate } from '../../lib/ca/issuance';
 import { formatIndex } from '../../lib/ca/rootKeyRules';
 import { approveCeremony, listRootKeys, requestRootKeyChange, requestRootKeyCreation, type RootKeyView } from '../../lib/ca/rootKeys';
 import type { CaServices } from '../../lib/ca/services';
@@ -109,6 +110,21 @@ export function buildRequest(input: RequestInput): { a1: Uint8Array; key: Return
   };
   const proofOfPossession = sm2.sign(requestRecord.toBeSigned(fields), key.privateKey);
   return { a1: requestRecord.encode({ ...fields, proofOfPossession }), key };
+}
+
+/** A request of the harness's issuer, submitted by alice at `at` (default: the harness clock). */
+export async function submittedRequest(h: Harness, serial: number, expiry: CalendarMonth, at: Date = h.ca.now()) {
+  const challenge = unwrap(await issueChallenge(h.ca, h.alice, h.issuerId));
+  const { a1 } = buildRequest({ issuerId: h.issuerId, challenge: challenge.challenge, serial, expiry, at });
+  return unwrap(await submitRequest(h.ca, h.alice, a1));
+}
+
+/** A certificate of the harness's issuer: alice submits and reviews, bob approves and issues under `rootIndex`. */
+export async function issuedCertificate(h: Harness, serial: number, expiry: CalendarMonth, rootIndex: number) {
+  const request = await submittedRequest(h, serial, expiry);
+  unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
+  unwrap(await approveRequest(h.ca, h.bob, request.id, rootIndex));
+  return unwrap(await issueCertificate(h.ca, h.bob, request.id));
 }
 
 /** A root key created and activated under dual control (alice requests, bob approves). */

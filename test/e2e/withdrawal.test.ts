@@ -8,11 +8,9 @@ import { verifyStoredChain } from '../../lib/audit';
 import { parseHex } from '../../lib/bytes';
 import { listCertificates, showCertificate } from '../../lib/ca/certificates';
 import { setInstitutionStatus } from '../../lib/ca/institutions';
-import { issueCertificate } from '../../lib/ca/issuance';
-import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import type { CalendarMonth } from '../../lib/codec';
 import { unwrap } from '../../lib/errors';
-import { activeRootKey, buildRequest, startHarness, type Harness } from './harness';
+import { activeRootKey, issuedCertificate, startHarness, type Harness } from './harness';
 
 let clock = new Date('2026-11-24T02:00:00Z');
 let h: Harness;
@@ -23,14 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function issued(serial: number, expiry: CalendarMonth) {
-  const challenge = unwrap(await issueChallenge(h.ca, h.alice, h.issuerId));
-  const { a1 } = buildRequest({ issuerId: h.issuerId, challenge: challenge.challenge, serial, expiry, at: clock });
-  const request = unwrap(await submitRequest(h.ca, h.alice, a1));
-  unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
-  unwrap(await approveRequest(h.ca, h.bob, request.id, 0x84));
-  return unwrap(await issueCertificate(h.ca, h.bob, request.id));
-}
+const issued = (serial: number, expiry: CalendarMonth) => issuedCertificate(h, serial, expiry, 0x84);
 
 const events = (action: string) => h.db.prisma.auditEvent.findMany({ where: { action }, orderBy: { seq: 'asc' } });
 
