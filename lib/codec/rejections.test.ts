@@ -5,7 +5,6 @@ import { sm2 } from '../crypto/sm2';
 import { unwrap, type Result } from '../errors';
 import { certificateRecord, verifyCertificateRecord } from './certificateRecord';
 import { decodeRecord } from './distributionRecord';
-import { expiryMonth } from './expiry';
 import { issuerCertificate } from './issuerCertificate';
 import { issuerKeyData } from './issuerKeyData';
 import { qrCode } from './qrCode';
