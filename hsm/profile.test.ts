@@ -62,4 +62,11 @@ describe('vendor profiles', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatchObject({ code: HsmErrorCode.PROFILE_INVALID, field });
   });
+
+  it('an unknown name lists the built-in profiles, even one every object inherits', () => {
+    for (const name of ['nCipher', 'constructor', 'toString']) {
+      const result = loadProfile(name);
+      expect(result.ok ? null : result.error.details, name).toEqual({ known: BUILT_IN_PROFILES });
+    }
+  });
 });

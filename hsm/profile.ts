@@ -57,7 +57,8 @@ type Json = Record<string, unknown>;
 
 /** Loads a built-in profile by name, or a JSON file by path (a name with `/` or ending in `.json`). */
 export function loadProfile(nameOrPath: string): Result<VendorProfile> {
-  if (nameOrPath in BUILT_IN) return parseProfile(BUILT_IN[nameOrPath]);
+  // Own keys only: `in` would take `constructor` or `toString` for a built-in profile.
+  if (Object.hasOwn(BUILT_IN, nameOrPath)) return parseProfile(BUILT_IN[nameOrPath]);
   if (!nameOrPath.includes('/') && !nameOrPath.endsWith('.json')) {
     return err(HsmErrorCode.PROFILE_INVALID, `unknown HSM profile "${nameOrPath}"`, {
       field: 'profile',
