@@ -3,11 +3,9 @@
  * the instant), and the authenticated operator it acts for. Services that need more (the HSM,
  * the center id) take a context that extends this one.
  */
-import { err, ok, unwrap, type Result, type TqError } from '../errors';
-import type { PrismaClient, Tx } from '../db/client';
-import { violationError } from '../db/errors';
+import { err, ok, unwrap, type Result } from '../errors';
+import type { PrismaClient } from '../db/client';
 import type { OperatorRole } from '../db/generated/enums';
-import { transact } from './transaction';
 
 export interface ServiceContext {
   readonly prisma: PrismaClient;
@@ -34,16 +32,3 @@ export function checkRole(operator: Operator, roles: readonly OperatorRole[], ac
 
 /** checkRole, thrown: inside a service step it rolls the transaction back. */
 export const requireRole = (operator: Operator, roles: readonly OperatorRole[], action: string): void => unwrap(checkRole(operator, roles, action));
-
-/**
- * One service step in one transaction (lib/ca/transaction `transact`). A unique or check
- * violation that slipped past the step's own checks (a concurrent writer) becomes the typed error
- * `known` names for its constraint, or DB_CONSTRAINT.
- */
-export async function serviceStep<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>, known: Readonly<Record<string, TqError>> = {}): Promise<Result<T>> {
-  try {
-    return await transact(ctx.prisma, work);
-  } catch (thrown) {
-    return { ok: false, error: violationError(thrown, known) };
-  }
-}

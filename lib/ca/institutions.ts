@@ -9,10 +9,10 @@ import type { Tx } from '../db/client';
 import { nextCounterValue } from '../db/counters';
 import { InstitutionKind, InstitutionStatus, type Prisma } from '../db/generated/client';
 import { err, ok, TqException, type Result, type TqError } from '../errors';
-import { requireRole, serviceStep, type Operator, type ServiceContext } from './context';
+import { requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
-import { refuse } from './transaction';
+import { refuse, transact } from './transaction';
 
 export { InstitutionKind, InstitutionStatus };
 
@@ -93,7 +93,7 @@ const UNIQUE_ERRORS = {
   institution_kind_code_key: { code: 'INSTITUTION_CODE_TAKEN', message: 'an institution of this kind already has this code', field: 'code' },
 };
 
-const step = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => serviceStep(ctx, work, UNIQUE_ERRORS);
+const step = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => transact(ctx.prisma, work, UNIQUE_ERRORS);
 
 async function allocateCode(tx: Tx, kind: InstitutionKind): Promise<Uint8Array> {
   // Codes given explicitly (existing issuer ids) may lie ahead of the counter: skip them.

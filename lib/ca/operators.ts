@@ -9,8 +9,8 @@ import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Tx } from '../db/client';
 import { OperatorRole, OperatorStatus } from '../db/generated/enums';
 import { err, ok, type Result } from '../errors';
-import { checkRole, requireRole, serviceStep, type Operator, type ServiceContext } from './context';
-import { refuse } from './transaction';
+import { checkRole, requireRole, type Operator, type ServiceContext } from './context';
+import { refuse, transact } from './transaction';
 
 export { OperatorRole, OperatorStatus };
 
@@ -86,7 +86,7 @@ const UNIQUE_ERRORS = {
   operator_username_key: { code: 'OPERATOR_EXISTS', message: 'an operator with this username exists', field: 'username' },
 };
 
-const step = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => serviceStep(ctx, work, UNIQUE_ERRORS);
+const step = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => transact(ctx.prisma, work, UNIQUE_ERRORS);
 
 async function insertOperator(tx: Tx, ctx: ServiceContext, actor: AuditActor, input: NewOperator, passwordHash: string, bootstrap: boolean): Promise<OperatorView> {
   const { roles } = input;
