@@ -18,10 +18,7 @@ declare module 'sm-crypto' {
   }
 
   interface Sm2 {
-    generateKeyPairHex(): { privateKey: string; publicKey: string };
     getPublicKeyFromPrivateKey(privateKeyHex: string): string;
-    compressPublicKeyHex(publicKeyHex: string): string;
-    verifyPublicKey(publicKeyHex: string): boolean;
     doSignature(message: Bytes, privateKeyHex: string, options?: SignatureOptions): string;
     doVerifySignature(
       message: Bytes,
