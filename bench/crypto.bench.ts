@@ -77,14 +77,11 @@ const qrContext = { rootKey: preparedRoot, certificate, issuerId: 0x00001001, ce
 const loadedQrContext = { ...qrContext, certificate: unwrap(verifyIssuerCertificate(certificate, preparedRoot, scanTime)) };
 
 // sm-crypto has no TQ-CERT-1 code: its rows run our parsing and Y recovery, and sm-crypto's SM2.
-const smCryptoRootKey = '04' + toHex(rootKey.bytes);
 function smCryptoCertificate(): Uint8Array | null {
   const issuerKey = sm2.publicKeyFromX(certificate.subarray(10, 42));
   if (!issuerKey.ok) return null;
   const mCert = concat(certificate.subarray(0, 10), issuerKey.value.bytes);
-  return smCrypto.sm2.doVerifySignature(Array.from(mCert), toHex(certificate.subarray(42, 106)), smCryptoRootKey, { hash: true, der: false })
-    ? issuerKey.value.bytes
-    : null;
+  return smCryptoVerify(mCert, certificate.subarray(42, 106), rootKey.bytes) ? issuerKey.value.bytes : null;
 }
 function smCryptoQr(issuerKey: Uint8Array | null): boolean {
   return (
