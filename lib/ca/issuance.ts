@@ -5,8 +5,9 @@
  *       counter's row lock, record the allocation RESERVED, audit, commit;
  *   HSM sign M_cert with the chosen root key; the host re-verifies the certificate with the
  *       terminal algorithm (verifyIssuerCertificate);
- *   T2  store the certificate, allocation ISSUED, request ISSUED, audit, commit — or, when
- *       anything after T1 failed, T2' marks the allocation FAILED with the reason.
+ *   T2  re-check the issuer under its row lock, store the certificate, allocation ISSUED,
+ *       request ISSUED, audit, commit — or, when anything after T1 failed, T2' marks the
+ *       allocation FAILED with the reason.
  *
  * The number is committed before the HSM is asked, so every number ends as a certificate or a
  * recorded failure; the certificate is returned only after T2 commits. A process killed between
@@ -32,6 +33,7 @@ const COUNTER = 'certificate_number';
 interface Reservation {
   readonly number: bigint;
   readonly requestId: number;
+  readonly issuerId: number;
   readonly rootKey: { readonly id: number; readonly index: number; readonly hsmKeyId: Uint8Array; readonly publicKey: Uint8Array };
   readonly keyData: IssuerKeyData;
 }
@@ -90,6 +92,7 @@ async function reserveNumber(ca: CaServices, actor: Operator, requestId: number,
     return {
       number,
       requestId,
+      issuerId: decoded.issuerId,
       rootKey: { id: root.id, index: root.index, hsmKeyId: root.hsmKeyId, publicKey: root.publicKey },
       keyData: { expiry: decoded.expiry, serial: decoded.serial, publicKey: decoded.publicKey },
     };
@@ -127,6 +130,10 @@ async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation,
     const allocation = await tx.certificateNumberAllocation.findUniqueOrThrow({ where: { number: r.number } });
     // Recovery may have failed a reservation it took for a crashed one; such a number stays failed.
     if (allocation.state !== 'RESERVED') refuse('ALLOCATION_STATE', `certificate number ${r.number} is ${allocation.state.toLowerCase()}`);
+    // A withdrawal committed since T1 revoked the issuer's live certificates; this one must not
+    // appear after it, unrevoked. The issuer's row lock orders the two.
+    const issuerStatus = await lockIssuer(tx, r.issuerId);
+    if (issuerStatus !== 'ACTIVE') refuse('ISSUER_NOT_ACTIVE', `issuer is ${issuerStatus?.toLowerCase() ?? 'unknown'}`, { field: 'issuerId' });
     const now = ca.now();
     const request = await tx.certificateRequest.update({ where: { id: r.requestId }, data: { state: 'ISSUED', issuedAt: now } });
     const certificate = await tx.certificate.create({

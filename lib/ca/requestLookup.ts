@@ -5,6 +5,7 @@
 import { bytesToUint, uintToBytes } from '../bytes';
 import { expiryDay } from '../codec';
 import type { Tx } from '../db/client';
+import type { InstitutionStatus } from '../db/generated/enums';
 import type { RequestLookup } from './requestChecks';
 
 const OPEN_REQUEST_STATES = ['SUBMITTED', 'APPROVED'] as const;
@@ -17,11 +18,14 @@ export const issuerIdOf = (code: Uint8Array): number => bytesToUint(code);
 export const calendarDayOf = (date: Date) => ({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
 
 /**
- * Serialises the decisions about one issuer (submissions, reservations) for the rest of the
- * transaction, so the serial and cap checks see every earlier decision, from any process.
+ * Serialises the decisions about one issuer (submissions, reservations, storing a certificate,
+ * a status change) for the rest of the transaction, so each sees every earlier decision, from
+ * any process. Answers the issuer's status as locked (null: no such issuer).
  */
-export async function lockIssuer(tx: Tx, issuerId: number): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR UPDATE`;
+export async function lockIssuer(tx: Tx, issuerId: number): Promise<InstitutionStatus | null> {
+  const [issuer] = await tx.$queryRaw<{ status: InstitutionStatus }[]>`
+    SELECT status FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR UPDATE`;
+  return issuer?.status ?? null;
 }
 
 export interface LookupScope {

@@ -7,10 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStoredChain } from '../../lib/audit';
 import { parseHex } from '../../lib/bytes';
 import { listCertificates, showCertificate } from '../../lib/ca/certificates';
-import { setInstitutionStatus } from '../../lib/ca/institutions';
+import { createInstitution, setInstitutionStatus } from '../../lib/ca/institutions';
+import { issueCertificate } from '../../lib/ca/issuance';
+import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import type { CalendarMonth } from '../../lib/codec';
 import { unwrap } from '../../lib/errors';
-import { activeRootKey, issuedCertificate, startHarness, type Harness } from './harness';
+import { checkLedger } from './issuanceProcess';
+import { activeRootKey, buildRequest, issuedCertificate, startHarness, type Harness } from './harness';
 
 let clock = new Date('2026-11-24T02:00:00Z');
 let h: Harness;
@@ -54,6 +57,29 @@ describe('issuer withdrawal', () => {
     // The withdrawal's own event comes first, in the same transaction as the revocations.
     const withdrawal = (await events('institution.status')).at(-1)!;
     expect(withdrawal.seq + 1n).toBe(revocations[0].seq);
+    expect(unwrap(await verifyStoredChain(h.db.prisma)).events).toBeGreaterThan(0);
+  });
+
+  it('refuses to store a certificate signed for an issuer withdrawn while the HSM was signing', async () => {
+    const code = unwrap(parseHex('00001002'));
+    unwrap(await createInstitution(h.ca, h.admin, { kind: 'ISSUER', code, nameZh: '第二发卡机构' }));
+    const challenge = unwrap(await issueChallenge(h.ca, h.alice, 0x1002));
+    const { a1 } = buildRequest({ issuerId: 0x1002, challenge: challenge.challenge, serial: 1, expiry: { year: 2027, month: 12 }, at: clock });
+    const request = unwrap(await submitRequest(h.ca, h.alice, a1));
+    unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
+    unwrap(await approveRequest(h.ca, h.bob, request.id, 0x84));
+
+    // The withdrawal commits between the number's reservation (T1) and the certificate's storing (T2).
+    const keys: typeof h.keys = Object.create(h.keys);
+    keys.sign = async (...args) => {
+      unwrap(await setInstitutionStatus(h.ca, h.alice, { kind: 'ISSUER', code }, 'WITHDRAWN', 'left during issuance'));
+      return h.keys.sign(...args);
+    };
+    const issued = await issueCertificate({ ...h.ca, keys }, h.bob, request.id);
+    expect(issued.ok ? 'ok' : issued.error.code).toBe('ISSUER_NOT_ACTIVE');
+    expect(await listCertificates(h.ca, { status: 'ACTIVE' })).toEqual([]);
+    // Three certificates before; the fourth number is recorded failed.
+    expect(await checkLedger(h.db.prisma)).toEqual({ issued: 3, failed: [{ number: 4n, code: 'ISSUER_NOT_ACTIVE' }] });
     expect(unwrap(await verifyStoredChain(h.db.prisma)).events).toBeGreaterThan(0);
   });
 });
