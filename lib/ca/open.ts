@@ -6,7 +6,7 @@
  */
 import { openHsm, resolveHsmConfig } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
-import { openDatabase, type Database } from '../db/client';
+import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
 import { recoverAtStartup } from './recovery';
 import type { CaServices } from './services';
@@ -39,7 +39,7 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   if (!keys.ok) return keys;
   let db: Database;
   try {
-    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: env.TQCA_DB_DIR || undefined });
+    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
   } catch (thrown) {
     await keys.value.close();
     throw thrown;
