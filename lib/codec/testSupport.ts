@@ -2,10 +2,10 @@
  * Test material shared by the codec tests: the TQ-CERT-1 worked example (§6, §7, §9) and
  * helpers that sign fresh structures with real SM2 keys. Not used by production code.
  */
-import { readFileSync } from 'node:fs';
-import { parseHex } from '../bytes';
+import { bigintToBytes, bytesToBigint, parseHex } from '../bytes';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { expect } from 'vitest';
+import example from '../../test/support/vectors/tq-cert-1-example.json';
 import { TqException, unwrap, type Result } from '../errors';
 import { certificateRecord, type CertificateRecordFields } from './certificateRecord';
 import { requestRecord, type RequestRecordFields } from './requestRecord';
@@ -14,20 +14,7 @@ import { issuerCertificate } from './issuerCertificate';
 import { issuerKeyData, type IssuerKeyData } from './issuerKeyData';
 import { qrCode, type QrCode, type QrCodeFields } from './qrCode';
 
-export const example = JSON.parse(
-  readFileSync(new URL('../../test/support/vectors/tq-cert-1-example.json', import.meta.url), 'utf8'),
-) as {
-  root: { d: string; x: string; y: string };
-  issuer: { d: string; x: string; y: string; issuer_id: string; certificate_number: string };
-  user: { d: string };
-  certificate: string;
-  m_cert: string;
-  qr: string;
-  qr_generated_at: string;
-  qr_valid_seconds: number;
-  qr_authorized_until: string;
-  root_record_a2: { center_id: string; index: string; expiry_yymmdd: string; check_value: string };
-};
+export { example };
 
 export const hex = (text: string): Uint8Array => unwrap(parseHex(text));
 
@@ -46,9 +33,7 @@ export const userKeys = keyPair(hex(example.user.d));
 export function evenKeyPair(): KeyPair {
   const pair = keyPair(sm2.generatePrivateKey());
   if ((pair.publicKey.y & 1n) === 0n) return pair;
-  const n = sm2.params.n;
-  const negated = n - BigInt('0x' + Buffer.from(pair.d).toString('hex'));
-  return keyPair(hex(negated.toString(16).padStart(64, '0')));
+  return keyPair(bigintToBytes(sm2.params.n - bytesToBigint(pair.d), 32));
 }
 
 export function signCertificate(keyData: IssuerKeyData, root: KeyPair = rootKeys): Uint8Array {
