@@ -9,8 +9,9 @@
  *     u32 id, u32 attr_count, per attribute: u32 type, u32 len, value[len]
  *     u32 sealed_len, sealed[sealed_len]  (AES-256-GCM ciphertext: nonce || d || point || tag)
  *
- * Writers hold an exclusive flock on slot-<n>.token.lock, write a temporary file, fsync it and
- * rename it over the old one, so readers in other processes see either image, never a mix.
+ * Writers hold an exclusive flock on slot-<n>.token.lock, write a temporary file, fsync it,
+ * rename it over the old one and fsync the directory, so readers in other processes see either
+ * image, never a mix, and a completed change survives a crash.
  * Every rename makes a new inode: (dev, inode, mtime, size) tells a reader the file changed.
  */
 #include <errno.h>
@@ -243,6 +244,22 @@ done:
   return rv;
 }
 
+/* The rename is durable only once the directory is synced: a power cut after C_GenerateKeyPair returned
+ * must not bring back the image without the key the CA has already recorded. */
+static int sync_parent(const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+  if (n >= sizeof dir) return 0;
+  memcpy(dir, slash == NULL ? "." : path, n);
+  dir[n] = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  int ok = fsync(fd) == 0;
+  close(fd);
+  return ok;
+}
+
 CK_RV store_save(const char *path, const token_image_t *img, file_version_t *ver) {
   writer_t w = {0};
   char tmp[4096];
@@ -262,7 +279,7 @@ CK_RV store_save(const char *path, const token_image_t *img, file_version_t *ver
     unlink(tmp);
     goto done;
   }
-  rv = store_version(path, ver) ? CKR_OK : CKR_DEVICE_ERROR;
+  rv = sync_parent(path) && store_version(path, ver) ? CKR_OK : CKR_DEVICE_ERROR;
 done:
   if (w.p) wipe(w.p, w.len);
   free(w.p);
