@@ -389,8 +389,10 @@ CK_RV token_object_key(slot_t *s, object_t *o, EVP_PKEY **key) {
       unsigned char secret[SM2_PRIV_LEN + SM2_POINT_LEN], aad[20];
       if (s->login != CKU_USER) return CKR_USER_NOT_LOGGED_IN;
       object_aad(s, o->id, aad);
-      if (o->sealed_len != SEALED_LEN(sizeof secret) || !unseal(s->master, aad, sizeof aad, o->sealed, o->sealed_len, secret))
-        return CKR_DEVICE_ERROR; /* tampered or foreign store */
+      if (o->sealed_len != SEALED_LEN(sizeof secret) || !unseal(s->master, aad, sizeof aad, o->sealed, o->sealed_len, secret)) {
+        wipe(secret, sizeof secret); /* a failed tag check still leaves the decrypted bytes here */
+        return CKR_DEVICE_ERROR;     /* tampered or foreign store */
+      }
       o->pkey = sm2_private_key(secret, secret + SM2_PRIV_LEN);
       wipe(secret, sizeof secret);
     } else {
