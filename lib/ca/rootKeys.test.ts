@@ -4,6 +4,7 @@
  * start-up recovery of a creation cut off between its approval and the key's record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
 import { unwrap, type Result } from '../errors';
 import { activeRootKey, buildRequest, PASSWORD, startHarness, type Harness } from '../../test/e2e/harness';
 import { authenticate, createOperator } from './operators';
@@ -87,5 +88,19 @@ describe('root-key ceremonies', () => {
     ]);
     expect((await listRootKeys(h.ca)).find((k) => k.index === '87')).toMatchObject({ state: 'PENDING', createdBy: h.alice.id });
     expect((await listRootKeys(h.ca)).find((k) => k.index === '88')).toBeUndefined();
+  });
+
+  it('leaves a cut-off creation open when the HSM cannot say whether its key exists', async () => {
+    const c = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index: 0x89, environment: 'TEST', expiry: LATE_2031 }));
+    await h.db.prisma.rootKeyCeremony.update({ where: { id: c.id }, data: { status: 'APPROVED', approvedById: h.bob.id, approvedAt: new Date(Date.now() - 60_000) } });
+    unwrap(await h.keys.generateKey({ label: `tqca-root-89-c${c.id}`, algorithm: 'sm2' }));
+    const { modulePath, tokenLabel, pin, profile } = h.token;
+    const closed = unwrap(await openPkcs11KeyManager({ modulePath, tokenLabel, pin, profile }));
+    await closed.close();
+
+    expect(code(await recoverCeremonies({ ...h.ca, keys: closed }, new Date()))).toBe('HSM_CLOSED');
+    expect((await listCeremonies(h.ca)).find((x) => x.id === c.id)?.status).toBe('APPROVED');
+    // The next start, with the HSM back, records the key.
+    expect(unwrap(await recoverCeremonies(h.ca, new Date())).map((x) => [x.id, x.status])).toEqual([[c.id, 'EXECUTED']]);
   });
 });

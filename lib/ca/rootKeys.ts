@@ -344,7 +344,7 @@ const expiresOnColumn = ({ year, month, day }: CalendarDay) => new Date(Date.UTC
 /**
  * Start-up recovery: a CREATE ceremony approved before `before` and still APPROVED was cut off by
  * a crash. Its key is either in the HSM (record it, after the same probe) or not (fail the
- * ceremony). Either way the ceremony closes.
+ * ceremony). Either way the ceremony closes — unless the HSM cannot be asked, which is an error.
  */
 export async function recoverCeremonies(ca: CaServices, before: Date): Promise<Result<readonly CeremonyView[]>> {
   const stuck = await ca.prisma.rootKeyCeremony.findMany({ where: { action: 'CREATE', status: 'APPROVED', approvedAt: { lt: before } } });
@@ -352,6 +352,8 @@ export async function recoverCeremonies(ca: CaServices, before: Date): Promise<R
   for (const c of stuck) {
     const p = createParameters(c);
     const found = await ca.keys.findKey({ label: p.keyLabel });
+    // An HSM that cannot answer says nothing about the key: the ceremony stays APPROVED for the next start.
+    if (!found.ok && found.error.code !== 'HSM_KEY_NOT_FOUND') return found;
     const proven = found.ok ? await proveKey(ca, found.value) : null;
     await (proven?.ok
       ? recordRootKey(ca, SYSTEM_ACTOR, c.id, p, proven.value)
