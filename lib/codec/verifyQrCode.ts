@@ -61,7 +61,8 @@ export interface VerifiedQrCode {
 
 const at = (field: keyof typeof QR_OFFSETS, details?: Record<string, unknown>) => ({ field, offset: QR_OFFSETS[field], details });
 
-function checkParameters(ctx: QrVerificationInput): Result<QrVerificationInput> {
+/** The terminal's own parameters, checked before the code; answers the skew S in seconds. */
+function checkParameters(ctx: QrVerificationInput): Result<number> {
   const time = checkTime(ctx.at);
   if (!time.ok) return time;
   const skew = ctx.skewSeconds ?? DEFAULT_SKEW_SECONDS;
@@ -69,12 +70,13 @@ function checkParameters(ctx: QrVerificationInput): Result<QrVerificationInput> 
   if (ctx.fare !== undefined && !(Number.isSafeInteger(ctx.fare) && ctx.fare >= 0)) {
     return err('VALUE_RANGE', `fare must be a non-negative integer number of fen, got ${ctx.fare}`, { field: 'fare' });
   }
-  return ok(ctx);
+  return ok(skew);
 }
 
 export function verifyQrCode(input: Uint8Array | QrCode, ctx: QrVerificationInput): Result<VerifiedQrCode> {
   const parameters = checkParameters(ctx);
   if (!parameters.ok) return parameters;
+  const skew = parameters.value;
 
   // 1. Structure.
   const decoded = parseInput(input, qrCode);
@@ -111,7 +113,6 @@ export function verifyQrCode(input: Uint8Array | QrCode, ctx: QrVerificationInpu
   }
 
   // 6. Time.
-  const skew = ctx.skewSeconds ?? DEFAULT_SKEW_SECONDS;
   const now = ctx.at.getTime() / 1000;
   if (qr.validitySeconds < 1 || qr.validitySeconds > MAX_VALIDITY_SECONDS) {
     return err('QR_VALIDITY_RANGE', `validity ${qr.validitySeconds} s is not 1–${MAX_VALIDITY_SECONDS} s`, at('validitySeconds'));
