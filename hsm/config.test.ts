@@ -19,7 +19,7 @@ describe('HSM configuration', () => {
   it('defaults to the embedded software token: store and first-run PINs under the data directory, mode 0600', () => {
     const data = fresh();
     const config = unwrap(resolveHsmConfig({ TQCA_DATA_DIR: data }));
-    expect(config).toMatchObject({ modulePath: softTokenModulePath(), tokenLabel: 'tqca', poolSize: 8, acquireTimeoutMs: 10_000 });
+    expect(config).toMatchObject({ modulePath: unwrap(softTokenModulePath()), tokenLabel: 'tqca', poolSize: 8, acquireTimeoutMs: 10_000 });
     expect(config.profile.name).toBe('softtoken');
     expect(config.embedded?.moduleEnv).toEqual({ TQCA_TOKEN_DIR: join(data, 'token') });
     const pinFile = join(data, 'secrets', 'token-pin');

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { err, ok, TqException, type Result } from '../lib/errors';
+import { err, ok, type Result } from '../lib/errors';
 import { HsmErrorCode } from './errors';
 import { loadProfile, type VendorProfile } from './profile';
 import { softTokenModulePath } from './softtoken';
@@ -74,16 +74,11 @@ export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
   if (!secrets.ok) return secrets;
   const pin = configuredPin(env);
   if (!pin.ok) return pin;
-  let modulePath: string;
-  try {
-    modulePath = softTokenModulePath();
-  } catch (e) {
-    if (e instanceof TqException) return { ok: false, error: e.error };
-    throw e;
-  }
+  const modulePath = softTokenModulePath();
+  if (!modulePath.ok) return modulePath;
   return ok({
     ...common,
-    modulePath,
+    modulePath: modulePath.value,
     pin: pin.value ?? secrets.value.pin,
     profile: profile.value,
     embedded: { tokenDir, soPin: secrets.value.soPin, moduleEnv: { TQCA_TOKEN_DIR: tokenDir } },

@@ -65,7 +65,7 @@ export function softToken(family: SoftTokenFamilyName, faults: Record<string, st
   const env = { TQCA_TOKEN_DIR: dir, TQCA_SOFTTOKEN_FAMILY: family, ...faults };
   Object.assign(process.env, env);
   const token = { tokenLabel: 'tqca-contract', pin: '24681012', soPin: '13579111' };
-  const modulePath = buildSoftToken();
+  const modulePath = unwrap(buildSoftToken());
   unwrap(initToken({ modulePath, tokenLabel: token.tokenLabel, soPin: token.soPin, userPin: token.pin }));
   return {
     name: `software token (SM2, ${family} family)`,

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TqException } from '../../lib/errors';
+import { err, ok, type Result } from '../../lib/errors';
 
 const LIBRARY = 'libtqsofttoken.so';
 
@@ -96,27 +96,20 @@ function candidates(): string[] {
   return [join(here, 'build', LIBRARY), join(process.cwd(), 'hsm', 'softtoken', 'build', LIBRARY)];
 }
 
-/** Absolute path of the built module. Throws TqException SOFTTOKEN_NOT_BUILT when it is missing. */
-export function softTokenModulePath(): string {
+/** Absolute path of the built module; SOFTTOKEN_NOT_BUILT when it is missing. */
+export function softTokenModulePath(): Result<string> {
   const found = candidates().find((p) => existsSync(p));
-  if (found) return found;
-  throw new TqException({
-    code: 'SOFTTOKEN_NOT_BUILT',
-    message: 'the SM2 software token is not built: run `npm run build:softtoken` (needs gcc and libssl-dev)',
+  if (found) return ok(found);
+  return err('SOFTTOKEN_NOT_BUILT', 'the SM2 software token is not built: run `npm run build:softtoken` (needs gcc and libssl-dev)', {
     details: { looked: candidates() },
   });
 }
 
-/** Compiles the module when a source is newer than the library; returns its path. Throws SOFTTOKEN_BUILD_FAILED. */
-export function buildSoftToken(options: { force?: boolean } = {}): string {
+/** Compiles the module when a source is newer than the library; its path, or SOFTTOKEN_BUILD_FAILED. */
+export function buildSoftToken(options: { force?: boolean } = {}): Result<string> {
   const script = join(here, 'build.mjs');
   const args = [script, ...(options.force ? ['--force'] : [])];
   const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new TqException({
-      code: 'SOFTTOKEN_BUILD_FAILED',
-      message: (result.stderr || result.error?.message || 'build failed').trim(),
-    });
-  }
+  if (result.status !== 0) return err('SOFTTOKEN_BUILD_FAILED', (result.stderr || result.error?.message || 'build failed').trim());
   return softTokenModulePath();
 }

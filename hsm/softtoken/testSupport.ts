@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkcs11js from 'pkcs11js';
+import { unwrap } from '../../lib/errors';
 import { buildSoftToken, SOFTTOKEN_FAMILIES, type SoftTokenFamilyName } from './index';
 
-export const MODULE = buildSoftToken();
+export const MODULE = unwrap(buildSoftToken());
 export const SO_PIN = '87654321';
 export const USER_PIN = '24681012';
 export const SM2_EC_PARAMS = Buffer.from('06082a811ccf5501822d', 'hex');

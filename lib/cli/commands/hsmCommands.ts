@@ -3,26 +3,15 @@
  * TQCA_TOKEN_LABEL, TQCA_HSM_PIN[_FILE], TQCA_HSM_PROFILE; default the embedded software token).
  */
 import { resolveHsmConfig, type HsmConfig } from '../../../hsm/config';
-import { initEmbeddedToken, isEmbedded, openHsm, type KeyManager } from '../../../hsm';
+import { HsmErrorCode, initEmbeddedToken, isEmbedded, openHsm, type KeyManager } from '../../../hsm';
 import { buildSoftToken, softTokenModulePath } from '../../../hsm/softtoken';
 import { toHex } from '../../bytes';
-import { TqException, type Result } from '../../errors';
 import { defineCommand, invalid, valid, type JsonObject, type Outcome } from '../command';
 import { details, table } from './caSession';
 
 const ENVIRONMENT = `The HSM is the one the environment names: TQCA_PKCS11_MODULE, TQCA_TOKEN_LABEL,
 TQCA_HSM_PIN or TQCA_HSM_PIN_FILE, TQCA_HSM_PROFILE (luna, sansec, tass, softtoken, p256 or a JSON
 file); unset, the embedded software token in .data/token.`;
-
-/** A thrown TqException (software token not built, build failed) as a value. */
-function attempt<T>(action: () => T): Result<T> {
-  try {
-    return { ok: true, value: action() };
-  } catch (e) {
-    if (e instanceof TqException) return { ok: false, error: e.error };
-    throw e;
-  }
-}
 
 /** Runs `use` on the configured HSM (never creating the embedded token), then closes it. */
 async function withHsm(use: (hsm: KeyManager, config: HsmConfig) => Promise<Outcome>): Promise<Outcome> {
@@ -42,7 +31,7 @@ export const modulePath = defineCommand({
   options: {},
   positionals: {},
   async run() {
-    const path = attempt(softTokenModulePath);
+    const path = softTokenModulePath();
     return path.ok ? { ...valid({ modulePath: path.value }), text: `${path.value}\n` } : invalid(path.error);
   },
 });
@@ -103,13 +92,13 @@ TQCA_TOKEN_LABEL, default tqca) in .data/token with the PINs generated on first 
   options: {},
   positionals: {},
   async run() {
-    const built = attempt(() => buildSoftToken());
+    const built = buildSoftToken();
     if (!built.ok) return invalid(built.error);
     const config = resolveHsmConfig();
     if (!config.ok) return invalid(config.error);
     if (!isEmbedded(config.value)) {
       return invalid({
-        code: 'HSM_CONFIG_INVALID',
+        code: HsmErrorCode.CONFIG_INVALID,
         message: 'TQCA_PKCS11_MODULE names an external HSM: initialise its token with the vendor’s tools',
         field: 'TQCA_PKCS11_MODULE',
       });
