@@ -3,7 +3,7 @@
  * left-justified with trailing F padding). Decoders name the byte that holds a bad nibble.
  */
 import { err, ok, type Result } from '../errors';
-import { encodeStructure, fail } from './structure';
+import { encodeStructure, fail, hexByte } from './structure';
 
 function nibbles(bytes: Uint8Array): number[] {
   const out: number[] = [];
@@ -18,7 +18,7 @@ function fromNibbles(values: number[]): Uint8Array {
 }
 
 const badNibble = (field: string, index: number, bytes: Uint8Array) =>
-  err('BCD_INVALID', `${field}: byte ${bytes[index >> 1].toString(16).padStart(2, '0')} is not BCD`, {
+  err('BCD_INVALID', `${field}: byte ${hexByte(bytes[index >> 1])} is not BCD`, {
     field,
     offset: index >> 1,
   });
