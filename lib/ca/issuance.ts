@@ -17,6 +17,7 @@ import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { CERTIFICATE_NUMBER_MAX, expiryMonth, issuerCertificate, issuerKeyData, verifyIssuerCertificate, type IssuerKeyData } from '../codec';
 import { sm2 } from '../crypto/sm2';
 import type { Tx } from '../db/client';
+import { nextCounterValue } from '../db/counters';
 import { TqException, type Result, type TqError } from '../errors';
 import { certificateView, type CertificateView } from './certificates';
 import { checkRole, type Operator } from './context';
@@ -99,12 +100,11 @@ async function reserveNumber(ca: CaServices, actor: Operator, requestId: number,
   });
 }
 
-/** Gapless and increasing: the counter row's lock serialises allocators; a rollback returns the number. */
+/** Gapless and increasing (lib/db/counters): a rolled-back reservation gives its number back. */
 async function nextCertificateNumber(tx: Tx): Promise<bigint> {
-  await tx.$executeRaw`INSERT INTO counter (name, value, updated_at) VALUES (${COUNTER}, 0, now()) ON CONFLICT (name) DO NOTHING`;
-  const [{ value }] = await tx.$queryRaw<{ value: bigint }[]>`UPDATE counter SET value = value + 1, updated_at = now() WHERE name = ${COUNTER} RETURNING value`;
-  if (BigInt(value) > BigInt(CERTIFICATE_NUMBER_MAX)) refuse('CERTIFICATE_NUMBERS_EXHAUSTED', 'every certificate number up to FFFFFFFE is used');
-  return BigInt(value);
+  const value = await nextCounterValue(tx, COUNTER);
+  if (value > BigInt(CERTIFICATE_NUMBER_MAX)) refuse('CERTIFICATE_NUMBERS_EXHAUSTED', 'every certificate number up to FFFFFFFE is used');
+  return value;
 }
 
 async function signCertificate(ca: CaServices, r: Reservation): Promise<Result<Uint8Array>> {
