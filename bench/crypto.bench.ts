@@ -20,6 +20,7 @@ import { smCryptoSign, smCryptoVerify } from '../test/support/smCryptoSm2';
 import example from '../test/support/vectors/tq-cert-1-example.json';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number of seconds, got ${process.env.BENCH_SECONDS}`);
 const hex = (text: string) => unwrap(parseHex(text));
 
 /**
@@ -50,7 +51,9 @@ function opsPerSecond(operation: () => unknown, seconds = SECONDS): number {
 
 /** `openssl speed -mr` machine-readable lines: `+F7:…:sign/s:verify/s` for SM2, `+F:…:bytes/s` for digests. */
 function opensslSpeed(): { sign: number; verify: number; sm3: number } {
-  const run = (args: string[]) => execFileSync('openssl', ['speed', '-mr', '-seconds', String(SECONDS), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  // `openssl speed -seconds` takes whole seconds only; the rates compare all the same.
+  const seconds = String(Math.max(1, Math.round(SECONDS)));
+  const run = (args: string[]) => execFileSync('openssl', ['speed', '-mr', '-seconds', seconds, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const sm2Line = run(['sm2']).split('\n').find((l) => l.startsWith('+F7:'));
   const sm3Line = run(['-evp', 'sm3', '-bytes', '74']).split('\n').find((l) => l.startsWith('+F:'));
   if (!sm2Line || !sm3Line) throw new Error('unexpected `openssl speed -mr` output');
