@@ -109,12 +109,14 @@ describe('signature range rules, where skipping them would let a forgery through
     );
   });
 
-  it('rejects r = 0, s = 0 and (r + s) mod n = 0', () => {
+  it('rejects r = 0, s = 0, r = n, s = n and (r + s) mod n = 0', () => {
     fc.assert(
       fc.property(anyKey, scalar, (key, v) => {
         for (const [r, s] of [
           [0n, v],
           [v, 0n],
+          [n, v],
+          [v, n],
           [v, n - v],
         ]) {
           const e = acceptingDigest(r, s, key.publicKey);
