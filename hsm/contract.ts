@@ -180,11 +180,17 @@ export function keyManagerContract(setUp: () => TokenUnderTest): void {
       unwrap(await hsm.sign({ id: key.id }, message));
     });
 
-    it('closes gracefully: calls after close get HSM_CLOSED', async () => {
+    it('closes gracefully: calls under way finish, calls after close get HSM_CLOSED', async () => {
       const second = unwrap(await openPkcs11KeyManager(optionsFor(token)));
       const inFlight = second.sign({ id: key.id }, message);
       await second.close();
       expect(independentlyVerifies(key, message, unwrap(await inFlight))).toBe(true);
+      // A key generation under way (no pooled session to wait for) is reported as made, not lost to a session closed under it.
+      const third = unwrap(await openPkcs11KeyManager(optionsFor(token)));
+      const generating = third.generateKey({ label: 'made-while-closing', algorithm: token.profile.algorithm });
+      await third.close();
+      const made = unwrap(await generating);
+      expect(unwrap(await hsm.findKey({ id: made.id })).publicKey).toEqual(made.publicKey);
       expectError(await second.sign({ id: key.id }, message), HsmErrorCode.CLOSED);
       unwrap(await hsm.sign({ id: key.id }, message));
     });

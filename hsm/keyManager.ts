@@ -75,6 +75,6 @@ export interface KeyManager {
   destroyKey(selector: KeySelector): Promise<Result<void>>;
   /** Canary sign-and-verify with a dedicated key (created on first use), plus module and token facts. */
   health(): Promise<Result<HealthReport>>;
-  /** Drains the session pool, logs out and finalizes the module when no one else uses it. */
+  /** Waits for the calls under way, closes the sessions, logs out and finalizes the module when no one else uses it. */
   close(): Promise<void>;
 }

@@ -82,6 +82,8 @@ class Pkcs11KeyManager implements KeyManager {
   private readonly mechanisms: MechanismStatus[];
   private readonly signMechanisms: SignMechanism[];
   private readonly keys = new Map<string, LoadedKey>();
+  /** Every KeyManager call under way: close waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly readWriteInFlight = new Set<Promise<unknown>>();
   private readonly retryBackoffMs: number;
   private readonly canaryLabel: string;
@@ -251,7 +253,10 @@ class Pkcs11KeyManager implements KeyManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.reconnecting?.catch(() => undefined);
+    // Calls under way finish first: their sessions, login and module stay until then (a reconnect
+    // runs inside one of them). A key generation would otherwise lose its anchor session and be
+    // reported failed although the token made the key.
+    await Promise.all(this.inFlight);
     await this.pool.close();
     // C_Logout logs out every session of the token in this process, other connections' too.
     if (!this.context.shared) {
@@ -481,13 +486,18 @@ class Pkcs11KeyManager implements KeyManager {
 
   // ---- recovery ----
 
-  private async result<T>(context: string, op: () => Promise<T>): Promise<Result<T>> {
-    if (this.closed) return err(HsmErrorCode.CLOSED, 'the HSM connection is closed');
-    try {
-      return ok(await op());
-    } catch (e) {
-      return { ok: false, error: hsmError(e, context, { tokenLabel: this.options.tokenLabel, profile: this.profile.name }) };
-    }
+  private result<T>(context: string, op: () => Promise<T>): Promise<Result<T>> {
+    if (this.closed) return Promise.resolve(err(HsmErrorCode.CLOSED, 'the HSM connection is closed'));
+    const running = (async (): Promise<Result<T>> => {
+      try {
+        return ok(await op());
+      } catch (e) {
+        return { ok: false, error: hsmError(e, context, { tokenLabel: this.options.tokenLabel, profile: this.profile.name }) };
+      }
+    })();
+    this.inFlight.add(running);
+    void running.then(() => this.inFlight.delete(running));
+    return running;
   }
 
   /** Runs `op`; after a device fault reconnects and, when `retry`, runs it once more after a backoff. */
