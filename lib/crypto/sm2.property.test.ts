@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bigintToBytes, bytesToBigint, concat, toHex } from '../bytes';
-import { TqException } from '../errors';
+import { TqException, unwrap } from '../errors';
 import { signatureFromDer, signatureToDer, sm2, SM2P256V1, type Sm2PublicKey } from './sm2';
 
 const { n, p } = SM2P256V1;
@@ -134,6 +134,21 @@ describe('signature range rules, where skipping them would let a forgery through
         expect(verdicts(key, message, signature)).toEqual([false, false, false, false]);
       }),
     );
+  });
+});
+
+describe('the r check', () => {
+  it('accepts when x1 is at least n: (e + x1) mod n = r has the candidate x1 = r − e + n below p', () => {
+    let x = n;
+    while (!sm2.publicKeyFromX(be32(x)).ok) x++;
+    const Q = unwrap(sm2.publicKeyFromX(be32(x))).point;
+    // t = (r + s) mod n = 1, so s·G + t·P = Q for P = Q − s·G: a valid signature whose x1 = x ≥ n.
+    const [r, s] = [n - 1n, 2n];
+    const publicKey = unwrap(sm2.publicKeyFromBytes(Q.subtract(G.multiply(s)).toBytes(false)));
+    const e = be32(mod(r - x, n));
+    expect(sm2.verifyDigest(e, signatureOf(r, s), publicKey)).toBe(true);
+    expect(sm2.prepareVerifier(publicKey).verifyDigest(e, signatureOf(r, s))).toBe(true);
+    expect(sm2.verifyDigest(be32(mod(r - x, n) ^ 1n), signatureOf(r, s), publicKey)).toBe(false);
   });
 });
 
