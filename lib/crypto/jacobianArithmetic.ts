@@ -211,5 +211,3 @@ export function createJacobianArithmetic(params: { readonly p: bigint; readonly 
     },
   };
 }
-
-export type JacobianArithmetic = ReturnType<typeof createJacobianArithmetic>;
