@@ -287,11 +287,20 @@ class Pkcs11KeyManager implements KeyManager {
   }
 
   private async signOnce(selector: KeySelector, message: Uint8Array, mechanism: SignMechanism, signerId?: Uint8Array): Promise<Uint8Array> {
-    const key = this.loadKey(selector);
+    this.loadKey(selector); // an unknown key fails here, before taking a session from other signers
+    const lease = await this.pool.acquire();
+    // Resolved again under the lease: a reconnect while this call waited for a session replaced every
+    // handle, and a reconnect replaces none while this lease is out.
+    let key: LoadedKey;
+    try {
+      key = this.loadKey(selector);
+    } catch (e) {
+      this.pool.release(lease);
+      throw e;
+    }
     const digest = key.host.digest(message, signerId);
     const input = mechanism.input === 'digest' ? digest : message;
     const parameter = mechanism.input === 'message-with-id' ? Buffer.from(signerId ?? DEFAULT_SIGNER_ID) : undefined;
-    const lease = await this.pool.acquire();
     let output: Buffer;
     try {
       this.pkcs11.C_SignInit(lease.session, parameter ? { mechanism: mechanism.code, parameter } : { mechanism: mechanism.code }, key.handle);
