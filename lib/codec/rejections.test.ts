@@ -156,7 +156,7 @@ describe('QR code (Table 1) rejections', () => {
     ['card number all padding', 34, 'ff'.repeat(10), 'BCD_INVALID', 'cardNumber', 34],
     ['limit in binary, not BCD', 45, '0007d0', 'BCD_INVALID', 'transactionLimit', 47],
     ['user key prefix 04', 51, '04', 'KEY_PREFIX', 'userKey', 51],
-    ['user key X ≥ p', 52, u256(p), 'KEY_COORDINATE_RANGE', 'userKey', 51],
+    ['user key X ≥ p', 52, u256(p), 'KEY_COORDINATE_RANGE', 'userKey', 52],
     ['user key X with no curve point', 52, u256(xOffCurve), 'KEY_NOT_ON_CURVE', 'userKey', 51],
     ['field 16 format byte 16', 90, '16', 'SIGNATURE_FORMAT', 'issuerSignature', 90],
     ['field 17 not 0045', 155, '0044', 'AUTH_LENGTH', 'userAuthLength', 155],

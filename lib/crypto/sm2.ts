@@ -106,9 +106,10 @@ export function createSm2(params: CurveParams) {
     return { x, y, bytes: concat(bigintToBytes(x, 32), bigintToBytes(y, 32)), point };
   }
 
-  function keyFromCoordinates(x: bigint, y: bigint, field: string): Result<Sm2PublicKey> {
-    if (x >= p) return err('KEY_COORDINATE_RANGE', 'X is not less than p', { field, offset: 0 });
-    if (y >= p) return err('KEY_COORDINATE_RANGE', 'Y is not less than p', { field, offset: 32 });
+  /** `xOffset`: where X starts in the caller's encoding, so an error names the bytes at fault. */
+  function keyFromCoordinates(x: bigint, y: bigint, field: string, xOffset: number): Result<Sm2PublicKey> {
+    if (x >= p) return err('KEY_COORDINATE_RANGE', 'X is not less than p', { field, offset: xOffset });
+    if (y >= p) return err('KEY_COORDINATE_RANGE', 'Y is not less than p', { field, offset: xOffset + 32 });
     if (Fp.sqr(y) !== curveRhs(x)) return err('KEY_NOT_ON_CURVE', 'the point is not on the SM2 curve', { field });
     // Cofactor 1: every affine point on the curve is in the prime-order group; (x, y) is never the identity.
     return ok(keyFromPoint(Point.fromAffine({ x, y })));
@@ -119,8 +120,8 @@ export function createSm2(params: CurveParams) {
   }
 
   /** Y with the requested parity for an X, or a typed error (X ≥ p, no point with this X). */
-  function recoverY(x: bigint, odd: boolean, field: string): Result<bigint> {
-    if (x >= p) return err('KEY_COORDINATE_RANGE', 'X is not less than p', { field, offset: 0 });
+  function recoverY(x: bigint, odd: boolean, field: string, xOffset: number): Result<bigint> {
+    if (x >= p) return err('KEY_COORDINATE_RANGE', 'X is not less than p', { field, offset: xOffset });
     const t = curveRhs(x);
     let y = Fp.pow(t, (p + 1n) / 4n);
     if (Fp.sqr(y) !== t) return err('KEY_NOT_ON_CURVE', 'no curve point has this X', { field });
@@ -133,8 +134,9 @@ export function createSm2(params: CurveParams) {
    */
   function publicKeyFromBytes(bytes: Uint8Array, field = 'publicKey'): Result<Sm2PublicKey> {
     if (bytes.length === 64 || (bytes.length === 65 && bytes[0] === 0x04)) {
-      const xy = bytes.length === 65 ? bytes.subarray(1) : bytes;
-      return keyFromCoordinates(bytesToBigint(xy.subarray(0, 32)), bytesToBigint(xy.subarray(32)), field);
+      const xOffset = bytes.length - 64;
+      const xy = bytes.subarray(xOffset);
+      return keyFromCoordinates(bytesToBigint(xy.subarray(0, 32)), bytesToBigint(xy.subarray(32)), field, xOffset);
     }
     if (bytes.length === 33) {
       if (bytes[0] !== 0x02 && bytes[0] !== 0x03) {
@@ -144,7 +146,7 @@ export function createSm2(params: CurveParams) {
         });
       }
       const x = bytesToBigint(bytes.subarray(1));
-      const y = recoverY(x, bytes[0] === 0x03, field);
+      const y = recoverY(x, bytes[0] === 0x03, field, 1);
       return y.ok ? ok(keyFromPoint(Point.fromAffine({ x, y: y.value }))) : y;
     }
     if (bytes.length === 65) return err('KEY_PREFIX', 'uncompressed key prefix must be 04', { field, offset: 0 });
@@ -158,7 +160,7 @@ export function createSm2(params: CurveParams) {
   function publicKeyFromX(x: Uint8Array, field = 'publicKeyX'): Result<Sm2PublicKey> {
     if (x.length !== 32) return err('KEY_LENGTH', `X must be 32 bytes, got ${x.length}`, { field });
     const xv = bytesToBigint(x);
-    const y = recoverY(xv, false, field);
+    const y = recoverY(xv, false, field, 0);
     return y.ok ? ok(keyFromPoint(Point.fromAffine({ x: xv, y: y.value }))) : y;
   }
 
