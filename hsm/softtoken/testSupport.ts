@@ -1,6 +1,6 @@
 /**
  * Test support for the software token's own tests: a fresh token directory, pkcs11js sessions,
- * the independent clients (OpenSC's pkcs11-tool, the openssl CLI) and SM2 signature encodings.
+ * the independent clients (OpenSC's pkcs11-tool, the openssl CLI) and SM2 public keys as PEM for openssl.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,36 +154,6 @@ export function ckr(call: () => unknown): string {
     return (e as { message: string }).message.replace(/:\d+$/, ''); // some calls append a detail number
   }
   throw new Error('call succeeded');
-}
-
-/** DER SEQUENCE { INTEGER r, INTEGER s } from r ‖ s. */
-export function rawToDer(raw: Uint8Array): Buffer {
-  const int = (b: Uint8Array) => {
-    let i = 0;
-    while (i < b.length - 1 && b[i] === 0) i++;
-    const v = Buffer.from(b.subarray(i));
-    const body = v[0] & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v;
-    return Buffer.concat([Buffer.from([0x02, body.length]), body]);
-  };
-  const body = Buffer.concat([int(raw.subarray(0, 32)), int(raw.subarray(32))]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
-}
-
-/** r ‖ s from a DER signature (strict enough for test inputs: short-form lengths only). */
-export function derToRaw(der: Uint8Array): Buffer {
-  const b = Buffer.from(der);
-  if (b[0] !== 0x30 || b[1] !== b.length - 2) throw new Error(`not a DER signature: ${b.toString('hex')}`);
-  const out = Buffer.alloc(64);
-  let at = 2;
-  for (const half of [0, 1]) {
-    if (b[at] !== 0x02) throw new Error('expected INTEGER');
-    const len = b[at + 1];
-    const v = b.subarray(at + 2, at + 2 + len);
-    const trimmed = v.length > 32 ? v.subarray(v.length - 32) : v;
-    trimmed.copy(out, half * 32 + 32 - trimmed.length);
-    at += 2 + len;
-  }
-  return out;
 }
 
 /** An SM2 SubjectPublicKeyInfo PEM for X ‖ Y (id-ecPublicKey with the SM2 curve OID). */
