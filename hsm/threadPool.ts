@@ -4,7 +4,7 @@
  * thread pool just queues. libuv reads UV_THREADPOOL_SIZE once, when the pool first starts, and
  * an ES-module entry point is too late to set it (the module loader has already used the pool;
  * verified on Node 20). So it is set in the environment the process starts with: by the shell or
- * service unit, by a CommonJS entry's first line, or by a launcher for its child (`threadPoolEnv`).
+ * service unit, by a CommonJS entry's first line (bin/tqca.cjs), or by a launcher for its child.
  */
 const LIBUV_DEFAULT = 4;
 
@@ -12,13 +12,4 @@ const LIBUV_DEFAULT = 4;
 export function threadPoolSize(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const configured = Number(env.UV_THREADPOOL_SIZE);
   return Number.isInteger(configured) && configured > 0 ? Math.min(configured, 1024) : LIBUV_DEFAULT;
-}
-
-/**
- * The environment for a child process that will run `sessions` concurrent HSM sessions: an
- * explicit UV_THREADPOOL_SIZE is kept; otherwise sessions plus headroom for fs and crypto.
- */
-export function threadPoolEnv(env: NodeJS.ProcessEnv = process.env, sessions = 8): NodeJS.ProcessEnv {
-  if (env.UV_THREADPOOL_SIZE) return env;
-  return { ...env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(LIBUV_DEFAULT, sessions + 4))) };
 }
