@@ -28,15 +28,24 @@ export interface CalendarDay extends CalendarMonth {
 const yearError = (field: string, offset: number, yy: number) =>
   err('EXPIRY_RANGE', `${field}: YY ${yy} ≥ 50 is outside TQ-CERT-1 (EMV would read 19${yy}: expired)`, { field, offset, details: { yy } });
 
-function checkEncodable(value: CalendarDay, field: string): void {
+/** Byte of each part within its encoding, so encode errors point where decode errors do. */
+interface PartOffsets {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+const MMYY: PartOffsets = { month: 0, year: 1, day: 0 }; // no day byte: encoded as day 1, never invalid
+const YYMMDD: PartOffsets = { year: 0, month: 1, day: 2 };
+
+function checkEncodable(value: CalendarDay, field: string, at: PartOffsets): void {
   const { year, month, day } = value;
   if (!Number.isInteger(year) || year < 2000 || year > 2049) {
-    fail('EXPIRY_RANGE', `${field}: year must be 2000–2049 (YY < 50), got ${year}`, { field, offset: 0, details: { year } });
+    fail('EXPIRY_RANGE', `${field}: year must be 2000–2049 (YY < 50), got ${year}`, { field, offset: at.year, details: { year } });
   }
   if (!Number.isInteger(month) || month < 1 || month > 12) {
-    fail('MONTH_INVALID', `${field}: month must be 1–12, got ${month}`, { field, offset: 0, details: { month } });
+    fail('MONTH_INVALID', `${field}: month must be 1–12, got ${month}`, { field, offset: at.month, details: { month } });
   }
-  if (!isRealDay(value)) fail('DAY_INVALID', `${field}: ${year}-${month}-${day} is not a day`, { field, offset: 0, details: { day } });
+  if (!isRealDay(value)) fail('DAY_INVALID', `${field}: ${year}-${month}-${day} is not a day`, { field, offset: at.day, details: { day } });
 }
 
 /** True when the day exists in the Gregorian calendar (rejects 31 April, 29 February 2027). */
@@ -63,7 +72,7 @@ export const expiryMonth = {
   /** MMYY, 2 bytes. */
   encode(value: CalendarMonth, field = 'expiry'): Uint8Array {
     return encodeStructure(() => {
-      checkEncodable({ ...value, day: 1 }, field);
+      checkEncodable({ ...value, day: 1 }, field, MMYY);
       return Uint8Array.of(...encodeNumeric(value.month, 1, field), ...encodeNumeric(value.year % 100, 1, field));
     });
   },
@@ -72,8 +81,8 @@ export const expiryMonth = {
     const v = decodeBcdBytes(bytes, field);
     if (!v.ok) return v;
     const [month, yy] = v.value;
-    if (month < 1 || month > 12) return monthError(field, 0, month);
-    if (yy >= 50) return yearError(field, 1, yy);
+    if (month < 1 || month > 12) return monthError(field, MMYY.month, month);
+    if (yy >= 50) return yearError(field, MMYY.year, yy);
     return ok({ year: 2000 + yy, month });
   },
 
@@ -91,7 +100,7 @@ export const expiryDay = {
   /** YYMMDD, 3 bytes. */
   encode(value: CalendarDay, field = 'expiry'): Uint8Array {
     return encodeStructure(() => {
-      checkEncodable(value, field);
+      checkEncodable(value, field, YYMMDD);
       return Uint8Array.of(...[value.year % 100, value.month, value.day].flatMap((v) => [...encodeNumeric(v, 1, field)]));
     });
   },
@@ -100,10 +109,10 @@ export const expiryDay = {
     const v = decodeBcdBytes(bytes, field);
     if (!v.ok) return v;
     const [yy, month, day] = v.value;
-    if (yy >= 50) return yearError(field, 0, yy);
-    if (month < 1 || month > 12) return monthError(field, 1, month);
+    if (yy >= 50) return yearError(field, YYMMDD.year, yy);
+    if (month < 1 || month > 12) return monthError(field, YYMMDD.month, month);
     const value = { year: 2000 + yy, month, day };
-    if (!isRealDay(value)) return err('DAY_INVALID', `${field}: ${month}/${day} is not a day of ${value.year}`, { field, offset: 2, details: { day } });
+    if (!isRealDay(value)) return err('DAY_INVALID', `${field}: ${month}/${day} is not a day of ${value.year}`, { field, offset: YYMMDD.day, details: { day } });
     return ok(value);
   },
 

@@ -67,8 +67,9 @@ describe('certificate expiry MMYY', () => {
     expectError(expiryMonth.decode(hex('0150')), 'EXPIRY_RANGE', 'expiry', 1);
     expectError(expiryMonth.decode(hex('1299')), 'EXPIRY_RANGE', 'expiry', 1);
     expect(unwrap(expiryMonth.decode(hex('1249')))).toEqual({ year: 2049, month: 12 });
-    expectEncodeError(() => expiryMonth.encode({ year: 2050, month: 1 }), 'EXPIRY_RANGE', 'expiry', 0);
-    expectEncodeError(() => expiryMonth.encode({ year: 1999, month: 12 }), 'EXPIRY_RANGE', 'expiry', 0);
+    expectEncodeError(() => expiryMonth.encode({ year: 2050, month: 1 }), 'EXPIRY_RANGE', 'expiry', 1);
+    expectEncodeError(() => expiryMonth.encode({ year: 1999, month: 12 }), 'EXPIRY_RANGE', 'expiry', 1);
+    expectEncodeError(() => expiryMonth.encode({ year: 2027, month: 13 }), 'MONTH_INVALID', 'expiry', 0);
     expect(toHex(expiryMonth.encode({ year: 2049, month: 12 }))).toBe('1249');
   });
 });
@@ -87,6 +88,8 @@ describe('root-key expiry YYMMDD', () => {
     expectError(expiryDay.decode(hex('301200')), 'DAY_INVALID', 'expiry', 2);
     expectError(expiryDay.decode(hex('301331')), 'MONTH_INVALID', 'expiry', 1);
     expectError(expiryDay.decode(hex('3012a1')), 'BCD_INVALID', 'expiry', 2);
-    expectEncodeError(() => expiryDay.encode({ year: 2027, month: 2, day: 29 }), 'DAY_INVALID', 'expiry', 0);
+    expectEncodeError(() => expiryDay.encode({ year: 2027, month: 2, day: 29 }), 'DAY_INVALID', 'expiry', 2);
+    expectEncodeError(() => expiryDay.encode({ year: 2027, month: 13, day: 1 }), 'MONTH_INVALID', 'expiry', 1);
+    expectEncodeError(() => expiryDay.encode({ year: 2050, month: 1, day: 1 }), 'EXPIRY_RANGE', 'expiry', 0);
   });
 });

@@ -118,7 +118,7 @@ describe('issuer certificate (Table 4) rejections', () => {
 
   it('encoding refuses what Table 4 cannot hold', () => {
     const base = unwrap(issuerCertificate.decode(cert));
-    expectEncodeError(() => issuerCertificate.encode({ ...base, expiry: { year: 2050, month: 1 } }), 'EXPIRY_RANGE', 'expiry', 1);
+    expectEncodeError(() => issuerCertificate.encode({ ...base, expiry: { year: 2050, month: 1 } }), 'EXPIRY_RANGE', 'expiry', 2);
     expectEncodeError(() => issuerCertificate.encode({ ...base, expiry: { year: 2027, month: 13 } }), 'MONTH_INVALID', 'expiry', 1);
     expectEncodeError(() => issuerCertificate.encode({ ...base, serial: 0 }), 'SERIAL_ZERO', 'serial', 3);
     expectEncodeError(() => issuerCertificate.encode({ ...base, serial: 0x1000000 }), 'VALUE_RANGE', 'serial', 3);
@@ -298,7 +298,7 @@ describe('typed input to verifiers is parsed like its encoding (typed errors, ne
   it('certificate, QR, A1, A3 and A4 values a caller built wrongly', () => {
     const certificate = unwrap(issuerCertificate.decode(cert));
     expectError(verifyIssuerCertificate({ ...certificate, serial: 0 }, rootKeys.publicKey, inValidity), 'SERIAL_ZERO', 'serial', 3);
-    expectError(verifyIssuerCertificate({ ...certificate, expiry: { year: 2060, month: 1 } }, rootKeys.publicKey, inValidity), 'EXPIRY_RANGE', 'expiry', 1);
+    expectError(verifyIssuerCertificate({ ...certificate, expiry: { year: 2060, month: 1 } }, rootKeys.publicKey, inValidity), 'EXPIRY_RANGE', 'expiry', 2);
     const qrValue = unwrap(qrCode.decode(qr));
     const ctx = { rootKey: rootKeys.publicKey, certificate: cert, issuerId: 0x1001, certificateNumber: 1, at: inValidity };
     expectError(verifyQrCode({ ...qrValue, transactionLimit: 10_000_000 }, ctx), 'VALUE_RANGE', 'transactionLimit', 45);
