@@ -109,6 +109,8 @@ export function keyManagerContract(setUp: () => TokenUnderTest): void {
       expectError(await hsm.sign({ id: Uint8Array.of(0xee) }, message), HsmErrorCode.KEY_NOT_FOUND);
       const other = token.profile.algorithm === 'sm2' ? 'p256' : 'sm2';
       expectError(await hsm.generateKey({ label: 'wrong-algorithm', algorithm: other }), HsmErrorCode.ALGORITHM_UNSUPPORTED);
+      expectError(await hsm.generateKey({ label: '', algorithm: token.profile.algorithm }), HsmErrorCode.CONFIG_INVALID);
+      expectError(await hsm.generateKey({ label: 'no-id', id: new Uint8Array(0), algorithm: token.profile.algorithm }), HsmErrorCode.CONFIG_INVALID);
     });
 
     /** Runs hsm/contractChild.ts: a new process, its own C_Initialize and login, the same token store. */

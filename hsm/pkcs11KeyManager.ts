@@ -127,8 +127,8 @@ class Pkcs11KeyManager implements KeyManager {
           profile: this.profile.name,
         });
       }
-      if (typeof request.label !== 'string' || request.label.length === 0) throw hsmFail(HsmErrorCode.CONFIG_INVALID, 'a key needs a non-empty label');
       const id = request.id ?? new Uint8Array(randomBytes(16));
+      checkSelector({ label: request.label });
       checkSelector({ id });
       // Key generation is not idempotent: after a device error the connection is rebuilt but the call is not repeated.
       return this.withRecovery(false, async () => {
