@@ -307,6 +307,13 @@ describe('typed input to verifiers is parsed like its encoding (typed errors, ne
     const a3 = unwrap(certificateRecord.decode(signCertificateRecord(exampleCertificateRecordFields())));
     expectError(verifyCertificateRecord({ ...a3, certificateNumber: 0 }, exampleRoot), 'CERT_NUMBER_RANGE', 'certificateNumber', 2);
     expectError(verifyCertificateRecord({ ...a3, rootKeyIndex: 0xff }, exampleRoot), 'ROOT_KEY_INDEX', 'rootKeyIndex', 1);
+    expectError(verifyCertificateRecord({ ...a3, certificate: { ...a3.certificate, serial: 0 } }, exampleRoot), 'SERIAL_ZERO', 'certificate.serial', 13);
+    expectError(
+      verifyCertificateRecord({ ...a3, certificate: { ...a3.certificate, rootSignature: new Uint8Array(0) } }, exampleRoot),
+      'SIGNATURE_LENGTH',
+      'certificate.rootSignature',
+      52,
+    );
     const a4 = unwrap(revocationList.decode(signRevocationList(exampleRevocationFields())));
     expectError(verifyRevocationList({ ...a4, entries: [...a4.entries].reverse() }, exampleRoot), 'ENTRIES_UNSORTED', 'entries[1].certificateNumber', 28);
   });

@@ -176,7 +176,11 @@ export class FieldWriter {
     return this.bytes(field, uintToBytes(value, length), length);
   }
 
-  /** Bytes produced by a field encoder that reports its own errors; re-anchored at this offset. */
+  /**
+   * Bytes produced by a field encoder or a nested structure's encoder, errors re-anchored at
+   * this offset. A field encoder names `field` itself; a nested structure's fields are named
+   * under it (`certificate.serial`), as FieldReader.parse names them when decoding.
+   */
   encoded(field: string, encode: () => Uint8Array): this {
     const offset = this.at;
     try {
@@ -186,7 +190,7 @@ export class FieldWriter {
       return this;
     } catch (e) {
       const error = failureOf(e);
-      if (error) throw new FieldFailure(rebase({ field, ...error }, offset));
+      if (error) throw new FieldFailure(rebase(error, offset, error.field === field ? undefined : field));
       throw e;
     }
   }
