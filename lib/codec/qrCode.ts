@@ -135,6 +135,13 @@ function enumerated<T>(value: number, values: readonly T[], field: string, offse
   return values[value];
 }
 
+/** The inverse of `enumerated`, with the same code for a value that is not one of `values`. */
+function enumeratedIndex<T>(value: T, values: readonly T[], field: string, offset: number, code: 'QR_TYPE' | 'QR_MODE'): number {
+  const index = values.indexOf(value);
+  if (index < 0) fail(code, `${field} ${String(value)} is not one of ${values.join(', ')}`, { field, offset, details: { value } });
+  return index;
+}
+
 function encodeCompressedKey(key: Sm2PublicKey): Uint8Array {
   return concat(Uint8Array.of(key.y & 1n ? 0x03 : 0x02), key.bytes.subarray(0, 32));
 }
@@ -144,8 +151,8 @@ function writeFields(q: QrCodeFields, issuerSignature: Uint8Array, userSignature
   return encodeStructure(() => {
     const w = new FieldWriter('qrCode');
     w.byte(QR_VERSION);
-    w.encoded('type', () => encodeNumeric(QR_TYPES.indexOf(q.type), 2, 'type'));
-    w.uint('mode', QR_MODES.indexOf(q.mode), 1);
+    w.bytes('type', encodeNumeric(enumeratedIndex(q.type, QR_TYPES, 'type', QR_OFFSETS.type, 'QR_TYPE'), 2, 'type'), 2);
+    w.uint('mode', enumeratedIndex(q.mode, QR_MODES, 'mode', QR_OFFSETS.mode, 'QR_MODE'), 1);
     writeCertificateNumber(w, q.certificateNumber);
     w.uint('issuerAuthLength', ISSUER_AUTH_LENGTH, 2);
     w.encoded('paymentAccount', () => encodeAns(q.paymentAccount, PAYMENT_ACCOUNT_LENGTH, 'paymentAccount'));

@@ -7,7 +7,7 @@ import { certificateRecord, verifyCertificateRecord } from './certificateRecord'
 import { decodeRecord } from './distributionRecord';
 import { issuerCertificate } from './issuerCertificate';
 import { issuerKeyData } from './issuerKeyData';
-import { qrCode } from './qrCode';
+import { qrCode, type QrMode, type QrType } from './qrCode';
 import { requestRecord, verifyProofOfPossession } from './requestRecord';
 import { revocationList, verifyRevocationList } from './revocationList';
 import { rootKeyRecord } from './rootKeyRecord';
@@ -175,6 +175,8 @@ describe('QR code (Table 1) rejections', () => {
 
   it('encoding refuses what Table 1 cannot hold', () => {
     const base = { ...exampleQrFields(), issuerSignature: new Uint8Array(64), userSignature: new Uint8Array(64) };
+    expectEncodeError(() => qrCode.encode({ ...base, type: 'tram' as QrType }), 'QR_TYPE', 'type', 1);
+    expectEncodeError(() => qrCode.encode({ ...base, mode: 'batch' as QrMode }), 'QR_MODE', 'mode', 3);
     expectEncodeError(() => qrCode.encode({ ...base, transactionLimit: 1_000_000 }), 'VALUE_RANGE', 'transactionLimit', 45);
     expectEncodeError(() => qrCode.encode({ ...base, paymentAccount: 'x'.repeat(17) }), 'ANS_INVALID', 'paymentAccount', 10);
     expectEncodeError(() => qrCode.encode({ ...base, cardNumber: '123456789012345678901' }), 'VALUE_RANGE', 'cardNumber', 34);
