@@ -5,8 +5,8 @@
  *       counter's row lock, record the allocation RESERVED, audit, commit;
  *   HSM sign M_cert with the chosen root key; the host re-verifies the certificate with the
  *       terminal algorithm (verifyIssuerCertificate);
- *   T2  re-check the issuer under its row lock, store the certificate, allocation ISSUED,
- *       request ISSUED, audit, commit — or, when anything after T1 failed, T2' marks the
+ *   T2  store the certificate, allocation ISSUED, request ISSUED, re-check the issuer under
+ *       its row lock, audit, commit — or, when anything after T1 failed, T2' marks the
  *       allocation FAILED with the reason.
  *
  * The number is committed before the HSM is asked, so every number ends as a certificate or a
@@ -23,7 +23,7 @@ import { certificateView, type CertificateView } from './certificates';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
-import { calendarDayOf, databaseRequestLookup, lockIssuer } from './requestLookup';
+import { calendarDayOf, databaseRequestLookup, issuerStatusHeld, lockIssuer } from './requestLookup';
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import type { CaServices } from './services';
@@ -130,10 +130,6 @@ async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation,
     const allocation = await tx.certificateNumberAllocation.findUniqueOrThrow({ where: { number: r.number } });
     // Recovery may have failed a reservation it took for a crashed one; such a number stays failed.
     if (allocation.state !== 'RESERVED') refuse('ALLOCATION_STATE', `certificate number ${r.number} is ${allocation.state.toLowerCase()}`);
-    // A withdrawal committed since T1 revoked the issuer's live certificates; this one must not
-    // appear after it, unrevoked. The issuer's row lock orders the two.
-    const issuerStatus = await lockIssuer(tx, r.issuerId);
-    if (issuerStatus !== 'ACTIVE') refuse('ISSUER_NOT_ACTIVE', `issuer is ${issuerStatus?.toLowerCase() ?? 'unknown'}`, { field: 'issuerId' });
     const now = ca.now();
     const request = await tx.certificateRequest.update({ where: { id: r.requestId }, data: { state: 'ISSUED', issuedAt: now } });
     const certificate = await tx.certificate.create({
@@ -153,6 +149,11 @@ async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation,
       include: { institution: { select: { code: true } }, rootKey: { select: { index: true } } },
     });
     await tx.certificateNumberAllocation.update({ where: { number: r.number }, data: { state: 'ISSUED', completedAt: now } });
+    // A withdrawal committed since T1 revoked the issuer's live certificates; this one must not
+    // appear after it, unrevoked. The issuer's row lock orders the two; taken after the writes,
+    // it is not held while they wait, which would hold up the issuer's next reservations too.
+    const issuerStatus = await issuerStatusHeld(tx, r.issuerId);
+    if (issuerStatus !== 'ACTIVE') refuse('ISSUER_NOT_ACTIVE', `issuer is ${issuerStatus?.toLowerCase() ?? 'unknown'}`, { field: 'issuerId' });
     await appendAuditEvent(tx, {
       actor,
       action: 'certificate.issued',

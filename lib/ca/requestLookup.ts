@@ -18,13 +18,21 @@ export const issuerIdOf = (code: Uint8Array): number => bytesToUint(code);
 export const calendarDayOf = (date: Date) => ({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
 
 /**
- * Serialises the decisions about one issuer (submissions, reservations, storing a certificate,
- * a status change) for the rest of the transaction, so each sees every earlier decision, from
- * any process. Answers the issuer's status as locked (null: no such issuer).
+ * Serialises the decisions about one issuer (submissions, reservations) for the rest of the
+ * transaction, so the serial and cap checks see every earlier decision, from any process.
  */
-export async function lockIssuer(tx: Tx, issuerId: number): Promise<InstitutionStatus | null> {
+export async function lockIssuer(tx: Tx, issuerId: number): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR UPDATE`;
+}
+
+/**
+ * The issuer's status (null: no such issuer), its row held against a status change until the
+ * transaction ends. A share lock: other holders (a foreign-key check, another issuance) do not
+ * queue behind it, and none of them can deadlock upgrading to it.
+ */
+export async function issuerStatusHeld(tx: Tx, issuerId: number): Promise<InstitutionStatus | null> {
   const [issuer] = await tx.$queryRaw<{ status: InstitutionStatus }[]>`
-    SELECT status FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR UPDATE`;
+    SELECT status FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR SHARE`;
   return issuer?.status ?? null;
 }
 
