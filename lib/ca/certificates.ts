@@ -46,7 +46,8 @@ export interface CertificateView {
   readonly certificate: string;
 }
 
-const CERTIFICATE_INCLUDE = { institution: { select: { code: true } }, rootKey: { select: { index: true } } } as const;
+/** What certificateView reads besides the certificate row. */
+export const CERTIFICATE_INCLUDE = { institution: { select: { code: true } }, rootKey: { select: { index: true } } } as const;
 type CertificateRow = Prisma.CertificateGetPayload<{ include: typeof CERTIFICATE_INCLUDE }>;
 
 export const formatCertificateNumber = (n: bigint | number): string => n.toString(16).toUpperCase().padStart(8, '0');

@@ -7,7 +7,7 @@
 import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { expiryDay } from '../codec';
 import type { Result } from '../errors';
-import { certificateView, type CertificateView } from './certificates';
+import { CERTIFICATE_INCLUDE, certificateView, type CertificateView } from './certificates';
 import { calendarDayOf } from './requestLookup';
 import { formatIndex } from './rootKeyRules';
 import type { CaServices } from './services';
@@ -34,7 +34,7 @@ export async function expiringCertificates(ca: CaServices, at = ca.now(), within
   const rows = await ca.prisma.certificate.findMany({
     where: { status: 'ACTIVE', expiresAt: { gt: at, lte: new Date(at.getTime() + withinDays * DAY_MS) } },
     orderBy: [{ expiresAt: 'asc' }, { number: 'asc' }],
-    include: { institution: { select: { code: true } }, rootKey: { select: { index: true } } },
+    include: CERTIFICATE_INCLUDE,
   });
   return rows.map((row) => {
     const left = (row.expiresAt.getTime() - at.getTime()) / DAY_MS;

@@ -19,7 +19,7 @@ import { sm2 } from '../crypto/sm2';
 import type { Tx } from '../db/client';
 import { nextCounterValue } from '../db/counters';
 import { TqException, type Result, type TqError } from '../errors';
-import { certificateView, type CertificateView } from './certificates';
+import { CERTIFICATE_INCLUDE, certificateView, type CertificateView } from './certificates';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
@@ -146,7 +146,7 @@ async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation,
         expiresAt: new Date(expiryMonth.end(r.keyData.expiry).getTime() + 1),
         issuedAt: now,
       },
-      include: { institution: { select: { code: true } }, rootKey: { select: { index: true } } },
+      include: CERTIFICATE_INCLUDE,
     });
     await tx.certificateNumberAllocation.update({ where: { number: r.number }, data: { state: 'ISSUED', completedAt: now } });
     // A withdrawal committed since T1 revoked the issuer's live certificates; this one must not
