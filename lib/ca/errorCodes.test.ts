@@ -8,9 +8,12 @@ import { CA_ERROR_CODES } from './errorCodes';
 const SERVICE_MODULES = [
   'ceremonyChecks',
   'certificates',
+  'context',
   'expiry',
+  'institutions',
   'issuance',
   'open',
+  'operators',
   'recovery',
   'requestChecks',
   'requestLookup',

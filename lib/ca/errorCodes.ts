@@ -7,6 +7,25 @@ export const CA_ERROR_CODES = {
   // Authorisation
   DUAL_CONTROL_SAME_OFFICER: 'the approver is the officer who requested, reviewed or (for activation) created',
   OPERATOR_NOT_OFFICER: 'a ceremony participant is not an active officer',
+  OPERATOR_FORBIDDEN: 'the operator holds none of the roles the action needs',
+  OPERATOR_DISABLED: 'the acting operator was disabled after signing in',
+  AUTHENTICATION_FAILED: 'unknown operator, wrong password or disabled operator (one answer for all three)',
+  // Operators
+  OPERATOR_INVALID: 'a new operator’s username, display name, password length or roles are malformed',
+  PASSWORD_TOO_SHORT: 'the password has fewer than 12 characters',
+  OPERATOR_EXISTS: 'an operator with this username exists',
+  OPERATOR_NOT_FOUND: 'no operator has this username',
+  OPERATOR_BOOTSTRAP_DONE: 'operators exist already: the first administrator is created once',
+  OPERATOR_LAST_ADMIN: 'the last active administrator cannot be disabled',
+  // Institutions
+  INSTITUTION_INVALID: 'unknown kind, empty Chinese name, no reason for a status change, or nothing to change',
+  CONTACTS_INVALID: 'contacts are not an array of { name, role?, email?, phone? } with valid values',
+  INSTITUTION_CODE_INVALID: 'an institution code is not 4 bytes, or is 00000000 or FFFFFFFF',
+  INSTITUTION_CODE_TAKEN: 'an institution of this kind already has this code',
+  INSTITUTION_CODES_EXHAUSTED: 'no code of this kind is left to allocate',
+  INSTITUTION_NOT_FOUND: 'no institution has this id, or this kind and code',
+  INSTITUTION_STATUS_TRANSITION: 'the status change is not ACTIVE ⇄ SUSPENDED or either → WITHDRAWN',
+  INSTITUTION_WITHDRAWN: 'a withdrawn institution is not changed',
   // Root keys and ceremonies
   ROOT_KEY_INDEX_RANGE: 'root-key index is not 01–7F (production) or 80–FE (test)',
   ROOT_KEY_INDEX_ENVIRONMENT: 'the index lies in the other environment’s range',
