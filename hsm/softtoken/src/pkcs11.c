@@ -616,6 +616,7 @@ static CK_RV find_objects_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_UL
   if (rv != CKR_OK) return rv;
   if (count && tmpl == NULL) return CKR_ARGUMENTS_BAD;
   if (s->finding) return CKR_OPERATION_ACTIVE;
+  if (!template_values_present(tmpl, count)) return CKR_ATTRIBUTE_VALUE_INVALID;
   slot_t *slot = s->slot;
   s->finding = 1;
   rv = collect(s, slot->img.objects, slot->img.n_objects, tmpl, count);
