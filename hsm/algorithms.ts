@@ -6,7 +6,7 @@
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { concat } from '../lib/bytes';
 import { err, ok, type Result } from '../lib/errors';
-import { sm2 } from '../lib/crypto/sm2';
+import { sm2, type PreparedVerifier } from '../lib/crypto/sm2';
 import { sm3 } from '../lib/crypto/sm3';
 import { HsmErrorCode } from './errors';
 import type { KeyAlgorithm } from './profile';
@@ -39,13 +39,15 @@ export function hostKey(algorithm: KeyAlgorithm, xy: Uint8Array): Result<HostKey
 function sm2HostKey(xy: Uint8Array): Result<HostKey> {
   const pub = sm2.publicKeyFromBytes(xy, 'CKA_EC_POINT');
   if (!pub.ok) return err(HsmErrorCode.KEY_INVALID, `the token's SM2 public key is invalid: ${pub.error.message}`, { field: 'CKA_EC_POINT' });
-  // Root keys sign many times: precomputed tables and the default Z pay for themselves.
-  const verifier = sm2.prepareVerifier(pub.value);
+  // Root keys sign many times: precomputed tables and the default Z pay for themselves, built on
+  // the first signature, so reading or listing keys costs no tables.
+  let verifier: PreparedVerifier | undefined;
+  const prepared = () => (verifier ??= sm2.prepareVerifier(pub.value));
   return ok({
     algorithm: 'sm2',
     xy: pub.value.bytes,
-    digest: (message, signerId) => sm3(verifier.z(signerId), message),
-    verifyDigest: (e, _message, signature) => verifier.verifyDigest(e, signature),
+    digest: (message, signerId) => sm3(prepared().z(signerId), message),
+    verifyDigest: (e, _message, signature) => prepared().verifyDigest(e, signature),
   });
 }
 

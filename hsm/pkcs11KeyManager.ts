@@ -3,6 +3,11 @@
  * signing, key handles cached per context generation, host-side Z/e and verification, and
  * reconnection without a restart. Vendor differences live in the profile (hsm/profiles/*.json).
  *
+ * Host verification: one HostKey (prepared SM2 verifier) per public key, shared by every selector
+ * that names the key and kept across reconnects: it depends on the point alone, and the point is
+ * read from the token again whenever a handle is. A key recreated under the same label has another
+ * point, so another verifier; destroying a key drops its verifier; at most HOST_KEYS are kept.
+ *
  * Sessions: an "anchor" session holds the login (a token logs out when its last session closes)
  * and serves the synchronous calls (find, attributes, login); pooled sessions run the async signs,
  * one operation each; key generation and deletion open a short-lived read-write session.
@@ -45,10 +50,11 @@ export interface Pkcs11Options {
 interface LoadedKey {
   readonly info: KeyInfo;
   readonly handle: Handle;
-  readonly host: HostKey;
 }
 
 const SIGN_OUTPUT_BYTES = 256;
+/** Prepared verifiers kept (about 0.6 MB each): roots and canaries are few; an evicted one is rebuilt in ~30 ms. */
+const HOST_KEYS = 16;
 /** Host-side digest first: Z stays under our control; device hashing is the fallback. */
 const INPUT_PREFERENCE = { digest: 0, 'message-with-id': 1, message: 2 } as const;
 
@@ -82,6 +88,8 @@ class Pkcs11KeyManager implements KeyManager {
   private readonly mechanisms: MechanismStatus[];
   private readonly signMechanisms: SignMechanism[];
   private readonly keys = new Map<string, LoadedKey>();
+  /** By public key (hex X ‖ Y), least recently used first. */
+  private readonly hostKeys = new Map<string, HostKey>();
   /** Every KeyManager call under way: close waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly readWriteInFlight = new Set<Promise<unknown>>();
@@ -206,6 +214,7 @@ class Pkcs11KeyManager implements KeyManager {
           for (const handle of objects) this.pkcs11.C_DestroyObject(session, handle);
         });
         this.keys.clear();
+        this.hostKeys.delete(toHex(key.info.publicKey));
       }),
     );
   }
@@ -269,6 +278,7 @@ class Pkcs11KeyManager implements KeyManager {
     }
     this.closeSession(this.anchor);
     this.keys.clear();
+    this.hostKeys.clear();
     this.context.release();
   }
 
@@ -298,7 +308,8 @@ class Pkcs11KeyManager implements KeyManager {
       this.pool.release(lease);
       throw e;
     }
-    const digest = key.host.digest(message, signerId);
+    const host = this.hostKey(key.info);
+    const digest = host.digest(message, signerId);
     const input = mechanism.input === 'digest' ? digest : message;
     const parameter = mechanism.input === 'message-with-id' ? Buffer.from(signerId ?? DEFAULT_SIGNER_ID) : undefined;
     let output: Buffer;
@@ -313,7 +324,7 @@ class Pkcs11KeyManager implements KeyManager {
     this.pool.release(lease);
     const signature = this.normalise(output, mechanism);
     // No caller ever gets a signature the host cannot verify (a faulty device, a wrong mechanism).
-    if (!key.host.verifyDigest(digest, message, signature)) {
+    if (!host.verifyDigest(digest, message, signature)) {
       throw hsmFail(HsmErrorCode.SIGNATURE_INVALID, `the token returned a signature that does not verify (${mechanism.name})`, {
         mechanism: hexCode(mechanism.code),
         profile: this.profile.name,
@@ -356,7 +367,23 @@ class Pkcs11KeyManager implements KeyManager {
     return loaded;
   }
 
-  /** Reads a private key's attributes and its public point into a host-side verifier. */
+  /** The key's verifier, shared by every selector and handle of the same public key. */
+  private hostKey(info: KeyInfo): HostKey {
+    const point = toHex(info.publicKey);
+    let host = this.hostKeys.get(point);
+    if (host) {
+      this.hostKeys.delete(point); // re-inserted as the most recently used
+    } else {
+      const made = hostKey(this.profile.algorithm, info.publicKey);
+      if (!made.ok) throw new TqException(made.error);
+      host = made.value;
+      if (this.hostKeys.size >= HOST_KEYS) this.hostKeys.delete(this.hostKeys.keys().next().value!);
+    }
+    this.hostKeys.set(point, host);
+    return host;
+  }
+
+  /** Reads a private key's attributes and checks its public point. */
   private describeKey(handle: Handle, named: string): LoadedKey {
     const { id, label, keyType } = this.readAttributes(handle);
     if (keyType !== this.profile.keyType) {
@@ -368,7 +395,7 @@ class Pkcs11KeyManager implements KeyManager {
     if (!xy.ok) throw new TqException(xy.error);
     const host = hostKey(this.profile.algorithm, xy.value);
     if (!host.ok) throw new TqException(host.error);
-    return { info: { label, id, algorithm: this.profile.algorithm, publicKey: host.value.xy }, handle, host: host.value };
+    return { info: { label, id, algorithm: this.profile.algorithm, publicKey: host.value.xy }, handle };
   }
 
   private readAttributes(handle: Handle): { id: Uint8Array; label: string; keyType: number } {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the test suite drives for real: SoftHSMv2 (a standard PKCS#11 token),
 # OpenSC's pkcs11-tool (an independent PKCS#11 client), the C toolchain and OpenSSL headers
-# for the SM2 software token, and the openssl CLI as an independent SM2 cross-check.
+# for the SM2 software token with gcc's AddressSanitizer and UBSan runtimes (its sanitizer harness,
+# hsm/softtoken/fuzz.mjs), and the openssl CLI as an independent SM2 cross-check.
 set -euo pipefail
 need=()
-for pkg in softhsm2 opensc libssl-dev openssl gcc make; do
+for pkg in softhsm2 opensc libssl-dev openssl gcc make libasan8 libubsan1; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -7,6 +7,8 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pkcs11js from 'pkcs11js';
+import { sm2 } from '../../lib/crypto/sm2';
+import { unwrap } from '../../lib/errors';
 import { SOFTTOKEN_CKR, SOFTTOKEN_FAMILIES } from './index';
 import { child, ckr, initWithPkcs11Tool, Token, tokenDir, USER_PIN, type ChildStep, type TokenDir } from './testSupport';
 
@@ -35,9 +37,34 @@ describe('fault injection', () => {
     expect(results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok', 'CKR_DEVICE_ERROR', 'ok', 'ok', 'ok']);
   });
 
+  it('TQCA_SOFTTOKEN_CORRUPT_SIGN_AT=N returns the Nth signature of the process wrong, once', () => {
+    const digests = Array.from({ length: 4 }, () => randomBytes(32));
+    const steps: ChildStep[] = [['login', USER_PIN], ...digests.map((e): ChildStep => ['sign', KEY, SIGN_E, e.toString('hex')])];
+    const results = child({ ...t.env, TQCA_SOFTTOKEN_CORRUPT_SIGN_AT: '2' }, steps).slice(1);
+    const token = new Token(t.env);
+    let publicKey: Buffer;
+    try {
+      const s = token.userSession(false);
+      token.p11.C_FindObjectsInit(s, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(KEY, 'hex') },
+      ]);
+      const [handle] = token.p11.C_FindObjects(s, 1);
+      token.p11.C_FindObjectsFinal(s);
+      publicKey = token.point(s, handle);
+    } finally {
+      token.close();
+    }
+    const key = unwrap(sm2.publicKeyFromBytes(publicKey));
+    const verifies = results.map((r, i) => sm2.verifyDigest(digests[i], Buffer.from(r.value as string, 'hex'), key));
+    expect(verifies).toEqual([true, false, true, true]);
+  });
+
   it('an invalid fault setting stops C_Initialize with the documented vendor code', () => {
-    const [r] = child({ ...t.env, TQCA_SOFTTOKEN_FAIL_SIGN_AT: 'three' }, []);
-    expect(r.code).toBe(SOFTTOKEN_CKR.FAULT_CONFIG_INVALID);
+    for (const name of ['TQCA_SOFTTOKEN_FAIL_SIGN_AT', 'TQCA_SOFTTOKEN_CORRUPT_SIGN_AT']) {
+      const [r] = child({ ...t.env, [name]: 'three' }, []);
+      expect(r.code).toBe(SOFTTOKEN_CKR.FAULT_CONFIG_INVALID);
+    }
   });
 
   it('a .removed flag file pulls the token: sessions close, calls answer DEVICE_REMOVED / TOKEN_NOT_PRESENT, re-insertion works', () => {

@@ -98,6 +98,12 @@ CK_RV object_read(const object_t *o, const family_t *f, CK_ATTRIBUTE_PTR tmpl, C
   return rv;
 }
 
+int template_values_present(CK_ATTRIBUTE_PTR tmpl, CK_ULONG count) {
+  for (CK_ULONG i = 0; i < count; i++)
+    if (tmpl[i].pValue == NULL && tmpl[i].ulValueLen != 0) return 0;
+  return 1;
+}
+
 int object_matches(const object_t *o, const family_t *f, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count) {
   for (CK_ULONG i = 0; i < count; i++) {
     CK_ULONG scratch, len = 0;
@@ -228,8 +234,9 @@ CK_RV object_update(object_t *o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count) {
   if (!object_bool(o, CKA_MODIFIABLE)) return CKR_ATTRIBUTE_READ_ONLY;
   for (CK_ULONG i = 0; i < count; i++) {
     if (tmpl[i].type != CKA_LABEL && tmpl[i].type != CKA_ID) return CKR_ATTRIBUTE_READ_ONLY;
-    if ((tmpl[i].pValue == NULL && tmpl[i].ulValueLen) || tmpl[i].ulValueLen > 1024) return CKR_ATTRIBUTE_VALUE_INVALID;
+    if (tmpl[i].ulValueLen > 1024) return CKR_ATTRIBUTE_VALUE_INVALID;
   }
+  if (!template_values_present(tmpl, count)) return CKR_ATTRIBUTE_VALUE_INVALID;
   for (CK_ULONG i = 0; i < count; i++)
     if (!object_set(o, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen)) return CKR_HOST_MEMORY;
   return CKR_OK;

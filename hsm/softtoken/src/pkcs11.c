@@ -55,7 +55,7 @@ static CK_ULONG slot_count;
 static session_t **sessions;
 static size_t n_sessions;
 static CK_SESSION_HANDLE next_session = 1;
-static unsigned long fail_sign_at;
+static unsigned long fail_sign_at, corrupt_sign_at;
 static unsigned long signatures; /* computed by this process, for fault injection */
 
 static int removed(void) {
@@ -189,6 +189,9 @@ static CK_RV configure(void) {
   fail_sign_at = 0;
   v = getenv("TQCA_SOFTTOKEN_FAIL_SIGN_AT");
   if (v && *v && parse_count(v, (unsigned long)-1, &fail_sign_at) != CKR_OK) return CKR_TQ_FAULT_CONFIG_INVALID;
+  corrupt_sign_at = 0;
+  v = getenv("TQCA_SOFTTOKEN_CORRUPT_SIGN_AT");
+  if (v && *v && parse_count(v, (unsigned long)-1, &corrupt_sign_at) != CKR_OK) return CKR_TQ_FAULT_CONFIG_INVALID;
   v = getenv("TQCA_SOFTTOKEN_REMOVED");
   env_removed = v != NULL && strcmp(v, "1") == 0;
   return CKR_OK;
@@ -616,6 +619,7 @@ static CK_RV find_objects_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_UL
   if (rv != CKR_OK) return rv;
   if (count && tmpl == NULL) return CKR_ARGUMENTS_BAD;
   if (s->finding) return CKR_OPERATION_ACTIVE;
+  if (!template_values_present(tmpl, count)) return CKR_ATTRIBUTE_VALUE_INVALID;
   slot_t *slot = s->slot;
   s->finding = 1;
   rv = collect(s, slot->img.objects, slot->img.n_objects, tmpl, count);
@@ -724,10 +728,8 @@ static CK_RV end(session_t *s, CK_RV rv, int keep) {
   return rv;
 }
 
-static int fault_due(void) {
-  unsigned long n = __atomic_add_fetch(&signatures, 1, __ATOMIC_SEQ_CST);
-  return fail_sign_at && n == fail_sign_at;
-}
+/* The number of this signature in the process, for the fault switches. */
+static unsigned long count_signature(void) { return __atomic_add_fetch(&signatures, 1, __ATOMIC_SEQ_CST); }
 
 /* Single-part and final sign share this: data is the whole input. */
 static CK_RV sign_finish(session_t *s, const unsigned char *data, size_t len, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
@@ -740,9 +742,11 @@ static CK_RV sign_finish(session_t *s, const unsigned char *data, size_t len, CK
   }
   if (s->sig_len == 0 && (m->encoding == SIG_DER || *out_len >= need)) {
     if (m->input == INPUT_DIGEST && len != 32) return end(s, CKR_DATA_LEN_RANGE, 0);
-    if (fault_due()) return end(s, CKR_DEVICE_ERROR, 0);
+    unsigned long n = count_signature();
+    if (n == fail_sign_at) return end(s, CKR_DEVICE_ERROR, 0);
     CK_RV rv = sm2_sign(s->key, m, s->id, s->id_len, data, len, s->sig, &s->sig_len);
     if (rv != CKR_OK) return end(s, rv, 0);
+    if (n == corrupt_sign_at) s->sig[s->sig_len - 1] ^= 0x01; /* the last byte of s: still well-formed DER */
     need = s->sig_len;
   }
   if (*out_len < need) {

@@ -129,6 +129,9 @@ int object_set(object_t *o, CK_ATTRIBUTE_TYPE type, const void *value, CK_ULONG 
 void object_clear(object_t *o);
 /* Reads as C_GetAttributeValue defines it, with the family's view of key type and EC point. */
 CK_RV object_read(const object_t *o, const family_t *f, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+/* 0 when an attribute has a length but no value (pValue NULL): callers answer CKR_ATTRIBUTE_VALUE_INVALID. */
+int template_values_present(CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+/* Call only with a template that passed template_values_present. */
 int object_matches(const object_t *o, const family_t *f, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
 /* Fills public and private key objects from caller templates plus the defaults of this token. */
 CK_RV object_keypair_from_templates(object_t *pub, object_t *priv, const family_t *f,

@@ -161,8 +161,9 @@ static int decode(reader_t *r, token_image_t *img) {
   if (r->failed || n > (r->len - r->pos) / 12) return 0; /* each object needs at least 12 bytes */
   img->objects = calloc(n ? n : 1, sizeof *img->objects);
   if (img->objects == NULL) return 0;
-  for (uint32_t i = 0; i < n && !r->failed; i++, img->n_objects++) {
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
     object_t *o = &img->objects[i];
+    img->n_objects = i + 1; /* counted before it is filled, so image_free frees a half-read object too */
     o->id = get_u32(r);
     uint32_t n_attrs = get_u32(r);
     if (r->failed || n_attrs > (r->len - r->pos) / 8) return 0;
