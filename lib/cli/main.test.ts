@@ -168,9 +168,9 @@ describe('lazy loading', () => {
 
 describe('replyToThrown', () => {
   it('keeps the code of a TqException', () => {
-    const reply = replyToThrown(new TqException({ code: 'HSM_UNAVAILABLE', message: 'no token' }));
+    const reply = replyToThrown(new TqException({ code: 'HSM_DEVICE_ERROR', message: 'no token' }));
     expect(reply.exitCode).toBe(1);
-    expect(JSON.parse(reply.stdout)).toEqual({ valid: false, error: { code: 'HSM_UNAVAILABLE', message: 'no token' } });
+    expect(JSON.parse(reply.stdout)).toEqual({ valid: false, error: { code: 'HSM_DEVICE_ERROR', message: 'no token' } });
   });
 
   it('reports anything else as INTERNAL, with the stack on stderr only', () => {
