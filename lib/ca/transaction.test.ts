@@ -29,7 +29,7 @@ describe('transact', () => {
   it('maps a unique violation by a concurrent writer to the named error, else DB_CONSTRAINT', async () => {
     expect((await transact(db.prisma, insertCounter('taken'))).ok).toBe(true);
     const named = await transact(db.prisma, insertCounter('taken'), { counter_pkey: { code: 'OPERATOR_EXISTS', message: 'exists' } });
-    expect(named).toEqual({ ok: false, error: { code: 'DB_CONSTRAINT', message: 'exists' } });
+    expect(named).toEqual({ ok: false, error: { code: 'OPERATOR_EXISTS', message: 'exists' } });
     const unnamed = await transact(db.prisma, insertCounter('taken'));
     expect(unnamed.ok ? null : unnamed.error).toMatchObject({ code: 'DB_CONSTRAINT', details: { kind: 'unique', constraint: 'counter_pkey' } });
     expect(await counters('taken')).toBe(1n);

@@ -3,10 +3,8 @@
  * `cert list|show|revoke`): open the configured CA, authenticate the operator, run one service
  * call, close. The services enforce roles and dual control; the CLI only names who acts.
  */
-import type { Operator } from '../../ca/context';
-import { authenticate } from '../../ca/operators';
-import { openCa } from '../../ca/open';
-import type { CaServices } from '../../ca/services';
+import { authenticate, type CaServices, type Operator } from '../../ca';
+import { openCa } from '../../runtime/openCa';
 import type { Result, TqError } from '../../errors';
 import { readCredentials } from '../operatorLogin';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';

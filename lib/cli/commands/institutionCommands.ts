@@ -11,7 +11,7 @@ import {
   updateInstitution,
   type Contact,
   type InstitutionView,
-} from '../../ca/institutions';
+} from '../../ca';
 import { err, ok, type Result } from '../../errors';
 import { defineCommand, positional, requiredValue, value, type ArgumentParser } from '../command';
 import { fixedBytesInput } from '../inputs';

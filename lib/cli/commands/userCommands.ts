@@ -1,5 +1,5 @@
 /** `tqca user …`: each command is one call of lib/ca/operators. */
-import { bootstrapAdministrator, createOperator, listOperators, OperatorRole, setOperatorStatus, USERNAME_PATTERN, type OperatorView } from '../../ca/operators';
+import { bootstrapAdministrator, createOperator, listOperators, OperatorRole, setOperatorStatus, USERNAME_PATTERN, type OperatorView } from '../../ca';
 import { err, ok, type Result } from '../../errors';
 import { defineCommand, flag, invalid, positional, requiredValue, value, type ArgumentParser, type RunContext } from '../command';
 import { terminalPrompter } from '../operatorLogin';
