@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { forEachNode, REPO_ROOT, repositorySources, type SourceFile } from '../../test/support/sources';
+import { forEachNode, isTestCode, REPO_ROOT, repositorySources, type SourceFile } from '../../test/support/sources';
 import { refuse } from '../ca/transaction';
 import { Code, ERROR_DEFINITIONS, err, errorDefinition, isErrorCode, meaningsOf, type Layer, type TqError } from './index';
 
@@ -69,6 +69,28 @@ describe('the error registry', () => {
     const layers = new Set(emitted.filter((e) => isErrorCode(e.code)).map((e) => errorDefinition(e.code as never).layer));
     expect([...layers].sort()).toEqual(['audit', 'ca', 'cli', 'codec', 'crypto', 'db', 'foundation', 'hsm']);
     expect(emitted.filter((e) => !isErrorCode(e.code)).map((e) => `${e.path}:${e.line} ${e.code}`)).toEqual([]);
+  });
+
+  it('has product code name another layer’s codes by their typed constant (Code.X), not a string literal', () => {
+    const LAYER_OF_PATH: readonly [RegExp, Layer][] = [
+      [/^lib\/bytes\.ts$/, 'foundation'],
+      [/^lib\/crypto\//, 'crypto'],
+      [/^lib\/codec\//, 'codec'],
+      [/^hsm\//, 'hsm'],
+      [/^lib\/db\//, 'db'],
+      [/^lib\/audit\//, 'audit'],
+      [/^lib\/(ca|runtime)\//, 'ca'],
+      [/^(lib\/cli|bin)\//, 'cli'],
+    ];
+    const crossing = repositorySources()
+      .filter((f) => !isTestCode(f.path))
+      .flatMap((f) => {
+        const layer = LAYER_OF_PATH.find(([pattern]) => pattern.test(f.path))?.[1];
+        return emittedCodes(f)
+          .filter((e) => layer && isErrorCode(e.code) && errorDefinition(e.code).layer !== layer)
+          .map((e) => `${f.path}:${e.line} ${e.code}`);
+      });
+    expect(crossing).toEqual([]);
   });
 
   it('the scan catches an undeclared code in each position it reads', () => {

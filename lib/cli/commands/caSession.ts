@@ -5,7 +5,7 @@
  */
 import { authenticate, type CaServices, type Operator } from '../../ca';
 import { openCa } from '../../runtime/openCa';
-import type { Result, TqError } from '../../errors';
+import { Code, type Result, type TqError } from '../../errors';
 import { readCredentials } from '../operatorLogin';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 
@@ -68,7 +68,7 @@ export function rootKeyIndexInput(field: string): ArgumentParser<number> {
   return (text) =>
     /^[0-9a-fA-F]{2}$/.test(text)
       ? { ok: true, value: parseInt(text, 16) }
-      : { ok: false, error: { code: 'ROOT_KEY_INDEX_RANGE', message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
+      : { ok: false, error: { code: Code.ROOT_KEY_INDEX_RANGE, message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
 }
 
 /** One of a fixed set of words. */

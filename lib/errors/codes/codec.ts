@@ -1,6 +1,6 @@
 /**
  * Codes the TQ-CERT-1 codecs and terminal verifiers report (lib/codec/README.md documents each with
- * exactly its `en` text). Sections follow the README's.
+ * exactly its `en` text, and the lib/crypto key codes the codecs pass through). Sections follow the README's.
  */
 import type { ErrorTable } from '../spec';
 
@@ -37,13 +37,8 @@ export const CODEC_CODES = {
   REVOCATION_SEQUENCE: { category: 'badInput', en: 'revocation list sequence number does not exceed the one the terminal holds', zh: '撤销列表序号不大于终端已持有的序号' },
   UPDATE_ORDER: { category: 'badInput', en: 'revocation list next update is before this update', zh: '撤销列表的下次更新时间早于本次更新时间' },
   CHECK_VALUE_MISMATCH: { category: 'badInput', en: 'root-key check value is not SM3 of bytes 1–72', zh: '根公钥校验值不等于第 1–72 字节的 SM3 摘要' },
-  // Keys (from lib/crypto/sm2 and the even-Y rule)
-  KEY_COORDINATE_RANGE: { category: 'badInput', en: 'a key coordinate is not less than p', zh: '公钥坐标不小于 p' },
-  KEY_NOT_ON_CURVE: { category: 'badInput', en: 'the key is not a point of the SM2 curve', zh: '公钥不是 SM2 曲线上的点' },
-  KEY_PREFIX: { category: 'badInput', en: 'compressed key prefix is not 02 or 03', zh: '压缩公钥前缀不是 02 或 03' },
-  KEY_LENGTH: { category: 'badInput', en: 'a key has the wrong number of bytes (encoding only)', zh: '公钥字节数错误（仅编码时）' },
+  // Keys (the even-Y rule; the key and signature shape codes are lib/crypto's, in crypto.ts)
   KEY_Y_ODD: { category: 'badInput', en: 'a certified issuer key must have even Y', zh: '被认证的发卡机构公钥的 Y 坐标必须为偶数' },
-  SIGNATURE_LENGTH: { category: 'badInput', en: 'a signature is not 64 bytes r‖s (encoding only)', zh: '签名不是 64 字节的 r‖s（仅编码时）' },
   // Verification
   TIME_INVALID: { category: 'badInput', en: 'a time is not valid: the verification time is not a valid Date, or a command-line time is not ISO-8601 with a zone', zh: '时间无效：校验时间不是有效的 Date，或命令行给出的时间不是带时区的 ISO-8601 格式' },
   SIGNATURE_INVALID: { category: 'badInput', en: 'the signature does not verify with the expected key and signer ID', zh: '签名无法用预期的公钥和签名者 ID 验证通过' },
