@@ -3,6 +3,11 @@
  * codes/) with its category and its meaning in English and Chinese. `ErrorCode` is the union of
  * the declared codes, so `err`, `refuse`, `fail`, `cliError` and the HSM helpers reject a code
  * that is misspelt or undeclared at compile time.
+ *
+ * Adding a code: one line in codes/<layer>.ts (category, en, zh, optionally the field it always
+ * names); if lib/codec or lib/ca reports it, the same `en` as a row of that README's code table;
+ * then `npx vitest run lib/errors/registry.test.ts -u` records it in the code list snapshot
+ * (__snapshots__/codes.txt, reviewed in the diff). A new layer is a new table here in TABLES.
  */
 import { AUDIT_CODES } from './codes/audit';
 import { CA_CODES } from './codes/ca';
