@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_DATA_DIR } from '../hsm/config';
-import { openCa } from '../lib/ca/open';
-import { bootstrapAdministrator } from '../lib/ca/operators';
+import { bootstrapAdministrator } from '../lib/ca';
+import { openCa } from '../lib/runtime/openCa';
 
 const FIRST_ADMIN = 'admin';
 

@@ -89,7 +89,7 @@ function checkCode(code: Uint8Array): Result<Uint8Array> {
 const bytes = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
 
 /** A code taken by a concurrent writer between the check and the insert. */
-const UNIQUE_ERRORS = {
+const UNIQUE_ERRORS: Readonly<Record<string, TqError>> = {
   institution_kind_code_key: { code: 'INSTITUTION_CODE_TAKEN', message: 'an institution of this kind already has this code', field: 'code' },
 };
 

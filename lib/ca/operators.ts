@@ -8,7 +8,7 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOpti
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Tx } from '../db/client';
 import { OperatorRole, OperatorStatus } from '../db/generated/enums';
-import { err, ok, type Result } from '../errors';
+import { err, ok, type ErrorCode, type Result, type TqError } from '../errors';
 import { checkRole, requireRole, type Operator, type ServiceContext } from './context';
 import { refuse, transact } from './transaction';
 
@@ -67,7 +67,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 let decoyHash: Promise<string> | undefined;
 
 function checkNewOperator(input: NewOperator): Result<NewOperator> {
-  const invalid = (field: string, message: string, code = 'OPERATOR_INVALID') => err(code, message, { field });
+  const invalid = (field: string, message: string, code: ErrorCode = 'OPERATOR_INVALID') => err(code, message, { field });
   if (!USERNAME_PATTERN.test(input.username) || input.username === SYSTEM_ACTOR) {
     return invalid('username', `username must match ${USERNAME_PATTERN} and not be "${SYSTEM_ACTOR}"`);
   }
@@ -82,7 +82,7 @@ function checkNewOperator(input: NewOperator): Result<NewOperator> {
   return ok({ ...input, displayName: input.displayName.trim(), roles: [...new Set(input.roles)] });
 }
 
-const UNIQUE_ERRORS = {
+const UNIQUE_ERRORS: Readonly<Record<string, TqError>> = {
   operator_username_key: { code: 'OPERATOR_EXISTS', message: 'an operator with this username exists', field: 'username' },
 };
 

@@ -8,7 +8,7 @@
 import { toHex } from '../bytes';
 import { rootKeyRecord, type CalendarDay } from '../codec';
 import { sm2 } from '../crypto/sm2';
-import { TqException, unwrap, type Result, type TqError } from '../errors';
+import { Code, TqException, unwrap, type Result, type TqError } from '../errors';
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Prisma } from '../db/generated/client';
 import { runCeremonyChecks, type CeremonyAction, type CeremonyCheckResult, type CeremonyFacts, type CreateParameters, type OfficerFacts } from './ceremonyChecks';
@@ -253,7 +253,7 @@ async function ceremonyFacts(
     async hsmPublicKey(label) {
       const found = await ca.keys.findKey({ label });
       if (found.ok) return found.value.publicKey;
-      if (found.error.code === 'HSM_KEY_NOT_FOUND') return null;
+      if (found.error.code === Code.HSM_KEY_NOT_FOUND) return null;
       throw new TqException(found.error);
     },
   };
@@ -284,7 +284,7 @@ async function proveKey(ca: CaServices, key: MadeKey & { label: string }): Promi
   const pub = sm2.publicKeyFromBytes(key.publicKey);
   if (!pub.ok) return pub;
   if (!sm2.verify(PROBE, signature.value, pub.value)) {
-    return { ok: false, error: { code: 'HSM_SIGNATURE_INVALID', message: 'the new key’s probe signature does not verify' } };
+    return { ok: false, error: { code: Code.HSM_SIGNATURE_INVALID, message: 'the new key’s probe signature does not verify' } };
   }
   return { ok: true, value: { id: key.id, publicKey: key.publicKey } };
 }
@@ -353,7 +353,7 @@ export async function recoverCeremonies(ca: CaServices, before: Date): Promise<R
     const p = createParameters(c);
     const found = await ca.keys.findKey({ label: p.keyLabel });
     // An HSM that cannot answer says nothing about the key: the ceremony stays APPROVED for the next start.
-    if (!found.ok && found.error.code !== 'HSM_KEY_NOT_FOUND') return found;
+    if (!found.ok && found.error.code !== Code.HSM_KEY_NOT_FOUND) return found;
     const proven = found.ok ? await proveKey(ca, found.value) : null;
     await (proven?.ok
       ? recordRootKey(ca, SYSTEM_ACTOR, c.id, p, proven.value)

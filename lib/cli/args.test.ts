@@ -14,7 +14,7 @@ const command = defineCommand({
     dryRun: flag('a flag'),
   },
   positionals: { first: word, second: word },
-  run: async () => invalid({ code: 'NEVER', message: 'not run in these tests' }),
+  run: async () => invalid({ code: 'INTERNAL', message: 'not run in these tests' }),
 });
 
 const parse = (tokens: string[]) => parseArguments(command, tokens, processContext(false));

@@ -8,7 +8,7 @@
  */
 import { bytesToUint, parseHex } from '../bytes';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
-import { ok, type Result } from '../errors';
+import { Code, ok, type Result } from '../errors';
 import { requiredValue, value, type ArgumentParser } from './command';
 import { cliError } from './errorCodes';
 
@@ -85,7 +85,7 @@ export function instantInput(field: string): ArgumentParser<Date> {
 export function parseInstant(text: string, field: string): Result<Date> {
   const m = INSTANT.exec(text);
   const invalid = () =>
-    cliError('TIME_INVALID', `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
+    cliError(Code.TIME_INVALID, `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
       field,
     });
   if (!m) return invalid();

@@ -4,8 +4,7 @@
  * stderr with the password unechoed. Without a terminal a missing credential is an error, never
  * a hang. The services then authorise the operator (roles, dual control) as for any caller.
  */
-import type { Operator, ServiceContext } from '../ca/context';
-import { authenticate } from '../ca/operators';
+import { authenticate, type Operator, type ServiceContext } from '../ca';
 import { err, ok, type Result } from '../errors';
 
 export interface Credentials {

@@ -6,8 +6,7 @@
  * TqException encoders document. Anything else thrown is a bug and escapes.
  */
 import { bytesToUint, concat, toHex, uintToBytes } from '../bytes';
-import { ok, TqException, type Result, type TqError } from '../errors';
-import type { CodecErrorCode } from './errorCodes';
+import { ok, TqException, type ErrorCode, type Result, type TqError } from '../errors';
 
 export interface Where {
   readonly field: string;
@@ -23,7 +22,7 @@ class FieldFailure {
   constructor(readonly error: TqError) {}
 }
 
-export function fail(code: CodecErrorCode, message: string, where: Where): never {
+export function fail(code: ErrorCode, message: string, where: Where): never {
   throw new FieldFailure({ code, message, ...where });
 }
 
@@ -112,7 +111,7 @@ export class FieldReader {
   }
 
   /** A fixed byte: anything else is `code` at this field. */
-  constant(field: string, expected: number, code: CodecErrorCode, what: string): void {
+  constant(field: string, expected: number, code: ErrorCode, what: string): void {
     const offset = this.at;
     const actual = this.bytes[this.at++];
     if (actual !== expected) {
@@ -149,7 +148,7 @@ export class FieldWriter {
     return this.at;
   }
 
-  bytes(field: string, value: Uint8Array, length: number, code: CodecErrorCode = 'VALUE_RANGE'): this {
+  bytes(field: string, value: Uint8Array, length: number, code: ErrorCode = 'VALUE_RANGE'): this {
     if (!(value instanceof Uint8Array) || value.length !== length) {
       fail(code, `${field} must be ${length} bytes`, { field, offset: this.at, details: { expected: length } });
     }

@@ -3,11 +3,9 @@
  * `cert list|show|revoke`): open the configured CA, authenticate the operator, run one service
  * call, close. The services enforce roles and dual control; the CLI only names who acts.
  */
-import type { Operator } from '../../ca/context';
-import { authenticate } from '../../ca/operators';
-import { openCa } from '../../ca/open';
-import type { CaServices } from '../../ca/services';
-import type { Result, TqError } from '../../errors';
+import { authenticate, type CaServices, type Operator } from '../../ca';
+import { openCa } from '../../runtime/openCa';
+import { Code, type Result, type TqError } from '../../errors';
 import { readCredentials } from '../operatorLogin';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 
@@ -70,7 +68,7 @@ export function rootKeyIndexInput(field: string): ArgumentParser<number> {
   return (text) =>
     /^[0-9a-fA-F]{2}$/.test(text)
       ? { ok: true, value: parseInt(text, 16) }
-      : { ok: false, error: { code: 'ROOT_KEY_INDEX_RANGE', message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
+      : { ok: false, error: { code: Code.ROOT_KEY_INDEX_RANGE, message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
 }
 
 /** One of a fixed set of words. */

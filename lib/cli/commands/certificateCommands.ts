@@ -1,7 +1,6 @@
 /** `tqca cert list|show|revoke`: issued certificates as the CA holds them (decode and verify need no CA). */
 import { REVOCATION_REASONS } from '../../codec';
-import { listCertificates, revokeCertificate, showCertificate, type CertificateStatus } from '../../ca/certificates';
-import { EXPIRY_WARNING_DAYS, expiringCertificates } from '../../ca/expiry';
+import { expiringCertificates, EXPIRY_WARNING_DAYS, listCertificates, revokeCertificate, showCertificate, type CertificateStatus } from '../../ca';
 import { defineCommand, positional, requiredValue, value } from '../command';
 import { uint32Input } from '../inputs';
 import { answer, asOperator, choiceInput, idInput, listing } from './caSession';

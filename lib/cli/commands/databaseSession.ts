@@ -2,7 +2,7 @@
  * For commands that need the CA database but not the HSM (`user`, `institution`): open the
  * configured database (DATABASE_URL, else the embedded PGlite; migrated on open), run, close.
  */
-import { systemNow, type Operator, type ServiceContext } from '../../ca/context';
+import { systemNow, type Operator, type ServiceContext } from '../../ca';
 import { openDatabase } from '../../db/client';
 import { invalid, type Outcome } from '../command';
 import { signIn } from '../operatorLogin';

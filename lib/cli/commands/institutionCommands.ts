@@ -11,8 +11,8 @@ import {
   updateInstitution,
   type Contact,
   type InstitutionView,
-} from '../../ca/institutions';
-import { err, ok, type Result } from '../../errors';
+} from '../../ca';
+import { Code, err, ok, type Result } from '../../errors';
 import { defineCommand, positional, requiredValue, value, type ArgumentParser } from '../command';
 import { fixedBytesInput } from '../inputs';
 import { answer, choiceInput, details, listing } from './caSession';
@@ -34,7 +34,7 @@ const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
   try {
     parsed = JSON.parse(json);
   } catch {
-    return err('CONTACTS_INVALID', 'contacts must be JSON: [{"name": …, "role"?: …, "email"?: …, "phone"?: …}]', { field: 'contacts' });
+    return err(Code.CONTACTS_INVALID, 'contacts must be JSON: [{"name": …, "role"?: …, "email"?: …, "phone"?: …}]', { field: 'contacts' });
   }
   return parseContacts(parsed);
 };
@@ -42,7 +42,7 @@ const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
 const nonEmpty =
   (field: string): ArgumentParser<string> =>
   (text): Result<string> =>
-    text.trim() ? ok(text) : err('INSTITUTION_INVALID', `${field} is empty`, { field });
+    text.trim() ? ok(text) : err(Code.INSTITUTION_INVALID, `${field} is empty`, { field });
 
 const kindPositional = positional('<kind>', KINDS.join(' | '), choiceInput('kind', KINDS));
 const codePositional = positional('<code>', 'the 4-byte code, 8 hex digits (for an issuer: its issuer id)', fixedBytesInput('code', 4));

@@ -1,7 +1,5 @@
 /** `tqca request …`: each command is one call of lib/ca/requests (and issuance) as the authenticated operator. */
-import type { CertificateView } from '../../ca/certificates';
-import { issueCertificate } from '../../ca/issuance';
-import { approveRequest, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type RequestState, type RequestView } from '../../ca/requests';
+import { approveRequest, issueCertificate, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type CertificateView, type RequestState, type RequestView } from '../../ca';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
 import { bytesInput, uint32Input } from '../inputs';
 import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';

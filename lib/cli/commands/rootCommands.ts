@@ -1,6 +1,5 @@
 /** `tqca root …`: each command is one call of lib/ca/rootKeys as the authenticated operator. */
-import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca/rootKeys';
-import { parseRootKeyExpiry } from '../../ca/rootKeyRules';
+import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, parseRootKeyExpiry, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca';
 import { defineCommand, flag, positional, requiredValue, valid } from '../command';
 import { answer, asOperator, choiceInput, details, idPositional, rootKeyIndexInput, table } from './caSession';
 

@@ -1,6 +1,6 @@
 /** `tqca user …`: each command is one call of lib/ca/operators. */
-import { bootstrapAdministrator, createOperator, listOperators, OperatorRole, setOperatorStatus, USERNAME_PATTERN, type OperatorView } from '../../ca/operators';
-import { err, ok, type Result } from '../../errors';
+import { bootstrapAdministrator, createOperator, listOperators, OperatorRole, setOperatorStatus, USERNAME_PATTERN, type OperatorView } from '../../ca';
+import { Code, err, ok, type Result } from '../../errors';
 import { defineCommand, flag, invalid, positional, requiredValue, value, type ArgumentParser, type RunContext } from '../command';
 import { terminalPrompter } from '../operatorLogin';
 import { answer, details, listing } from './caSession';
@@ -17,7 +17,7 @@ const rolesInput: ArgumentParser<OperatorRole[]> = (text) => {
 };
 
 const usernameInput: ArgumentParser<string> = (text) =>
-  USERNAME_PATTERN.test(text) ? ok(text) : err('OPERATOR_INVALID', `a username matches ${USERNAME_PATTERN}`, { field: 'username' });
+  USERNAME_PATTERN.test(text) ? ok(text) : err(Code.OPERATOR_INVALID, `a username matches ${USERNAME_PATTERN}`, { field: 'username' });
 
 const userText = (o: OperatorView) => details({ id: o.id, username: o.username, displayName: o.displayName, roles: o.roles.join(','), status: o.status, createdAt: o.createdAt.toISOString() });
 

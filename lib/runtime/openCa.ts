@@ -1,4 +1,7 @@
 /**
+ * The composition root: the one module that knows both the HSM layer and the CA, and hands the
+ * HSM's key manager to the CA as the keys it declares (lib/ca/keys.ts).
+ *
  * Opens the CA services as a process configures them: the database (DATABASE_URL, else the
  * embedded PGlite), the HSM (TQCA_PKCS11_MODULE…, else the embedded software token, initialised
  * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
@@ -6,10 +9,9 @@
  */
 import { openHsm, resolveHsmConfig } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
+import { recoverAtStartup, type CaServices } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
-import { recoverAtStartup } from './recovery';
-import type { CaServices } from './services';
 
 export const DEFAULT_CENTER_ID = '00000001';
 

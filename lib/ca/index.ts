@@ -1,0 +1,65 @@
+/**
+ * The CA's service surface: what the command line, the console's route handlers, server actions and
+ * pages, and the runtime opener may use. Everything else under lib/ca is internal to the CA
+ * (test/layering.test.ts enforces that).
+ */
+export type { CaServices } from './services';
+export type { CaKey, CaKeys, KeyName } from './keys';
+export { systemNow, type Operator, type ServiceContext } from './context';
+export { recoverAtStartup, type RecoveryReport } from './recovery';
+export {
+  authenticate,
+  bootstrapAdministrator,
+  createOperator,
+  listOperators,
+  MIN_PASSWORD_LENGTH,
+  OperatorRole,
+  OperatorStatus,
+  setOperatorStatus,
+  USERNAME_PATTERN,
+  type NewOperator,
+  type OperatorView,
+} from './operators';
+export {
+  createInstitution,
+  findInstitution,
+  InstitutionKind,
+  InstitutionStatus,
+  listInstitutions,
+  parseContacts,
+  setInstitutionStatus,
+  updateInstitution,
+  type Contact,
+  type InstitutionChanges,
+  type InstitutionRef,
+  type InstitutionView,
+  type NewInstitution,
+} from './institutions';
+export {
+  approveCeremony,
+  cancelCeremony,
+  listCeremonies,
+  listRootKeys,
+  requestRootKeyChange,
+  requestRootKeyCreation,
+  type CeremonyView,
+  type RootKeyProposal,
+  type RootKeyView,
+} from './rootKeys';
+export { formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
+export {
+  approveRequest,
+  issueChallenge,
+  listRequests,
+  rejectRequest,
+  reviewRequest,
+  showRequest,
+  submitRequest,
+  type ChallengeView,
+  type RequestFilter,
+  type RequestState,
+  type RequestView,
+} from './requests';
+export { issueCertificate } from './issuance';
+export { listCertificates, revokeCertificate, showCertificate, type CertificateFilter, type CertificateStatus, type CertificateView } from './certificates';
+export { EXPIRY_WARNING_DAYS, expiringCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';

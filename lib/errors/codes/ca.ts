@@ -1,0 +1,88 @@
+/**
+ * Codes the CA services report themselves (codes of the codec, HSM, audit and database layers pass
+ * through unchanged). lib/ca/README.md documents each with exactly its `en` text.
+ */
+import type { ErrorTable } from '../spec';
+
+export const CA_CODES = {
+  // Authorisation
+  DUAL_CONTROL_SAME_OFFICER: { category: 'forbidden', en: 'the approver is the officer who requested, reviewed or (for activation) created', zh: '审批人与申请人、复核人（激活时为创建人）是同一名操作员，违反双人控制' },
+  OPERATOR_NOT_OFFICER: { category: 'forbidden', en: 'a ceremony participant is not an active officer', zh: '仪式参与者不是在职的安全官' },
+  OPERATOR_FORBIDDEN: { category: 'forbidden', en: 'the operator holds none of the roles the action needs', zh: '操作员不具备该操作所需的任何角色' },
+  OPERATOR_DISABLED: { category: 'unauthenticated', en: 'the acting operator was disabled after signing in', zh: '当前操作员在登录后已被停用' },
+  AUTHENTICATION_FAILED: { category: 'unauthenticated', en: 'unknown operator, wrong password or disabled operator (one answer for all three)', zh: '操作员不存在、密码错误或已停用（三者统一答复）' },
+  // Operators
+  OPERATOR_INVALID: { category: 'badInput', en: 'a new operator’s username, display name, password length or roles are malformed', zh: '新操作员的用户名、显示名、密码长度或角色格式错误' },
+  PASSWORD_TOO_SHORT: { category: 'badInput', en: 'the password has fewer than 12 characters', zh: '密码少于 12 个字符', field: 'password' },
+  OPERATOR_EXISTS: { category: 'conflict', en: 'an operator with this username exists', zh: '已存在使用该用户名的操作员', field: 'username' },
+  OPERATOR_NOT_FOUND: { category: 'notFound', en: 'no operator has this username', zh: '没有使用该用户名的操作员', field: 'username' },
+  OPERATOR_BOOTSTRAP_DONE: { category: 'conflict', en: 'operators exist already: the first administrator is created once', zh: '已存在操作员：首个管理员只能创建一次' },
+  OPERATOR_LAST_ADMIN: { category: 'conflict', en: 'the last active administrator cannot be disabled', zh: '不能停用最后一名在职管理员' },
+  // Institutions
+  INSTITUTION_INVALID: { category: 'badInput', en: 'unknown kind, empty Chinese name, no reason for a status change, or nothing to change', zh: '机构类型未知、中文名称为空、状态变更未给出原因，或没有要修改的内容' },
+  CONTACTS_INVALID: { category: 'badInput', en: 'contacts are not an array of { name, role?, email?, phone? } with valid values', zh: '联系人不是由 { name, role?, email?, phone? } 组成且取值有效的数组', field: 'contacts' },
+  INSTITUTION_CODE_INVALID: { category: 'badInput', en: 'an institution code is not 4 bytes, or is 00000000 or FFFFFFFF', zh: '机构代码不是 4 字节，或为 00000000 或 FFFFFFFF', field: 'code' },
+  INSTITUTION_CODE_TAKEN: { category: 'conflict', en: 'an institution of this kind already has this code', zh: '同类机构中已有机构使用该代码', field: 'code' },
+  INSTITUTION_CODES_EXHAUSTED: { category: 'conflict', en: 'no code of this kind is left to allocate', zh: '该类机构已无可分配的代码' },
+  INSTITUTION_NOT_FOUND: { category: 'notFound', en: 'no institution has this id, or this kind and code', zh: '没有该标识，或该类型与代码对应的机构' },
+  INSTITUTION_STATUS_TRANSITION: { category: 'conflict', en: 'the status change is not ACTIVE ⇄ SUSPENDED or either → WITHDRAWN', zh: '状态变更不是 正常 ⇄ 暂停，也不是由二者之一变为 已撤出' },
+  INSTITUTION_WITHDRAWN: { category: 'conflict', en: 'a withdrawn institution is not changed', zh: '已撤出的机构不可再修改' },
+  // Root keys and ceremonies
+  ROOT_KEY_INDEX_RANGE: { category: 'badInput', en: 'root-key index is not 01–7F (production) or 80–FE (test)', zh: '根公钥索引不在 01–7F（生产）或 80–FE（测试）之间', field: 'index' },
+  ROOT_KEY_INDEX_ENVIRONMENT: { category: 'badInput', en: 'the index lies in the other environment’s range', zh: '该索引属于另一环境的取值范围', field: 'index' },
+  ROOT_KEY_INDEX_IN_USE: { category: 'conflict', en: 'a root key or an open ceremony already claims the index (never reused)', zh: '该索引已被某根公钥或未完成的仪式占用（索引永不复用）', field: 'index' },
+  ROOT_KEY_EXPIRY_INVALID: { category: 'badInput', en: 'root-key expiry is not a calendar day written YYMMDD', zh: '根公钥失效日期不是以 YYMMDD 表示的有效日期', field: 'expiry' },
+  ROOT_KEY_EXPIRY_YEAR: { category: 'badInput', en: 'root-key expiry year is not 2000–2049', zh: '根公钥失效年份不在 2000–2049 之间', field: 'expiry' },
+  ROOT_KEY_EXPIRY_TOO_SOON: { category: 'badInput', en: 'the root key would be valid for less than the minimum lifetime', zh: '根公钥有效期短于最短期限', field: 'expiry' },
+  ROOT_KEY_EXPIRY_TOO_FAR: { category: 'badInput', en: 'the root key would be valid for more than the maximum lifetime', zh: '根公钥有效期长于最长期限', field: 'expiry' },
+  ROOT_KEY_STATE: { category: 'conflict', en: 'the life cycle does not allow this transition (PENDING → ACTIVE → RETIRED | EXPIRED)', zh: '生命周期不允许此状态转换（待激活 → 启用 → 停用 | 过期）' },
+  ROOT_KEY_EXPIRED: { category: 'conflict', en: 'the root key is past its expiry day', zh: '根公钥已过失效日期' },
+  ROOT_KEY_UNKNOWN: { category: 'notFound', en: 'no root key has this index', zh: '没有该索引的根公钥', field: 'index' },
+  ROOT_KEY_NOT_USABLE: { category: 'conflict', en: 'the chosen root key is not active or is past its expiry day', zh: '所选根公钥未启用或已过失效日期' },
+  ROOT_KEY_NONE_ACTIVE: { category: 'conflict', en: 'no active root key could sign the requested certificate', zh: '没有可签发所申请证书的启用中根公钥' },
+  CEREMONY_UNKNOWN: { category: 'notFound', en: 'no ceremony has this id', zh: '没有该标识的密钥仪式' },
+  CEREMONY_STATE: { category: 'conflict', en: 'the ceremony is not in the state this step needs', zh: '密钥仪式不处于此步骤所需的状态' },
+  CEREMONY_OPEN: { category: 'conflict', en: 'another ceremony for this root key awaits approval', zh: '该根公钥的另一项密钥仪式正在等待审批' },
+  CEREMONY_INTERRUPTED: { category: 'internal', en: 'the process stopped between a creation’s approval and the key’s generation', zh: '进程在创建审批通过后、密钥生成前中断' },
+  HSM_LABEL_IN_USE: { category: 'conflict', en: 'the HSM already holds a key with the new key’s label', zh: 'HSM 中已有与新密钥同标签的密钥' },
+  HSM_KEY_MISSING: { category: 'internal', en: 'the HSM no longer holds the recorded root key', zh: 'HSM 中已不存在登记的根密钥' },
+  HSM_KEY_MISMATCH: { category: 'internal', en: 'the HSM key under the label differs from the recorded root key', zh: 'HSM 中该标签下的密钥与登记的根公钥不一致' },
+  // Requests (§8)
+  ISSUER_UNKNOWN: { category: 'notFound', en: 'no issuer is registered with this id', zh: '没有以该标识注册的发卡机构', field: 'issuerId' },
+  ISSUER_NOT_ACTIVE: { category: 'conflict', en: 'the issuer is suspended or withdrawn', zh: '发卡机构已暂停或已撤出', field: 'issuerId' },
+  CHALLENGE_UNKNOWN: { category: 'badInput', en: 'the console never issued this challenge', zh: '控制台从未签发过该挑战值', field: 'challenge' },
+  CHALLENGE_ISSUER_MISMATCH: { category: 'badInput', en: 'the challenge was issued to another issuer', zh: '该挑战值是签发给另一发卡机构的', field: 'challenge' },
+  CHALLENGE_USED: { category: 'conflict', en: 'the challenge was already used by a request', zh: '该挑战值已被某申请使用', field: 'challenge' },
+  CHALLENGE_EXPIRED: { category: 'badInput', en: 'the challenge is older than 24 hours', zh: '该挑战值已签发超过 24 小时', field: 'challenge' },
+  REQUEST_TIME_INVALID: { category: 'badInput', en: 'the request time lies outside the challenge window (with clock skew)', zh: '申请时间不在挑战值的有效时间窗内（含时钟偏差）', field: 'requestTime' },
+  KEY_IS_ROOT_KEY: { category: 'badInput', en: 'the requested key is a clearing-center root key', zh: '申请认证的公钥是清算中心根公钥', field: 'publicKey' },
+  KEY_REVOKED: { category: 'conflict', en: 'a certificate for the requested key was revoked', zh: '该公钥的某张证书已被撤销', field: 'publicKey' },
+  KEY_HELD_BY_OTHER_ISSUER: { category: 'conflict', en: 'another issuer holds or requested the key', zh: '该公钥已由另一发卡机构持有或申请', field: 'publicKey' },
+  KEY_ALREADY_CERTIFIED: { category: 'conflict', en: 'the key is certified already; a renewal needs a fresh key', zh: '该公钥已获认证；续期须使用新密钥', field: 'publicKey' },
+  KEY_ALREADY_REQUESTED: { category: 'conflict', en: 'an open request already asks to certify the key', zh: '已有未完结的申请请求认证该公钥', field: 'publicKey' },
+  POP_INVALID: { category: 'badInput', en: 'the proof of possession does not verify with the requested key', zh: '持有证明无法用所申请的公钥验证通过' },
+  SERIAL_USED: { category: 'conflict', en: 'the issuer used the serial before (serials are unique per issuer for life)', zh: '该发卡机构已用过此序列号（同一发卡机构的序列号终身唯一）', field: 'serial' },
+  EXPIRY_TOO_SOON: { category: 'badInput', en: 'the requested expiry is not next month or later (CST)', zh: '申请的失效月份早于下个月（北京时间）', field: 'expiry' },
+  EXPIRY_TOO_FAR: { category: 'badInput', en: 'the requested expiry is more than 36 months ahead', zh: '申请的失效月份超过 36 个月之后', field: 'expiry' },
+  EXPIRY_BEYOND_ROOT_KEY: { category: 'badInput', en: 'the certificate would outlive the root key', zh: '证书的有效期将超过根公钥的有效期', field: 'expiry' },
+  ACTIVE_CERTIFICATE_CAP: { category: 'conflict', en: 'the issuer holds the maximum number of active certificates (default 4)', zh: '发卡机构持有的有效证书已达上限（默认 4 张）' },
+  REQUEST_UNKNOWN: { category: 'notFound', en: 'no request has this id', zh: '没有该标识的申请' },
+  REQUEST_STATE: { category: 'conflict', en: 'the request is not in the state this step needs', zh: '申请不处于此步骤所需的状态' },
+  REQUEST_ALREADY_REVIEWED: { category: 'conflict', en: 'the request was reviewed already', zh: '该申请已复核过' },
+  REQUEST_NOT_REVIEWED: { category: 'conflict', en: 'approval needs a review with fingerprint confirmation first', zh: '审批前须先完成含指纹确认的复核' },
+  FINGERPRINT_MISMATCH: { category: 'badInput', en: 'the fingerprint confirmed out of band is not SM3(X‖Y)[0..7] of the requested key', zh: '带外确认的指纹不是所申请公钥的 SM3(X‖Y)[0..7]', field: 'fingerprint' },
+  REJECTED_BY_OFFICER: { category: 'conflict', en: 'rejection code recorded when an officer rejects a request', zh: '安全官驳回申请时记录的驳回代码' },
+  STORED_REQUEST_CORRUPT: { category: 'internal', en: 'a stored A1 record no longer decodes', zh: '已存储的 A1 记录无法再解码' },
+  // Issuance
+  ISSUANCE_IN_PROGRESS: { category: 'conflict', en: 'a certificate number is reserved for the request and not yet settled', zh: '已为该申请预留证书编号且尚未完结' },
+  ISSUANCE_INTERRUPTED: { category: 'internal', en: 'failure code of a number whose issuing process stopped before storing', zh: '签发进程在存储前中断时，对该证书编号记录的失败代码' },
+  CERTIFICATE_NUMBERS_EXHAUSTED: { category: 'conflict', en: 'every certificate number up to FFFFFFFE is used', zh: '直至 FFFFFFFE 的证书编号已全部用完' },
+  ALLOCATION_STATE: { category: 'conflict', en: 'the reserved number was settled by someone else (recovery) before storing', zh: '预留的证书编号在存储前已被他方（恢复流程）完结' },
+  STORE_FAILED: { category: 'unavailable', en: 'storing the signed certificate failed; the number is recorded FAILED', zh: '存储已签名证书失败；该编号记为失败' },
+  // Certificates
+  CERTIFICATE_UNKNOWN: { category: 'notFound', en: 'no certificate has this number', zh: '没有该编号的证书', field: 'number' },
+  CERTIFICATE_ALREADY_REVOKED: { category: 'conflict', en: 'the certificate is revoked already', zh: '该证书已被撤销' },
+  REVOCATION_REASON: { category: 'badInput', en: 'the reason is not keyCompromise, superseded or issuerWithdrawn', zh: '撤销原因不是 keyCompromise（密钥泄露）、superseded（已被取代）或 issuerWithdrawn（发卡机构撤出）', field: 'reason' },
+  // Configuration
+  CENTER_ID_INVALID: { category: 'badInput', en: 'TQCA_CENTER_ID is not 8 hex digits other than 00000000', zh: 'TQCA_CENTER_ID 不是 00000000 以外的 8 位十六进制数', field: 'TQCA_CENTER_ID' },
+} as const satisfies ErrorTable;

@@ -1,0 +1,21 @@
+/**
+ * Codes the command line reports itself (lib/cli). Arguments can also fail with HEX_INVALID or a
+ * key code; those arrive as the `details.cause` of a USAGE error.
+ */
+import type { ErrorTable } from '../spec';
+
+export const CLI_CODES = {
+  USAGE: { category: 'badInput', en: 'the command line does not fit the command (exit 2); details.cause holds the argument’s own error', zh: '命令行与命令不符（退出码 2）；details.cause 为该参数自身的错误' },
+  INTERNAL: { category: 'internal', en: 'an unexpected fault, i.e. a bug (exit 1; the stack goes to stderr)', zh: '意外故障，即程序缺陷（退出码 1；调用栈输出到 stderr）' },
+  INPUT_EMPTY: { category: 'badInput', en: 'a byte argument holds no bytes', zh: '字节参数不含任何字节' },
+  INPUT_LENGTH: { category: 'badInput', en: 'a fixed-size argument (--root, --issuer, --number) has the wrong number of bytes', zh: '定长参数（--root、--issuer、--number）字节数错误' },
+  INPUT_UNREADABLE: { category: 'badInput', en: 'an @path file or stdin cannot be read', zh: '无法读取 @path 文件或标准输入' },
+  STDIN_REUSED: { category: 'badInput', en: 'stdin (-) was given for more than one argument', zh: '标准输入（-）被用于多个参数' },
+  // Operator sign-in and arguments of the CA commands
+  AUTHENTICATION_REQUIRED: { category: 'unauthenticated', en: 'no operator credentials: TQCA_OPERATOR and TQCA_PASSWORD are unset and there is no terminal to ask', zh: '未提供操作员凭据：未设置 TQCA_OPERATOR 和 TQCA_PASSWORD，且没有可供询问的终端', field: 'operator' },
+  CHOICE_INVALID: { category: 'badInput', en: 'an argument is not one of the values it allows', zh: '参数不是其允许的取值之一' },
+  ID_INVALID: { category: 'badInput', en: 'an id argument is not a positive integer', zh: '标识参数不是正整数' },
+  PASSWORD_MISMATCH: { category: 'badInput', en: 'the two passwords typed differ, or input was aborted', zh: '两次输入的密码不一致，或输入被中止', field: 'password' },
+  PASSWORD_REQUIRED: { category: 'badInput', en: 'no new password: give --password-stdin or TQCA_NEW_PASSWORD, or run on a terminal', zh: '未提供新密码：请使用 --password-stdin 或 TQCA_NEW_PASSWORD，或在终端中运行', field: 'password' },
+  ROLE_INVALID: { category: 'badInput', en: 'roles are missing or name a role that does not exist', zh: '未给出角色，或给出了不存在的角色', field: 'roles' },
+} as const satisfies ErrorTable;
