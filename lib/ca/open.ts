@@ -4,10 +4,11 @@
  * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
  * then runs the start-up recovery.
  */
-import { openHsm, resolveHsmConfig } from '../../hsm';
+import { openHsm, QuorumGate, resolveHsmConfig } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
+import type { SigningActivation } from './activation';
 import { recoverAtStartup } from './recovery';
 import type { CaServices } from './services';
 
@@ -18,6 +19,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface OpenCa {
   readonly ca: CaServices;
   readonly db: Database;
+  /** Under TQCA_HSM_QUORUM: the gate K officers open (lib/ca/activation.ts); null when the PIN is configured. */
+  readonly activation: SigningActivation | null;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   return ok({
     ca,
     db,
+    activation: keys.value instanceof QuorumGate ? keys.value : null,
     async close() {
       await keys.value.close();
       await db.close();
