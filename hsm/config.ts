@@ -116,7 +116,14 @@ export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
  * What operators and the console must be told about where the PIN lives. The embedded software
  * token with its PIN in `.data/secrets` protects nothing from whoever can read that directory.
  */
-export function signingPosture(config: HsmConfig): { readonly pinSource: PinSource; readonly evaluationOnly: boolean; readonly notice: string | null } {
+export interface SigningPosture {
+  readonly pinSource: PinSource;
+  readonly evaluationOnly: boolean;
+  /** Set when evaluationOnly: the sentence every start-up banner and status page shows. */
+  readonly notice: string | null;
+}
+
+export function signingPosture(config: HsmConfig): SigningPosture {
   const evaluationOnly = config.embedded !== null && config.pinSource === 'on-disk';
   return {
     pinSource: config.pinSource,

@@ -10,7 +10,7 @@ import { openPkcs11KeyManager } from './pkcs11KeyManager';
 import { createQuorum, QuorumGate, readQuorumRecord, type IssuedShare, type QuorumRecord } from './quorum';
 import { initToken, type TokenInitOutcome } from './tokenInit';
 
-export { resolveHsmConfig, signingPosture, type HsmConfig, type PinSource } from './config';
+export { resolveHsmConfig, signingPosture, type HsmConfig, type PinSource, type SigningPosture } from './config';
 export { HsmErrorCode } from './errors';
 export { QuorumGate, type ActivationStatus, type IssuedShare, type QuorumRecord } from './quorum';
 export type { GenerateKeyRequest, HealthReport, KeyAlgorithm, KeyInfo, KeyManager, KeySelector, MechanismStatus, SignOptions } from './keyManager';

@@ -4,7 +4,7 @@
  * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
  * then runs the start-up recovery.
  */
-import { openHsm, QuorumGate, resolveHsmConfig } from '../../hsm';
+import { openHsm, QuorumGate, resolveHsmConfig, signingPosture, type SigningPosture } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
@@ -21,6 +21,8 @@ export interface OpenCa {
   readonly db: Database;
   /** Under TQCA_HSM_QUORUM: the gate K officers open (lib/ca/activation.ts); null when the PIN is configured. */
   readonly activation: SigningActivation | null;
+  /** Where the PIN comes from; `notice` is set for the evaluation token with its PIN on disk. */
+  readonly signing: SigningPosture;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
     ca,
     db,
     activation: keys.value instanceof QuorumGate ? keys.value : null,
+    signing: signingPosture(config.value),
     async close() {
       await keys.value.close();
       await db.close();

@@ -13,6 +13,9 @@ export const CLI_ERROR_CODES = {
   INPUT_UNREADABLE: 'an @path file or stdin cannot be read',
   STDIN_REUSED: 'stdin (-) was given for more than one argument',
   TIME_INVALID: 'a time is not an ISO-8601 date or a date-time with a zone',
+  QUORUM_TERMINAL_REQUIRED: 'signing is locked (TQCA_HSM_QUORUM) and officers can enter shares only at a terminal',
+  QUORUM_ABORTED: 'share entry was aborted, or failed too often: signing stays locked',
+  QUORUM_OFFICERS_INVALID: '--officers is not N distinct operator usernames, or is given without TQCA_HSM_QUORUM',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
