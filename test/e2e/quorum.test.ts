@@ -169,4 +169,14 @@ describe('quorum activation (TQCA_HSM_QUORUM=2/3, software token)', () => {
     unwrap(await gate.enterShare('alice', shareOf('alice')));
     expect(unwrap(await gate.enterShare('carol', shareOf('carol'))).state).toBe('active');
   }, 60_000);
+
+  it('a lock that arrives while the K-th share is logging in undoes the activation', async () => {
+    await gate.lock();
+    unwrap(await gate.enterShare('alice', shareOf('alice')));
+    const racing = gate.enterShare('bob', shareOf('bob'));
+    await gate.lock();
+    expect(await racing).toMatchObject(refused('HSM_LOCKED'));
+    expect(gate.status()).toMatchObject({ state: 'locked', entered: [], activatedBy: [] });
+    expect(await codeOf(opened.ca.keys.sign(rootKey, MESSAGE))).toBe('HSM_LOCKED');
+  });
 });
