@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,10 @@ describe('HSM configuration', () => {
     expect(errorOf({ ...module, TQCA_HSM_PROFILE: 'sansec', TQCA_HSM_PIN_FILE: pinFile, TQCA_HSM_PIN: '1' }).code).toBe(HsmErrorCode.CONFIG_INVALID);
     expect(errorOf({ ...module, TQCA_HSM_PROFILE: 'sansec', TQCA_HSM_PIN_FILE: join(fresh(), 'none') }).code).toBe(HsmErrorCode.PIN_MISSING);
     expect(errorOf({ ...module, TQCA_HSM_PROFILE: 'ncipher', TQCA_HSM_PIN: '1' }).code).toBe(HsmErrorCode.PROFILE_INVALID);
+    const inDataDir = join(module.TQCA_DATA_DIR, 'secrets', 'token-pin');
+    mkdirSync(join(module.TQCA_DATA_DIR, 'secrets'));
+    writeFileSync(inDataDir, 's3cret\n');
+    expect(errorOf({ ...module, TQCA_HSM_PROFILE: 'luna', TQCA_HSM_PIN_FILE: inDataDir })).toMatchObject({ code: HsmErrorCode.CONFIG_INVALID, field: 'TQCA_HSM_PIN_FILE' });
   });
 
   it('TQCA_HSM_QUORUM=K/N: no PIN configured or written, for the embedded token and an external module', () => {

@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../lib/errors';
 import { HsmErrorCode } from './errors';
@@ -89,6 +89,12 @@ export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
     if (pin.value === null) {
       return err(HsmErrorCode.PIN_MISSING, 'set TQCA_HSM_PIN or TQCA_HSM_PIN_FILE for the HSM user PIN, or TQCA_HSM_QUORUM', { field: 'TQCA_HSM_PIN' });
     }
+    // A real HSM's PIN must not sit where the CA keeps (and writes) its own files, e.g. beside the first-run secrets.
+    if (env.TQCA_HSM_PIN_FILE && isInside(env.TQCA_HSM_PIN_FILE, dataDir)) {
+      return err(HsmErrorCode.CONFIG_INVALID, `TQCA_HSM_PIN_FILE must lie outside the CA's data directory ${resolve(dataDir)}`, {
+        field: 'TQCA_HSM_PIN_FILE',
+      });
+    }
     return ok({ ...common, modulePath: external, pin: pin.value.pin, pinSource: pin.value.source, profile: profile.value, embedded: null });
   }
 
@@ -132,6 +138,11 @@ export function signingPosture(config: HsmConfig): SigningPosture {
       ? 'evaluation only: software token with its PIN on disk (anyone who can read the data directory can sign); set TQCA_HSM_QUORUM for production'
       : null,
   };
+}
+
+function isInside(path: string, dir: string): boolean {
+  const from = relative(resolve(dir), resolve(path));
+  return from === '' || (!from.startsWith('..') && !isAbsolute(from));
 }
 
 /** `K/N` with 2 ≤ K ≤ N ≤ 255, or unset. */
