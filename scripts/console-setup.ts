@@ -1,6 +1,7 @@
 /**
  * First-run preparation of the embedded defaults, run by `npm start` before the web server:
- * opens the CA (software token initialised, database migrated, start-up recovery run) and, when
+ * opens the CA (software token initialised, database migrated, start-up recovery run), says
+ * plainly when the token is the evaluation one with its PIN on disk, and, when
  * no operator exists yet, creates the first administrator and prints its one-time password.
  * The password is also left in `.data/secrets/first-run-admin` (mode 0600) so a missed terminal
  * line does not lock the operator out; change it after the first sign-in.
@@ -20,7 +21,13 @@ async function main(): Promise<number> {
     console.error(JSON.stringify({ error: opened.error }, null, 2));
     return 1;
   }
-  const { ca, close } = opened.value;
+  const { ca, close, activation, signing } = opened.value;
+  // Said on every start, not only the first: the evaluation token must never pass for production.
+  if (signing.notice) console.warn(`\n  仅供评估 / ${signing.notice}\n`);
+  if (activation) {
+    const { threshold, tokenLabel } = activation.status();
+    console.log(`\n  token "${tokenLabel}": each process signs only after ${threshold} officers enter their shares (tqca hsm activate)\n`);
+  }
   try {
     if ((await ca.prisma.operator.count()) > 0) return 0;
     const password = randomBytes(18).toString('base64url');

@@ -7,6 +7,7 @@ export type { CaServices } from './services';
 export type { CaKey, CaKeys, KeyName } from './keys';
 export { systemNow, type Operator, type ServiceContext } from './context';
 export { recoverAtStartup, type RecoveryReport } from './recovery';
+export { enterSigningShare, lockSigning, type SigningActivation, type SigningStatus } from './activation';
 export {
   authenticate,
   bootstrapAdministrator,

@@ -21,6 +21,6 @@ export interface CaKeys {
   findKey(name: KeyName): Promise<Result<CaKey>>;
   /** SM2 r ‖ s over SM3(Z ‖ message) with the default signer ID, verified before it is returned. */
   sign(name: KeyName, message: Uint8Array): Promise<Result<Uint8Array>>;
-  /** A canary signature: ok when the device signs and the signature verifies. */
-  health(): Promise<Result<unknown>>;
+  /** A canary signature: ok when the device signs and the signature verifies; the CA reads only its latency. */
+  health(): Promise<Result<{ readonly canary: { readonly label: string; readonly latencyMs: number } }>>;
 }

@@ -353,6 +353,8 @@ export async function recoverCeremonies(ca: CaServices, before: Date): Promise<R
     const p = createParameters(c);
     const found = await ca.keys.findKey({ label: p.keyLabel });
     // An HSM that cannot answer says nothing about the key: the ceremony stays APPROVED for the next start.
+    // Locked signing (the quorum profile, before K officers activate) is no fault: the process starts.
+    if (!found.ok && found.error.code === Code.HSM_LOCKED) continue;
     if (!found.ok && found.error.code !== Code.HSM_KEY_NOT_FOUND) return found;
     const proven = found.ok ? await proveKey(ca, found.value) : null;
     await (proven?.ok

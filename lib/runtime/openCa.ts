@@ -7,9 +7,9 @@
  * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
  * then runs the start-up recovery.
  */
-import { openHsm, resolveHsmConfig } from '../../hsm';
+import { openHsm, QuorumGate, resolveHsmConfig, signingPosture, type SigningPosture } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
-import { recoverAtStartup, type CaServices } from '../ca';
+import { recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
 
@@ -20,6 +20,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface OpenCa {
   readonly ca: CaServices;
   readonly db: Database;
+  /** Under TQCA_HSM_QUORUM: the gate K officers open (lib/ca/activation.ts); null when the PIN is configured. */
+  readonly activation: SigningActivation | null;
+  /** Where the PIN comes from; `notice` is set for the evaluation token with its PIN on disk. */
+  readonly signing: SigningPosture;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   return ok({
     ca,
     db,
+    activation: keys.value instanceof QuorumGate ? keys.value : null,
+    signing: signingPosture(config.value),
     async close() {
       await keys.value.close();
       await db.close();

@@ -37,6 +37,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** What the scenario helpers below use: a CA opened any way (startHarness, or openCa with the operators made). */
+export type CaUnderTest = Pick<Harness, 'ca' | 'admin' | 'alice' | 'bob' | 'issuerId'>;
+
 export interface HarnessOptions {
   /** PostgreSQL URL; otherwise PGlite in `dataDir`, or in memory. */
   readonly url?: string;
@@ -113,14 +116,14 @@ export function buildRequest(input: RequestInput): { a1: Uint8Array; key: Return
 }
 
 /** A request of the harness's issuer, submitted by alice at `at` (default: the harness clock). */
-export async function submittedRequest(h: Harness, serial: number, expiry: CalendarMonth, at: Date = h.ca.now()) {
+export async function submittedRequest(h: CaUnderTest, serial: number, expiry: CalendarMonth, at: Date = h.ca.now()) {
   const challenge = unwrap(await issueChallenge(h.ca, h.alice, h.issuerId));
   const { a1 } = buildRequest({ issuerId: h.issuerId, challenge: challenge.challenge, serial, expiry, at });
   return unwrap(await submitRequest(h.ca, h.alice, a1));
 }
 
 /** A certificate of the harness's issuer: alice submits and reviews, bob approves and issues under `rootIndex`. */
-export async function issuedCertificate(h: Harness, serial: number, expiry: CalendarMonth, rootIndex: number) {
+export async function issuedCertificate(h: CaUnderTest, serial: number, expiry: CalendarMonth, rootIndex: number) {
   const request = await submittedRequest(h, serial, expiry);
   unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
   unwrap(await approveRequest(h.ca, h.bob, request.id, rootIndex));
@@ -128,7 +131,7 @@ export async function issuedCertificate(h: Harness, serial: number, expiry: Cale
 }
 
 /** A root key created and activated under dual control (alice requests, bob approves). */
-export async function activeRootKey(h: Harness, index: number): Promise<RootKeyView> {
+export async function activeRootKey(h: CaUnderTest, index: number): Promise<RootKeyView> {
   const create = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index, environment: index <= 0x7f ? 'PRODUCTION' : 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
   unwrap(await approveCeremony(h.ca, h.bob, create.id));
   const activation = unwrap(await requestRootKeyChange(h.ca, h.alice, 'ACTIVATE', index));
@@ -140,7 +143,7 @@ export async function activeRootKey(h: Harness, index: number): Promise<RootKeyV
  * `perIssuer` approved requests for each of `issuers` issuers (the first is the harness's, the
  * others are registered here), ready to issue under root key `rootIndex`.
  */
-export async function approvedRequests(h: Harness, rootIndex: number, issuers: number, perIssuer: number): Promise<number[]> {
+export async function approvedRequests(h: CaUnderTest, rootIndex: number, issuers: number, perIssuer: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < issuers; i++) {
     const issuerId = h.issuerId + i;

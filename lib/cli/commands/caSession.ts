@@ -6,20 +6,28 @@
 import { authenticate, type CaServices, type Operator } from '../../ca';
 import { openCa } from '../../runtime/openCa';
 import { Code, type Result, type TqError } from '../../errors';
-import { readCredentials } from '../operatorLogin';
+import { readCredentials, terminalPrompter } from '../operatorLogin';
+import { withSigningActivated } from '../quorumEntry';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 
-/** Runs `action` as the authenticated operator against the configured CA. */
-export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>): Promise<Outcome> {
+/**
+ * Runs `action` as the authenticated operator against the configured CA. A command that `signs`
+ * under the quorum profile first has K officers activate signing at the terminal, for this
+ * process only, and locks again when it is done; read-only commands never ask.
+ */
+export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>, { signs = false } = {}): Promise<Outcome> {
   // Asked (or read from the environment) before the HSM and the database are opened.
   const login = await readCredentials();
   if (!login.ok) return invalid(login.error);
   const opened = await openCa();
   if (!opened.ok) return invalid(opened.error);
   try {
-    const operator = await authenticate(opened.value.ca, login.value.username, login.value.password);
+    const { ca, activation } = opened.value;
+    const operator = await authenticate(ca, login.value.username, login.value.password);
     if (!operator.ok) return invalid(operator.error);
-    return await action(opened.value.ca, operator.value);
+    if (!signs || !activation) return await action(ca, operator.value);
+    const done = await withSigningActivated(ca, activation, operator.value, terminalPrompter(), () => action(ca, operator.value));
+    return done.ok ? done.value : invalid(done.error);
   } finally {
     await opened.value.close();
   }

@@ -37,11 +37,13 @@ describe('tqca hsm', () => {
     expect(created.exitCode).toBe(0);
     expect(JSON.parse(created.stdout).token).toMatchObject({ state: 'created', tokenLabel: 'tqca', store: join(env.TQCA_DATA_DIR, 'token') });
     const again = await tqca(env, 'hsm', 'init');
-    expect(again).toEqual({ exitCode: 0, stdout: `token "tqca" exists already in ${join(env.TQCA_DATA_DIR, 'token')}\n` });
+    expect(again).toEqual({ exitCode: 0, stdout: `WARNING: ${JSON.parse(created.stdout).signing.notice}\ntoken "tqca" exists already in ${join(env.TQCA_DATA_DIR, 'token')}\n` });
 
     const status = await tqca(env, 'hsm', 'status', '--json');
     expect(status.exitCode).toBe(0);
     const health = JSON.parse(status.stdout).health;
+    expect(JSON.parse(status.stdout).signing).toMatchObject({ pinSource: 'on-disk', evaluationOnly: true });
+    expect((await tqca(env, 'hsm', 'status')).stdout).toMatch(/^WARNING: evaluation only: software token with its PIN on disk/);
     expect(health).toMatchObject({ profile: 'softtoken', algorithm: 'sm2', token: { label: 'tqca' }, canary: { label: 'tqca-canary' } });
     expect(health.mechanisms.filter((m: { selected?: boolean }) => m.selected)).toHaveLength(1);
 

@@ -66,10 +66,12 @@ signed in the HSM with --root-key and re-verified before it is stored.`,
 
 export const issue = defineCommand({
   description: `Issues the certificate of an APPROVED request: after an HSM or storage failure, or after a
-crash (the failed number stays recorded; the request gets a new one).`,
+crash (the failed number stays recorded; the request gets a new one). Under TQCA_HSM_QUORUM, K
+officers first activate signing at the terminal for this run.`,
   options: {},
   positionals: { request: requestId },
-  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText)),
+  run: ({ positionals }) =>
+    asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText), { signs: true }),
 });
 
 export const reject = defineCommand({

@@ -40,10 +40,12 @@ export const create = defineCommand({
 });
 
 export const approve = defineCommand({
-  description: 'Approves a pending ceremony. The approver must differ from the requester (and, to activate, from the key’s creator).',
+  description: `Approves a pending ceremony. The approver must differ from the requester (and, to activate, from the key’s creator).
+Under TQCA_HSM_QUORUM, K officers first activate signing at the terminal for this run.`,
   options: {},
   positionals: { ceremony: idPositional('<ceremony>', 'ceremony id') },
-  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await approveCeremony(ca, operator, positionals.ceremony), 'ceremony', ceremonyText)),
+  run: ({ positionals }) =>
+    asOperator(async (ca, operator) => answer(await approveCeremony(ca, operator, positionals.ceremony), 'ceremony', ceremonyText), { signs: true }),
 });
 
 export const activate = defineCommand({

@@ -24,6 +24,14 @@ export const HSM_CODES = {
   HSM_SIGNATURE_INVALID: { category: 'internal', en: 'the token returned a signature that does not verify on the host', zh: '令牌返回的签名在主机上验证不通过' },
   HSM_TOKEN_NOT_FOUND: { category: 'unavailable', en: 'no slot holds a token with the configured label', zh: '没有插槽持有配置标签对应的令牌' },
   HSM_TOKEN_NOT_INITIALIZED: { category: 'unavailable', en: 'the token has no user PIN yet', zh: '令牌尚未设置用户 PIN' },
+  // Quorum activation of the signing keys (hsm/quorum.ts)
+  HSM_LOCKED: { category: 'unavailable', en: 'signing is locked until K officers enter their PIN shares (TQCA_HSM_QUORUM)', zh: '签名已锁定，须由 K 名官员输入各自的 PIN 份额后方可签名' },
+  HSM_QUORUM_ACTIVE: { category: 'conflict', en: 'signing is already activated', zh: '签名已激活' },
+  HSM_QUORUM_EXISTS: { category: 'conflict', en: 'the PIN is already split, or the token exists with a PIN that was not split', zh: 'PIN 已拆分，或令牌已存在且其 PIN 未经拆分' },
+  HSM_QUORUM_NOT_INITIALIZED: { category: 'notFound', en: 'no quorum record: initialise the token with tqca hsm init --officers', zh: '未找到门限记录：请用 tqca hsm init --officers 初始化令牌' },
+  HSM_SHARE_DUPLICATE: { category: 'conflict', en: 'this share was entered already', zh: '该份额已输入' },
+  HSM_SHARE_NOT_HOLDER: { category: 'forbidden', en: 'the share was issued to another officer', zh: '该份额发给的是另一名官员' },
+  HSM_SHARE_WRONG: { category: 'badInput', en: 'the share does not belong to this split, or was altered', zh: '该份额不属于本次拆分，或已被篡改' },
   // The embedded software token (hsm/softtoken)
   SOFTTOKEN_BUILD_FAILED: { category: 'unavailable', en: 'building the SM2 software token failed (the compiler’s output is the message)', zh: '构建 SM2 软件令牌失败（消息为编译器输出）' },
   SOFTTOKEN_NOT_BUILT: { category: 'unavailable', en: 'the SM2 software token is not built (npm run build:softtoken)', zh: 'SM2 软件令牌尚未构建（请运行 npm run build:softtoken）' },
