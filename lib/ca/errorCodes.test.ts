@@ -18,6 +18,7 @@ const SERVICE_MODULES = [
   'requestChecks',
   'requestLookup',
   'requests',
+  'retargets',
   'rootKeyRules',
   'rootKeys',
   'transaction',

@@ -72,6 +72,12 @@ export const CA_ERROR_CODES = {
   FINGERPRINT_MISMATCH: 'the fingerprint confirmed out of band is not SM3(X‖Y)[0..7] of the requested key',
   REJECTED_BY_OFFICER: 'rejection code recorded when an officer rejects a request',
   STORED_REQUEST_CORRUPT: 'a stored A1 record no longer decodes',
+  // Re-targets
+  RETARGET_UNKNOWN: 'no re-target has this id',
+  RETARGET_STATE: 'the re-target is not pending',
+  RETARGET_PENDING: 'a re-target of this request awaits approval already',
+  RETARGET_NOT_NEEDED: 'the request’s root key is still active: issue under it',
+  RETARGET_REASON_MISSING: 'a re-target needs a reason',
   // Issuance
   ISSUANCE_IN_PROGRESS: 'a certificate number is reserved for the request and not yet settled',
   ISSUANCE_INTERRUPTED: 'failure code of a number whose issuing process stopped before storing',

@@ -2,6 +2,7 @@
 import type { CertificateView } from '../../ca/certificates';
 import { issueCertificate } from '../../ca/issuance';
 import { approveRequest, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type RequestState, type RequestView } from '../../ca/requests';
+import { approveRetarget, requestRetarget, type RetargetView } from '../../ca/retargets';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
 import { bytesInput, uint32Input } from '../inputs';
 import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';
@@ -72,6 +73,41 @@ crash (the failed number stays recorded; the request gets a new one).`,
   options: {},
   positionals: { request: requestId },
   run: ({ positionals }) => asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText)),
+});
+
+const retargetText = (r: RetargetView) =>
+  details({
+    retarget: r.id,
+    request: r.requestId,
+    status: r.status,
+    from: r.fromRootKeyIndex,
+    to: r.toRootKeyIndex,
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    approvedBy: r.approvedBy,
+    failure: r.failure && `${r.failure.code}: ${r.failure.reason}`,
+  });
+
+export const retarget = defineCommand({
+  description: `Asks to move an APPROVED request whose root key was retired or expired to another active
+root key (--root-key), with a reason. A second officer approves with \`request retarget-approve\`.`,
+  options: {
+    rootKey: requiredValue('<index>', 'the active root key that is to sign, two hex digits', rootKeyIndexInput('rootKey')),
+    reason: requiredValue('<text>', 'why', (text) => ({ ok: true, value: text })),
+  },
+  positionals: { request: requestId },
+  run: ({ options, positionals }) =>
+    asOperator(async (ca, operator) =>
+      answer(await requestRetarget(ca, operator, positionals.request, options.rootKey, options.reason), 'retarget', retargetText),
+    ),
+});
+
+export const retargetApprove = defineCommand({
+  description: `Approves a re-target (not its requester): every issuance check runs again against the new
+root key; a failing one ends the re-target FAILED. Then issue with \`request issue\`.`,
+  options: {},
+  positionals: { retarget: idPositional('<retarget>', 're-target id') },
+  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await approveRetarget(ca, operator, positionals.retarget), 'retarget', retargetText)),
 });
 
 export const reject = defineCommand({
