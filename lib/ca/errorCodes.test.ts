@@ -10,6 +10,7 @@ const SERVICE_MODULES = [
   'certificates',
   'context',
   'expiry',
+  'hsmCheck',
   'institutions',
   'issuance',
   'open',

@@ -1,13 +1,15 @@
 /**
  * Opens the CA services as a process configures them: the database (DATABASE_URL, else the
  * embedded PGlite), the HSM (TQCA_PKCS11_MODULE…, else the embedded software token, initialised
- * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
- * then runs the start-up recovery.
+ * on first use — never under root keys in use) checked against the root keys (lib/ca/hsmCheck),
+ * and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001), then runs the
+ * start-up recovery.
  */
 import { openHsm, resolveHsmConfig } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
+import { checkHsmAtStartup, mayInitialiseToken } from './hsmCheck';
 import { recoverAtStartup } from './recovery';
 import type { CaServices } from './services';
 
@@ -35,19 +37,19 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   if (!centerId.ok) return centerId;
   const config = resolveHsmConfig(env);
   if (!config.ok) return config;
-  const keys = await openHsm(config.value);
-  if (!keys.ok) return keys;
-  let db: Database;
-  try {
-    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
-  } catch (thrown) {
-    await keys.value.close();
-    throw thrown;
+  const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
+  const now = () => new Date();
+  // The database first: a token store is not re-created empty under root keys in use (hsmCheck).
+  const opened = await openHsm(config.value, { initialise: await mayInitialiseToken(db.prisma) });
+  const keys = await checkHsmAtStartup({ prisma: db.prisma, now }, opened);
+  if (!keys.ok) {
+    await db.close();
+    return keys;
   }
-  const ca: CaServices = { prisma: db.prisma, keys: keys.value, centerId: centerId.value, now: () => new Date() };
+  const ca: CaServices = { prisma: db.prisma, keys: keys.value.keys, centerId: centerId.value, now };
   const recovered = await recoverAtStartup(ca);
   if (!recovered.ok) {
-    await keys.value.close();
+    await keys.value.keys.close();
     await db.close();
     return recovered;
   }
@@ -55,7 +57,7 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
     ca,
     db,
     async close() {
-      await keys.value.close();
+      await keys.value.keys.close();
       await db.close();
     },
   });

@@ -5,9 +5,11 @@
 import { resolveHsmConfig, type HsmConfig } from '../../../hsm/config';
 import { HsmErrorCode, initEmbeddedToken, isEmbedded, openHsm, type KeyManager } from '../../../hsm';
 import { buildSoftToken, softTokenModulePath } from '../../../hsm/softtoken';
+import { recordTokenInitialisation } from '../../ca/hsmCheck';
 import { toHex } from '../../bytes';
 import { defineCommand, invalid, valid, type JsonObject, type Outcome } from '../command';
 import { details, table } from './caSession';
+import { onDatabase } from './databaseSession';
 
 const ENVIRONMENT = `The HSM is the one the environment names: TQCA_PKCS11_MODULE, TQCA_TOKEN_LABEL,
 TQCA_HSM_PIN or TQCA_HSM_PIN_FILE, TQCA_HSM_PROFILE (luna, sansec, tass, softtoken, p256 or a JSON
@@ -87,8 +89,9 @@ export const keys = defineCommand({
 export const init = defineCommand({
   description: `Builds the SM2 software-token module if needed, and creates the embedded token (label
 TQCA_TOKEN_LABEL, default tqca) in .data/token with the PINs generated on first run in
-.data/secrets (mode 0600). Running it again reports that the token exists. An external HSM
-(TQCA_PKCS11_MODULE) is initialised with its vendor's tools instead.`,
+.data/secrets (mode 0600). Running it again reports that the token exists. Creating or completing
+a token is an audit event, so the CA database must open first: without it nothing is initialised.
+An external HSM (TQCA_PKCS11_MODULE) is initialised with its vendor's tools instead.`,
   options: {},
   positionals: {},
   async run() {
@@ -103,11 +106,19 @@ TQCA_TOKEN_LABEL, default tqca) in .data/token with the PINs generated on first 
         field: 'TQCA_PKCS11_MODULE',
       });
     }
-    const outcome = initEmbeddedToken(config.value);
-    if (!outcome.ok) return invalid(outcome.error);
-    const { state, tokenLabel, serialNumber } = outcome.value;
-    const body = { token: { state, tokenLabel, serialNumber, store: config.value.embedded.tokenDir, modulePath: config.value.modulePath } };
-    const said = state === 'exists' ? 'exists already' : state === 'created' ? 'created' : 'completed (user PIN set)';
-    return { ...valid(body), text: `token "${tokenLabel}" ${said} in ${config.value.embedded.tokenDir}\n` };
+    const embedded = config.value;
+    return onDatabase(async (ctx) => {
+      const outcome = initEmbeddedToken(embedded);
+      if (!outcome.ok) return invalid(outcome.error);
+      const { state, tokenLabel, serialNumber } = outcome.value;
+      const store = embedded.embedded.tokenDir;
+      if (state !== 'exists') {
+        const audited = await recordTokenInitialisation(ctx, { state, tokenLabel, serialNumber, store });
+        if (!audited.ok) return invalid(audited.error, { token: { state, tokenLabel, serialNumber, store } });
+      }
+      const body = { token: { state, tokenLabel, serialNumber, store, modulePath: embedded.modulePath } };
+      const said = state === 'exists' ? 'exists already' : state === 'created' ? 'created' : 'completed (user PIN set)';
+      return { ...valid(body), text: `token "${tokenLabel}" ${said} in ${store}\n` };
+    });
   },
 });
