@@ -62,5 +62,16 @@ export {
   type RequestView,
 } from './requests';
 export { issueCertificate } from './issuance';
-export { listCertificates, revokeCertificate, showCertificate, type CertificateFilter, type CertificateStatus, type CertificateView } from './certificates';
+export { approveRetarget, requestRetarget, type RetargetView } from './retargets';
+export { checkHsmAtStartup, mayInitialiseToken, recordTokenInitialisation, type CheckedHsm } from './hsmCheck';
+export {
+  listAllocations,
+  listCertificates,
+  revokeCertificate,
+  showCertificate,
+  type AllocationState,
+  type CertificateFilter,
+  type CertificateStatus,
+  type CertificateView,
+} from './certificates';
 export { EXPIRY_WARNING_DAYS, expiringCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';

@@ -4,12 +4,13 @@
  *
  * Opens the CA services as a process configures them: the database (DATABASE_URL, else the
  * embedded PGlite), the HSM (TQCA_PKCS11_MODULE…, else the embedded software token, initialised
- * on first use) and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001),
- * then runs the start-up recovery.
+ * on first use — never under root keys in use) checked against the root keys (lib/ca/hsmCheck),
+ * and the clearing-center id (TQCA_CENTER_ID, 8 hex digits, default 00000001), then runs the
+ * start-up recovery.
  */
 import { openHsm, QuorumGate, resolveHsmConfig, signingPosture, type SigningPosture } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
-import { recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
+import { checkHsmAtStartup, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
 
@@ -41,29 +42,32 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   if (!centerId.ok) return centerId;
   const config = resolveHsmConfig(env);
   if (!config.ok) return config;
-  const keys = await openHsm(config.value);
-  if (!keys.ok) return keys;
-  let db: Database;
-  try {
-    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
-  } catch (thrown) {
-    await keys.value.close();
-    throw thrown;
+  const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
+  const now = () => new Date();
+  // The database first: a token store is not re-created empty under root keys in use (hsmCheck).
+  const opened = await openHsm(config.value, { initialise: await mayInitialiseToken(db.prisma) });
+  const checked = await checkHsmAtStartup({ prisma: db.prisma, now }, opened);
+  if (!checked.ok) {
+    await db.close();
+    return checked;
   }
-  const ca: CaServices = { prisma: db.prisma, keys: keys.value, centerId: centerId.value, now: () => new Date() };
+  const closeHsm = async () => {
+    if (opened.ok) await opened.value.close();
+  };
+  const ca: CaServices = { prisma: db.prisma, keys: checked.value.keys, centerId: centerId.value, now };
   const recovered = await recoverAtStartup(ca);
   if (!recovered.ok) {
-    await keys.value.close();
+    await closeHsm();
     await db.close();
     return recovered;
   }
   return ok({
     ca,
     db,
-    activation: keys.value instanceof QuorumGate ? keys.value : null,
+    activation: opened.ok && opened.value instanceof QuorumGate ? opened.value : null,
     signing: signingPosture(config.value),
     async close() {
-      await keys.value.close();
+      await closeHsm();
       await db.close();
     },
   });

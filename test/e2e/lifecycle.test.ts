@@ -82,7 +82,8 @@ for (const engine of ['pglite', 'postgresql'] as const) {
       await audited(1, async () => unwrap(await reviewRequest(ca, alice, submitted.id, submitted.fingerprint)));
       expect(await audited(0, () => approveRequest(ca, alice, submitted.id, 0x81).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
       await audited(1, async () => unwrap(await approveRequest(ca, bob, submitted.id, 0x81)));
-      const certificate = await audited(2, async () => unwrap(await issueCertificate(ca, bob, submitted.id)));
+      // Reserved, signed (the 106 bytes on record before storing), issued.
+      const certificate = await audited(3, async () => unwrap(await issueCertificate(ca, bob, submitted.id)));
       expect(certificate).toMatchObject({ number: '00000001', issuerId: '00001001', serial: 1, expiry: '1228', status: 'ACTIVE', rootKeyIndex: '81' });
       expect(unwrap(await showRequest(ca, submitted.id))).toMatchObject({ state: 'ISSUED', certificateNumber: '00000001' });
       expect(certificate.certificate.slice(20, 84)).toBe(Buffer.from(key.publicKey.bytes.subarray(0, 32)).toString('hex'));

@@ -1,6 +1,6 @@
 /** `tqca cert list|show|revoke`: issued certificates as the CA holds them (decode and verify need no CA). */
 import { REVOCATION_REASONS } from '../../codec';
-import { expiringCertificates, EXPIRY_WARNING_DAYS, listCertificates, revokeCertificate, showCertificate, type CertificateStatus } from '../../ca';
+import { expiringCertificates, EXPIRY_WARNING_DAYS, listAllocations, listCertificates, revokeCertificate, showCertificate, type AllocationState, type CertificateStatus } from '../../ca';
 import { defineCommand, positional, requiredValue, value } from '../command';
 import { uint32Input } from '../inputs';
 import { answer, asOperator, choiceInput, idInput, listing } from './caSession';
@@ -37,6 +37,27 @@ with its warning tier (90, 30 or 7 days).`,
         ['status', (c) => c.status],
         ['root', (c) => c.rootKeyIndex],
         ['reason', (c) => c.revocationReason],
+      ]),
+    ),
+});
+
+const ALLOCATION_STATES = ['RESERVED', 'ISSUED', 'FAILED'] as const satisfies readonly AllocationState[];
+
+export const numbers = defineCommand({
+  description: `Lists the certificate numbers handed out: ISSUED, FAILED with the reason, or RESERVED
+(being issued). "signed" is the 106 bytes the HSM signed under the number, kept whether or not they
+became a certificate, so every signature of a root key is accounted for.`,
+  options: { state: value('<state>', ALLOCATION_STATES.join(' | '), choiceInput('state', ALLOCATION_STATES)) },
+  positionals: {},
+  run: ({ options }) =>
+    asOperator(async (ca) =>
+      listing(await listAllocations(ca, { state: options.state }), 'numbers', [
+        ['number', (a) => a.number],
+        ['state', (a) => a.state],
+        ['request', (a) => a.requestId],
+        ['root', (a) => a.rootKeyIndex],
+        ['failure', (a) => a.failure?.code],
+        ['signed', (a) => a.signed],
       ]),
     ),
 });

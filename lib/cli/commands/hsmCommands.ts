@@ -5,7 +5,7 @@
 import { resolveHsmConfig, signingPosture, type HsmConfig } from '../../../hsm/config';
 import { HsmErrorCode, initEmbeddedToken, initQuorumToken, isEmbedded, openHsm, QuorumGate, type IssuedShare, type KeyManager } from '../../../hsm';
 import { buildSoftToken, softTokenModulePath } from '../../../hsm/softtoken';
-import { USERNAME_PATTERN } from '../../ca';
+import { recordTokenInitialisation, USERNAME_PATTERN, type ServiceContext } from '../../ca';
 import { openCa } from '../../runtime/openCa';
 import { toHex } from '../../bytes';
 import { type Result, type TqError } from '../../errors';
@@ -14,6 +14,7 @@ import { cliError } from '../errorCodes';
 import { terminalPrompter, type Prompter } from '../operatorLogin';
 import { activateAtTerminal, lockAudited } from '../quorumEntry';
 import { details, table } from './caSession';
+import { onDatabase } from './databaseSession';
 
 const ENVIRONMENT = `The HSM is the one the environment names: TQCA_PKCS11_MODULE, TQCA_TOKEN_LABEL,
 TQCA_HSM_PIN or TQCA_HSM_PIN_FILE or TQCA_HSM_QUORUM=K/N, TQCA_HSM_PROFILE (luna, sansec, tass,
@@ -113,7 +114,8 @@ export const keys = defineCommand({
 export const init = defineCommand({
   description: `Builds the SM2 software-token module if needed, and creates the embedded token (label
 TQCA_TOKEN_LABEL, default tqca) in .data/token with the PINs generated on first run in
-.data/secrets (mode 0600) — evaluation only. Running it again reports that the token exists.
+.data/secrets (mode 0600) — evaluation only. Running it again reports that the token exists. Creating or completing
+a token is an audit event, so the CA database must open first: without it nothing is initialised.
 
 Under TQCA_HSM_QUORUM=K/N (production) --officers names the N share holders (operator usernames):
 a new token (the embedded store, or a free slot of TQCA_PKCS11_MODULE) gets random user and SO
@@ -129,7 +131,8 @@ initialised with its vendor's tools.`,
     const { quorum } = config.value;
     if (quorum) {
       if (!options.officers) return invalid(cliError('QUORUM_OFFICERS_INVALID', `TQCA_HSM_QUORUM is ${quorum.k}/${quorum.n}: name the ${quorum.n} share holders with --officers`, { field: 'officers' }).error);
-      return initUnderQuorum({ ...config.value, quorum }, options.officers, terminalPrompter());
+      const officers = options.officers;
+      return onDatabase((ctx) => initUnderQuorum(ctx, { ...config.value, quorum }, officers, terminalPrompter()));
     }
     if (options.officers) return invalid(cliError('QUORUM_OFFICERS_INVALID', '--officers needs TQCA_HSM_QUORUM=K/N', { field: 'officers' }).error);
     const built = buildSoftToken();
@@ -141,12 +144,20 @@ initialised with its vendor's tools.`,
         field: 'TQCA_PKCS11_MODULE',
       });
     }
-    const outcome = initEmbeddedToken(config.value);
-    if (!outcome.ok) return invalid(outcome.error);
-    const { state, tokenLabel, serialNumber } = outcome.value;
-    const body = { token: { state, tokenLabel, serialNumber, store: config.value.embedded.tokenDir, modulePath: config.value.modulePath }, signing: { ...signingPosture(config.value) } };
-    const said = state === 'exists' ? 'exists already' : state === 'created' ? 'created' : 'completed (user PIN set)';
-    return { ...valid(body), text: `${warningLine(config.value)}token "${tokenLabel}" ${said} in ${config.value.embedded.tokenDir}\n` };
+    const embedded = config.value;
+    return onDatabase(async (ctx) => {
+      const outcome = initEmbeddedToken(embedded);
+      if (!outcome.ok) return invalid(outcome.error);
+      const { state, tokenLabel, serialNumber } = outcome.value;
+      const store = embedded.embedded.tokenDir;
+      if (state !== 'exists') {
+        const audited = await recordTokenInitialisation(ctx, { state, tokenLabel, serialNumber, store });
+        if (!audited.ok) return invalid(audited.error, { token: { state, tokenLabel, serialNumber, store } });
+      }
+      const body = { token: { state, tokenLabel, serialNumber, store, modulePath: embedded.modulePath }, signing: { ...signingPosture(embedded) } };
+      const said = state === 'exists' ? 'exists already' : state === 'created' ? 'created' : 'completed (user PIN set)';
+      return { ...valid(body), text: `${warningLine(embedded)}token "${tokenLabel}" ${said} in ${store}\n` };
+    });
   },
 });
 
@@ -158,7 +169,12 @@ function officerList(text: string): Result<string[]> {
   return { ok: true, value: names };
 }
 
-async function initUnderQuorum(config: Parameters<typeof initQuorumToken>[0], officers: readonly string[], prompter: Prompter | undefined): Promise<Outcome> {
+async function initUnderQuorum(
+  ctx: ServiceContext,
+  config: Parameters<typeof initQuorumToken>[0],
+  officers: readonly string[],
+  prompter: Prompter | undefined,
+): Promise<Outcome> {
   // Checked before anything is created: the shares can be shown only on a terminal.
   if (!prompter) return invalid(cliError('QUORUM_TERMINAL_REQUIRED', 'the officers’ shares are shown only on a terminal (stdin and stderr a TTY)').error);
   if (isEmbedded(config)) {
@@ -167,9 +183,13 @@ async function initUnderQuorum(config: Parameters<typeof initQuorumToken>[0], of
   }
   const created = initQuorumToken(config, officers);
   if (!created.ok) return invalid(created.error);
-  const shown = await showShares(created.value.shares, prompter);
   const { token, record } = created.value;
   const body = { token: { ...token, modulePath: config.modulePath }, quorum: { ...record, recordPath: config.quorum.recordPath } as unknown as JsonObject };
+  // On the record before any share is shown: a token the audit log does not know is not handed out.
+  const store = isEmbedded(config) ? config.embedded.tokenDir : config.modulePath;
+  const audited = await recordTokenInitialisation(ctx, { state: token.state, tokenLabel: token.tokenLabel, serialNumber: token.serialNumber, store });
+  if (!audited.ok) return invalid(audited.error, body);
+  const shown = await showShares(created.value.shares, prompter);
   if (!shown.ok) return invalid(shown.error, body);
   return { ...valid(body), text: `token "${token.tokenLabel}" created; its PIN is split ${record.k} of ${record.n} among ${officers.join(', ')}\n` };
 }

@@ -1,5 +1,20 @@
 /** `tqca request …`: each command is one call of lib/ca/requests (and issuance) as the authenticated operator. */
-import { approveRequest, issueCertificate, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type CertificateView, type RequestState, type RequestView } from '../../ca';
+import {
+  approveRequest,
+  approveRetarget,
+  issueCertificate,
+  issueChallenge,
+  listRequests,
+  rejectRequest,
+  requestRetarget,
+  reviewRequest,
+  showRequest,
+  submitRequest,
+  type CertificateView,
+  type RequestState,
+  type RequestView,
+  type RetargetView,
+} from '../../ca';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
 import { bytesInput, uint32Input } from '../inputs';
 import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';
@@ -72,6 +87,41 @@ officers first activate signing at the terminal for this run.`,
   positionals: { request: requestId },
   run: ({ positionals }) =>
     asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText), { signs: true }),
+});
+
+const retargetText = (r: RetargetView) =>
+  details({
+    retarget: r.id,
+    request: r.requestId,
+    status: r.status,
+    from: r.fromRootKeyIndex,
+    to: r.toRootKeyIndex,
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    approvedBy: r.approvedBy,
+    failure: r.failure && `${r.failure.code}: ${r.failure.reason}`,
+  });
+
+export const retarget = defineCommand({
+  description: `Asks to move an APPROVED request whose root key was retired or expired to another active
+root key (--root-key), with a reason. A second officer approves with \`request retarget-approve\`.`,
+  options: {
+    rootKey: requiredValue('<index>', 'the active root key that is to sign, two hex digits', rootKeyIndexInput('rootKey')),
+    reason: requiredValue('<text>', 'why', (text) => ({ ok: true, value: text })),
+  },
+  positionals: { request: requestId },
+  run: ({ options, positionals }) =>
+    asOperator(async (ca, operator) =>
+      answer(await requestRetarget(ca, operator, positionals.request, options.rootKey, options.reason), 'retarget', retargetText),
+    ),
+});
+
+export const retargetApprove = defineCommand({
+  description: `Approves a re-target (not its requester): every issuance check runs again against the new
+root key; a failing one ends the re-target FAILED. Then issue with \`request issue\`.`,
+  options: {},
+  positionals: { retarget: idPositional('<retarget>', 're-target id') },
+  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await approveRetarget(ca, operator, positionals.retarget), 'retarget', retargetText)),
 });
 
 export const reject = defineCommand({

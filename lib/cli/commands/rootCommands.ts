@@ -12,6 +12,8 @@ const ceremonyText = (c: CeremonyView) =>
     requestedBy: c.requestedBy,
     approvedBy: c.approvedBy,
     failure: c.failure && `${c.failure.code}: ${c.failure.reason}`,
+    // A generated key the failure left: destroyed in the HSM, or still there to be removed.
+    leftoverKey: c.leftoverKey,
   }) + (c.checks ? table(c.checks, [['check', (r) => r.check], ['result', (r) => (r.passed ? 'pass' : `FAIL ${r.code}`)]]) : '');
 
 const indexPositional = positional('<index>', 'root-key index, two hex digits (01–7F production, 80–FE test)', rootKeyIndexInput('index'));

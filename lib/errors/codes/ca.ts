@@ -45,6 +45,12 @@ export const CA_CODES = {
   CEREMONY_OPEN: { category: 'conflict', en: 'another ceremony for this root key awaits approval', zh: '该根公钥的另一项密钥仪式正在等待审批' },
   CEREMONY_INTERRUPTED: { category: 'internal', en: 'the process stopped between a creation’s approval and the key’s generation', zh: '进程在创建审批通过后、密钥生成前中断' },
   HSM_LABEL_IN_USE: { category: 'conflict', en: 'the HSM already holds a key with the new key’s label', zh: 'HSM 中已有与新密钥同标签的密钥' },
+  // Re-targeting an approved request to another root key (retargets.ts)
+  RETARGET_NOT_NEEDED: { category: 'conflict', en: 'the request’s root key is still active: issue under it', zh: '该请求的根密钥仍有效，无需改换，请直接签发' },
+  RETARGET_PENDING: { category: 'conflict', en: 'a re-target of this request awaits approval already', zh: '该请求已有待批准的根密钥改换申请' },
+  RETARGET_REASON_MISSING: { category: 'badInput', en: 'a re-target needs a reason', zh: '根密钥改换须填写理由', field: 'reason' },
+  RETARGET_STATE: { category: 'conflict', en: 'the re-target is not pending', zh: '该根密钥改换申请不在待批准状态' },
+  RETARGET_UNKNOWN: { category: 'notFound', en: 'no re-target has this id', zh: '无此根密钥改换申请' },
   HSM_KEY_MISSING: { category: 'internal', en: 'the HSM no longer holds the recorded root key', zh: 'HSM 中已不存在登记的根密钥' },
   HSM_KEY_MISMATCH: { category: 'internal', en: 'the HSM key under the label differs from the recorded root key', zh: 'HSM 中该标签下的密钥与登记的根公钥不一致' },
   // Requests (§8)
