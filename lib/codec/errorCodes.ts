@@ -9,7 +9,7 @@ export const CODEC_ERROR_CODES = {
   VALUE_RANGE: 'a value does not fit its field when encoding, or a verifier parameter (skew, fare) is out of range',
   // Fixed bytes
   CERT_FORMAT: 'certificate / key-data format byte is not 14',
-  RECORD_TYPE: 'record tag is not the expected one (A1 request, A2 root key, A3 certificate, A4 revocation list)',
+  RECORD_TYPE: 'record tag is not the expected one (A1 request, A2 root key, A3 certificate, A4 revocation list, A5 manifest, A6 delta header)',
   SIGNATURE_ALGORITHM: 'signature algorithm id is not 04 (SM2 with SM3)',
   ENCRYPTION_ALGORITHM: 'encryption algorithm id is not 00',
   CURVE_UNSUPPORTED: 'curve id is not 11 (SM2); 01 (P-256) and 02 (P-521) are reserved',
@@ -32,7 +32,7 @@ export const CODEC_ERROR_CODES = {
   REASON_CODE: 'revocation reason is not 01, 02 or 03',
   ENTRIES_UNSORTED: 'revocation entries are not sorted by certificate number',
   ENTRY_DUPLICATE: 'a certificate number appears twice in the revocation list',
-  REVOCATION_SEQUENCE: 'revocation list sequence number does not exceed the one the terminal holds',
+  REVOCATION_SEQUENCE: 'revocation list sequence number does not exceed the one the terminal holds (in a bundle: is lower, or equal with other bytes)',
   UPDATE_ORDER: 'revocation list next update is before this update',
   CHECK_VALUE_MISMATCH: 'root-key check value is not SM3 of bytes 1–72',
   // Keys (from lib/crypto/sm2 and the even-Y rule)
@@ -56,6 +56,28 @@ export const CODEC_ERROR_CODES = {
   QR_EXPIRED: 'the QR is older than its validity plus the clock skew',
   FARE_OVER_LIMIT: 'the fare exceeds the per-transaction limit (field 11)',
   QR_REPLAYED: 'this QR code (its user signature) was already accepted within its validity',
+  // Publication bundles and deltas (§12)
+  BUNDLE_VERSION_ZERO: 'manifest bundle version is 0 (the first bundle is version 1)',
+  MANIFEST_EXPIRY_ORDER: 'manifest expires at or before its publication time',
+  RECORD_COUNT: 'the body does not hold the records the manifest counts (or counts no A2), or a delta’s counts do not add up',
+  RECORD_ORDER: 'A2 records are not strictly ascending by index, or A3 records / delta numbers not strictly ascending by certificate number',
+  TRAILING_BYTES: 'bytes follow the A4 record that ends a bundle or delta',
+  BODY_DIGEST_MISMATCH: 'SM3 of the body is not the digest in the manifest (bytes 26–57)',
+  CENTER_MISMATCH: 'an A2 or the manifest carries a clearing-center id other than the manifest’s or the configured one',
+  ROOT_UNTRUSTED: 'the manifest is signed by a root-key index the client does not trust',
+  ROOT_NOT_LISTED: 'a manifest, A3 or A4 names a root-key index that has no A2 in the bundle',
+  ROOT_KEY_CONFLICT: 'an A2 carries a key other than the one the client trusts under that index',
+  ROOT_KEY_EXPIRED: 'an A2 given to the bundle builder expired before the publication time',
+  BUNDLE_ROLLBACK: 'the bundle version is lower than the accepted bundle’s (or a delta’s target is not newer than its base)',
+  BUNDLE_VERSION_CONFLICT: 'the bundle version equals the accepted bundle’s but the bytes differ',
+  BUNDLE_NOT_YET_VALID: 'the publication time is later than now plus the clock skew',
+  BUNDLE_EXPIRED: 'now is not before the manifest expiry (a frozen or stale bundle)',
+  EXPIRES_AFTER_NEXT_UPDATE: 'the manifest expires after the A4’s next update',
+  CERT_REBOUND: 'a certificate number is bound to another issuer id or certificate than in the accepted bundle',
+  REVOCATION_SEQUENCE_MISMATCH: 'the A4 sequence number is not the one the manifest states (bytes 22–25)',
+  DELTA_BASE_MISMATCH: 'the delta starts from a version other than the bundle the client holds',
+  DELTA_REMOVED_ABSENT: 'a certificate number the delta removes is not in the held bundle',
+  DELTA_ADDED_PRESENT: 'a certificate the delta adds is still in the held bundle after the removals',
 } as const;
 
 export type CodecErrorCode = keyof typeof CODEC_ERROR_CODES;
