@@ -7,7 +7,7 @@ import { concat, toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { err, ok, unwrap, type Result } from '../errors';
 import { bundleLayout, decodeBundle } from './bundle';
-import { applyDelta, makeDelta } from './bundleDelta';
+import { applyDelta, decodeDelta, makeDelta } from './bundleDelta';
 import { a2, a3, a4, assembleBundle, at, delta12, exampleTrust, unix, v1, V1_PUBLISHED, v2, V2_PUBLISHED, vector, type RawBundle } from './bundleTestSupport';
 import { buildBundle, type BundleContents } from './buildBundle';
 import { keyPair, expectError, hex, rootKeys } from './testSupport';
@@ -305,6 +305,20 @@ describe('delta rules (§12.3)', () => {
     expectError(apply(twoRemoved), 'RECORD_ORDER', 'delta.removed[1]', header + 11);
     expectError(apply(patched(header, [0xa3])), 'RECORD_TYPE', 'delta.tag', header);
     expectError(makeDelta(v2, v1), 'BUNDLE_ROLLBACK', 'to.manifest.version', 6);
+  });
+
+  it('rebuilds in number order when an added record sorts before a kept one, and replaces a re-signed record', () => {
+    const P0 = unix('2026-12-01T00:00:00Z');
+    const record = (certificateNumber: number, issueTime = P0 - 86_400) => a3({ root: rootKeys, rootKeyIndex: 1, certificateNumber, issueTime });
+    const bundle = (version: number, certificates: Uint8Array[]) =>
+      assembleBundle({ a2: [a2(rootKeys, 1)], a3: certificates, a4: a4(rootKeys, 1, version, P0, P0 + 86_400), manifest: { version } });
+    const u = bundle(1, [record(2), record(5), record(9)]);
+    const v = bundle(2, [record(1), record(5, P0 - 3600), record(7), record(9)]);
+    const delta = unwrap(makeDelta(u, v));
+    expect(unwrap(decodeDelta(delta))).toMatchObject({ fromVersion: 1, removed: [2, 5] });
+    expect(unwrap(decodeDelta(delta)).added.map((c) => c.certificateNumber)).toEqual([1, 5, 7]);
+    expect(toHex(unwrap(applyDelta(u, delta)))).toBe(toHex(v));
+    expect(verifyBundle({ bundle: unwrap(applyDelta(u, delta)), trustedRoots: exampleTrust, previous: u, now: at(P0) }).ok).toBe(true);
   });
 
   it('a digest mismatch is found after rebuilding', () => {

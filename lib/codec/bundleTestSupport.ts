@@ -57,7 +57,8 @@ export const a3 = (o: A3Options): Uint8Array => once(['a3', o], () => signA3(o))
 
 function signA3(o: A3Options): Uint8Array {
   const keyData = { expiry: o.expiry ?? { year: 2027, month: 12 }, serial: o.serial ?? o.certificateNumber, publicKey: issuerKeys.publicKey };
-  const certificate = unwrap(issuerCertificate.decode(signCertificate(keyData, o.certificateSigner ?? o.root)));
+  const signer = o.certificateSigner ?? o.root;
+  const certificate = unwrap(issuerCertificate.decode(once(['certificate', keyData, signer.d], () => signCertificate(keyData, signer))));
   return signCertificateRecord(
     { rootKeyIndex: o.rootKeyIndex, certificateNumber: o.certificateNumber, issuerId: o.issuerId ?? 0x1001, certificate, issueTime: o.issueTime ?? unix('2026-11-01T00:00:00Z') },
     o.root,
