@@ -20,7 +20,7 @@ import { revocationListLength } from './revocationList';
 import { attempt, expectOk, fail, hexByte } from './structure';
 import { verifyRootSignature, type TrustedRoot } from './trustedRoot';
 import { publicKeyOf, verifySignature, type VerificationKey } from './verificationKey';
-import { checkCertificateExpiry, checkTime, verifyCertificateSignature } from './verifyIssuerCertificate';
+import { checkCertificateExpiry, checkTime, verifyDecodedCertificateSignature } from './verifyIssuerCertificate';
 
 export interface BundleVerificationInput {
   /** The bundle's bytes (a decoded Bundle is checked from its `bytes`). */
@@ -220,7 +220,7 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
     }
     const bytes = bundle.bytes.subarray(at, at + certificateRecord.length);
     expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
-    expectOk(verifyCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
     expectOk(checkCertificateExpiry(record.certificate, publication), at + CERTIFICATE_OFFSET, `${name}.certificate`);
     const before = held.get(record.certificateNumber);
     if (before && !equal(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
