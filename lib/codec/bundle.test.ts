@@ -148,6 +148,8 @@ describe('each §12.2 check rejects', () => {
       [1, toHex(rootKeys.publicKey.bytes)],
       [2, toHex(other.publicKey.bytes)],
     ]);
+    const rebound = { trustedRoots: [...exampleTrust, { rootKeyIndex: 2, publicKey: rootKeys.publicKey }] };
+    expectError(check(base({ a2: [a2(rootKeys, 1), a2(other, 2)] }), rebound), 'ROOT_KEY_CONFLICT', 'a2[1].publicKey', 122 + 109 + 9);
     const underNew = base({ a2: [a2(rootKeys, 1), a2(other, 2)], a4: a4(other, 2, 6, P0, P0 + WEEK), manifest: { rootKeyIndex: 2, version: 2 } });
     expectError(check(underNew, {}, other), 'ROOT_UNTRUSTED', 'manifest.rootKeyIndex', 1);
     expect(check(underNew, { trustedRoots: rotated.trustedRoots, previous: rotated.bundle }, other).ok).toBe(true);

@@ -5,7 +5,7 @@
  * Pure: the time and P are inputs; any failure rejects the whole bundle and the caller keeps P.
  *
  * A bundle carries thousands of A3 records signed by one or two roots: a root that verifies
- * more than PREPARE_THRESHOLD signatures here gets a PreparedVerifier (its table costs about
+ * at least PREPARE_THRESHOLD signatures here gets a PreparedVerifier (its table costs about
  * thirty plain verifications, and each verification is then ~5× cheaper). The new T holds them,
  * so a TMS that keeps the returned T pays for preparing once.
  */
@@ -73,56 +73,41 @@ export function checkBundle(input: BundleVerificationInput, manifestSignature: b
   }
   const bundle = decoded.value;
   return attempt(() => {
-    const keys = checkTrust(bundle, input.trustedRoots, input.centerId, manifestSignature);
+    const trusted = new Map(input.trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
+    checkSigner(bundle, trusted, input.centerId, manifestSignature);
     checkBodyDigest(bundle);
     checkFreshness(bundle, previous, now.value.getTime() / 1000, skew);
+    const keys = checkRootKeys(bundle, trusted);
     checkCertificates(bundle, keys, previous);
     checkRevocationList(bundle, keys, previous);
-    const trusted = new Map(input.trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
-    for (const [index, key] of keys) trusted.set(index, key);
+    const next = new Map([...trusted, ...keys]);
     return {
       bundle,
-      trustedRoots: [...trusted].sort(([a], [b]) => a - b).map(([rootKeyIndex, publicKey]) => ({ rootKeyIndex, publicKey })),
+      trustedRoots: [...next].sort(([a], [b]) => a - b).map(([rootKeyIndex, publicKey]) => ({ rootKeyIndex, publicKey })),
     };
   });
 }
 
 /**
- * Checks 2 and 5: the signing index is trusted and listed, the manifest signature verifies, every
- * A2 carries the manifest's center (and the configured one), and an A2 under a trusted index
- * carries the trusted key; any other A2 enters T through this manifest signature. Returns the
- * key each listed index verifies with.
+ * Check 2: the signing index is trusted and listed with the trusted key, the manifest signature
+ * verifies, and every A2 carries the manifest's center (and the configured one).
  */
-function checkTrust(bundle: Bundle, trustedRoots: readonly TrustedRoot[], centerId: number | undefined, manifestSignature: boolean): Map<number, VerificationKey> {
+function checkSigner(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>, centerId: number | undefined, manifestSignature: boolean): void {
   const { manifest, rootKeys } = bundle;
   const layout = bundleLayout(manifest);
-  const trusted = new Map(trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
   const signing = hexByte(manifest.rootKeyIndex);
-  if (!trusted.has(manifest.rootKeyIndex)) {
+  const key = trusted.get(manifest.rootKeyIndex);
+  if (!key) {
     fail('ROOT_UNTRUSTED', `the manifest is signed by root key ${signing}, which is not trusted`, {
       field: 'manifest.rootKeyIndex',
       offset: 1,
       details: { rootKeyIndex: signing, trusted: [...trusted.keys()].map(hexByte) },
     });
   }
-  if (!rootKeys.some((k) => k.rootKeyIndex === manifest.rootKeyIndex)) {
-    fail('ROOT_NOT_LISTED', `the manifest's signing key ${signing} has no A2 in the body`, { field: 'manifest.rootKeyIndex', offset: 1 });
-  }
-  const uses = signatureCounts(bundle);
-  const keys = new Map<number, VerificationKey>();
-  rootKeys.forEach((record, i) => {
-    const trustedKey = trusted.get(record.rootKeyIndex);
-    if (trustedKey && !equal(publicKeyOf(trustedKey).bytes, record.publicKey.bytes)) {
-      fail('ROOT_KEY_CONFLICT', `a2[${i}] carries another key than the trusted root key ${hexByte(record.rootKeyIndex)}`, {
-        field: `a2[${i}].publicKey`,
-        offset: layout.a2(i) + 9,
-        details: { rootKeyIndex: hexByte(record.rootKeyIndex), trusted: toHex(publicKeyOf(trustedKey).bytes) },
-      });
-    }
-    const key = trustedKey ?? record.publicKey;
-    keys.set(record.rootKeyIndex, 'verify' in key || (uses.get(record.rootKeyIndex) ?? 0) < PREPARE_THRESHOLD ? key : sm2.prepareVerifier(key));
-  });
-  if (manifestSignature && !verifySignature(keys.get(manifest.rootKeyIndex)!, bundle.bytes.subarray(0, MANIFEST_SIGNED_LENGTH), manifest.rootSignature)) {
+  const listed = rootKeys.findIndex((k) => k.rootKeyIndex === manifest.rootKeyIndex);
+  if (listed < 0) fail('ROOT_NOT_LISTED', `the manifest's signing key ${signing} has no A2 in the body`, { field: 'manifest.rootKeyIndex', offset: 1 });
+  checkTrustedKey(bundle, listed, key);
+  if (manifestSignature && !verifySignature(key, bundle.bytes.subarray(0, MANIFEST_SIGNED_LENGTH), manifest.rootSignature)) {
     fail('SIGNATURE_INVALID', `the manifest signature does not verify with root key ${signing}`, { field: 'manifest.rootSignature', offset: MANIFEST_SIGNED_LENGTH });
   }
   rootKeys.forEach((record, i) => {
@@ -140,6 +125,34 @@ function checkTrust(bundle: Bundle, trustedRoots: readonly TrustedRoot[], center
       details: { configured: hexId(centerId) },
     });
   }
+}
+
+/** An A2 under an index the client trusts must carry the trusted key (an index is never rebound to another key). */
+function checkTrustedKey(bundle: Bundle, i: number, trustedKey: VerificationKey | undefined): void {
+  const record = bundle.rootKeys[i];
+  if (trustedKey && !equal(publicKeyOf(trustedKey).bytes, record.publicKey.bytes)) {
+    fail('ROOT_KEY_CONFLICT', `a2[${i}] carries another key than the trusted root key ${hexByte(record.rootKeyIndex)}`, {
+      field: `a2[${i}].publicKey`,
+      offset: bundleLayout(bundle.manifest).a2(i) + 9,
+      details: { rootKeyIndex: hexByte(record.rootKeyIndex), trusted: toHex(publicKeyOf(trustedKey).bytes) },
+    });
+  }
+}
+
+/**
+ * Check 5 (the check values were verified when the A2s were parsed): a trusted index keeps its
+ * key; any other A2 enters T through this manifest's signature. Returns the key each listed
+ * index verifies with, prepared where that pays.
+ */
+function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>): Map<number, VerificationKey> {
+  const uses = signatureCounts(bundle);
+  const keys = new Map<number, VerificationKey>();
+  bundle.rootKeys.forEach((record, i) => {
+    const trustedKey = trusted.get(record.rootKeyIndex);
+    checkTrustedKey(bundle, i, trustedKey);
+    const key = trustedKey ?? record.publicKey;
+    keys.set(record.rootKeyIndex, 'verify' in key || (uses.get(record.rootKeyIndex) ?? 0) < PREPARE_THRESHOLD ? key : sm2.prepareVerifier(key));
+  });
   return keys;
 }
 
