@@ -11,6 +11,7 @@ import { applyDelta, decodeDelta, makeDelta } from './bundleDelta';
 import { a2, a3, a4, assembleBundle, at, delta12, exampleTrust, unix, v1, V1_PUBLISHED, v2, V2_PUBLISHED, vector, type RawBundle } from './bundleTestSupport';
 import { buildBundle, type BundleContents } from './buildBundle';
 import { keyPair, expectError, hex, rootKeys } from './testSupport';
+import { smCryptoSign, smCryptoVerify } from '../../test/support/smCryptoSm2';
 import { verifyBundle, type BundleVerificationInput } from './verifyBundle';
 
 const verifyV1 = (bundle: Uint8Array) => verifyBundle({ bundle, trustedRoots: exampleTrust, now: at(V1_PUBLISHED) });
@@ -225,6 +226,11 @@ describe('buildBundle', () => {
     expect(calls).toHaveLength(1);
     expect(toHex(calls[0])).toBe(toHex(bundle.bytes.subarray(0, 58)));
     expect(verifyBundle({ bundle: bundle.bytes, trustedRoots: exampleTrust, now: at(P0) }).ok).toBe(true);
+  });
+
+  it('signs exactly manifest bytes 0–57 with the default ID: an independent SM2 (sm-crypto) as the signer, and as the verifier', async () => {
+    const bundle = unwrap(await buildBundle(contents(), async (message) => ok(smCryptoSign(message, rootKeys.d))));
+    expect(smCryptoVerify(bundle.bytes.subarray(0, 58), bundle.manifest.rootSignature, rootKeys.publicKey.bytes)).toBe(true);
   });
 
   it('rebuilds the worked example’s v2 body from its records', async () => {
