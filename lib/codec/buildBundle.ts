@@ -3,19 +3,21 @@
  * manifest fields, it orders the body (A2 by index, A3 by certificate number), computes the
  * counts, the A4 sequence and SM3 of the body, runs every client check but the manifest
  * signature on the result, and only then asks `sign` (the HSM, in production) for the manifest
- * signature. What it returns has passed verifyBundle under the signing A2 at the publication
- * time, so a bundle a client would reject is never emitted.
+ * signature, which it verifies before returning the bundle. So what it returns has passed every
+ * check of verifyBundle (under the signing A2, at the publication time, against `previous`), and a
+ * bundle a client would reject is never emitted; the A3 signatures are checked once, not twice.
  */
 import { concat } from '../bytes';
 import { err, TqException, type Result } from '../errors';
 import { bodyDigest, type Bundle } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { expiryDay } from './expiry';
-import { manifestRecord, type ManifestFields } from './manifestRecord';
+import { manifestRecord, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
 import { revocationList, type RevocationList } from './revocationList';
 import { rootKeyRecord, type RootKeyRecord } from './rootKeyRecord';
 import { hexByte, parseInput, rebase } from './structure';
-import { checkBundle, verifyBundle, type BundleVerificationInput } from './verifyBundle';
+import { verifySignature } from './verificationKey';
+import { checkBundle, type BundleVerificationInput } from './verifyBundle';
 
 /** The manifest fields the publisher chooses; counts, A4 sequence and body digest are derived. */
 export type BundleManifestInput = Pick<ManifestFields, 'rootKeyIndex' | 'clearingCenterId' | 'version' | 'publicationTime' | 'expires'>;
@@ -96,8 +98,16 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
   if (!(signature.value instanceof Uint8Array) || signature.value.length !== 64) {
     return err('SIGNATURE_LENGTH', 'the signer must return r‖s, 64 bytes', { field: 'manifest.rootSignature', offset: toBeSigned.length });
   }
-  const verified = verifyBundle({ ...check, bundle: concat(toBeSigned, signature.value, body) });
-  return verified.ok ? { ok: true, value: verified.value.bundle } : verified;
+  // Checks 1 and 3–7 passed on these very bytes; the signature is all that is new.
+  const rootSignature = signature.value.slice();
+  if (!verifySignature(signing.publicKey, toBeSigned, rootSignature)) {
+    return err('SIGNATURE_INVALID', `the signer's signature does not verify with root key ${hexByte(signing.rootKeyIndex)}`, {
+      field: 'manifest.rootSignature',
+      offset: MANIFEST_SIGNED_LENGTH,
+    });
+  }
+  const checked = unsigned.value.bundle;
+  return { ok: true, value: { ...checked, manifest: { ...checked.manifest, rootSignature }, bytes: concat(toBeSigned, rootSignature, body) } };
 }
 
 interface ParsedContents {
