@@ -68,6 +68,22 @@ export function rebase(error: TqError, offset: number, fieldPrefix?: string): Tq
 
 export const hexByte = (value: number): string => value.toString(16).padStart(2, '0');
 
+/** Runs checks written with `fail`: their value, or the TqError the first failing one raised. */
+export function attempt<T>(run: () => T): Result<T> {
+  try {
+    return ok(run());
+  } catch (e) {
+    if (e instanceof FieldFailure) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+/** Raises a TqError from a Result-returning check inside `attempt`, re-anchored like FieldReader.parse. */
+export function expectOk<T>(result: Result<T>, offset = 0, fieldPrefix?: string): T {
+  if (!result.ok) throw new FieldFailure(rebase(result.error, offset, fieldPrefix));
+  return result.value;
+}
+
 /** Runs a throwing decoder over `bytes` after the length check; returns its value or the TqError. */
 export function decodeStructure<T>(
   structure: string,
@@ -75,7 +91,7 @@ export function decodeStructure<T>(
   length: number | null,
   decode: (reader: FieldReader) => T,
 ): Result<T> {
-  try {
+  return attempt(() => {
     if (!(bytes instanceof Uint8Array)) fail('INPUT_TYPE', `${structure}: input must be a Uint8Array`, { field: structure, offset: 0 });
     if (length !== null && bytes.length !== length) {
       fail('LENGTH_INVALID', `${structure} must be ${length} bytes, got ${bytes.length}`, {
@@ -84,13 +100,8 @@ export function decodeStructure<T>(
         details: { expected: length, actual: bytes.length },
       });
     }
-    const reader = new FieldReader(bytes);
-    const value = decode(reader);
-    return ok(value);
-  } catch (e) {
-    if (e instanceof FieldFailure) return { ok: false, error: e.error };
-    throw e;
-  }
+    return decode(new FieldReader(bytes));
+  });
 }
 
 export class FieldReader {
@@ -131,9 +142,7 @@ export class FieldReader {
   /** Reads `length` bytes and parses them; errors are re-anchored at the field's offset. */
   parse<T>(length: number, parse: (bytes: Uint8Array) => Result<T>, fieldPrefix?: string): T {
     const offset = this.at;
-    const result = parse(this.raw(length));
-    if (!result.ok) throw new FieldFailure(rebase(result.error, offset, fieldPrefix));
-    return result.value;
+    return expectOk(parse(this.raw(length)), offset, fieldPrefix);
   }
 }
 

@@ -4,6 +4,7 @@
  * listings hold names and lazy loaders only, so start-up never imports a command's dependencies.
  */
 import type { CommandGroup } from '../command';
+import { bundle } from './bundle';
 import { cert } from './cert';
 import { hsm } from './hsm';
 import { institution } from './institution';
@@ -13,4 +14,4 @@ import { request } from './request';
 import { root } from './root';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, root, request, institution, user, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, hsm];

@@ -18,6 +18,7 @@ export const CLI_CODES = {
   PASSWORD_MISMATCH: { category: 'badInput', en: 'the two passwords typed differ, or input was aborted', zh: '两次输入的密码不一致，或输入被中止', field: 'password' },
   PASSWORD_REQUIRED: { category: 'badInput', en: 'no new password: give --password-stdin or TQCA_NEW_PASSWORD, or run on a terminal', zh: '未提供新密码：请使用 --password-stdin 或 TQCA_NEW_PASSWORD，或在终端中运行', field: 'password' },
   ROLE_INVALID: { category: 'badInput', en: 'roles are missing or name a role that does not exist', zh: '未给出角色，或给出了不存在的角色', field: 'roles' },
+  OUTPUT_UNWRITABLE: { category: 'unavailable', en: 'the --out file cannot be written (the target is left as it was)', zh: '无法写入 --out 指定的文件（目标文件保持原状）', field: 'out' },
   // Quorum activation at the terminal (lib/cli/quorumEntry.ts)
   QUORUM_ABORTED: { category: 'badInput', en: 'share entry was aborted, or failed too often: signing stays locked', zh: '份额输入被中止或失败次数过多：签名保持锁定' },
   QUORUM_OFFICERS_INVALID: { category: 'badInput', en: '--officers is not N distinct operator usernames, or is given without TQCA_HSM_QUORUM', zh: '--officers 不是 N 个互不相同的操作员用户名，或未设置 TQCA_HSM_QUORUM 却给出了该参数', field: 'officers' },
