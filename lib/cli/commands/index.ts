@@ -6,12 +6,14 @@
 import type { CommandGroup } from '../command';
 import { bundle } from './bundle';
 import { cert } from './cert';
+import { distribution } from './distribution';
 import { hsm } from './hsm';
 import { institution } from './institution';
 import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
 import { root } from './root';
+import { token } from './token';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, token, distribution, hsm];
