@@ -7,7 +7,7 @@
  * document, which a maintained validator accepts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,8 @@ const RATE = { TQCA_API_RATE: '2', TQCA_API_BURST: '30' };
 
 let pg: TestPostgres;
 let dataDir: string;
-let server: ChildProcess;
+const children: ChildProcess[] = [];
+let env: Record<string, string>;
 let base: string;
 let db: Database;
 let admin: Operator;
@@ -78,25 +79,18 @@ async function seed(env: Record<string, string>) {
   }
 }
 
-async function startServer(env: Record<string, string>): Promise<string> {
+/** Starts `args` (next start, or the TLS entry) on a free port; resolves once `ready(port)` says it listens. */
+async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  server = spawn(process.execPath, [join(projectRoot, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout!.on('data', (d) => (serverLog += d));
-  server.stderr!.on('data', (d) => (serverLog += d));
-  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, args(port), { cwd: projectRoot, env: { ...process.env, ...env, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout!.on('data', (d) => (serverLog += d));
+  child.stderr!.on('data', (d) => (serverLog += d));
   for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}/api/v1/openapi.json`)).ok) return url;
-    } catch {
-      // not listening yet
-    }
+    if (await Promise.resolve(ready(port)).catch(() => false)) return { child, port };
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`next start did not come up:\n${serverLog}`);
+  throw new Error(`the server did not come up:\n${serverLog}`);
 }
 
 beforeAll(async () => {
@@ -104,14 +98,16 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
   pg = await startPostgres();
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));
-  const env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
+  env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
   await seed(env);
-  base = await startServer(env);
+  const next = join(projectRoot, 'node_modules/next/dist/bin/next');
+  const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], env, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+  base = `http://127.0.0.1:${port}`;
   db = await openDatabase({ url: env.DATABASE_URL });
 }, 600_000);
 
 afterAll(async () => {
-  server?.kill('SIGTERM');
+  for (const child of children) child.kill('SIGTERM');
   await db?.close();
   await pg?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -247,5 +243,51 @@ describe('malformed input gets a 4xx problem, never a 500', () => {
     const path = new URL(response.url).pathname.replace('/api/v1', '');
     expect(await conforms(response, path, path === '/roots' ? 'get' : 'post')).toMatchObject({ code });
     expect(serverLog).not.toContain('unexpected fault');
+  });
+});
+
+// --- HTTPS (spec 9.2) ---------------------------------------------------------------------------
+describe('HTTPS served by the CA itself', () => {
+  const dir = () => join(dataDir, 'tls');
+  const openssl = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir(), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  /** A P-256 key and a certificate for `cn` signed by `ca` (self-signed when ca is undefined). */
+  const issue = (name: string, cn: string, ca: string | undefined, extensions: string) => {
+    writeFileSync(join(dir(), `${name}.ext`), `${extensions}\n`);
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    if (ca === undefined) openssl('x509', '-req', '-in', `${name}.csr`, '-key', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    else openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+  };
+  let port: number;
+  const curl = (...args: string[]) => {
+    const r = spawnSync('curl', ['-sS', '--cacert', 'ca.pem', '-o', '/dev/null', '-w', '%{http_code}', ...args, `https://127.0.0.1:${port}/api/v1/roots`], { cwd: dir(), encoding: 'utf8' });
+    return { exit: r.status, status: r.stdout };
+  };
+
+  beforeAll(async () => {
+    mkdirSync(dir());
+    issue('ca', 'TQ-CA test TLS root', undefined, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign');
+    issue('rogue', 'another CA', undefined, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign');
+    issue('server', '127.0.0.1', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
+    issue('client', 'acquirer TMS', 'ca', 'extendedKeyUsage=clientAuth');
+    issue('stranger', 'acquirer TMS', 'rogue', 'extendedKeyUsage=clientAuth');
+    const tls = { TQCA_TLS_CERT: join(dir(), 'server.pem'), TQCA_TLS_KEY: join(dir(), 'server.key'), TQCA_TLS_CLIENT_CA: join(dir(), 'ca.pem') };
+    // A second server process on the same PostgreSQL, speaking TLS with client certificates.
+    ({ port } = await startServer(() => ['scripts/tlsServer.mjs'], { ...env, ...tls }, () => /https:\/\/127\.0\.0\.1/.test(serverLog)));
+  });
+
+  it('answers a client whose certificate the client CA signed', () => {
+    expect(curl('--cert', 'client.pem', '--key', 'client.key', '-H', `Authorization: Bearer ${tokens.other}`)).toEqual({ exit: 0, status: '200' });
+    expect(curl('--cert', 'client.pem', '--key', 'client.key')).toEqual({ exit: 0, status: '401' });
+  });
+
+  it('refuses in the handshake a client without a certificate or with another CA’s', () => {
+    for (const args of [[], ['--cert', 'stranger.pem', '--key', 'stranger.key']]) {
+      const r = curl(...args, '-H', `Authorization: Bearer ${tokens.other}`);
+      expect(r.exit, args.join(' ')).not.toBe(0);
+      expect(r.status).toBe('000');
+    }
   });
 });
