@@ -1,8 +1,8 @@
 /** `tqca distribution status`: one call of the CA's distribution service (lib/ca/distribution.ts). */
 import { distributionStatus, type DistributionStatus } from '../../ca';
 import { defineCommand, value } from '../command';
-import { instantInput, uint32Input } from '../inputs';
-import { answer, table } from './caSession';
+import { instantInput } from '../inputs';
+import { answer, idInput, table } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
 
 const statusText = (s: DistributionStatus) =>
@@ -22,7 +22,7 @@ export const status = defineCommand({
 lag in versions and time, and acknowledgements whose SM3 differed (alarms). With --version N: the
 acquirers that had not acknowledged N (or a later version) by --by (default now).`,
   options: {
-    version: value('<n>', 'a bundle version', uint32Input('version')),
+    version: value('<n>', 'a bundle version (decimal)', idInput('version')),
     by: value('<time>', 'with --version: the deadline (ISO-8601; default: now)', instantInput('by')),
   },
   positionals: {},
