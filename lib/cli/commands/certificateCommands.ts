@@ -12,8 +12,8 @@ const numberPositional = positional('<number>', 'certificate number, 8 hex digit
 
 export const list = defineCommand({
   description: `Lists issued certificates; EXPIRED is derived from the MMYY at the time of the run.
-With --expiring, lists the active certificates whose validity ends within that many days, each
-with its warning tier (90, 30 or 7 days).`,
+With --expiring, lists the certificates whose validity ends within that many days, each with its
+warning tier (90, 30 or 7 days): the active ones, or those --issuer and --status select.`,
   options: {
     issuer: value('<issuer>', 'issuer id, 8 hex digits', uint32Input('issuer')),
     status: value('<status>', STATUSES.join(' | '), choiceInput('status', STATUSES)),
@@ -21,25 +21,26 @@ with its warning tier (90, 30 or 7 days).`,
   },
   positionals: {},
   run: ({ options }) =>
-    asOperator(async (ca) =>
-      options.expiring !== undefined
-        ? listing(await expiringCertificates(ca, ca.now(), options.expiring), 'warnings', [
+    asOperator(async (ca) => {
+      const filter = { issuerId: options.issuer, status: options.status };
+      return options.expiring !== undefined
+        ? listing(await expiringCertificates(ca, ca.now(), options.expiring, filter), 'warnings', [
             ['number', (w) => w.certificate.number],
             ['issuer', (w) => w.certificate.issuerId],
             ['expiry', (w) => w.certificate.expiry],
             ['days left', (w) => w.daysLeft],
             ['tier', (w) => w.tier],
           ])
-        : listing(await listCertificates(ca, { issuerId: options.issuer, status: options.status }), 'certificates', [
-        ['number', (c) => c.number],
-        ['issuer', (c) => c.issuerId],
-        ['serial', (c) => c.serial],
-        ['expiry', (c) => c.expiry],
-        ['status', (c) => c.status],
-        ['root', (c) => c.rootKeyIndex],
-        ['reason', (c) => c.revocationReason],
-      ]),
-    ),
+        : listing(await listCertificates(ca, filter), 'certificates', [
+            ['number', (c) => c.number],
+            ['issuer', (c) => c.issuerId],
+            ['serial', (c) => c.serial],
+            ['expiry', (c) => c.expiry],
+            ['status', (c) => c.status],
+            ['root', (c) => c.rootKeyIndex],
+            ['reason', (c) => c.revocationReason],
+          ]);
+    }),
 });
 
 export const show = defineCommand({
