@@ -9,6 +9,7 @@ import { openCa } from '../../ca/open';
 import type { CaServices } from '../../ca/services';
 import type { Result, TqError } from '../../errors';
 import { readCredentials } from '../operatorLogin';
+import { terminalSafe } from '../terminalText';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 
 /** Runs `action` as the authenticated operator against the configured CA. */
@@ -39,18 +40,18 @@ export function listing<T extends object>(rows: readonly T[], key: string, colum
 
 export type Column<T> = readonly [header: string, cell: (row: T) => string | number | null | undefined];
 
-/** A plain left-aligned text table: one header line, one line per row. */
+/** A plain left-aligned text table: one header line, one line per row (cells terminal-safe). */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, cell]) => String(cell(r) ?? '-')))];
+  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, cell]) => terminalSafe(String(cell(r) ?? '-'))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
   const lines = cells.map((line) => line.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   return `${lines.join('\n')}\n${rows.length === 0 ? '(none)\n' : ''}`;
 }
 
-/** Key: value lines for one object. */
+/** Key: value lines for one object (values terminal-safe). */
 export const details = (entries: Readonly<Record<string, unknown>>): string =>
   `${Object.entries(entries)
-    .map(([k, v]) => `${k}: ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}: ${v === null || v === undefined ? '-' : terminalSafe(typeof v === 'object' ? JSON.stringify(v) : String(v))}`)
     .join('\n')}\n`;
 
 const POSITIVE_INTEGER = /^[1-9][0-9]{0,9}$/;
