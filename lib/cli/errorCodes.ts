@@ -11,6 +11,7 @@ export const CLI_ERROR_CODES = {
   INPUT_EMPTY: 'a byte argument holds no bytes',
   INPUT_LENGTH: 'a fixed-size argument (--root, --issuer, --number) has the wrong number of bytes',
   INPUT_UNREADABLE: 'an @path file or stdin cannot be read',
+  INPUT_TOO_LARGE: 'an @path file or stdin holds more than its argument takes (details.limit, in bytes; README lists the caps)',
   STDIN_REUSED: 'stdin (-) was given for more than one argument',
   TIME_INVALID: 'a time is not an ISO-8601 date or a date-time with a zone',
 } as const;

@@ -22,11 +22,14 @@ const KINDS = Object.values(InstitutionKind).map((k) => k.toLowerCase() as Lower
 const STATUSES = Object.values(InstitutionStatus).map((s) => s.toLowerCase() as Lowercase<InstitutionStatus>);
 const upper = <T extends string>(text: T) => text.toUpperCase() as Uppercase<T>;
 
+/** The most a contacts file may hold: a directory of contacts is far smaller. */
+export const CONTACTS_FILE_LIMIT = 64 * 1024;
+
 /** Contacts as JSON text, or @path to a JSON file. */
 const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
   let json = text;
   if (text.startsWith('@')) {
-    const file = await context.readFile(text.slice(1));
+    const file = await context.readFile(text.slice(1), CONTACTS_FILE_LIMIT);
     if (!file.ok) return file;
     json = new TextDecoder().decode(file.value);
   }

@@ -3,7 +3,7 @@ import type { CertificateView } from '../../ca/certificates';
 import { issueCertificate } from '../../ca/issuance';
 import { approveRequest, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type RequestState, type RequestView } from '../../ca/requests';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
-import { bytesInput, uint32Input } from '../inputs';
+import { MAX_INPUT_BYTES, bytesInput, uint32Input } from '../inputs';
 import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';
 
 const requestText = (r: RequestView) =>
@@ -38,7 +38,7 @@ export const challenge = defineCommand({
 export const submit = defineCommand({
   description: 'Submits an A1 record (161 bytes). Every check of TQ-CERT-1 §8 runs; the first failure is reported with its code.',
   options: {},
-  positionals: { record: positional('<a1>', 'the A1 record: hex, @path or -', bytesInput('a1')) },
+  positionals: { record: positional('<a1>', 'the A1 record: hex, @path or -', bytesInput('a1', MAX_INPUT_BYTES.a1)) },
   run: ({ positionals }) => asOperator(async (ca, operator) => answer(await submitRequest(ca, operator, positionals.record), 'request', requestText)),
 });
 
