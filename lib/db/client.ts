@@ -1,6 +1,5 @@
 // Opens the CA database: PostgreSQL through DATABASE_URL in production, otherwise PGlite
 // in-process with its data under the project (.data/db). Both run the same schema and migrations.
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,6 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient, type Prisma } from './generated/client';
 import { lockDataDir } from './dataDirLock';
+import { checkPrivateTree, makePrivateDir, privatisePglite } from './privateTree';
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
 import { applyMigrations } from './migrations';
 
@@ -54,15 +54,25 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const location = inMemory ? dataDir : resolve(dataDir);
-  // PGlite does not create a missing parent directory.
-  if (!inMemory) await mkdir(dirname(location), { recursive: true });
+  if (!inMemory) {
+    // PGlite does not create a missing parent directory; the parent is the data directory, whose
+    // whole tree must be private (privateTree.ts).
+    makePrivateDir(dirname(location));
+    checkPrivateTree(dirname(location), location);
+  }
   const lock = inMemory ? undefined : lockDataDir(location);
-  const pglite = await PGlite.create(inMemory ? dataDir : location).catch((e: unknown) => {
-    lock?.release();
-    throw e;
-  });
+  // Directories PGlite creates honour the umask (its files do not: privatisePglite).
+  const umask = process.umask(0o077);
+  const pglite = await PGlite.create(inMemory ? dataDir : location)
+    .catch((e: unknown) => {
+      lock?.release();
+      throw e;
+    })
+    .finally(() => process.umask(umask));
+  if (!inMemory) privatisePglite(location);
   const closeAll = async () => {
     await pglite.close();
+    if (!inMemory) privatisePglite(location);
     lock?.release();
   };
   try {
