@@ -13,7 +13,7 @@
  * (mode 0600); TQCA_DATA_DIR moves `.data`. An external module needs an explicit profile and PIN.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../lib/errors';
@@ -41,7 +41,16 @@ export interface HsmConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
+export interface ResolveOptions {
+  /**
+   * Generate the embedded token's PINs when they do not exist yet (default true). False for
+   * read-only callers, which write nothing: without PINs there is no token, so that is
+   * HSM_TOKEN_NOT_FOUND.
+   */
+  readonly createSecrets?: boolean;
+}
+
+export function resolveHsmConfig(env: Env = process.env, { createSecrets = true }: ResolveOptions = {}): Result<HsmConfig> {
   const dataDir = env.TQCA_DATA_DIR || DEFAULT_DATA_DIR;
   const poolSize = integer(env.TQCA_HSM_POOL_SIZE, 8, 1, 256, 'TQCA_HSM_POOL_SIZE');
   if (!poolSize.ok) return poolSize;
@@ -70,7 +79,7 @@ export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
   const profile = loadProfile(env.TQCA_HSM_PROFILE || env.TQCA_SOFTTOKEN_FAMILY || 'softtoken');
   if (!profile.ok) return profile;
   const tokenDir = env.TQCA_TOKEN_DIR || join(dataDir, 'token');
-  const secrets = firstRunSecrets(join(dataDir, 'secrets'));
+  const secrets = firstRunSecrets(join(dataDir, 'secrets'), createSecrets);
   if (!secrets.ok) return secrets;
   const pin = configuredPin(env);
   if (!pin.ok) return pin;
@@ -100,8 +109,11 @@ function configuredPin(env: Env): Result<string | null> {
   }
 }
 
-/** The embedded token's user and SO PINs: read, or generated once (exclusive create, mode 0600). */
-function firstRunSecrets(dir: string): Result<{ pin: string; soPin: string }> {
+/** The embedded token's user and SO PINs: read, or (when `create`) generated once (exclusive create, mode 0600). */
+function firstRunSecrets(dir: string, create: boolean): Result<{ pin: string; soPin: string }> {
+  if (!create && !existsSync(join(dir, 'token-so-pin'))) {
+    return err(HsmErrorCode.TOKEN_NOT_FOUND, `the embedded token has not been created (no PINs in ${dir}): run tqca hsm init`, { field: 'secrets', details: { dir } });
+  }
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return ok({ pin: secret(join(dir, 'token-pin')), soPin: secret(join(dir, 'token-so-pin')) });

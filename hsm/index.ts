@@ -2,13 +2,15 @@
  * The HSM layer's front door: open the key manager a configuration names (hsm/config.ts), the
  * embedded software token being created on first use. Callers see KeyManager and TqErrors only.
  */
-import { ok, type Result } from '../lib/errors';
+import { existsSync } from 'node:fs';
+import { err, ok, type Result } from '../lib/errors';
 import type { HsmConfig } from './config';
 import type { KeyManager } from './keyManager';
+import { HsmErrorCode } from './errors';
 import { openPkcs11KeyManager } from './pkcs11KeyManager';
 import { initToken, type TokenInitOutcome } from './tokenInit';
 
-export { resolveHsmConfig, type HsmConfig } from './config';
+export { resolveHsmConfig, type HsmConfig, type ResolveOptions } from './config';
 export { HsmErrorCode } from './errors';
 export type { GenerateKeyRequest, HealthReport, KeyAlgorithm, KeyInfo, KeyManager, KeySelector, MechanismStatus, SignOptions } from './keyManager';
 export type { TokenInitOutcome } from './tokenInit';
@@ -19,10 +21,17 @@ export const isEmbedded = (config: HsmConfig): config is EmbeddedHsmConfig => co
 
 /**
  * Opens the configured HSM. The embedded software token is initialised first when it does not
- * exist yet, unless `initialise` is false (read-only callers such as `tqca hsm status`).
+ * exist yet, unless `initialise` is false (read-only callers such as `tqca hsm status`): then a
+ * missing store is HSM_TOKEN_NOT_FOUND, and nothing is created (the module would make the store).
  */
 export async function openHsm(config: HsmConfig, { initialise = true } = {}): Promise<Result<KeyManager>> {
   if (isEmbedded(config)) {
+    if (!initialise && !existsSync(config.embedded.tokenDir)) {
+      return err(HsmErrorCode.TOKEN_NOT_FOUND, `no embedded token in ${config.embedded.tokenDir}: run tqca hsm init`, {
+        field: 'TQCA_TOKEN_DIR',
+        details: { tokenDir: config.embedded.tokenDir },
+      });
+    }
     const initialised = initialise ? initEmbeddedToken(config) : ok(useEmbeddedStore(config));
     if (!initialised.ok) return initialised;
   }

@@ -30,16 +30,24 @@ export function centerIdFrom(env: Env): Result<number> {
   return ok(bytesToUint(bytes.value));
 }
 
-export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
+export interface OpenCaOptions {
+  /**
+   * For callers that only read: nothing is created on a fresh data directory (no token, PINs or
+   * database; HSM_TOKEN_NOT_FOUND or DB_NOT_FOUND instead).
+   */
+  readonly readOnly?: boolean;
+}
+
+export async function openCa(env: Env = process.env, { readOnly = false }: OpenCaOptions = {}): Promise<Result<OpenCa>> {
   const centerId = centerIdFrom(env);
   if (!centerId.ok) return centerId;
-  const config = resolveHsmConfig(env);
+  const config = resolveHsmConfig(env, { createSecrets: !readOnly });
   if (!config.ok) return config;
-  const keys = await openHsm(config.value);
+  const keys = await openHsm(config.value, { initialise: !readOnly });
   if (!keys.ok) return keys;
   let db: Database;
   try {
-    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
+    db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env), create: !readOnly });
   } catch (thrown) {
     await keys.value.close();
     throw thrown;

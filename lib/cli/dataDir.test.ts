@@ -1,9 +1,9 @@
 /**
  * The data directory as the `tqca` binary leaves it: owner-only whatever the umask (even when
- * `user create --bootstrap` is the first command to run), and refused, with the path and the fix,
- * when someone has opened it up.
+ * `user create --bootstrap` is the first command to run), refused, with the path and the fix,
+ * when someone has opened it up, and untouched by commands that only read.
  */
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,18 @@ const PASSWORD = 'correct horse battery staple';
 const scratch = mkdtempSync(join(tmpdir(), 'tqca-datadir-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const envFor = (dataDir: string) => ({ DATABASE_URL: '', TQCA_DB_DIR: '', TQCA_DATA_DIR: dataDir, TQCA_OPERATOR: 'root', TQCA_PASSWORD: PASSWORD, TQCA_NEW_PASSWORD: PASSWORD });
+const envFor = (dataDir: string) => ({
+  DATABASE_URL: '',
+  TQCA_DB_DIR: '',
+  TQCA_TOKEN_DIR: '',
+  TQCA_PKCS11_MODULE: '',
+  TQCA_HSM_PIN: '',
+  TQCA_HSM_PIN_FILE: '',
+  TQCA_DATA_DIR: dataDir,
+  TQCA_OPERATOR: 'root',
+  TQCA_PASSWORD: PASSWORD,
+  TQCA_NEW_PASSWORD: PASSWORD,
+});
 
 /** Every path under `root` (itself included) with its permission bits. */
 function modes(root: string): Record<string, string> {
@@ -55,5 +66,32 @@ describe('the data directory', () => {
     expect(refused.stderr).not.toMatch(/\n\s+at /);
     chmodSync(join(dataDir, 'db'), 0o700);
     expect((await runTqca(['user', 'list'], { env: envFor(dataDir) })).exitCode).toBe(0);
+  }, 120_000);
+
+  it('is not created by any command that only reads: hsm status and keys, every list and show, --help', async () => {
+    const parent = join(scratch, 'fresh');
+    mkdirSync(parent);
+    const env = envFor(join(parent, '.data'));
+    const commands = [
+      ['hsm', 'status'],
+      ['hsm', 'keys'],
+      ['hsm', 'module-path'],
+      ['user', 'list'],
+      ['institution', 'list'],
+      ['institution', 'show', 'issuer', '00001001'],
+      ['root', 'list'],
+      ['request', 'list'],
+      ['request', 'show', '1'],
+      ['cert', 'list'],
+      ['cert', 'list', '--expiring', '30', '--issuer', '00001001'],
+      ['cert', 'show', '00000001'],
+      ['cert', 'list', '--help'],
+      ['user', '--help'],
+    ];
+    const runs = await Promise.all(commands.map((args) => runTqca(['--json', ...args], { env })));
+    const codes = runs.map((run, i) => [commands[i].join(' '), run.json?.error?.code ?? run.exitCode]);
+    expect(codes.filter(([, code]) => code === 'INTERNAL')).toEqual([]);
+    expect(Object.fromEntries(codes)).toMatchObject({ 'hsm status': 'HSM_TOKEN_NOT_FOUND', 'user list': 'DB_NOT_FOUND', 'cert list': 'HSM_TOKEN_NOT_FOUND', 'user --help': 0 });
+    expect(readdirSync(parent)).toEqual([]);
   }, 120_000);
 });

@@ -1,11 +1,13 @@
 // Opens the CA database: PostgreSQL through DATABASE_URL in production, otherwise PGlite
 // in-process with its data under the project (.data/db). Both run the same schema and migrations.
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { TqException } from '../errors';
 import { PrismaClient, type Prisma } from './generated/client';
 import { lockDataDir } from './dataDirLock';
 import { checkPrivateTree, makePrivateDir, privatisePglite } from './privateTree';
@@ -40,6 +42,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * Create the embedded database when it does not exist yet (default true). False for read-only
+   * callers, which write nothing: a missing PGlite directory is DB_NOT_FOUND.
+   */
+  create?: boolean;
   log?: (line: string) => void;
 }
 
@@ -55,6 +62,14 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
   const inMemory = dataDir.startsWith('memory://');
   const location = inMemory ? dataDir : resolve(dataDir);
   if (!inMemory) {
+    if (options.create === false && !existsSync(join(location, 'PG_VERSION'))) {
+      throw new TqException({
+        code: 'DB_NOT_FOUND',
+        message: `no embedded database in ${location} yet: the first administrator creates it (tqca user create --bootstrap)`,
+        field: 'database',
+        details: { dataDir: location },
+      });
+    }
     // PGlite does not create a missing parent directory; the parent is the data directory, whose
     // whole tree must be private (privateTree.ts).
     makePrivateDir(dirname(location));

@@ -5,19 +5,22 @@
  */
 import type { Operator } from '../../ca/context';
 import { authenticate } from '../../ca/operators';
-import { openCa } from '../../ca/open';
+import { openCa, type OpenCaOptions } from '../../ca/open';
 import type { CaServices } from '../../ca/services';
 import type { Result, TqError } from '../../errors';
 import { readCredentials } from '../operatorLogin';
 import { terminalSafe } from '../terminalText';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 
-/** Runs `action` as the authenticated operator against the configured CA. */
-export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>): Promise<Outcome> {
+/**
+ * Runs `action` as the authenticated operator against the configured CA. A `readOnly` command
+ * (a list or show) creates nothing on a fresh data directory.
+ */
+export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>, options: OpenCaOptions = {}): Promise<Outcome> {
   // Asked (or read from the environment) before the HSM and the database are opened.
   const login = await readCredentials();
   if (!login.ok) return invalid(login.error);
-  const opened = await openCa();
+  const opened = await openCa(process.env, options);
   if (!opened.ok) return invalid(opened.error);
   try {
     const operator = await authenticate(opened.value.ca, login.value.username, login.value.password);
@@ -27,6 +30,9 @@ export async function asOperator(action: (ca: CaServices, operator: Operator) =>
     await opened.value.close();
   }
 }
+
+/** For a list or show: on a fresh data directory it creates nothing (no token, PINs or database). */
+export const READ_ONLY = { readOnly: true } as const;
 
 /** A service answer as a command outcome: the value under `key`, or the typed error. */
 export function answer<T extends object>(result: Result<T>, key: string, text: (value: T) => string): Outcome {

@@ -4,7 +4,7 @@ import { listCertificates, revokeCertificate, showCertificate, type CertificateS
 import { EXPIRY_WARNING_DAYS, expiringCertificates } from '../../ca/expiry';
 import { defineCommand, positional, requiredValue, value } from '../command';
 import { uint32Input } from '../inputs';
-import { answer, asOperator, choiceInput, idInput, listing } from './caSession';
+import { answer, asOperator, choiceInput, idInput, listing, READ_ONLY } from './caSession';
 import { certificateText } from './requestCommands';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const satisfies readonly CertificateStatus[];
@@ -40,14 +40,14 @@ warning tier (90, 30 or 7 days): the active ones, or those --issuer and --status
             ['root', (c) => c.rootKeyIndex],
             ['reason', (c) => c.revocationReason],
           ]);
-    }),
+    }, READ_ONLY),
 });
 
 export const show = defineCommand({
   description: 'Shows one issued certificate with its 106 bytes.',
   options: {},
   positionals: { number: numberPositional },
-  run: ({ positionals }) => asOperator(async (ca) => answer(await showCertificate(ca, positionals.number), 'certificate', certificateText)),
+  run: ({ positionals }) => asOperator(async (ca) => answer(await showCertificate(ca, positionals.number), 'certificate', certificateText), READ_ONLY),
 });
 
 export const revoke = defineCommand({

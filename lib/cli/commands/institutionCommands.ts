@@ -15,7 +15,7 @@ import {
 import { err, ok, type Result } from '../../errors';
 import { defineCommand, positional, requiredValue, value, type ArgumentParser } from '../command';
 import { fixedBytesInput } from '../inputs';
-import { answer, choiceInput, details, listing } from './caSession';
+import { answer, choiceInput, details, listing, READ_ONLY } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
 
 const KINDS = Object.values(InstitutionKind).map((k) => k.toLowerCase() as Lowercase<InstitutionKind>);
@@ -101,7 +101,7 @@ export const list = defineCommand({
         ['name', (i) => i.nameZh],
         ['english name', (i) => i.nameEn],
       ]);
-    }),
+    }, READ_ONLY),
 });
 
 export const show = defineCommand({
@@ -109,7 +109,7 @@ export const show = defineCommand({
   options: {},
   positionals: { kind: kindPositional, code: codePositional },
   run: ({ positionals }) =>
-    asDatabaseOperator(async (ctx) => answer(await findInstitution(ctx, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText)),
+    asDatabaseOperator(async (ctx) => answer(await findInstitution(ctx, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText), READ_ONLY),
 });
 
 export const update = defineCommand({

@@ -4,7 +4,7 @@ import { issueCertificate } from '../../ca/issuance';
 import { approveRequest, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type RequestState, type RequestView } from '../../ca/requests';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
 import { MAX_INPUT_BYTES, bytesInput, uint32Input } from '../inputs';
-import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';
+import { answer, asOperator, choiceInput, details, idPositional, listing, READ_ONLY, rootKeyIndexInput } from './caSession';
 
 const requestText = (r: RequestView) =>
   details({
@@ -90,16 +90,18 @@ export const list = defineCommand({
   },
   positionals: {},
   run: ({ options }) =>
-    asOperator(async (ca) =>
-      listing(await listRequests(ca, { state: options.state, issuerId: options.issuer }), 'requests', [
-        ['request', (r) => r.id],
-        ['issuer', (r) => r.issuerId],
-        ['state', (r) => r.state],
-        ['serial', (r) => r.serial],
-        ['expiry', (r) => r.expiry],
-        ['fingerprint', (r) => r.fingerprint],
-        ['certificate', (r) => r.certificateNumber],
-      ]),
+    asOperator(
+      async (ca) =>
+        listing(await listRequests(ca, { state: options.state, issuerId: options.issuer }), 'requests', [
+          ['request', (r) => r.id],
+          ['issuer', (r) => r.issuerId],
+          ['state', (r) => r.state],
+          ['serial', (r) => r.serial],
+          ['expiry', (r) => r.expiry],
+          ['fingerprint', (r) => r.fingerprint],
+          ['certificate', (r) => r.certificateNumber],
+        ]),
+      READ_ONLY,
     ),
 });
 
@@ -107,5 +109,5 @@ export const show = defineCommand({
   description: 'Shows one request with its review data, including the key fingerprint for out-of-band confirmation.',
   options: {},
   positionals: { request: requestId },
-  run: ({ positionals }) => asOperator(async (ca) => answer(await showRequest(ca, positionals.request), 'request', requestText)),
+  run: ({ positionals }) => asOperator(async (ca) => answer(await showRequest(ca, positionals.request), 'request', requestText), READ_ONLY),
 });

@@ -2,7 +2,7 @@
 import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca/rootKeys';
 import { parseRootKeyExpiry } from '../../ca/rootKeyRules';
 import { defineCommand, flag, positional, requiredValue, valid } from '../command';
-import { answer, asOperator, choiceInput, details, idPositional, rootKeyIndexInput, table } from './caSession';
+import { answer, asOperator, choiceInput, details, idPositional, READ_ONLY, rootKeyIndexInput, table } from './caSession';
 
 const ceremonyText = (c: CeremonyView) =>
   details({
@@ -96,5 +96,5 @@ export const list = defineCommand({
           ['approved by', (c) => c.approvedBy],
         ]);
       return { ...valid({ rootKeys: keys as never, ceremonies: ceremonies as never }), text };
-    }),
+    }, READ_ONLY),
 });

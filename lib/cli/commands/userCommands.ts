@@ -3,7 +3,7 @@ import { bootstrapAdministrator, createOperator, listOperators, OperatorRole, se
 import { err, ok, type Result } from '../../errors';
 import { defineCommand, flag, invalid, positional, requiredValue, value, type ArgumentParser, type RunContext } from '../command';
 import { terminalPrompter } from '../operatorLogin';
-import { answer, details, listing } from './caSession';
+import { answer, details, listing, READ_ONLY } from './caSession';
 import { asDatabaseOperator, onDatabase } from './databaseSession';
 
 const ROLES = Object.values(OperatorRole);
@@ -76,7 +76,7 @@ export const list = defineCommand({
         ['roles', (o) => o.roles.join(',')],
         ['status', (o) => o.status],
       ]);
-    }),
+    }, READ_ONLY),
 });
 
 const statusCommand = (status: 'DISABLED' | 'ACTIVE', description: string) =>
