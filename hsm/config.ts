@@ -13,7 +13,7 @@
  * (mode 0600); TQCA_DATA_DIR moves `.data`. An external module needs an explicit profile and PIN.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../lib/errors';
@@ -76,6 +76,9 @@ export function resolveHsmConfig(env: Env = process.env, { createSecrets = true 
     return ok({ ...common, modulePath: external, pin: pin.value, profile: profile.value, embedded: null });
   }
 
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) {
+    return err(HsmErrorCode.CONFIG_INVALID, `the data directory ${dataDir} is not a directory`, { field: 'TQCA_DATA_DIR', details: { path: dataDir } });
+  }
   const profile = loadProfile(env.TQCA_HSM_PROFILE || env.TQCA_SOFTTOKEN_FAMILY || 'softtoken');
   if (!profile.ok) return profile;
   const tokenDir = env.TQCA_TOKEN_DIR || join(dataDir, 'token');

@@ -1,9 +1,10 @@
 /**
  * The data directory as the `tqca` binary leaves it: owner-only whatever the umask (even when
  * `user create --bootstrap` is the first command to run), refused, with the path and the fix,
- * when someone has opened it up, and untouched by commands that only read.
+ * when someone has opened it up, and untouched by commands that only read. Bad input (control
+ * characters in names, a data directory that is a file or damaged) is a typed error, never INTERNAL.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,9 +49,18 @@ async function withUmask<T>(mask: number, run: () => Promise<T>): Promise<T> {
   }
 }
 
+const bootstrapped = join(scratch, 'modes', '.data');
+
+/** Exit 1 with the typed error `expected`, and no stack trace on stderr. */
+function expectTyped(run: Awaited<ReturnType<typeof runTqca>>, expected: Record<string, unknown>) {
+  expect(run.exitCode, run.stderr).toBe(1);
+  expect(run.json.error).toMatchObject(expected);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
 describe('the data directory', () => {
   it('is owner-only after a bootstrap-first run, even under umask 000, and refused once opened up', async () => {
-    const dataDir = join(scratch, 'modes', '.data');
+    const dataDir = bootstrapped;
     const created = await withUmask(0, () => runTqca(['user', 'create', 'root', '--bootstrap', '--name', 'Root'], { env: envFor(dataDir) }));
     expect(created.exitCode, created.stderr).toBe(0);
     const all = modes(dataDir);
@@ -93,5 +103,46 @@ describe('the data directory', () => {
     expect(codes.filter(([, code]) => code === 'INTERNAL')).toEqual([]);
     expect(Object.fromEntries(codes)).toMatchObject({ 'hsm status': 'HSM_TOKEN_NOT_FOUND', 'user list': 'DB_NOT_FOUND', 'cert list': 'HSM_TOKEN_NOT_FOUND', 'user --help': 0 });
     expect(readdirSync(parent)).toEqual([]);
+  }, 120_000);
+
+  it('refuses control characters, bidi overrides and lone surrogates in names, contacts and reasons, naming the field', async () => {
+    const env = envFor(bootstrapped);
+    const tqca = (...args: string[]) => runTqca(['--json', ...args], { env });
+    const contactsFile = join(scratch, 'contacts.json');
+    writeFileSync(contactsFile, '[{"name": "Li"}, {"name": "Wang\\ud800"}]');
+    // One at a time: the embedded database has one owner.
+    const displayName = await tqca('user', 'create', 'eve', '--roles', 'AUDITOR', '--name', 'Eve\u001b[2K\radmin');
+    const nameZh = await tqca('institution', 'create', '--kind', 'issuer', '--name-zh', '公交\u202e');
+    const contactNul = await tqca('institution', 'create', '--kind', 'issuer', '--name-zh', '公交', '--contacts', '[{"name": "Li"}, {"name": "a\\u0000b"}]');
+    const contactSurrogate = await tqca('institution', 'create', '--kind', 'issuer', '--name-zh', '公交', '--contacts', `@${contactsFile}`);
+    const created = await tqca('institution', 'create', '--kind', 'issuer', '--name-zh', '公交', '--code', '00001001');
+    expectTyped(displayName, { code: 'OPERATOR_INVALID', field: 'displayName', details: { codePoint: 0x1b } });
+    expectTyped(nameZh, { code: 'INSTITUTION_INVALID', field: 'nameZh', details: { codePoint: 0x202e } });
+    // Contacts are parsed with the arguments: a usage error (exit 2) whose cause names the member.
+    for (const [run, codePoint] of [[contactNul, 0], [contactSurrogate, 0xd800]] as const) {
+      expect(run.exitCode).toBe(2);
+      expect(run.json.error.details.cause).toMatchObject({ code: 'CONTACTS_INVALID', field: 'contacts[1].name', details: { codePoint } });
+    }
+    expect(created.exitCode, created.stderr).toBe(0);
+    expectTyped(await tqca('institution', 'status', 'issuer', '00001001', 'suspended', '--reason', 'audit\u0085'), {
+      code: 'INSTITUTION_INVALID',
+      field: 'reason',
+    });
+  }, 120_000);
+
+  it('is a typed error naming the path when TQCA_DATA_DIR is a file or the database directory is damaged', async () => {
+    const file = join(scratch, 'not-a-directory');
+    writeFileSync(file, 'x');
+    const [dbCommand, caCommand] = await Promise.all([
+      runTqca(['--json', 'user', 'list'], { env: envFor(file) }),
+      runTqca(['--json', 'cert', 'list'], { env: envFor(file) }),
+    ]);
+    expectTyped(dbCommand, { code: 'DATA_DIR_NOT_DIRECTORY', details: { path: file } });
+    expectTyped(caCommand, { code: 'HSM_CONFIG_INVALID', field: 'TQCA_DATA_DIR', details: { path: file } });
+
+    const damaged = join(scratch, 'damaged', '.data');
+    cpSync(bootstrapped, damaged, { recursive: true });
+    truncateSync(join(damaged, 'db', 'global', 'pg_control'), 0);
+    expectTyped(await runTqca(['--json', 'user', 'list'], { env: envFor(damaged) }), { code: 'DB_DAMAGED', details: { dataDir: join(damaged, 'db') } });
   }, 120_000);
 });

@@ -62,6 +62,8 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
   const inMemory = dataDir.startsWith('memory://');
   const location = inMemory ? dataDir : resolve(dataDir);
   if (!inMemory) {
+    // The parent is the data directory, whose whole tree must be private (privateTree.ts).
+    checkPrivateTree(dirname(location), location);
     if (options.create === false && !existsSync(join(location, 'PG_VERSION'))) {
       throw new TqException({
         code: 'DB_NOT_FOUND',
@@ -70,10 +72,8 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
         details: { dataDir: location },
       });
     }
-    // PGlite does not create a missing parent directory; the parent is the data directory, whose
-    // whole tree must be private (privateTree.ts).
+    // PGlite does not create a missing parent directory.
     makePrivateDir(dirname(location));
-    checkPrivateTree(dirname(location), location);
   }
   const lock = inMemory ? undefined : lockDataDir(location);
   // Directories PGlite creates honour the umask (its files do not: privatisePglite).
@@ -81,7 +81,13 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
   const pglite = await PGlite.create(inMemory ? dataDir : location)
     .catch((e: unknown) => {
       lock?.release();
-      throw e;
+      // PGlite aborts (or "failed to initialize") on truncated or foreign files: name the directory.
+      throw new TqException({
+        code: 'DB_DAMAGED',
+        message: `the embedded database in ${location} cannot be opened (${e instanceof Error ? e.message : String(e)}): it is damaged or not a PGlite directory; restore it from a backup`,
+        field: 'database',
+        details: { dataDir: location },
+      });
     })
     .finally(() => process.umask(umask));
   if (!inMemory) privatisePglite(location);

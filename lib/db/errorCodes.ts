@@ -5,6 +5,7 @@
 export const DB_ERROR_CODES = {
   DB_CONSTRAINT: 'a write violated a database constraint that the service did not name (details.constraint)',
   DB_NOT_FOUND: 'a read-only command found no embedded database yet (details.dataDir); nothing was created',
+  DB_DAMAGED: 'PGlite cannot open the embedded database directory: damaged or foreign files (details.dataDir)',
   DB_IN_USE: 'the embedded database directory is open in another process (details.pid when known)',
   DATA_DIR_MODE: 'a file or directory of the data tree is reachable by group or others (details.path, details.mode); fix with chmod -R go= on the data directory',
   DATA_DIR_NOT_DIRECTORY: 'the data directory (TQCA_DATA_DIR, or TQCA_DB_DIR’s parent) or a directory in it is not a directory (details.path)',
