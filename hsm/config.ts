@@ -34,7 +34,8 @@ export interface HsmConfig {
   /** Set for the embedded software token: its store, SO PIN, and the environment its module reads. */
   readonly embedded: {
     readonly tokenDir: string;
-    readonly soPin: string;
+    /** null when resolved without creating secrets and none exist yet (such a config cannot initialise the token). */
+    readonly soPin: string | null;
     readonly moduleEnv: Readonly<Record<string, string>>;
   } | null;
 }
@@ -86,12 +87,17 @@ export function resolveHsmConfig(env: Env = process.env, { createSecrets = true 
   if (!secrets.ok) return secrets;
   const pin = configuredPin(env);
   if (!pin.ok) return pin;
+  const userPin = pin.value ?? secrets.value.pin;
+  if (userPin === null) {
+    const dir = join(dataDir, 'secrets');
+    return err(HsmErrorCode.TOKEN_NOT_FOUND, `the embedded token has not been created (no PINs in ${dir}): run tqca hsm init`, { field: 'secrets', details: { dir } });
+  }
   const modulePath = softTokenModulePath();
   if (!modulePath.ok) return modulePath;
   return ok({
     ...common,
     modulePath: modulePath.value,
-    pin: pin.value ?? secrets.value.pin,
+    pin: userPin,
     profile: profile.value,
     embedded: { tokenDir, soPin: secrets.value.soPin, moduleEnv: { TQCA_TOKEN_DIR: tokenDir } },
   });
@@ -112,11 +118,9 @@ function configuredPin(env: Env): Result<string | null> {
   }
 }
 
-/** The embedded token's user and SO PINs: read, or (when `create`) generated once (exclusive create, mode 0600). */
-function firstRunSecrets(dir: string, create: boolean): Result<{ pin: string; soPin: string }> {
-  if (!create && !existsSync(join(dir, 'token-so-pin'))) {
-    return err(HsmErrorCode.TOKEN_NOT_FOUND, `the embedded token has not been created (no PINs in ${dir}): run tqca hsm init`, { field: 'secrets', details: { dir } });
-  }
+/** The embedded token's user and SO PINs: read, or generated once (exclusive create, mode 0600); without `create`, null when absent. */
+function firstRunSecrets(dir: string, create: boolean): Result<{ pin: string | null; soPin: string | null }> {
+  if (!create && !existsSync(join(dir, 'token-so-pin'))) return ok({ pin: null, soPin: null });
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return ok({ pin: secret(join(dir, 'token-pin')), soPin: secret(join(dir, 'token-so-pin')) });

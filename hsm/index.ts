@@ -41,8 +41,10 @@ export async function openHsm(config: HsmConfig, { initialise = true } = {}): Pr
 
 /** Creates the embedded software token and sets its user PIN; later runs report that it exists. */
 export function initEmbeddedToken(config: EmbeddedHsmConfig): Result<TokenInitOutcome> {
+  const { soPin } = config.embedded;
+  if (soPin === null) return err(HsmErrorCode.CONFIG_INVALID, 'this configuration was resolved read-only: it has no SO PIN to create the token with', { field: 'secrets' });
   useEmbeddedStore(config);
-  return initToken({ modulePath: config.modulePath, tokenLabel: config.tokenLabel, soPin: config.embedded.soPin, userPin: config.pin });
+  return initToken({ modulePath: config.modulePath, tokenLabel: config.tokenLabel, soPin, userPin: config.pin });
 }
 
 /** The software token reads its store location from the environment at C_Initialize. */
