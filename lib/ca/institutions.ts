@@ -12,6 +12,7 @@ import { err, ok, TqException, type Result, type TqError } from '../errors';
 import { requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
+import { MAX_NAME_LENGTH, MAX_REASON_LENGTH, singleLineText } from './text';
 import { refuse, transact } from './transaction';
 
 export { InstitutionKind, InstitutionStatus };
@@ -68,16 +69,23 @@ export function parseContacts(value: unknown): Result<Contact[]> {
     const extra = Object.keys(item).filter((k) => !(CONTACT_FIELDS as readonly string[]).includes(k));
     if (extra.length > 0) return err('CONTACTS_INVALID', `${field}: unknown member ${extra.join(', ')}`, { field });
     const c = item as Record<string, unknown>;
+    const contact: Record<string, string> = {};
     for (const k of CONTACT_FIELDS) {
-      if (c[k] !== undefined && (typeof c[k] !== 'string' || (c[k] as string).trim() === '')) return err('CONTACTS_INVALID', `${field}.${k} must be a non-empty string`, { field: `${field}.${k}` });
+      if (c[k] === undefined) continue;
+      if (typeof c[k] !== 'string') return err('CONTACTS_INVALID', `${field}.${k} must be a string`, { field: `${field}.${k}` });
+      const text = singleLineText(c[k], `${field}.${k}`, 'CONTACTS_INVALID', MAX_NAME_LENGTH);
+      if (!text.ok) return text;
+      contact[k] = text.value;
     }
-    if (c.name === undefined) return err('CONTACTS_INVALID', `${field}.name is required`, { field: `${field}.name` });
-    if (c.email !== undefined && !EMAIL.test(c.email as string)) return err('CONTACTS_INVALID', `${field}.email is not an e-mail address`, { field: `${field}.email` });
-    if (c.phone !== undefined && !PHONE.test(c.phone as string)) return err('CONTACTS_INVALID', `${field}.phone is not a phone number`, { field: `${field}.phone` });
-    contacts.push(Object.fromEntries(CONTACT_FIELDS.filter((k) => c[k] !== undefined).map((k) => [k, (c[k] as string).trim()])) as unknown as Contact);
+    if (contact.name === undefined) return err('CONTACTS_INVALID', `${field}.name is required`, { field: `${field}.name` });
+    if (contact.email !== undefined && !EMAIL.test(contact.email)) return err('CONTACTS_INVALID', `${field}.email is not an e-mail address`, { field: `${field}.email` });
+    if (contact.phone !== undefined && !PHONE.test(contact.phone)) return err('CONTACTS_INVALID', `${field}.phone is not a phone number`, { field: `${field}.phone` });
+    contacts.push(contact as unknown as Contact);
   }
   return ok(contacts);
 }
+
+const institutionName = (name: string, field: 'nameZh' | 'nameEn') => singleLineText(name, field, 'INSTITUTION_INVALID', MAX_NAME_LENGTH);
 
 function checkCode(code: Uint8Array): Result<Uint8Array> {
   if (code.length !== 4) return err('INSTITUTION_CODE_INVALID', `an institution code is 4 bytes, got ${code.length}`, { field: 'code' });
@@ -107,8 +115,10 @@ async function allocateCode(tx: Tx, kind: InstitutionKind): Promise<Uint8Array> 
 
 export async function createInstitution(ctx: ServiceContext, actor: Operator, input: NewInstitution): Promise<Result<InstitutionView>> {
   if (!Object.hasOwn(InstitutionKind, input.kind)) return err('INSTITUTION_INVALID', `unknown kind ${input.kind}`, { field: 'kind' });
-  const nameZh = input.nameZh.trim();
-  if (nameZh === '') return err('INSTITUTION_INVALID', 'the Chinese name is empty', { field: 'nameZh' });
+  const nameZh = institutionName(input.nameZh, 'nameZh');
+  if (!nameZh.ok) return nameZh;
+  const nameEn = input.nameEn === undefined || input.nameEn.trim() === '' ? ok(null) : institutionName(input.nameEn, 'nameEn');
+  if (!nameEn.ok) return nameEn;
   const contacts = parseContacts(input.contacts ?? []);
   if (!contacts.ok) return contacts;
   const given = input.code === undefined ? undefined : checkCode(input.code);
@@ -130,8 +140,8 @@ export async function createInstitution(ctx: ServiceContext, actor: Operator, in
       data: {
         kind: input.kind,
         code: bytes(code),
-        nameZh,
-        nameEn: input.nameEn?.trim() || null,
+        nameZh: nameZh.value,
+        nameEn: nameEn.value,
         contacts: contacts.value as unknown as Prisma.InputJsonArray,
         createdAt: ctx.now(),
         updatedAt: ctx.now(),
@@ -160,15 +170,19 @@ export interface InstitutionChanges {
 export async function updateInstitution(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, changes: InstitutionChanges): Promise<Result<InstitutionView>> {
   const contacts = changes.contacts === undefined ? undefined : parseContacts(changes.contacts);
   if (contacts && !contacts.ok) return contacts;
-  if (changes.nameZh !== undefined && changes.nameZh.trim() === '') return err('INSTITUTION_INVALID', 'the Chinese name is empty', { field: 'nameZh' });
+  const nameZh = changes.nameZh === undefined ? undefined : institutionName(changes.nameZh, 'nameZh');
+  if (nameZh && !nameZh.ok) return nameZh;
+  // null or "" removes the English name.
+  const nameEn = changes.nameEn === undefined ? undefined : changes.nameEn === null || changes.nameEn.trim() === '' ? ok(null) : institutionName(changes.nameEn, 'nameEn');
+  if (nameEn && !nameEn.ok) return nameEn;
   return step(ctx, async (tx) => {
     requireRole(actor, ['OFFICER', 'ADMIN'], 'change institutions');
     await requireActiveOperator(tx, actor);
     const current = await lockInstitution(tx, ref);
     if (current.status === 'WITHDRAWN') refuse('INSTITUTION_WITHDRAWN', 'a withdrawn institution is not changed', { field: 'status' });
     const data = {
-      ...(changes.nameZh === undefined ? {} : { nameZh: changes.nameZh.trim() }),
-      ...(changes.nameEn === undefined ? {} : { nameEn: changes.nameEn?.trim() || null }),
+      ...(nameZh === undefined ? {} : { nameZh: nameZh.value }),
+      ...(nameEn === undefined ? {} : { nameEn: nameEn.value }),
       ...(contacts === undefined ? {} : { contacts: contacts.value as unknown as Prisma.InputJsonArray }),
     };
     if (Object.keys(data).length === 0) refuse('INSTITUTION_INVALID', 'nothing to change');
@@ -186,7 +200,8 @@ export async function updateInstitution(ctx: ServiceContext, actor: Operator, re
 }
 
 export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, status: InstitutionStatus, reason: string): Promise<Result<InstitutionView>> {
-  if (reason.trim() === '') return err('INSTITUTION_INVALID', 'a status change needs a reason', { field: 'reason' });
+  const checkedReason = singleLineText(reason, 'reason', 'INSTITUTION_INVALID', MAX_REASON_LENGTH);
+  if (!checkedReason.ok) return checkedReason;
   return step(ctx, async (tx) => {
     requireRole(actor, ['OFFICER', 'ADMIN'], 'change institution status');
     await requireActiveOperator(tx, actor);
@@ -200,7 +215,7 @@ export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator,
       action: 'institution.status',
       objectType: 'institution',
       objectId: String(updated.id),
-      details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: reason.trim() },
+      details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: checkedReason.value },
       time: ctx.now(),
     });
     if (status === 'WITHDRAWN' && updated.kind === 'ISSUER') await revokeWithdrawnIssuersCertificates(tx, actor, updated.id, ctx.now());

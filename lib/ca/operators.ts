@@ -9,6 +9,7 @@ import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Tx } from '../db/client';
 import { OperatorRole, OperatorStatus } from '../db/generated/enums';
 import { err, ok, type ErrorCode, type Result, type TqError } from '../errors';
+import { MAX_NAME_LENGTH, singleLineText } from './text';
 import { checkRole, requireRole, type Operator, type ServiceContext } from './context';
 import { refuse, transact } from './transaction';
 
@@ -71,7 +72,8 @@ function checkNewOperator(input: NewOperator): Result<NewOperator> {
   if (!USERNAME_PATTERN.test(input.username) || input.username === SYSTEM_ACTOR) {
     return invalid('username', `username must match ${USERNAME_PATTERN} and not be "${SYSTEM_ACTOR}"`);
   }
-  if (input.displayName.trim().length === 0) return invalid('displayName', 'display name is empty');
+  const displayName = singleLineText(input.displayName, 'displayName', 'OPERATOR_INVALID', MAX_NAME_LENGTH);
+  if (!displayName.ok) return displayName;
   if ([...input.password].length < MIN_PASSWORD_LENGTH) {
     return invalid('password', `password must have at least ${MIN_PASSWORD_LENGTH} characters`, 'PASSWORD_TOO_SHORT');
   }
@@ -79,7 +81,7 @@ function checkNewOperator(input: NewOperator): Result<NewOperator> {
   if (input.roles.length === 0) return invalid('roles', 'an operator needs at least one role');
   const unknown = input.roles.filter((r) => !Object.hasOwn(OperatorRole, r));
   if (unknown.length > 0) return invalid('roles', `unknown role ${unknown.join(', ')}`);
-  return ok({ ...input, displayName: input.displayName.trim(), roles: [...new Set(input.roles)] });
+  return ok({ ...input, displayName: displayName.value, roles: [...new Set(input.roles)] });
 }
 
 const UNIQUE_ERRORS: Readonly<Record<string, TqError>> = {

@@ -15,18 +15,21 @@ import {
 import { Code, err, ok, type Result } from '../../errors';
 import { defineCommand, positional, requiredValue, value, type ArgumentParser } from '../command';
 import { fixedBytesInput } from '../inputs';
-import { answer, choiceInput, details, listing } from './caSession';
+import { answer, choiceInput, details, listing, READ_ONLY } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
 
 const KINDS = Object.values(InstitutionKind).map((k) => k.toLowerCase() as Lowercase<InstitutionKind>);
 const STATUSES = Object.values(InstitutionStatus).map((s) => s.toLowerCase() as Lowercase<InstitutionStatus>);
 const upper = <T extends string>(text: T) => text.toUpperCase() as Uppercase<T>;
 
+/** The most a contacts file may hold: a directory of contacts is far smaller. */
+export const CONTACTS_FILE_LIMIT = 64 * 1024;
+
 /** Contacts as JSON text, or @path to a JSON file. */
 const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
   let json = text;
   if (text.startsWith('@')) {
-    const file = await context.readFile(text.slice(1));
+    const file = await context.readFile(text.slice(1), CONTACTS_FILE_LIMIT);
     if (!file.ok) return file;
     json = new TextDecoder().decode(file.value);
   }
@@ -98,7 +101,7 @@ export const list = defineCommand({
         ['name', (i) => i.nameZh],
         ['english name', (i) => i.nameEn],
       ]);
-    }),
+    }, READ_ONLY),
 });
 
 export const show = defineCommand({
@@ -106,7 +109,7 @@ export const show = defineCommand({
   options: {},
   positionals: { kind: kindPositional, code: codePositional },
   run: ({ positionals }) =>
-    asDatabaseOperator(async (ctx) => answer(await findInstitution(ctx, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText)),
+    asDatabaseOperator(async (ctx) => answer(await findInstitution(ctx, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText), READ_ONLY),
 });
 
 export const update = defineCommand({

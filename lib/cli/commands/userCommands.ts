@@ -3,7 +3,7 @@ import { bootstrapAdministrator, createOperator, listOperators, OperatorRole, se
 import { Code, err, ok, type Result } from '../../errors';
 import { defineCommand, flag, invalid, positional, requiredValue, value, type ArgumentParser, type RunContext } from '../command';
 import { terminalPrompter } from '../operatorLogin';
-import { answer, details, listing } from './caSession';
+import { answer, details, listing, READ_ONLY } from './caSession';
 import { asDatabaseOperator, onDatabase } from './databaseSession';
 
 const ROLES = Object.values(OperatorRole);
@@ -21,10 +21,13 @@ const usernameInput: ArgumentParser<string> = (text) =>
 
 const userText = (o: OperatorView) => details({ id: o.id, username: o.username, displayName: o.displayName, roles: o.roles.join(','), status: o.status, createdAt: o.createdAt.toISOString() });
 
+/** The most --password-stdin reads: a password line is far shorter. */
+export const PASSWORD_STDIN_LIMIT = 4096;
+
 /** The new operator's password: the first line of stdin, TQCA_NEW_PASSWORD, or asked twice on a terminal. */
 async function newPassword(fromStdin: boolean, context: RunContext): Promise<Result<string>> {
   if (fromStdin) {
-    const input = await context.readStdin();
+    const input = await context.readStdin(PASSWORD_STDIN_LIMIT);
     return input.ok ? ok(new TextDecoder().decode(input.value).split(/\r?\n/)[0]) : input;
   }
   if (process.env.TQCA_NEW_PASSWORD) return ok(process.env.TQCA_NEW_PASSWORD);
@@ -73,7 +76,7 @@ export const list = defineCommand({
         ['roles', (o) => o.roles.join(',')],
         ['status', (o) => o.status],
       ]);
-    }),
+    }, READ_ONLY),
 });
 
 const statusCommand = (status: 'DISABLED' | 'ACTIVE', description: string) =>

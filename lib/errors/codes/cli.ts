@@ -10,6 +10,7 @@ export const CLI_CODES = {
   INPUT_EMPTY: { category: 'badInput', en: 'a byte argument holds no bytes', zh: '字节参数不含任何字节' },
   INPUT_LENGTH: { category: 'badInput', en: 'a fixed-size argument (--root, --issuer, --number) has the wrong number of bytes', zh: '定长参数（--root、--issuer、--number）字节数错误' },
   INPUT_UNREADABLE: { category: 'badInput', en: 'an @path file or stdin cannot be read', zh: '无法读取 @path 文件或标准输入' },
+  INPUT_TOO_LARGE: { category: 'badInput', en: 'an @path file or stdin holds more than its argument takes (details.limit, in bytes; README lists the caps)', zh: '@path 文件或标准输入的内容超过该参数的上限（details.limit，单位字节；上限见 README）' },
   STDIN_REUSED: { category: 'badInput', en: 'stdin (-) was given for more than one argument', zh: '标准输入（-）被用于多个参数' },
   // Operator sign-in and arguments of the CA commands
   AUTHENTICATION_REQUIRED: { category: 'unauthenticated', en: 'no operator credentials: TQCA_OPERATOR and TQCA_PASSWORD are unset and there is no terminal to ask', zh: '未提供操作员凭据：未设置 TQCA_OPERATOR 和 TQCA_PASSWORD，且没有可供询问的终端', field: 'operator' },
