@@ -6,17 +6,31 @@
 export const CA_ERROR_CODES = {
   // Authorisation
   DUAL_CONTROL_SAME_OFFICER: 'the approver is the officer who requested, reviewed or (for activation) created',
+  DUAL_CONTROL_SAME_ADMINISTRATOR: 'the administrator who asked for an operator change cannot approve it',
   OPERATOR_NOT_OFFICER: 'a ceremony participant is not an active officer',
   OPERATOR_FORBIDDEN: 'the operator holds none of the roles the action needs',
   OPERATOR_DISABLED: 'the acting operator was disabled after signing in',
-  AUTHENTICATION_FAILED: 'unknown operator, wrong password or disabled operator (one answer for all three)',
+  AUTHENTICATION_FAILED: 'unknown operator, wrong password, disabled or locked-out operator (one answer for all four)',
+  PASSWORD_CHANGE_REQUIRED: 'the password is one-time (first run, or a new account): only changing it is allowed',
   // Operators
   OPERATOR_INVALID: 'a new operator’s username, display name, password length or roles are malformed',
   PASSWORD_TOO_SHORT: 'the password has fewer than 12 characters',
+  PASSWORD_COMMON: 'the password is, or is built from, one of the 10,000 most common passwords',
+  PASSWORD_UNCHANGED: 'the new password is the current one',
+  ROLE_CONFLICT: 'the roles break separation of duties: ADMIN and OFFICER never on one account, AUDITOR only alone',
   OPERATOR_EXISTS: 'an operator with this username exists',
   OPERATOR_NOT_FOUND: 'no operator has this username',
   OPERATOR_BOOTSTRAP_DONE: 'operators exist already: the first administrator is created once',
-  OPERATOR_LAST_ADMIN: 'the last active administrator cannot be disabled',
+  OPERATOR_LAST_ADMIN: 'the last active administrator (after the seal: the last two) cannot be disabled or lose the role',
+  OPERATOR_CHANGE_UNKNOWN: 'no operator change request has this id',
+  OPERATOR_CHANGE_STATE: 'the operator change request is not pending',
+  OPERATOR_CHANGE_NONE: 'the change would change nothing (the role held already, the operator active already)',
+  SECOND_FACTOR_NOT_ENROLLED: 'the operator has no second factor to reset',
+  REASON_REQUIRED: 'a rejection needs a non-empty reason',
+  // Governance seal
+  GOVERNANCE_NOT_SEALED: 'the operator set is not sealed yet: no root-key ceremony before the seal',
+  GOVERNANCE_SEALED: 'the operator set is sealed already (or was sealed while this change ran)',
+  GOVERNANCE_SET_INCOMPLETE: 'the sealed set needs at least two active administrators and two active officers',
   // Institutions
   INSTITUTION_INVALID: 'unknown kind, empty Chinese name, no reason for a status change, or nothing to change',
   CONTACTS_INVALID: 'contacts are not an array of { name, role?, email?, phone? } with valid values',
@@ -26,6 +40,8 @@ export const CA_ERROR_CODES = {
   INSTITUTION_NOT_FOUND: 'no institution has this id, or this kind and code',
   INSTITUTION_STATUS_TRANSITION: 'the status change is not ACTIVE ⇄ SUSPENDED or either → WITHDRAWN',
   INSTITUTION_WITHDRAWN: 'a withdrawn institution is not changed',
+  INSTITUTION_WITHDRAWAL_PENDING: 'a withdrawal of this issuer awaits approval already',
+  INSTITUTION_WITHDRAWAL_NONE: 'no withdrawal of this institution awaits approval',
   // Root keys and ceremonies
   ROOT_KEY_INDEX_RANGE: 'root-key index is not 01–7F (production) or 80–FE (test)',
   ROOT_KEY_INDEX_ENVIRONMENT: 'the index lies in the other environment’s range',

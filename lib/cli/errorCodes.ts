@@ -13,6 +13,7 @@ export const CLI_ERROR_CODES = {
   INPUT_UNREADABLE: 'an @path file or stdin cannot be read',
   STDIN_REUSED: 'stdin (-) was given for more than one argument',
   TIME_INVALID: 'a time is not an ISO-8601 date or a date-time with a zone',
+  GOVERNANCE_VIOLATIONS: '`governance report` found rule violations in the audit log (exit 1; the report lists them)',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
