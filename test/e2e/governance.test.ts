@@ -5,12 +5,14 @@
  * it. Each is refused; with a colluding second administrator every operator change needs both,
  * and the governance report, replayed from the audit chain, names both.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { softToken } from '../../hsm/testTokens';
-import { runTqca } from '../../lib/cli/testSupport';
+import { projectRoot, runTqca } from '../../lib/cli/testSupport';
+import { openDatabase } from '../../lib/db/client';
 
 const PASSWORD = 'correct horse battery staple';
 const dir = mkdtempSync(join(tmpdir(), 'tqca-governance-'));
@@ -83,7 +85,37 @@ describe('one person cannot be two', () => {
     expect(report.report.operators.find((o: { username: string }) => o.username === 'mallory.q')).toMatchObject({ createdBy: 'trent', requestedBy: 'mallory' });
     expect(report.report.dualControl).toMatchObject([{ action: 'operatorChange', participants: ['mallory', 'trent'] }]);
     expect(report.report.sealed).toMatchObject({ by: 'mallory', operators: ['mallory', 'mallory.o', 'mallory.p', 'trent'] });
-    const events = await ok('trent', ['governance', 'report']);
-    expect(JSON.stringify(events)).not.toContain(approved.oneTimePassword);
   }, 1_200_000);
+});
+
+describe('the first-run administrator', () => {
+  it('gets a one-time password that allows only `user passwd`, which deletes its file; it is never logged', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'tqca-first-run-'));
+    try {
+      const env = { ...base, TQCA_DATA_DIR: data, TQCA_DB_DIR: join(data, 'db') };
+      const setup = spawnSync('npx', ['tsx', 'scripts/console-setup.ts'], { cwd: projectRoot, env, encoding: 'utf8' });
+      expect(setup.status, setup.stderr).toBe(0);
+      const file = join(data, 'secrets', 'first-run-admin');
+      const [username, oneTime] = readFileSync(file, 'utf8').split('\n');
+      expect(setup.stdout).toContain(oneTime); // printed once, on the terminal that ran the first start
+      const run = (args: string[], password: string, stdin?: string) => runTqca(['--json', ...args], { env: { ...env, TQCA_OPERATOR: username, TQCA_PASSWORD: password }, stdin });
+      expect((await run(['user', 'list'], oneTime)).json.error.code).toBe('PASSWORD_CHANGE_REQUIRED');
+      const changed = await run(['user', 'passwd', '--password-stdin'], oneTime, `${PASSWORD}\n`);
+      expect(changed.json).toMatchObject({ valid: true, firstRunSecretRemoved: true, operator: { username: 'admin', mustChangePassword: false } });
+      expect(existsSync(file)).toBe(false);
+      const db = await openDatabase({ dataDir: env.TQCA_DB_DIR });
+      try {
+        const events = await db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+        expect(events.map((e) => [e.actor, e.action])).toEqual([
+          ['system', 'operator.create'],
+          ['admin', 'operator.passwordChanged'],
+        ]);
+        expect(JSON.stringify(events)).not.toContain(oneTime);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
