@@ -32,7 +32,7 @@ describe('tqca user and institution on the embedded PGlite', () => {
     expect(first.json).toMatchObject({ valid: true, operator: { username: 'root.admin', displayName: 'Root Admin', roles: ['ADMIN'], status: 'ACTIVE' } });
     const again = await tqca(['user', 'create', 'second', '--bootstrap', '--name', 'Second', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect([again.exitCode, again.json.error.code]).toEqual([1, 'OPERATOR_BOOTSTRAP_DONE']);
-  });
+  }, 300_000);
 
   it('requires a signed-in operator: no credentials and no terminal, or a wrong password, exit 1', async () => {
     const none = await tqca(['user', 'list', '--json']);
