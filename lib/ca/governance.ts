@@ -49,7 +49,9 @@ export async function sealGovernance(ctx: ServiceContext, actor: Operator): Prom
   if (!allowed.ok) return allowed;
   return transact(ctx.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
-    // Nobody changes the set while it is counted and recorded.
+    // Nobody changes the set while it is counted and recorded; a bootstrap change that started
+    // first (it holds the request table's lock, operatorChanges.ts) ends before the seal.
+    await tx.$executeRaw`LOCK TABLE operator_change_request IN SHARE ROW EXCLUSIVE MODE`;
     await tx.$executeRaw`LOCK TABLE operator IN SHARE ROW EXCLUSIVE MODE`;
     if (await isSealed(tx)) refuse('GOVERNANCE_SEALED', 'the operator set is sealed already');
     const active = await tx.operator.findMany({ where: { status: 'ACTIVE' }, orderBy: { id: 'asc' } });

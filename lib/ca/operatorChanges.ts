@@ -179,7 +179,7 @@ export async function changeOperator(ctx: ServiceContext, actor: Operator, input
   const password = !sealed && change.kind === 'CREATE' ? await oneTimePassword() : undefined;
   return operatorStep(ctx, async (tx): Promise<ChangeOutcome> => {
     await requireActiveOperator(tx, actor);
-    // The seal is taken under this lock too: a change is either bootstrap or governed, never both.
+    // The seal takes this lock too: a change is either bootstrap or governed, never both.
     await tx.$executeRaw`LOCK TABLE operator_change_request IN SHARE ROW EXCLUSIVE MODE`;
     if ((await isSealed(tx)) !== sealed) refuse('GOVERNANCE_SEALED', 'the operator set was sealed meanwhile: run the change again');
     if (!sealed) {
