@@ -1,7 +1,9 @@
 /**
  * Institutions: issuers, acquirers and issuing platforms. The center allocates each a 4-byte code,
  * unique per kind; an issuer's code is its issuer id (QR field 7, records A1 and A3). Status:
- * ACTIVE ⇄ SUSPENDED, either → WITHDRAWN (final). Every change is audited in its transaction.
+ * ACTIVE ⇄ SUSPENDED, either → WITHDRAWN (final). Withdrawing an issuer revokes its certificates,
+ * so it is dual-controlled: one operator asks, an officer other than them approves. Every change
+ * is audited in its transaction.
  */
 import { bytesToUint, toHex, uintToBytes } from '../bytes';
 import { appendAuditEvent } from '../audit';
@@ -12,6 +14,7 @@ import { err, ok, TqException, type Result, type TqError } from '../errors';
 import { requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
+import { refusedApproval } from './refusals';
 import { MAX_NAME_LENGTH, MAX_REASON_LENGTH, singleLineText } from './text';
 import { refuse, transact } from './transaction';
 
@@ -33,6 +36,8 @@ export interface InstitutionView {
   readonly nameEn: string | null;
   readonly status: InstitutionStatus;
   readonly contacts: readonly Contact[];
+  /** An issuer's withdrawal awaiting an officer's approval. */
+  readonly pendingWithdrawal: { readonly requestedBy: number; readonly requestedAt: Date; readonly reason: string } | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -199,6 +204,10 @@ export async function updateInstitution(ctx: ServiceContext, actor: Operator, re
   });
 }
 
+/**
+ * Changes an institution's status. Withdrawing an issuer only asks for it (`institution.withdrawalRequested`):
+ * approveWithdrawal by an officer other than the asker withdraws it and revokes its certificates.
+ */
 export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, status: InstitutionStatus, reason: string): Promise<Result<InstitutionView>> {
   const checkedReason = singleLineText(reason, 'reason', 'INSTITUTION_INVALID', MAX_REASON_LENGTH);
   if (!checkedReason.ok) return checkedReason;
@@ -209,18 +218,72 @@ export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator,
     if (!NEXT_STATUSES[current.status].includes(status)) {
       refuse('INSTITUTION_STATUS_TRANSITION', `${current.status} → ${status} is not allowed`, { field: 'status', details: { from: current.status, to: status } });
     }
+    if (status === 'WITHDRAWN' && current.kind === 'ISSUER') {
+      if (current.withdrawalRequestedById !== null) refuse('INSTITUTION_WITHDRAWAL_PENDING', 'a withdrawal of this issuer awaits approval', { field: 'status' });
+      const asked = await tx.institution.update({
+        where: { id: current.id },
+        data: { withdrawalRequestedById: actor.id, withdrawalRequestedAt: ctx.now(), withdrawalReason: checkedReason.value, updatedAt: ctx.now() },
+      });
+      await auditInstitution(tx, ctx, actor, 'withdrawalRequested', asked, { reason: checkedReason.value });
+      return view(asked);
+    }
     const updated = await tx.institution.update({ where: { id: current.id }, data: { status, updatedAt: ctx.now() } });
-    await appendAuditEvent(tx, {
-      actor,
-      action: 'institution.status',
-      objectType: 'institution',
-      objectId: String(updated.id),
-      details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: checkedReason.value },
-      time: ctx.now(),
-    });
-    if (status === 'WITHDRAWN' && updated.kind === 'ISSUER') await revokeWithdrawnIssuersCertificates(tx, actor, updated.id, ctx.now());
+    await auditInstitution(tx, ctx, actor, 'status', updated, { from: current.status, to: status, reason: checkedReason.value });
     return view(updated);
   });
+}
+
+/** An officer other than the asker approves an issuer's withdrawal: WITHDRAWN, and its live certificates revoked (reason 03). */
+export async function approveWithdrawal(ctx: ServiceContext, approver: Operator, ref: InstitutionRef): Promise<Result<InstitutionView>> {
+  const approved = await step(ctx, async (tx) => {
+    requireRole(approver, ['OFFICER'], 'approve an issuer’s withdrawal');
+    await requireActiveOperator(tx, approver);
+    const current = await lockInstitution(tx, ref);
+    const pending = pendingWithdrawal(current);
+    if (!pending) refuse('INSTITUTION_WITHDRAWAL_NONE', 'no withdrawal of this institution awaits approval', { field: 'institution' });
+    if (pending.requestedBy === approver.id) refuse('DUAL_CONTROL_SAME_OFFICER', 'the operator who asked for the withdrawal cannot approve it', { field: 'approver' });
+    if (!NEXT_STATUSES[current.status].includes('WITHDRAWN')) refuse('INSTITUTION_WITHDRAWN', 'a withdrawn institution is not changed', { field: 'status' });
+    const updated = await tx.institution.update({ where: { id: current.id }, data: { status: 'WITHDRAWN', withdrawalApprovedById: approver.id, updatedAt: ctx.now() } });
+    const requestedBy = await tx.operator.findUniqueOrThrow({ where: { id: pending.requestedBy }, select: { username: true } });
+    await auditInstitution(tx, ctx, approver, 'status', updated, { from: current.status, to: 'WITHDRAWN', reason: pending.reason, requestedBy: requestedBy.username });
+    await revokeWithdrawnIssuersCertificates(tx, approver, updated.id, ctx.now());
+    return view(updated);
+  });
+  return approved.ok ? approved : refusedApproval(ctx, approver, { type: 'institution', id: 'id' in ref ? ref.id : toHex(ref.code) }, approved.error);
+}
+
+/** Any officer or administrator drops a pending withdrawal, with a reason. */
+export async function rejectWithdrawal(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, reason: string): Promise<Result<InstitutionView>> {
+  if (reason.trim() === '') return err('REASON_REQUIRED', 'a rejection needs a reason', { field: 'reason' });
+  return step(ctx, async (tx) => {
+    requireRole(actor, ['OFFICER', 'ADMIN'], 'reject an issuer’s withdrawal');
+    await requireActiveOperator(tx, actor);
+    const current = await lockInstitution(tx, ref);
+    if (!pendingWithdrawal(current)) refuse('INSTITUTION_WITHDRAWAL_NONE', 'no withdrawal of this institution awaits approval', { field: 'institution' });
+    const updated = await tx.institution.update({
+      where: { id: current.id },
+      data: { withdrawalRequestedById: null, withdrawalRequestedAt: null, withdrawalReason: null, updatedAt: ctx.now() },
+    });
+    await auditInstitution(tx, ctx, actor, 'withdrawalRejected', updated, { reason: reason.trim() });
+    return view(updated);
+  });
+}
+
+function auditInstitution(tx: Tx, ctx: ServiceContext, actor: Operator, verb: string, row: InstitutionRow, details: Record<string, unknown>) {
+  return appendAuditEvent(tx, {
+    actor,
+    action: `institution.${verb}`,
+    objectType: 'institution',
+    objectId: String(row.id),
+    details: { kind: row.kind, code: row.code, ...details },
+    time: ctx.now(),
+  });
+}
+
+function pendingWithdrawal(row: InstitutionRow): InstitutionView['pendingWithdrawal'] {
+  return row.status !== 'WITHDRAWN' && row.withdrawalRequestedById !== null && row.withdrawalRequestedAt !== null
+    ? { requestedBy: row.withdrawalRequestedById, requestedAt: row.withdrawalRequestedAt, reason: row.withdrawalReason ?? '' }
+    : null;
 }
 
 /**
@@ -279,6 +342,7 @@ function view(row: InstitutionRow): InstitutionView {
     nameEn: row.nameEn,
     status: row.status,
     contacts: row.contacts as unknown as Contact[],
+    pendingWithdrawal: pendingWithdrawal(row),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

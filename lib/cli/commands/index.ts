@@ -6,6 +6,7 @@
 import type { CommandGroup } from '../command';
 import { bundle } from './bundle';
 import { cert } from './cert';
+import { governance } from './governance';
 import { hsm } from './hsm';
 import { institution } from './institution';
 import { qr } from './qr';
@@ -14,4 +15,4 @@ import { request } from './request';
 import { root } from './root';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, governance, hsm];

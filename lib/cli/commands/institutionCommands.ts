@@ -1,12 +1,14 @@
 /** `tqca institution …`: each command is one call of lib/ca/institutions. */
 import { toHex } from '../../bytes';
 import {
+  approveWithdrawal,
   createInstitution,
   findInstitution,
   InstitutionKind,
   InstitutionStatus,
   listInstitutions,
   parseContacts,
+  rejectWithdrawal,
   setInstitutionStatus,
   updateInstitution,
   type Contact,
@@ -58,6 +60,7 @@ const institutionText = (i: InstitutionView) =>
     nameZh: i.nameZh,
     nameEn: i.nameEn,
     status: i.status,
+    pendingWithdrawal: i.pendingWithdrawal && `asked by operator ${i.pendingWithdrawal.requestedBy} at ${i.pendingWithdrawal.requestedAt.toISOString()}: ${i.pendingWithdrawal.reason}`,
     contacts: i.contacts.map((c) => [c.name, c.role, c.email, c.phone].filter(Boolean).join(' / ')).join('; ') || null,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
@@ -135,7 +138,9 @@ export const update = defineCommand({
 });
 
 export const status = defineCommand({
-  description: 'Sets the status: active ⇄ suspended, either → withdrawn (final). A reason is required and audited.',
+  description: `Sets the status: active ⇄ suspended, either → withdrawn (final). A reason is required and audited.
+Withdrawing an issuer revokes its certificates: it only asks, and an officer other than the asker
+approves (institution approve-withdrawal).`,
   options: { reason: requiredValue('<text>', 'why (kept in the audit log)', nonEmpty('reason')) },
   positionals: { kind: kindPositional, code: codePositional, status: positional('<status>', STATUSES.join(' | '), choiceInput('status', STATUSES)) },
   run: ({ options, positionals }) =>
@@ -145,5 +150,27 @@ export const status = defineCommand({
         'institution',
         institutionText,
       ),
+    ),
+});
+
+const withdrawalPositionals = { kind: kindPositional, code: codePositional };
+
+export const approveWithdrawalCommand = defineCommand({
+  description: 'Approves the pending withdrawal of an issuer (an officer other than the one who asked): withdrawn, certificates revoked (issuerWithdrawn).',
+  options: {},
+  positionals: withdrawalPositionals,
+  run: ({ positionals }) =>
+    asDatabaseOperator(async (ctx, operator) =>
+      answer(await approveWithdrawal(ctx, operator, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText),
+    ),
+});
+
+export const rejectWithdrawalCommand = defineCommand({
+  description: 'Drops the pending withdrawal of an issuer, with a reason.',
+  options: { reason: requiredValue('<text>', 'why (kept in the audit log)', nonEmpty('reason')) },
+  positionals: withdrawalPositionals,
+  run: ({ options, positionals }) =>
+    asDatabaseOperator(async (ctx, operator) =>
+      answer(await rejectWithdrawal(ctx, operator, { kind: upper(positionals.kind), code: positionals.code }, options.reason), 'institution', institutionText),
     ),
 });
