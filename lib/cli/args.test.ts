@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ok } from '../errors';
 import { optionName, parseArguments, splitInvocation, tokenize } from './args';
-import { defineCommand, flag, invalid, positional, requiredValue, value } from './command';
+import { defineCommand, flag, invalid, positional, repeatable, requiredValue, value } from './command';
 import { processContext } from './context';
 import { instantInput } from './inputs';
 
@@ -94,6 +94,22 @@ describe('parseArguments', () => {
       ok: false,
       error: { code: 'USAGE', field: 'notAfter', details: { cause: { code: 'TIME_INVALID', field: 'notAfter' } } },
     });
+  });
+});
+
+describe('list options', () => {
+  const listed = defineCommand({
+    description: 'a command with a repeatable option',
+    options: { root: requiredValue('<hex>', 'once', (text) => ok(text)), witness: repeatable('<vkey>', 'any number of times', (text) => ok(text)) },
+    positionals: {},
+    run: async () => invalid({ code: 'NEVER', message: 'not run in these tests' }),
+  });
+  const parseListed = (tokens: string[]) => parseArguments(listed, tokens, processContext(false));
+
+  it('collect every occurrence in order, none as an empty list; other options stay single', async () => {
+    expect(await parseListed(['--witness', 'a', '--root', 'r', '--witness=b'])).toEqual(ok({ options: { root: 'r', witness: ['a', 'b'] }, positionals: {} }));
+    expect(await parseListed(['--root', 'r'])).toEqual(ok({ options: { root: 'r', witness: [] }, positionals: {} }));
+    expect(await parseListed(['--root', 'r', '--root', 's'])).toMatchObject({ ok: false, error: { code: 'USAGE', field: 'root' } });
   });
 });
 

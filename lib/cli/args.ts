@@ -53,6 +53,8 @@ export const optionName = (key: string): string => key.replace(/[A-Z]/g, (c) => 
 
 interface RawArguments {
   readonly values: ReadonlyMap<string, string>;
+  /** List options: every occurrence, in order. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
   readonly flags: ReadonlySet<string>;
   readonly positionals: readonly string[];
 }
@@ -61,6 +63,7 @@ interface RawArguments {
 export function tokenize(options: OptionSpecs, tokens: readonly string[]): Result<RawArguments> {
   const byName = new Map(Object.keys(options).map((key) => [optionName(key), key]));
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const flags = new Set<string>();
   const positionals: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -95,9 +98,10 @@ export function tokenize(options: OptionSpecs, tokens: readonly string[]): Resul
       text = next;
       i++;
     }
-    values.set(key, text);
+    if (spec.kind === 'list') lists.set(key, [...(lists.get(key) ?? []), text]);
+    else values.set(key, text);
   }
-  return ok({ values, flags, positionals });
+  return ok({ values, lists, flags, positionals });
 }
 
 function fail(message: string, where: { field?: string; details?: Record<string, unknown> }): { ok: false; error: TqError } {
@@ -112,7 +116,7 @@ export async function parseArguments<O extends OptionSpecs, P extends Positional
 ): Promise<Result<ParsedArguments<O, P>>> {
   const raw = tokenize(command.options, tokens);
   if (!raw.ok) return raw;
-  const { values, flags, positionals } = raw.value;
+  const { values, lists, flags, positionals } = raw.value;
 
   const positionalKeys = Object.keys(command.positionals);
   if (positionals.length < positionalKeys.length) {
@@ -129,6 +133,16 @@ export async function parseArguments<O extends OptionSpecs, P extends Positional
   for (const [key, spec] of Object.entries(command.options)) {
     if (spec.kind === 'flag') {
       options[key] = flags.has(key);
+      continue;
+    }
+    if (spec.kind === 'list') {
+      const list: unknown[] = [];
+      for (const text of lists.get(key) ?? []) {
+        const parsed = await spec.parse(text, context);
+        if (!parsed.ok) return { ok: false, error: badValue(`--${optionName(key)}`, key, parsed.error) };
+        list.push(parsed.value);
+      }
+      options[key] = list;
       continue;
     }
     const text = values.get(key);

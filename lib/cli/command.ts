@@ -34,17 +34,22 @@ export interface ValueOption<T, Required extends boolean = boolean> extends Para
   readonly required: Required;
 }
 
+/** An option that may be given any number of times, e.g. `--witness <vkey>…`; its value is the list. */
+export interface ListOption<T> extends Parameter<T> {
+  readonly kind: 'list';
+}
+
 export interface FlagOption {
   readonly kind: 'flag';
   readonly description: string;
 }
 
-export type OptionSpec = ValueOption<unknown> | FlagOption;
+export type OptionSpec = ValueOption<unknown> | ListOption<unknown> | FlagOption;
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 export type PositionalSpecs = Readonly<Record<string, Parameter<unknown>>>;
 
 type OptionValue<S> =
-  S extends FlagOption ? boolean : S extends ValueOption<infer T, true> ? T : S extends ValueOption<infer T, boolean> ? T | undefined : never;
+  S extends FlagOption ? boolean : S extends ListOption<infer T> ? readonly T[] : S extends ValueOption<infer T, true> ? T : S extends ValueOption<infer T, boolean> ? T | undefined : never;
 
 export interface ParsedArguments<O extends OptionSpecs, P extends PositionalSpecs> {
   readonly options: { readonly [K in keyof O]: OptionValue<O[K]> };
@@ -117,6 +122,8 @@ export const requiredValue = <T>(placeholder: string, description: string, parse
   ...value(placeholder, description, parse),
   required: true,
 });
+
+export const repeatable = <T>(placeholder: string, description: string, parse: ArgumentParser<T>): ListOption<T> => ({ kind: 'list', placeholder, description, parse });
 
 export const flag = (description: string): FlagOption => ({ kind: 'flag', description });
 

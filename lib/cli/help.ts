@@ -47,7 +47,7 @@ ${CONVENTIONS}
 export function usageLine(group: CommandGroup, entry: CommandEntry, command: Command): string {
   const options = Object.entries(command.options).map(([key, spec]) => {
     const word = spec.kind === 'flag' ? `--${optionName(key)}` : `--${optionName(key)} ${spec.placeholder}`;
-    return spec.kind === 'value' && spec.required ? word : `[${word}]`;
+    return spec.kind === 'value' && spec.required ? word : spec.kind === 'list' ? `[${word}]…` : `[${word}]`;
   });
   const positionals = Object.values(command.positionals).map((p) => p.placeholder);
   return ['tqca', group.name, entry.name, ...options, ...positionals].join(' ');

@@ -7,10 +7,11 @@ import type { CommandGroup } from '../command';
 import { cert } from './cert';
 import { hsm } from './hsm';
 import { institution } from './institution';
+import { log } from './log';
 import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
 import { root } from './root';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, root, request, institution, user, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, root, request, institution, user, hsm, log];
