@@ -14,7 +14,7 @@
  *
  * Sizes and indices are JavaScript numbers: exact up to 2^53, far beyond any audit log.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { equal } from '../bytes';
 import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
@@ -27,19 +27,23 @@ export interface TreeHash {
 export const SM3_TREE: TreeHash = { name: 'sm3', length: 32 };
 export const SHA256_TREE: TreeHash = { name: 'sha256', length: 32 };
 
-const LEAF_PREFIX = Uint8Array.of(0x00);
-const NODE_PREFIX = Uint8Array.of(0x01);
-
 export function emptyRoot(h: TreeHash): Uint8Array {
-  return new Uint8Array(createHash(h.name).digest());
+  return new Uint8Array(hash(h.name, new Uint8Array(0), 'buffer'));
 }
 
+// One-shot hash() over a copied buffer: cheaper than a Hash object per call for inputs this short.
 export function leafHash(h: TreeHash, entry: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash(h.name).update(LEAF_PREFIX).update(entry).digest());
+  const input = new Uint8Array(entry.length + 1);
+  input.set(entry, 1);
+  return new Uint8Array(hash(h.name, input, 'buffer'));
 }
 
 export function nodeHash(h: TreeHash, left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash(h.name).update(NODE_PREFIX).update(left).update(right).digest());
+  const input = new Uint8Array(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return new Uint8Array(hash(h.name, input, 'buffer'));
 }
 
 /** The largest power of two strictly below n (n ≥ 2). */
