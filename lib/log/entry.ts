@@ -57,6 +57,7 @@ export interface DecodedEntry {
 }
 
 const U32 = 0xffffffff;
+const MAX_TIME = 8.64e15;
 /** One spelling per hash, so an export has one text per log. */
 const HASH_HEX = /^[0-9a-f]{64}$/;
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
@@ -68,7 +69,7 @@ export function decodeEntryLine(json: Record<string, unknown>): Result<DecodedEn
   const bad = (field: string, message: string) => logError('LOG_ENTRY_INVALID', `entry ${String(seq)}: ${message}`, { field, details: { seq: typeof seq === 'number' ? seq : undefined } });
   if (!isUint(seq, Number.MAX_SAFE_INTEGER) || seq === 0) return bad('seq', 'seq is not a positive integer');
   if (json.chainVersion !== CHAIN_VERSION) return bad('chainVersion', `chain version ${String(json.chainVersion)} is not ${CHAIN_VERSION}`);
-  if (!isUint(json.time, Number.MAX_SAFE_INTEGER)) return bad('time', 'time is not milliseconds since the epoch');
+  if (!isUint(json.time, MAX_TIME)) return bad('time', 'time is not milliseconds since the epoch (at most 8.64e15, the last instant a Date holds)');
   if (json.actorId !== null && !(isUint(json.actorId, U32) && json.actorId !== 0)) return bad('actorId', 'actorId is not null or a positive uint32');
   for (const field of ['actor', 'action', 'objectType', 'objectId', 'details', 'prevHash', 'hash'] as const) {
     if (typeof json[field] !== 'string') return bad(field, `${field} is not a string`);

@@ -108,6 +108,20 @@ describe('mutations of a real export are detected at the line they touch', () =>
     expect(!r.ok && r.error).toMatchObject({ code: 'LOG_CHAIN_BROKEN', field: 'hash', details: { seq: 7 } });
   });
 
+  it('values no audit event can hold are typed errors, not crashes', async () => {
+    const i = original.findIndex((l) => l.includes('"seq":3,'));
+    const json = JSON.parse(original[i]);
+    for (const [field, value] of [['time', 9e15], ['actorId', 0], ['details', '{"b":1,"a":2}'], ['details', '{'], ['hash', json.hash.toUpperCase()], ['seq', 2 ** 53]] as const) {
+      const mutated = [...original];
+      mutated[i] = JSON.stringify({ ...json, [field]: value });
+      const r = await expectCaught(mutated, `${field} = ${value}`);
+      expect(!r.ok && r.error.code, field).toMatch(/LOG_ENTRY_INVALID|LOG_CHAIN_BROKEN/);
+    }
+    const notJson = [...original];
+    notJson[i] = original[i].slice(0, -1);
+    expect(!(await expectCaught(notJson, 'cut line')).ok).toBe(true);
+  });
+
   it('deleting, inserting or swapping entries', async () => {
     const entryLines = original.map((l, i) => [l, i] as const).filter(([l]) => l.includes('"type":"entry"')).map(([, i]) => i);
     for (const i of entryLines) {
