@@ -6,6 +6,7 @@
 import { access, constants } from 'node:fs/promises';
 import { toHex } from '../../bytes';
 import { ok, type Result } from '../../errors';
+import { logError } from '../../log/errorCodes';
 import { encodeBase64, parseVkey, type NoteKey } from '../../log/note';
 import { checkInclusionProof, proveConsistencyRequest, proveInclusion } from '../../log/proof';
 import { exportLines, verifyConsistentExports, verifyExport, type CheckpointSummary, type ExportSummary, type VerifyOptions } from '../../log/verify';
@@ -61,7 +62,7 @@ type TrustArgs = { readonly auditKey: VerifyOptions['auditKey']; readonly witnes
 
 function trust(options: TrustArgs): Result<VerifyOptions> {
   const quorum = options.quorum ?? 0;
-  if (quorum > options.witness.length) return cliError('USAGE', `a quorum of ${quorum} needs at least ${quorum} --witness keys`, { field: 'quorum' });
+  if (quorum > options.witness.length) return logError('LOG_QUORUM', `a quorum of ${quorum} needs at least ${quorum} --witness keys`, { field: 'quorum' });
   return ok({ auditKey: options.auditKey, witnesses: options.witness, quorum });
 }
 
