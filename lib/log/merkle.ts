@@ -138,12 +138,17 @@ export function consistencyRanges(first: number, second: number): SubtreeRange[]
 }
 
 /**
- * Where proof hashes come from. A database answers from stored node hashes; `hashRangesFromLeaves`
- * (RangeHasher) answers with one pass over the leaf hashes, e.g. of an export.
+ * Where proof hashes come from. A database answers from stored node hashes; `leafHashSource`
+ * answers with one pass over the leaf hashes (RangeHasher), e.g. of an export.
  */
 export interface SubtreeHashSource {
-  subtreeHashes(ranges: readonly SubtreeRange[]): Promise<Uint8Array[]>;
+  /** MTH of each range, in the order given. */
+  subtreeHashes(ranges: readonly SubtreeRange[]): Promise<Result<Uint8Array[]>>;
 }
+
+export const inclusionProof = (source: SubtreeHashSource, index: number, size: number) => source.subtreeHashes(inclusionRanges(index, size));
+
+export const consistencyProof = (source: SubtreeHashSource, first: number, second: number) => source.subtreeHashes(consistencyRanges(first, second));
 
 /**
  * MTH of each range from leaf hashes pushed in order, in O(log² n) memory. The ranges of one proof
@@ -189,17 +194,21 @@ export class RangeHasher {
   }
 }
 
-/** Proof hashes from the leaf hashes in order (an export, a test), read only as far as needed. */
-export async function hashRangesFromLeaves(h: TreeHash, ranges: readonly SubtreeRange[], leaves: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Result<Uint8Array[]>> {
-  const hasher = new RangeHasher(h, ranges);
-  let count = 0;
-  if (hasher.needed > 0) {
-    for await (const leaf of leaves) {
-      hasher.push(leaf);
-      if (++count >= hasher.needed) break;
-    }
-  }
-  return hasher.result();
+/** Subtree hashes from the leaf hashes in order (read only as far as the ranges need). */
+export function leafHashSource(h: TreeHash, leaves: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): SubtreeHashSource {
+  return {
+    async subtreeHashes(ranges) {
+      const hasher = new RangeHasher(h, ranges);
+      let count = 0;
+      if (hasher.needed > 0) {
+        for await (const leaf of leaves()) {
+          hasher.push(leaf);
+          if (++count >= hasher.needed) break;
+        }
+      }
+      return hasher.result();
+    },
+  };
 }
 
 const proofFault = (message: string, details: Record<string, unknown> = {}) => logError('LOG_PROOF_INVALID', message, { details });
