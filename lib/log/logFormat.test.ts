@@ -9,6 +9,10 @@ import { leafHash, nodeHash, SM3_TREE } from './merkle';
 import { encodeVkey, parseVkey, softwareSigner } from './note';
 import { checkInclusionProof } from './proof';
 import { verifyExport } from './verify';
+import { checkpointText, signCheckpoint, verifyCheckpointNote } from './checkpoint';
+import { auditNoteKey } from './exportFormat';
+import { cosignedMessage, parseNote } from './note';
+import { smCryptoSign, smCryptoVerify } from '../../test/support/smCryptoSm2';
 
 const doc = readFileSync(new URL('../../docs/log-format.md', import.meta.url), 'utf8');
 
@@ -46,5 +50,18 @@ describe('docs/log-format.md worked example', () => {
     expect(summary).toMatchObject({ entries: 3, checkpoints: 2, attested: 3, unattested: 0 });
     expect(summary.lastCheckpoint?.note).toBe(block('checkpoint'));
     expect(unwrap(checkInclusionProof(block('proof'), audit.publicKey, [witness], 1))).toMatchObject({ seq: 2 });
+  });
+
+  it('an independent SM2 (sm-crypto) verifies the printed signatures, and signs through the callback as an HSM would', async () => {
+    const note = unwrap(parseNote(block('checkpoint')));
+    const [log, cosignature] = note.signatures;
+    expect(smCryptoVerify(new TextEncoder().encode(note.text), log.signature, audit.publicKey.bytes)).toBe(true);
+    const timestamp = new DataView(cosignature.signature.buffer, cosignature.signature.byteOffset).getBigUint64(0);
+    expect(smCryptoVerify(cosignedMessage(note.text, timestamp), cosignature.signature.subarray(8), witness.publicKey.bytes)).toBe(true);
+
+    const external = { ...audit, sign: async (message: Uint8Array) => smCryptoSign(message, auditPrivate) };
+    const signed = unwrap(await signCheckpoint({ origin: audit.name, size: 0, root: new Uint8Array(32) }, external));
+    expect(signed.startsWith(checkpointText({ origin: audit.name, size: 0, root: new Uint8Array(32) }))).toBe(true);
+    expect(verifyCheckpointNote(signed, { origin: audit.name, auditKey: auditNoteKey(audit.name, audit.publicKey), witnesses: [] }).ok).toBe(true);
   });
 });
