@@ -9,10 +9,11 @@ import { cert } from './cert';
 import { governance } from './governance';
 import { hsm } from './hsm';
 import { institution } from './institution';
+import { log } from './log';
 import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
 import { root } from './root';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, governance, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, hsm];
