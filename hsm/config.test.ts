@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,15 @@ function errorOf(env: Record<string, string>): { code: string; field?: string } 
 }
 
 describe('HSM configuration', () => {
+  it('resolved read-only, writes nothing: no PINs and none configured is HSM_TOKEN_NOT_FOUND; a configured PIN is used, with no SO PIN', () => {
+    const data = fresh();
+    expect(resolveHsmConfig({ TQCA_DATA_DIR: data }, { createSecrets: false })).toMatchObject({ ok: false, error: { code: HsmErrorCode.TOKEN_NOT_FOUND } });
+    const config = unwrap(resolveHsmConfig({ TQCA_DATA_DIR: data, TQCA_HSM_PIN: '123456' }, { createSecrets: false }));
+    expect([config.pin, config.embedded?.soPin]).toEqual(['123456', null]);
+    expect(readdirSync(data)).toEqual([]);
+  });
+
+
   it('defaults to the embedded software token: store and first-run PINs under the data directory, mode 0600', () => {
     const data = fresh();
     const config = unwrap(resolveHsmConfig({ TQCA_DATA_DIR: data }));

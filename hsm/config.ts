@@ -16,7 +16,7 @@
  * module needs an explicit profile, and a PIN or the quorum.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../lib/errors';
@@ -51,6 +51,7 @@ export interface HsmConfig {
   /** Set for the embedded software token: its store, SO PIN (null under the quorum), and the environment its module reads. */
   readonly embedded: {
     readonly tokenDir: string;
+    /** null when resolved without creating secrets and none exist yet (such a config cannot initialise the token). */
     readonly soPin: string | null;
     readonly moduleEnv: Readonly<Record<string, string>>;
   } | null;
@@ -58,7 +59,16 @@ export interface HsmConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
+export interface ResolveOptions {
+  /**
+   * Generate the embedded token's PINs when they do not exist yet (default true). False for
+   * read-only callers, which write nothing: without PINs there is no token, so that is
+   * HSM_TOKEN_NOT_FOUND.
+   */
+  readonly createSecrets?: boolean;
+}
+
+export function resolveHsmConfig(env: Env = process.env, { createSecrets = true }: ResolveOptions = {}): Result<HsmConfig> {
   const dataDir = env.TQCA_DATA_DIR || DEFAULT_DATA_DIR;
   const poolSize = integer(env.TQCA_HSM_POOL_SIZE, 8, 1, 256, 'TQCA_HSM_POOL_SIZE');
   if (!poolSize.ok) return poolSize;
@@ -98,6 +108,9 @@ export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
     return ok({ ...common, modulePath: external, pin: pin.value.pin, pinSource: pin.value.source, profile: profile.value, embedded: null });
   }
 
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) {
+    return err(HsmErrorCode.CONFIG_INVALID, `the data directory ${dataDir} is not a directory`, { field: 'TQCA_DATA_DIR', details: { path: dataDir } });
+  }
   const profile = loadProfile(env.TQCA_HSM_PROFILE || env.TQCA_SOFTTOKEN_FAMILY || 'softtoken');
   if (!profile.ok) return profile;
   const tokenDir = env.TQCA_TOKEN_DIR || join(dataDir, 'token');
@@ -106,12 +119,17 @@ export function resolveHsmConfig(env: Env = process.env): Result<HsmConfig> {
   const embedded = (soPin: string | null) => ({ tokenDir, soPin, moduleEnv: { TQCA_TOKEN_DIR: tokenDir } });
   // Under the quorum no secret is written: the SO PIN is derived from the split secret too (hsm/quorum.ts).
   if (quorum.value) return ok({ ...common, modulePath: modulePath.value, pin: null, pinSource: 'quorum', profile: profile.value, embedded: embedded(null) });
-  const secrets = firstRunSecrets(join(dataDir, 'secrets'));
+  const secrets = firstRunSecrets(join(dataDir, 'secrets'), createSecrets);
   if (!secrets.ok) return secrets;
+  const userPin = pin.value?.pin ?? secrets.value.pin;
+  if (userPin === null) {
+    const dir = join(dataDir, 'secrets');
+    return err(HsmErrorCode.TOKEN_NOT_FOUND, `the embedded token has not been created (no PINs in ${dir}): run tqca hsm init`, { field: 'secrets', details: { dir } });
+  }
   return ok({
     ...common,
     modulePath: modulePath.value,
-    pin: pin.value?.pin ?? secrets.value.pin,
+    pin: userPin,
     pinSource: pin.value?.source ?? 'on-disk',
     profile: profile.value,
     embedded: embedded(secrets.value.soPin),
@@ -174,8 +192,9 @@ function configuredPin(env: Env): Result<{ pin: string; source: 'environment' | 
   }
 }
 
-/** The embedded token's user and SO PINs: read, or generated once (exclusive create, mode 0600). */
-function firstRunSecrets(dir: string): Result<{ pin: string; soPin: string }> {
+/** The embedded token's user and SO PINs: read, or generated once (exclusive create, mode 0600); without `create`, null when absent. */
+function firstRunSecrets(dir: string, create: boolean): Result<{ pin: string | null; soPin: string | null }> {
+  if (!create && !existsSync(join(dir, 'token-so-pin'))) return ok({ pin: null, soPin: null });
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return ok({ pin: secret(join(dir, 'token-pin')), soPin: secret(join(dir, 'token-so-pin')) });

@@ -2,15 +2,16 @@
  * The HSM layer's front door: open the key manager a configuration names (hsm/config.ts), the
  * embedded software token being created on first use. Callers see KeyManager and TqErrors only.
  */
+import { existsSync } from 'node:fs';
 import { err, ok, type Result } from '../lib/errors';
 import type { HsmConfig, QuorumPolicy } from './config';
-import { HsmErrorCode } from './errors';
 import type { KeyManager } from './keyManager';
+import { HsmErrorCode } from './errors';
 import { openPkcs11KeyManager } from './pkcs11KeyManager';
 import { createQuorum, QuorumGate, readQuorumRecord, type IssuedShare, type QuorumRecord } from './quorum';
 import { initToken, type TokenInitOutcome } from './tokenInit';
 
-export { resolveHsmConfig, signingPosture, type HsmConfig, type PinSource, type SigningPosture } from './config';
+export { resolveHsmConfig, signingPosture, type HsmConfig, type PinSource, type ResolveOptions, type SigningPosture } from './config';
 export { HsmErrorCode } from './errors';
 export { QuorumGate, type ActivationStatus, type IssuedShare, type QuorumRecord } from './quorum';
 export type { GenerateKeyRequest, HealthReport, KeyAlgorithm, KeyInfo, KeyManager, KeySelector, MechanismStatus, SignOptions } from './keyManager';
@@ -22,11 +23,18 @@ export const isEmbedded = (config: HsmConfig): config is EmbeddedHsmConfig => co
 
 /**
  * Opens the configured HSM. The embedded software token is initialised first when it does not
- * exist yet, unless `initialise` is false (read-only callers such as `tqca hsm status`). Under the
- * quorum the answer is a locked QuorumGate: nothing signs until K officers enter their shares.
+ * exist yet, unless `initialise` is false (read-only callers such as `tqca hsm status`): then a
+ * missing store is HSM_TOKEN_NOT_FOUND, and nothing is created (the module would make the store).
+ * Under the quorum the answer is a locked QuorumGate: nothing signs until K officers enter their shares.
  */
 export async function openHsm(config: HsmConfig, { initialise = true } = {}): Promise<Result<KeyManager>> {
   if (isEmbedded(config)) {
+    if (!initialise && !existsSync(config.embedded.tokenDir)) {
+      return err(HsmErrorCode.TOKEN_NOT_FOUND, `no embedded token in ${config.embedded.tokenDir}: run tqca hsm init`, {
+        field: 'TQCA_TOKEN_DIR',
+        details: { tokenDir: config.embedded.tokenDir },
+      });
+    }
     // Under the quorum the token is created by `tqca hsm init --officers …`, never on first use.
     const initialised = initialise && !config.quorum ? initEmbeddedToken(config) : ok(useEmbeddedStore(config));
     if (!initialised.ok) return initialised;
@@ -44,8 +52,11 @@ export async function openHsm(config: HsmConfig, { initialise = true } = {}): Pr
 /** Creates the embedded software token and sets its user PIN; later runs report that it exists. */
 export function initEmbeddedToken(config: EmbeddedHsmConfig): Result<TokenInitOutcome> {
   const { soPin } = config.embedded;
-  if (config.pin === null || soPin === null) {
+  if (config.quorum) {
     return err(HsmErrorCode.CONFIG_INVALID, 'under TQCA_HSM_QUORUM the token is initialised with its officers (initQuorumToken)', { field: 'TQCA_HSM_QUORUM' });
+  }
+  if (config.pin === null || soPin === null) {
+    return err(HsmErrorCode.CONFIG_INVALID, 'this configuration was resolved read-only: it has no SO PIN to create the token with', { field: 'secrets' });
   }
   useEmbeddedStore(config);
   return initToken({ modulePath: config.modulePath, tokenLabel: config.tokenLabel, soPin, userPin: config.pin });

@@ -299,7 +299,7 @@ function writeRecord(path: string, record: QuorumRecord): Result<void> {
   // Written whole, then linked into place: never replaces a record whose shares have been handed out.
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
-    writeFileSync(draft, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
+    writeFileSync(draft, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     linkSync(draft, path);
     return ok(undefined);
   } catch (e) {

@@ -4,13 +4,12 @@
  * plainly when the token is the evaluation one with its PIN on disk, and, when
  * no operator exists yet, creates the first administrator and prints its one-time password.
  * The password is also left in `.data/secrets/first-run-admin` (mode 0600) so a missed terminal
- * line does not lock the operator out; change it after the first sign-in.
+ * line does not lock the operator out. It is one-time: the first sign-in may only change it
+ * (`tqca user passwd`), which deletes the file; it is never written to the audit log.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_DATA_DIR } from '../hsm/config';
 import { bootstrapAdministrator } from '../lib/ca';
+import { writeFirstRunSecret } from '../lib/cli/firstRunSecret';
 import { openCa } from '../lib/runtime/openCa';
 
 const FIRST_ADMIN = 'admin';
@@ -31,22 +30,19 @@ async function main(): Promise<number> {
   try {
     if ((await ca.prisma.operator.count()) > 0) return 0;
     const password = randomBytes(18).toString('base64url');
-    const created = await bootstrapAdministrator(ca, { username: FIRST_ADMIN, displayName: '首任管理员 First administrator', password });
+    const created = await bootstrapAdministrator(ca, { username: FIRST_ADMIN, displayName: '首任管理员 First administrator', password, oneTimePassword: true });
     if (!created.ok) {
       console.error(JSON.stringify({ error: created.error }, null, 2));
       return 1;
     }
-    const secrets = join(process.env.TQCA_DATA_DIR || DEFAULT_DATA_DIR, 'secrets');
-    mkdirSync(secrets, { recursive: true, mode: 0o700 });
-    const file = join(secrets, 'first-run-admin');
-    writeFileSync(file, `${FIRST_ADMIN}\n${password}\n`, { mode: 0o600 });
+    const file = writeFirstRunSecret(FIRST_ADMIN, password);
     console.log(
       [
         '',
         '  首次运行：已创建管理员 / First run: administrator created',
         `    username  ${FIRST_ADMIN}`,
         `    password  ${password}`,
-        `  (also in ${file}, mode 0600 — change it after signing in)`,
+        `  (one-time: also in ${file}, mode 0600, until you change it with \`tqca user passwd\`)`,
         '',
       ].join('\n'),
     );

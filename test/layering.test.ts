@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { forEachNode, isTestCode, parseSource, REPO_ROOT, repositorySources, type SourceFile } from './support/sources';
 
-type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'ca' | 'caSurface' | 'runtime' | 'server' | 'api' | 'cli' | 'app' | 'entry';
+type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'runtime' | 'server' | 'api' | 'cli' | 'app' | 'entry';
 
 const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/(bytes\.ts|errors\/|crypto\/)/, 'foundation'],
@@ -20,6 +20,7 @@ const LAYERS: readonly [RegExp, Layer][] = [
   [/^hsm\//, 'hsm'],
   [/^lib\/db\//, 'db'],
   [/^lib\/audit\//, 'audit'],
+  [/^lib\/log\//, 'log'],
   [/^lib\/ca\/index\.ts$/, 'caSurface'],
   [/^lib\/ca\//, 'ca'],
   [/^lib\/runtime\//, 'runtime'],
@@ -37,15 +38,16 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   hsm: ['foundation', 'hsm'],
   db: ['foundation', 'db'],
   audit: ['foundation', 'db', 'audit'],
-  ca: ['foundation', 'codec', 'db', 'audit', 'ca'],
+  log: ['foundation', 'audit', 'log'],
+  ca: ['foundation', 'codec', 'db', 'audit', 'log', 'ca'],
   caSurface: ['ca'],
   runtime: ['foundation', 'db', 'hsm', 'caSurface', 'runtime'],
   // The server process's CA (lib/server) and the HTTP API's plumbing (lib/api) reach the CA through its surface.
   server: ['foundation', 'runtime', 'server'],
   api: ['foundation', 'codec', 'caSurface', 'server', 'api'],
-  cli: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'runtime', 'cli'],
-  app: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'runtime', 'server', 'api', 'app'],
-  entry: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'runtime', 'cli', 'entry'],
+  cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'cli'],
+  app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'server', 'api', 'app'],
+  entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'cli', 'entry'],
 };
 
 const layerOf = (path: string): Layer | undefined => LAYERS.find(([pattern]) => pattern.test(path))?.[1];
@@ -114,7 +116,7 @@ describe('import layering', () => {
     ['lib/codec/planted.ts', "import { openDatabase } from '../db/client';", 'lib/db/client.ts', 'codec may import only foundation, codec; not db'],
     ['lib/codec/planted.ts', "export { openHsm } from '../../hsm';", 'hsm/index.ts', 'codec may import only foundation, codec; not hsm'],
     ['hsm/planted.ts', "import type { IssuerCertificate } from '../lib/codec';", 'lib/codec/index.ts', 'hsm may import only foundation, hsm; not codec'],
-    ['lib/ca/planted.ts', "import type { KeyManager } from '../../hsm/keyManager';", 'hsm/keyManager.ts', 'ca may import only foundation, codec, db, audit, ca; not hsm'],
+    ['lib/ca/planted.ts', "import type { KeyManager } from '../../hsm/keyManager';", 'hsm/keyManager.ts', 'ca may import only foundation, codec, db, audit, log, ca; not hsm'],
     ['lib/crypto/planted.ts', "const { err } = await import('../codec/structure');", 'lib/codec/structure.ts', 'foundation may import only foundation; not codec'],
     ['app/planted/route.ts', "import { issueCertificate } from '../../lib/ca/issuance';", 'lib/ca/issuance.ts', expect.stringContaining('not ca')],
     ['lib/cli/planted.ts', "type T = import('../ca/requests').RequestView;", 'lib/ca/requests.ts', expect.stringContaining('not ca')],

@@ -12,9 +12,9 @@ import { checkToken, createApiToken, listApiTokens, loadTokenRecord, parseApiTok
 import type { Operator } from './context';
 import { distributionStatus, recordAcknowledgement, recordPolls } from './distribution';
 import { createInstitution, setInstitutionStatus } from './institutions';
-import { authenticate, bootstrapAdministrator, createOperator } from './operators';
+import { sealedOperatorSet } from '../../test/support/operators';
 
-const PASSWORD = 'correct horse battery';
+const PASSWORD = 'correct horse battery staple';
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code);
 const DAY = 24 * 3600 * 1000;
 
@@ -27,10 +27,7 @@ describe('API tokens', () => {
   const later = () => new Date(t.ctx.now().getTime() + 30 * DAY);
 
   beforeAll(async () => {
-    await bootstrapAdministrator(t.ctx, { username: 'admin', displayName: 'Admin', password: PASSWORD });
-    admin = unwrap(await authenticate(t.ctx, 'admin', PASSWORD));
-    await createOperator(t.ctx, admin, { username: 'olga', displayName: 'Olga', password: PASSWORD, roles: ['OFFICER'] });
-    officer = unwrap(await authenticate(t.ctx, 'olga', PASSWORD));
+    ({ admin, alice: officer } = await sealedOperatorSet(t.ctx, PASSWORD, [['alice', 'OFFICER'], ['bob', 'OFFICER']]));
     acquirer = unwrap(await createInstitution(t.ctx, admin, { kind: 'ACQUIRER', nameZh: '收单甲' })).id;
     issuer = unwrap(await createInstitution(t.ctx, admin, { kind: 'ISSUER', nameZh: '发卡乙' })).id;
   });

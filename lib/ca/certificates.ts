@@ -75,15 +75,19 @@ export interface CertificateFilter {
   readonly status?: CertificateStatus;
 }
 
-export async function listCertificates(ca: CaServices, filter: CertificateFilter = {}): Promise<CertificateView[]> {
-  const now = ca.now();
-  const where: Prisma.CertificateWhereInput = {
+/** The rows a filter selects at `now` (EXPIRED is derived: ACTIVE and past its end). */
+export function certificateWhere(filter: CertificateFilter, now: Date): Prisma.CertificateWhereInput {
+  return {
     ...(filter.issuerId === undefined ? {} : { institution: { kind: 'ISSUER', code: issuerCode(filter.issuerId) } }),
     ...(filter.status === 'REVOKED' ? { status: 'REVOKED' } : {}),
     ...(filter.status === 'ACTIVE' ? { status: 'ACTIVE', expiresAt: { gt: now } } : {}),
     ...(filter.status === 'EXPIRED' ? { status: 'ACTIVE', expiresAt: { lte: now } } : {}),
   };
-  const rows = await ca.prisma.certificate.findMany({ where, orderBy: { number: 'asc' }, include: CERTIFICATE_INCLUDE });
+}
+
+export async function listCertificates(ca: CaServices, filter: CertificateFilter = {}): Promise<CertificateView[]> {
+  const now = ca.now();
+  const rows = await ca.prisma.certificate.findMany({ where: certificateWhere(filter, now), orderBy: { number: 'asc' }, include: CERTIFICATE_INCLUDE });
   return rows.map((c) => certificateView(c, now));
 }
 

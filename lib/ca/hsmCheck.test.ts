@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { initEmbeddedToken, isEmbedded, openHsm, resolveHsmConfig } from '../../hsm';
 import { unwrap, type Result } from '../errors';
-import { authenticate, bootstrapAdministrator, createOperator } from './operators';
+import { sealedOperatorSet } from '../../test/support/operators';
 import { openCa, type OpenCa } from '../runtime/openCa';
 import { approveCeremony, listRootKeys, requestRootKeyChange, requestRootKeyCreation } from './rootKeys';
 
@@ -46,10 +46,7 @@ describe('the HSM at start-up', () => {
 
   it('opens quietly while every root key in use is in the HSM as recorded', async () => {
     root = await withCa(async ({ ca }, alarms) => {
-      unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Administrator', password: PASSWORD }));
-      const admin = unwrap(await authenticate(ca, 'admin', PASSWORD));
-      for (const username of ['alice', 'bob']) unwrap(await createOperator(ca, admin, { username, displayName: username, password: PASSWORD, roles: ['OFFICER'] }));
-      const [alice, bob] = [unwrap(await authenticate(ca, 'alice', PASSWORD)), unwrap(await authenticate(ca, 'bob', PASSWORD))];
+      const { alice, bob } = await sealedOperatorSet(ca, PASSWORD, [['alice', 'OFFICER'], ['bob', 'OFFICER']]);
       const created = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x91, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
       unwrap(await approveCeremony(ca, bob, created.id));
       unwrap(await approveCeremony(ca, bob, unwrap(await requestRootKeyChange(ca, alice, 'ACTIVATE', 0x91)).id));

@@ -11,23 +11,37 @@ export { enterSigningShare, lockSigning, type SigningActivation, type SigningSta
 export {
   authenticate,
   bootstrapAdministrator,
-  createOperator,
+  changePassword,
+  disableOperator,
   listOperators,
   MIN_PASSWORD_LENGTH,
   OperatorRole,
   OperatorStatus,
-  setOperatorStatus,
   USERNAME_PATTERN,
   type NewOperator,
   type OperatorView,
 } from './operators';
 export {
+  approveOperatorChange,
+  changeOperator,
+  listOperatorChanges,
+  rejectOperatorChange,
+  type ChangeKind,
+  type ChangeOutcome,
+  type ChangeRequestView,
+  type OperatorChange,
+} from './operatorChanges';
+export { governanceSeal, sealGovernance, type SealView } from './governance';
+export { governanceReport, replayGovernance, type GovernanceReport } from './governanceReport';
+export {
+  approveWithdrawal,
   createInstitution,
   findInstitution,
   InstitutionKind,
   InstitutionStatus,
   listInstitutions,
   parseContacts,
+  rejectWithdrawal,
   setInstitutionStatus,
   updateInstitution,
   type Contact,

@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../bytes';
 import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
 import { unwrap, type Result } from '../errors';
-import { activeRootKey, buildRequest, PASSWORD, startHarness, type Harness } from '../../test/e2e/harness';
-import { authenticate, createOperator } from './operators';
+import { activeRootKey, addOperator, buildRequest, startHarness, type Harness } from '../../test/e2e/harness';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from './requests';
 import { approveCeremony, listCeremonies, listRootKeys, recoverCeremonies, requestRootKeyChange, requestRootKeyCreation } from './rootKeys';
 
@@ -36,8 +35,7 @@ describe('root-key ceremonies', () => {
   });
 
   it('lets only officers request, and refuses an auditor', async () => {
-    unwrap(await createOperator(h.ca, h.admin, { username: 'carol', displayName: 'Carol', password: PASSWORD, roles: ['AUDITOR'] }));
-    const carol = unwrap(await authenticate(h.ca, 'carol', PASSWORD));
+    const carol = await addOperator(h, 'carol', 'AUDITOR');
     expect(code(await requestRootKeyCreation(h.ca, carol, { index: 0x85, environment: 'TEST', expiry: LATE_2031 }))).toBe('OPERATOR_FORBIDDEN');
     const pending = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index: 0x85, environment: 'TEST', expiry: LATE_2031 }));
     // The approver's roles are one of the recorded checks; an auditor never gets the HSM to act.

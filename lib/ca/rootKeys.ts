@@ -16,7 +16,9 @@ import type { Tx } from '../db/client';
 import { calendarDayOf } from './requestLookup';
 import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
+import { requireSeal } from './governance';
 import { requireActiveOperator } from './operators';
+import { refusedApproval } from './refusals';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -105,6 +107,7 @@ export async function requestRootKeyCreation(ca: CaServices, actor: Operator, pr
   if (!window.ok) return window;
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
+    await requireSeal(tx, 'root-key ceremonies start');
     const ceremony = await tx.rootKeyCeremony.create({
       data: {
         action: 'CREATE',
@@ -125,6 +128,7 @@ export async function requestRootKeyChange(ca: CaServices, actor: Operator, acti
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
+    await requireSeal(tx, 'root-key ceremonies start');
     const key = await tx.rootKey.findUnique({ where: { index } });
     if (!key) refuse('ROOT_KEY_UNKNOWN', `no root key has index ${formatIndex(index)}`, { field: 'index' });
     const open = await tx.rootKeyCeremony.count({ where: { rootKeyId: key.id, status: { in: ['PENDING', 'APPROVED'] } } });
@@ -187,7 +191,7 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
     await auditRootKey(tx, ca, approver, ceremony.action === 'ACTIVATE' ? 'activated' : 'retired', key.index, { ceremonyId, checks: report.results });
     return { view: ceremonyView(executed), failure: null, create };
   });
-  if (!decided.ok) return decided;
+  if (!decided.ok) return refusedApproval(ca, approver, { type: 'rootKeyCeremony', id: ceremonyId }, decided.error);
   const { view, failure, create } = decided.value;
   if (failure) return { ok: false, error: { ...failure, details: { ...failure.details, ceremonyId } } };
   return create && view.status === 'APPROVED' ? generateRootKey(ca, approver, ceremonyId, create) : { ok: true, value: view };

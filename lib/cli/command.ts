@@ -10,9 +10,10 @@ import type { Result, TqError } from '../errors';
 
 /** Per-run context: what a parser or a command may read from the process. */
 export interface RunContext {
-  /** The whole of stdin; a second call in one run is an error (stdin can be read once). */
-  readonly readStdin: () => Promise<Result<Uint8Array>>;
-  readonly readFile: (path: string) => Promise<Result<Uint8Array>>;
+  /** All of stdin up to `limit` bytes (more is INPUT_TOO_LARGE); a second call in one run is an error (stdin can be read once). */
+  readonly readStdin: (limit: number) => Promise<Result<Uint8Array>>;
+  /** A file up to `limit` bytes (more is INPUT_TOO_LARGE), read as a stream: devices and pipes have no trustworthy size. */
+  readonly readFile: (path: string, limit: number) => Promise<Result<Uint8Array>>;
   /** The instant the run started; the default for `--at`. */
   readonly now: Date;
   /** `--json` was given: commands that print text tables print JSON instead. */

@@ -103,6 +103,15 @@ describe.concurrent('byte input forms', () => {
     expect(run.json.error).toMatchObject({ code: 'LENGTH_INVALID', details: { actual: Buffer.byteLength('certificate: 1412…') } });
   });
 
+  it.each([
+    ['@/dev/zero', () => runTqca(['cert', 'decode', '@/dev/zero'])],
+    ['an endless-looking stdin', () => runTqca(['cert', 'decode', '-'], { stdin: '0'.repeat(1 << 20) })],
+  ])('stops reading %s at the cap: INPUT_TOO_LARGE naming the argument and the cap', async (_, run) => {
+    const result = await run();
+    expect(result.exitCode).toBe(2);
+    expect(result.json.error).toMatchObject({ field: 'cert', details: { cause: { code: 'INPUT_TOO_LARGE', details: { limit: 4 * 106 + 1024 } } } });
+  });
+
   it('refuses an empty input as a usage error', async () => {
     const run = await runTqca(['cert', 'decode', '-'], { stdin: '\n' });
     expect(run.exitCode).toBe(2);

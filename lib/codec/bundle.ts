@@ -41,6 +41,12 @@ export function bundleLayout(manifest: Pick<ManifestRecord, 'a2Count' | 'a3Count
   };
 }
 
+/**
+ * The longest bundle the layout allows: 254 root keys (indexes 01–FE), 65 535 certificates and an
+ * A4 with 65 535 entries (both counts are two bytes).
+ */
+export const MAX_BUNDLE_LENGTH = MANIFEST_RECORD_LENGTH + 254 * ROOT_KEY_RECORD_LENGTH + 0xffff * 184 + revocationListLength(0xffff);
+
 export const bodyOf = (bundle: Uint8Array): Uint8Array => bundle.subarray(MANIFEST_RECORD_LENGTH);
 
 /** A center id or certificate number as the 8 hex digits it is carried in. */

@@ -10,7 +10,7 @@
  */
 import { concat, equal, toHex } from '../bytes';
 import type { Result } from '../errors';
-import { bodyDigest, bundleLayout, hexId, decodeBundle, readCertificates, readFinalRevocationList, readManifest, readRootKeys, type Bundle } from './bundle';
+import { bodyDigest, bundleLayout, MAX_BUNDLE_LENGTH, hexId, decodeBundle, readCertificates, readFinalRevocationList, readManifest, readRootKeys, type Bundle } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { BODY_DIGEST_OFFSET, MANIFEST_RECORD_LENGTH, type ManifestRecord } from './manifestRecord';
 import { type RevocationList } from './revocationList';
@@ -19,6 +19,9 @@ import { readCertificateNumber, writeCertificateNumber } from './sharedFields';
 import { attempt, decodeStructure, encodeStructure, fail, FieldWriter } from './structure';
 
 export const DELTA_HEADER_TAG = 0xa6;
+
+/** The longest delta: a whole bundle's records plus a header removing 65 535 numbers. */
+export const MAX_DELTA_LENGTH = MAX_BUNDLE_LENGTH + 9 + 4 * 0xffff;
 
 export interface BundleDelta {
   /** The manifest of v. */

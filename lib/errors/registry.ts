@@ -18,6 +18,7 @@ import { CRYPTO_CODES } from './codes/crypto';
 import { DB_CODES } from './codes/db';
 import { FOUNDATION_CODES } from './codes/foundation';
 import { HSM_CODES } from './codes/hsm';
+import { LOG_CODES } from './codes/log';
 import type { ErrorSpec } from './spec';
 
 export type { Category, ErrorSpec } from './spec';
@@ -30,6 +31,7 @@ const TABLES = {
   db: DB_CODES,
   audit: AUDIT_CODES,
   ca: CA_CODES,
+  log: LOG_CODES,
   cli: CLI_CODES,
   api: API_CODES,
 } as const;

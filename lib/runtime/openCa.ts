@@ -37,15 +37,23 @@ export function centerIdFrom(env: Env): Result<number> {
   return ok(bytesToUint(bytes.value));
 }
 
-export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
+export interface OpenCaOptions {
+  /**
+   * For callers that only read: nothing is created on a fresh data directory (no token, PINs or
+   * database; HSM_TOKEN_NOT_FOUND or DB_NOT_FOUND instead).
+   */
+  readonly readOnly?: boolean;
+}
+
+export async function openCa(env: Env = process.env, { readOnly = false }: OpenCaOptions = {}): Promise<Result<OpenCa>> {
   const centerId = centerIdFrom(env);
   if (!centerId.ok) return centerId;
-  const config = resolveHsmConfig(env);
+  const config = resolveHsmConfig(env, { createSecrets: !readOnly });
   if (!config.ok) return config;
-  const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env) });
+  const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env), create: !readOnly });
   const now = () => new Date();
   // The database first: a token store is not re-created empty under root keys in use (hsmCheck).
-  const opened = await openHsm(config.value, { initialise: await mayInitialiseToken(db.prisma) });
+  const opened = await openHsm(config.value, { initialise: !readOnly && (await mayInitialiseToken(db.prisma)) });
   const checked = await checkHsmAtStartup({ prisma: db.prisma, now }, opened);
   if (!checked.ok) {
     await db.close();

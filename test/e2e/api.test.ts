@@ -15,11 +15,12 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../lib/api/openapi';
-import { bootstrapAdministrator, createOperator, authenticate, createApiToken, createInstitution, revokeApiToken, approveCeremony, requestRootKeyChange, requestRootKeyCreation, type Operator, type ServiceContext } from '../../lib/ca';
+import { createApiToken, createInstitution, revokeApiToken, approveCeremony, requestRootKeyChange, requestRootKeyCreation, type Operator, type ServiceContext } from '../../lib/ca';
 import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { openCa } from '../../lib/runtime/openCa';
 import { projectRoot } from '../../lib/cli/testSupport';
+import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 const PASSWORD = 'correct horse battery staple';
@@ -49,10 +50,9 @@ async function seed(env: Record<string, string>) {
   const opened = unwrap(await openCa(env));
   try {
     const { ca } = opened;
-    unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Admin', password: PASSWORD }));
-    admin = unwrap(await authenticate(ca, 'admin', PASSWORD));
-    for (const u of ['alice', 'bob']) unwrap(await createOperator(ca, admin, { username: u, displayName: u, password: PASSWORD, roles: ['OFFICER'] }));
-    const [alice, bob] = [unwrap(await authenticate(ca, 'alice', PASSWORD)), unwrap(await authenticate(ca, 'bob', PASSWORD))];
+    const operators = await sealedOperatorSet(ca, PASSWORD, [['alice', 'OFFICER'], ['bob', 'OFFICER']]);
+    admin = operators.admin!;
+    const [alice, bob] = [operators.alice!, operators.bob!];
     const created = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x91, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
     unwrap(await approveCeremony(ca, bob, created.id));
     unwrap(await approveCeremony(ca, bob, unwrap(await requestRootKeyChange(ca, alice, 'ACTIVATE', 0x91)).id));

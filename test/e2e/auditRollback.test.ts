@@ -8,6 +8,7 @@ import { verifyStoredChain } from '../../lib/audit';
 import { unwrap, type Result } from '../../lib/errors';
 import { revokeCertificate } from '../../lib/ca/certificates';
 import { issueCertificate } from '../../lib/ca/issuance';
+import { approveOperatorChange, changeOperator } from '../../lib/ca/operatorChanges';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import { approveCeremony, requestRootKeyChange, requestRootKeyCreation } from '../../lib/ca/rootKeys';
 import { buildRequest, startHarness, type Harness } from './harness';
@@ -110,6 +111,14 @@ describe('a change whose audit event cannot be written is rolled back', () => {
 
     await refusedWhenUnaudited('certificate.revoked', () => p.certificate.findMany(), () => revokeCertificate(ca, alice, 3, 'superseded'));
     unwrap(await revokeCertificate(ca, alice, 3, 'superseded'));
+
+    // Operator changes after the seal: the request, and the approval with the account it creates.
+    const newOperator = { kind: 'CREATE', operator: { username: 'carol', displayName: 'Carol', roles: ['AUDITOR'] } } as const;
+    const governed = async () => [await p.operatorChangeRequest.findMany(), await p.operator.findMany()];
+    await refusedWhenUnaudited('operatorChange.requested', governed, () => changeOperator(ca, h.admin, newOperator));
+    const asked = unwrap(await changeOperator(ca, h.admin, newOperator));
+    await refusedWhenUnaudited('operator.create', governed, () => approveOperatorChange(ca, h.admin2, asked.request!.id));
+    unwrap(await approveOperatorChange(ca, h.admin2, asked.request!.id));
 
     expect(unwrap(await verifyStoredChain(p)).events).toBe(await p.auditEvent.count());
   });

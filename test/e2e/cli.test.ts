@@ -75,7 +75,13 @@ describe('tqca root, request and cert as two officers', () => {
 
     expect((await ok('bob', ['cert', 'list', '--expiring', '1000'])).warnings).toMatchObject([{ certificate: { number: '00000001' }, tier: 90 }]);
     expect((await ok('bob', ['cert', 'list', '--expiring', '30'])).warnings).toEqual([]);
+    // --issuer and --status narrow the warnings as they narrow the plain list.
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--issuer', '00001001'])).warnings).toHaveLength(1);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--issuer', '00009999'])).warnings).toEqual([]);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--status', 'REVOKED'])).warnings).toEqual([]);
     expect((await ok('alice', ['cert', 'revoke', '00000001', '--reason', 'keyCompromise'])).certificate.status).toBe('REVOKED');
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000'])).warnings).toEqual([]);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--status', 'REVOKED'])).warnings).toMatchObject([{ certificate: { number: '00000001', status: 'REVOKED' } }]);
     expect((await ok('bob', ['cert', 'show', '00000001'])).certificate).toMatchObject({ status: 'REVOKED', revocationReason: 'keyCompromise' });
     const table = await runTqca(['cert', 'list', '--status', 'REVOKED'], { env: operatorEnv('bob') });
     expect(table.stdout).toMatch(/^number\s+issuer\s+serial/);

@@ -1,7 +1,8 @@
 /**
  * A whole CA for tests, built from the real parts: the SM2 software token (a PKCS#11 module) in
- * a fresh store, a database (PGlite in memory, or a PostgreSQL URL), an administrator, two
- * officers and an issuer, created through the same services the console uses.
+ * a fresh store, a database (PGlite in memory, or a PostgreSQL URL), the sealed bootstrap set
+ * (two administrators, two officers, their one-time passwords replaced) and an issuer, created
+ * through the same services the console uses.
  */
 import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
 import { softToken, type TokenUnderTest } from '../../hsm/testTokens';
@@ -13,7 +14,10 @@ import { unwrap } from '../../lib/errors';
 import { bytesToUint, parseHex, uintToBytes } from '../../lib/bytes';
 import type { Operator } from '../../lib/ca/context';
 import { createInstitution } from '../../lib/ca/institutions';
-import { authenticate, bootstrapAdministrator, createOperator } from '../../lib/ca/operators';
+import { sealGovernance } from '../../lib/ca/governance';
+import { approveOperatorChange, changeOperator } from '../../lib/ca/operatorChanges';
+import { authenticate, bootstrapAdministrator, type OperatorRole } from '../../lib/ca/operators';
+import { bootstrapOperator, takeOver } from '../support/operators';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import { issueCertificate } from '../../lib/ca/issuance';
 import { formatIndex } from '../../lib/ca/rootKeyRules';
@@ -29,6 +33,8 @@ export interface Harness {
   readonly keys: KeyManager;
   readonly token: TokenUnderTest;
   readonly admin: Operator;
+  /** The second administrator of the sealed set, for operator changes under dual control. */
+  readonly admin2: Operator;
   /** Two different officers, for dual control. */
   readonly alice: Operator;
   readonly bob: Operator;
@@ -59,18 +65,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!options.join) {
     unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Administrator', password: PASSWORD }));
     const admin = unwrap(await authenticate(ca, 'admin', PASSWORD));
-    for (const username of ['alice', 'bob']) {
-      unwrap(await createOperator(ca, admin, { username, displayName: username, password: PASSWORD, roles: ['OFFICER'] }));
+    for (const [username, role] of [['admin2', 'ADMIN'], ['alice', 'OFFICER'], ['bob', 'OFFICER']] as const) {
+      await bootstrapOperator(ca, admin, username, role, PASSWORD);
     }
+    unwrap(await sealGovernance(ca, admin));
     unwrap(await createInstitution(ca, admin, { kind: 'ISSUER', code: unwrap(parseHex('00001001')), nameZh: '测试发卡机构' }));
   }
-  const [admin, alice, bob] = await Promise.all(['admin', 'alice', 'bob'].map(async (u) => unwrap(await authenticate(ca, u, PASSWORD))));
+  const [admin, admin2, alice, bob] = await Promise.all(['admin', 'admin2', 'alice', 'bob'].map(async (u) => unwrap(await authenticate(ca, u, PASSWORD))));
   return {
     ca,
     db,
     keys,
     token,
     admin,
+    admin2,
     alice,
     bob,
     issuerId: bytesToUint(unwrap(parseHex('00001001'))),
@@ -80,6 +88,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!options.token) token.dispose();
     },
   };
+}
+
+/** An operator added after the seal: admin asks, admin2 approves, the new operator sets PASSWORD. */
+export async function addOperator(h: Harness, username: string, role: OperatorRole): Promise<Operator> {
+  const asked = unwrap(await changeOperator(h.ca, h.admin, { kind: 'CREATE', operator: { username, displayName: username, roles: [role] } }));
+  return takeOver(h.ca, await approveOperatorChange(h.ca, h.admin2, asked.request!.id), PASSWORD);
 }
 
 /** An issuer key pair with even Y, as the profile requires (§2). */

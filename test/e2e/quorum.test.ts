@@ -16,7 +16,8 @@ import type { Operator } from '../../lib/ca/context';
 import { createInstitution } from '../../lib/ca/institutions';
 import { issueCertificate } from '../../lib/ca/issuance';
 import { openCa, type OpenCa } from '../../lib/runtime/openCa';
-import { authenticate, bootstrapAdministrator, createOperator } from '../../lib/ca/operators';
+import { authenticate } from '../../lib/ca/operators';
+import { sealedOperatorSet } from '../support/operators';
 import { parseHex } from '../../lib/bytes';
 import { activeRootKey, approvedRequests, PASSWORD, type CaUnderTest } from './harness';
 
@@ -51,10 +52,7 @@ beforeAll(async () => {
   shares = Object.fromEntries(init.shares.map((s) => [s.officer, s]));
   await start();
   const { ca } = opened;
-  unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Administrator', password: PASSWORD }));
-  const admin = unwrap(await authenticate(ca, 'admin', PASSWORD));
-  for (const username of HOLDERS) unwrap(await createOperator(ca, admin, { username, displayName: username, password: PASSWORD, roles: ['OFFICER'] }));
-  unwrap(await createOperator(ca, admin, { username: 'audrey', displayName: 'Audrey', password: PASSWORD, roles: ['AUDITOR'] }));
+  const { admin } = await sealedOperatorSet(ca, PASSWORD, [...HOLDERS.map((u) => [u, 'OFFICER'] as const), ['audrey', 'AUDITOR']]);
   unwrap(await createInstitution(ca, admin, { kind: 'ISSUER', code: unwrap(parseHex('00001001')), nameZh: '测试发卡机构' }));
   people = Object.fromEntries(await Promise.all(['admin', ...HOLDERS, 'audrey'].map(async (u) => [u, unwrap(await authenticate(ca, u, PASSWORD))]))) as typeof people;
   scenario = { ca, admin, alice: people.alice, bob: people.bob, issuerId: 0x1001 };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { equal, uintToBytes } from '../../bytes';
-import { applyDelta, decodeBundle, makeDelta, publicKeyOf, verifyBundle, type Bundle, type ManifestRecord, type TrustedRoot } from '../../codec';
+import { applyDelta, decodeBundle, makeDelta, MAX_BUNDLE_LENGTH, MAX_DELTA_LENGTH, publicKeyOf, verifyBundle, type Bundle, type ManifestRecord, type TrustedRoot } from '../../codec';
 import type { Sm2PublicKey } from '../../crypto/sm2';
 import { ok, type Result } from '../../errors';
 import { defineCommand, invalid, positional, repeatedValue, requiredValue, valid, value, type JsonObject } from '../command';
@@ -17,8 +17,8 @@ import { hexByte, keyView, signatureView, unixTime } from '../views';
 import { recordView } from './record/view';
 
 const rootOption = repeatedValue('<X‖Y hex>', 'a trusted root public key, 64 bytes X‖Y (repeat for each trusted root)', publicKeyInput('root'), true);
-const bundleArgument = positional('<bundle>', 'the bundle: hex, @path or -', bytesInput('bundle'));
-const PREVIOUS = ['<bundle>', 'the last accepted bundle: hex, @path or -', bytesInput('previous')] as const;
+const bundleArgument = positional('<bundle>', 'the bundle: hex, @path or -', bytesInput('bundle', MAX_BUNDLE_LENGTH));
+const PREVIOUS = ['<bundle>', 'the last accepted bundle: hex, @path or -', bytesInput('previous', MAX_BUNDLE_LENGTH)] as const;
 
 /** T for verifyBundle: each given key under every index an A2 of these bundles carries it with. */
 function trustedRoots(keys: readonly Sm2PublicKey[], ...bundles: (Bundle | undefined)[]): TrustedRoot[] {
@@ -126,7 +126,7 @@ same directory, fsynced and renamed, so --out is either the old file or the comp
       text.length > 0 ? ok(text) : cliError('USAGE', '--out needs a file name', { field: 'out' }),
     ),
   },
-  positionals: { delta: positional('<delta>', 'the delta: hex, @path or -', bytesInput('delta')) },
+  positionals: { delta: positional('<delta>', 'the delta: hex, @path or -', bytesInput('delta', MAX_DELTA_LENGTH)) },
   async run({ options, positionals }, context) {
     const at = options.at ?? context.now;
     const { previous } = options;
@@ -144,8 +144,8 @@ same directory, fsynced and renamed, so --out is either the old file or the comp
 export const delta = defineCommand({
   description: `Makes the canonical delta from the --from bundle to a newer one (§12.3): every A3 not byte-identical
 in both is removed and added. Both bundles are decoded, not verified.`,
-  options: { from: requiredValue('<bundle>', 'the older bundle: hex, @path or -', bytesInput('from')) },
-  positionals: { bundle: positional('<bundle>', 'the newer bundle: hex, @path or -', bytesInput('bundle')) },
+  options: { from: requiredValue('<bundle>', 'the older bundle: hex, @path or -', bytesInput('from', MAX_BUNDLE_LENGTH)) },
+  positionals: { bundle: positional('<bundle>', 'the newer bundle: hex, @path or -', bytesInput('bundle', MAX_BUNDLE_LENGTH)) },
   async run({ options, positionals }) {
     const made = makeDelta(options.from, positionals.bundle);
     return made.ok ? valid({ delta: made.value, length: made.value.length }) : invalid(made.error);

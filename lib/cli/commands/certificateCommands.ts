@@ -3,7 +3,7 @@ import { REVOCATION_REASONS } from '../../codec';
 import { expiringCertificates, EXPIRY_WARNING_DAYS, listAllocations, listCertificates, revokeCertificate, showCertificate, type AllocationState, type CertificateStatus } from '../../ca';
 import { defineCommand, positional, requiredValue, value } from '../command';
 import { uint32Input } from '../inputs';
-import { answer, asOperator, choiceInput, idInput, listing } from './caSession';
+import { answer, asOperator, choiceInput, idInput, listing, READ_ONLY } from './caSession';
 import { certificateText } from './requestCommands';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const satisfies readonly CertificateStatus[];
@@ -11,8 +11,8 @@ const numberPositional = positional('<number>', 'certificate number, 8 hex digit
 
 export const list = defineCommand({
   description: `Lists issued certificates; EXPIRED is derived from the MMYY at the time of the run.
-With --expiring, lists the active certificates whose validity ends within that many days, each
-with its warning tier (90, 30 or 7 days).`,
+With --expiring, lists the certificates whose validity ends within that many days, each with its
+warning tier (90, 30 or 7 days): the active ones, or those --issuer and --status select.`,
   options: {
     issuer: value('<issuer>', 'issuer id, 8 hex digits', uint32Input('issuer')),
     status: value('<status>', STATUSES.join(' | '), choiceInput('status', STATUSES)),
@@ -20,25 +20,26 @@ with its warning tier (90, 30 or 7 days).`,
   },
   positionals: {},
   run: ({ options }) =>
-    asOperator(async (ca) =>
-      options.expiring !== undefined
-        ? listing(await expiringCertificates(ca, ca.now(), options.expiring), 'warnings', [
+    asOperator(async (ca) => {
+      const filter = { issuerId: options.issuer, status: options.status };
+      return options.expiring !== undefined
+        ? listing(await expiringCertificates(ca, ca.now(), options.expiring, filter), 'warnings', [
             ['number', (w) => w.certificate.number],
             ['issuer', (w) => w.certificate.issuerId],
             ['expiry', (w) => w.certificate.expiry],
             ['days left', (w) => w.daysLeft],
             ['tier', (w) => w.tier],
           ])
-        : listing(await listCertificates(ca, { issuerId: options.issuer, status: options.status }), 'certificates', [
-        ['number', (c) => c.number],
-        ['issuer', (c) => c.issuerId],
-        ['serial', (c) => c.serial],
-        ['expiry', (c) => c.expiry],
-        ['status', (c) => c.status],
-        ['root', (c) => c.rootKeyIndex],
-        ['reason', (c) => c.revocationReason],
-      ]),
-    ),
+        : listing(await listCertificates(ca, filter), 'certificates', [
+            ['number', (c) => c.number],
+            ['issuer', (c) => c.issuerId],
+            ['serial', (c) => c.serial],
+            ['expiry', (c) => c.expiry],
+            ['status', (c) => c.status],
+            ['root', (c) => c.rootKeyIndex],
+            ['reason', (c) => c.revocationReason],
+          ]);
+    }, READ_ONLY),
 });
 
 const ALLOCATION_STATES = ['RESERVED', 'ISSUED', 'FAILED'] as const satisfies readonly AllocationState[];
@@ -66,7 +67,7 @@ export const show = defineCommand({
   description: 'Shows one issued certificate with its 106 bytes.',
   options: {},
   positionals: { number: numberPositional },
-  run: ({ positionals }) => asOperator(async (ca) => answer(await showCertificate(ca, positionals.number), 'certificate', certificateText)),
+  run: ({ positionals }) => asOperator(async (ca) => answer(await showCertificate(ca, positionals.number), 'certificate', certificateText), READ_ONLY),
 });
 
 export const revoke = defineCommand({

@@ -20,9 +20,9 @@ const ENVIRONMENT = `The HSM is the one the environment names: TQCA_PKCS11_MODUL
 TQCA_HSM_PIN or TQCA_HSM_PIN_FILE or TQCA_HSM_QUORUM=K/N, TQCA_HSM_PROFILE (luna, sansec, tass,
 softtoken, p256 or a JSON file); unset, the embedded software token in .data/token.`;
 
-/** Runs `use` on the configured HSM (never creating the embedded token), then closes it. */
+/** Runs `use` on the configured HSM (never creating the embedded token or its PINs), then closes it. */
 async function withHsm(use: (hsm: KeyManager, config: HsmConfig) => Promise<Outcome>): Promise<Outcome> {
-  const config = resolveHsmConfig();
+  const config = resolveHsmConfig(process.env, { createSecrets: false });
   if (!config.ok) return invalid(config.error);
   const opened = await openHsm(config.value, { initialise: false });
   if (!opened.ok) return invalid(opened.error);

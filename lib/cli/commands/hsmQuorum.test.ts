@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCa } from '../../runtime/openCa';
-import { authenticate, bootstrapAdministrator, createOperator } from '../../ca/operators';
+import { sealedOperatorSet } from '../../../test/support/operators';
 import { unwrap } from '../../errors';
 import { projectRoot, runTqca } from '../testSupport';
 
@@ -55,11 +55,7 @@ describe('tqca hsm under TQCA_HSM_QUORUM=2/3', () => {
 
     // The operators, made in this process (the `user` commands have their own tests): the CA opens locked, and that is enough.
     const opened = unwrap(await openCa(env));
-    unwrap(await bootstrapAdministrator(opened.ca, { username: 'admin', displayName: 'Admin', password: PASSWORD }));
-    const admin = unwrap(await authenticate(opened.ca, 'admin', PASSWORD));
-    for (const username of ['alice', 'bob', 'carol']) {
-      unwrap(await createOperator(opened.ca, admin, { username, displayName: username, password: PASSWORD, roles: ['OFFICER'] }));
-    }
+    await sealedOperatorSet(opened.ca, PASSWORD, [['alice', 'OFFICER'], ['bob', 'OFFICER'], ['carol', 'OFFICER']]);
     await opened.close();
     const as = { TQCA_OPERATOR: 'alice', TQCA_PASSWORD: PASSWORD };
     expect((await tqca(['root', 'list', '--json'], as)).exitCode).toBe(0);

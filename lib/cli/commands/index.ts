@@ -7,8 +7,10 @@ import type { CommandGroup } from '../command';
 import { bundle } from './bundle';
 import { cert } from './cert';
 import { distribution } from './distribution';
+import { governance } from './governance';
 import { hsm } from './hsm';
 import { institution } from './institution';
+import { log } from './log';
 import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
@@ -16,4 +18,4 @@ import { root } from './root';
 import { token } from './token';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, root, request, institution, user, token, distribution, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm];

@@ -16,8 +16,8 @@ import {
   type RetargetView,
 } from '../../ca';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
-import { bytesInput, uint32Input } from '../inputs';
-import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';
+import { MAX_INPUT_BYTES, bytesInput, uint32Input } from '../inputs';
+import { answer, asOperator, choiceInput, details, idPositional, listing, READ_ONLY, rootKeyIndexInput } from './caSession';
 
 const requestText = (r: RequestView) =>
   details({
@@ -51,7 +51,7 @@ export const challenge = defineCommand({
 export const submit = defineCommand({
   description: 'Submits an A1 record (161 bytes). Every check of TQ-CERT-1 §8 runs; the first failure is reported with its code.',
   options: {},
-  positionals: { record: positional('<a1>', 'the A1 record: hex, @path or -', bytesInput('a1')) },
+  positionals: { record: positional('<a1>', 'the A1 record: hex, @path or -', bytesInput('a1', MAX_INPUT_BYTES.a1)) },
   run: ({ positionals }) => asOperator(async (ca, operator) => answer(await submitRequest(ca, operator, positionals.record), 'request', requestText)),
 });
 
@@ -140,16 +140,18 @@ export const list = defineCommand({
   },
   positionals: {},
   run: ({ options }) =>
-    asOperator(async (ca) =>
-      listing(await listRequests(ca, { state: options.state, issuerId: options.issuer }), 'requests', [
-        ['request', (r) => r.id],
-        ['issuer', (r) => r.issuerId],
-        ['state', (r) => r.state],
-        ['serial', (r) => r.serial],
-        ['expiry', (r) => r.expiry],
-        ['fingerprint', (r) => r.fingerprint],
-        ['certificate', (r) => r.certificateNumber],
-      ]),
+    asOperator(
+      async (ca) =>
+        listing(await listRequests(ca, { state: options.state, issuerId: options.issuer }), 'requests', [
+          ['request', (r) => r.id],
+          ['issuer', (r) => r.issuerId],
+          ['state', (r) => r.state],
+          ['serial', (r) => r.serial],
+          ['expiry', (r) => r.expiry],
+          ['fingerprint', (r) => r.fingerprint],
+          ['certificate', (r) => r.certificateNumber],
+        ]),
+      READ_ONLY,
     ),
 });
 
@@ -157,5 +159,5 @@ export const show = defineCommand({
   description: 'Shows one request with its review data, including the key fingerprint for out-of-band confirmation.',
   options: {},
   positionals: { request: requestId },
-  run: ({ positionals }) => asOperator(async (ca) => answer(await showRequest(ca, positionals.request), 'request', requestText)),
+  run: ({ positionals }) => asOperator(async (ca) => answer(await showRequest(ca, positionals.request), 'request', requestText), READ_ONLY),
 });

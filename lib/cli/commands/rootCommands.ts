@@ -1,7 +1,7 @@
 /** `tqca root …`: each command is one call of lib/ca/rootKeys as the authenticated operator. */
 import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, parseRootKeyExpiry, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca';
 import { defineCommand, flag, positional, requiredValue, valid } from '../command';
-import { answer, asOperator, choiceInput, details, idPositional, rootKeyIndexInput, table } from './caSession';
+import { answer, asOperator, choiceInput, details, idPositional, READ_ONLY, rootKeyIndexInput, table } from './caSession';
 
 const ceremonyText = (c: CeremonyView) =>
   details({
@@ -99,5 +99,5 @@ export const list = defineCommand({
           ['approved by', (c) => c.approvedBy],
         ]);
       return { ...valid({ rootKeys: keys as never, ceremonies: ceremonies as never }), text };
-    }),
+    }, READ_ONLY),
 });

@@ -6,18 +6,19 @@ import type { ErrorTable } from '../spec';
 
 export const CA_CODES = {
   // Authorisation
+  DUAL_CONTROL_SAME_ADMINISTRATOR: { category: 'forbidden', en: 'the administrator who asked for an operator change cannot approve it', zh: '提出操作员变更的管理员不能自行批准' },
   DUAL_CONTROL_SAME_OFFICER: { category: 'forbidden', en: 'the approver is the officer who requested, reviewed or (for activation) created', zh: '审批人与申请人、复核人（激活时为创建人）是同一名操作员，违反双人控制' },
   OPERATOR_NOT_OFFICER: { category: 'forbidden', en: 'a ceremony participant is not an active officer', zh: '仪式参与者不是在职的安全官' },
   OPERATOR_FORBIDDEN: { category: 'forbidden', en: 'the operator holds none of the roles the action needs', zh: '操作员不具备该操作所需的任何角色' },
   OPERATOR_DISABLED: { category: 'unauthenticated', en: 'the acting operator was disabled after signing in', zh: '当前操作员在登录后已被停用' },
-  AUTHENTICATION_FAILED: { category: 'unauthenticated', en: 'unknown operator, wrong password or disabled operator (one answer for all three)', zh: '操作员不存在、密码错误或已停用（三者统一答复）' },
+  AUTHENTICATION_FAILED: { category: 'unauthenticated', en: 'unknown operator, wrong password, disabled or locked-out operator (one answer for all four)', zh: '操作员不存在、密码错误、已停用或已被锁定（四者统一答复）' },
   // Operators
   OPERATOR_INVALID: { category: 'badInput', en: 'a new operator’s username, display name, password length or roles are malformed', zh: '新操作员的用户名、显示名、密码长度或角色格式错误' },
   PASSWORD_TOO_SHORT: { category: 'badInput', en: 'the password has fewer than 12 characters', zh: '密码少于 12 个字符', field: 'password' },
   OPERATOR_EXISTS: { category: 'conflict', en: 'an operator with this username exists', zh: '已存在使用该用户名的操作员', field: 'username' },
   OPERATOR_NOT_FOUND: { category: 'notFound', en: 'no operator has this username', zh: '没有使用该用户名的操作员', field: 'username' },
   OPERATOR_BOOTSTRAP_DONE: { category: 'conflict', en: 'operators exist already: the first administrator is created once', zh: '已存在操作员：首个管理员只能创建一次' },
-  OPERATOR_LAST_ADMIN: { category: 'conflict', en: 'the last active administrator cannot be disabled', zh: '不能停用最后一名在职管理员' },
+  OPERATOR_LAST_ADMIN: { category: 'conflict', en: 'the last active administrator (after the seal: the last two) cannot be disabled or lose the role', zh: '不能停用最后一名在职管理员（封存后为最后两名），也不能取消其管理员角色' },
   // Institutions
   INSTITUTION_INVALID: { category: 'badInput', en: 'unknown kind, empty Chinese name, no reason for a status change, or nothing to change', zh: '机构类型未知、中文名称为空、状态变更未给出原因，或没有要修改的内容' },
   CONTACTS_INVALID: { category: 'badInput', en: 'contacts are not an array of { name, role?, email?, phone? } with valid values', zh: '联系人不是由 { name, role?, email?, phone? } 组成且取值有效的数组', field: 'contacts' },
@@ -103,4 +104,19 @@ export const CA_CODES = {
   ACKNOWLEDGED_VERSION_UNKNOWN: { category: 'notFound', en: 'no bundle of the acknowledged version was published', zh: '所确认的版本没有发布过分发包', field: 'version' },
   // Configuration
   CENTER_ID_INVALID: { category: 'badInput', en: 'TQCA_CENTER_ID is not 8 hex digits other than 00000000', zh: 'TQCA_CENTER_ID 不是 00000000 以外的 8 位十六进制数', field: 'TQCA_CENTER_ID' },
+  // Governance: separation of duties, operator changes, the seal, passwords (governance.ts, operatorChanges.ts, passwordPolicy.ts)
+  PASSWORD_CHANGE_REQUIRED: { category: 'forbidden', en: 'the password is one-time (first run, or a new account): only changing it is allowed', zh: '该密码为一次性密码（首次运行或新账户）：只允许修改密码' },
+  PASSWORD_COMMON: { category: 'badInput', en: 'the password is, or is built from, one of the 10,000 most common passwords', zh: '该密码属于或源自最常见的 10000 个密码之一' },
+  PASSWORD_UNCHANGED: { category: 'badInput', en: 'the new password is the current one', zh: '新密码与当前密码相同' },
+  ROLE_CONFLICT: { category: 'badInput', en: 'the roles break separation of duties: ADMIN and OFFICER never on one account, AUDITOR only alone', zh: '角色违反职责分离：ADMIN 与 OFFICER 不得同属一个账户，AUDITOR 只能单独持有' },
+  OPERATOR_CHANGE_UNKNOWN: { category: 'notFound', en: 'no operator change request has this id', zh: '没有此编号的操作员变更申请' },
+  OPERATOR_CHANGE_STATE: { category: 'conflict', en: 'the operator change request is not pending', zh: '该操作员变更申请不处于待审批状态' },
+  OPERATOR_CHANGE_NONE: { category: 'conflict', en: 'the change would change nothing (the role held already, the operator active already)', zh: '该变更不会改变任何内容（已持有该角色，或操作员已在岗）' },
+  SECOND_FACTOR_NOT_ENROLLED: { category: 'conflict', en: 'the operator has no second factor to reset', zh: '该操作员未登记第二因子，无可重置' },
+  REASON_REQUIRED: { category: 'badInput', en: 'a rejection needs a non-empty reason', zh: '驳回须填写非空理由' },
+  GOVERNANCE_NOT_SEALED: { category: 'conflict', en: 'the operator set is not sealed yet: no root-key ceremony before the seal', zh: '操作员集合尚未封存：封存之前不得开始根密钥仪式' },
+  GOVERNANCE_SEALED: { category: 'conflict', en: 'the operator set is sealed already (or was sealed while this change ran)', zh: '操作员集合已封存（或在本次变更进行期间被封存）' },
+  GOVERNANCE_SET_INCOMPLETE: { category: 'conflict', en: 'the sealed set needs at least two active administrators and two active officers', zh: '封存的集合至少需要两名在岗管理员和两名在岗业务员' },
+  INSTITUTION_WITHDRAWAL_PENDING: { category: 'conflict', en: 'a withdrawal of this issuer awaits approval already', zh: '该发卡机构的撤销申请已在等待批准' },
+  INSTITUTION_WITHDRAWAL_NONE: { category: 'notFound', en: 'no withdrawal of this institution awaits approval', zh: '该机构没有等待批准的撤销申请' },
 } as const satisfies ErrorTable;

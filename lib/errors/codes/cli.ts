@@ -10,6 +10,7 @@ export const CLI_CODES = {
   INPUT_EMPTY: { category: 'badInput', en: 'a byte argument holds no bytes', zh: '字节参数不含任何字节' },
   INPUT_LENGTH: { category: 'badInput', en: 'a fixed-size argument (--root, --issuer, --number) has the wrong number of bytes', zh: '定长参数（--root、--issuer、--number）字节数错误' },
   INPUT_UNREADABLE: { category: 'badInput', en: 'an @path file or stdin cannot be read', zh: '无法读取 @path 文件或标准输入' },
+  INPUT_TOO_LARGE: { category: 'badInput', en: 'an @path file or stdin holds more than its argument takes (details.limit, in bytes; README lists the caps)', zh: '@path 文件或标准输入的内容超过该参数的上限（details.limit，单位字节；上限见 README）' },
   STDIN_REUSED: { category: 'badInput', en: 'stdin (-) was given for more than one argument', zh: '标准输入（-）被用于多个参数' },
   // Operator sign-in and arguments of the CA commands
   AUTHENTICATION_REQUIRED: { category: 'unauthenticated', en: 'no operator credentials: TQCA_OPERATOR and TQCA_PASSWORD are unset and there is no terminal to ask', zh: '未提供操作员凭据：未设置 TQCA_OPERATOR 和 TQCA_PASSWORD，且没有可供询问的终端', field: 'operator' },
@@ -19,6 +20,7 @@ export const CLI_CODES = {
   PASSWORD_REQUIRED: { category: 'badInput', en: 'no new password: give --password-stdin or TQCA_NEW_PASSWORD, or run on a terminal', zh: '未提供新密码：请使用 --password-stdin 或 TQCA_NEW_PASSWORD，或在终端中运行', field: 'password' },
   ROLE_INVALID: { category: 'badInput', en: 'roles are missing or name a role that does not exist', zh: '未给出角色，或给出了不存在的角色', field: 'roles' },
   OUTPUT_UNWRITABLE: { category: 'unavailable', en: 'the --out file cannot be written (the target is left as it was)', zh: '无法写入 --out 指定的文件（目标文件保持原状）', field: 'out' },
+  GOVERNANCE_VIOLATIONS: { category: 'conflict', en: '`governance report` found rule violations in the audit log (exit 1; the report lists them)', zh: '`governance report` 在审计日志中发现违规（退出码 1，报告列出违规项）' },
   // Quorum activation at the terminal (lib/cli/quorumEntry.ts)
   QUORUM_ABORTED: { category: 'badInput', en: 'share entry was aborted, or failed too often: signing stays locked', zh: '份额输入被中止或失败次数过多：签名保持锁定' },
   QUORUM_OFFICERS_INVALID: { category: 'badInput', en: '--officers is not N distinct operator usernames, or is given without TQCA_HSM_QUORUM', zh: '--officers 不是 N 个互不相同的操作员用户名，或未设置 TQCA_HSM_QUORUM 却给出了该参数', field: 'officers' },
