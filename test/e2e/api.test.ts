@@ -185,6 +185,14 @@ describe('authorization matrix', () => {
     const binary = await call('/roots', { headers: { ...bearer(tokens.acquirer), accept: 'application/octet-stream' } });
     expect(binary.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(json.roots[0]!.a2Record);
+    // last_used_at: written once for these two requests (at most once a minute per token).
+    const used = () => db.prisma.apiToken.findUniqueOrThrow({ where: { publicId: tokens.acquirer.slice(4, 20) } }).then((t) => t.lastUsedAt);
+    for (let i = 0; i < 50 && (await used()) === null; i++) await new Promise((r) => setTimeout(r, 50));
+    const first = await used();
+    expect(first).not.toBeNull();
+    await (await call('/roots', { headers: bearer(tokens.acquirer) })).arrayBuffer();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await used()).toEqual(first);
   });
 
   it('POST /acknowledgements refuses another institution’s acquirer code, and a version that was never published', async () => {
