@@ -17,14 +17,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../lib/errors';
 import { HsmErrorCode } from './errors';
 import { loadProfile, type VendorProfile } from './profile';
 import { softTokenModulePath } from './softtoken';
 
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data', import.meta.url));
+export const DEFAULT_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../.data');
 export const DEFAULT_TOKEN_LABEL = 'tqca';
 
 /** Where the user PIN comes from. `on-disk`: the embedded token's first-run file (evaluation only). */

@@ -16,6 +16,9 @@ step('npx', ['tsx', 'scripts/console-setup.ts']);
 if (!existsSync('.next/BUILD_ID') || env.TQCA_REBUILD === '1') step('npx', ['next', 'build']);
 
 const port = env.PORT ?? '3000';
-const server = spawn('npx', ['next', 'start', '-p', port, '-H', env.HOST ?? '127.0.0.1'], { stdio: 'inherit', env });
+// With TQCA_TLS_CERT the server speaks HTTPS itself (scripts/tlsServer.mjs); otherwise plain next start (behind a TLS proxy).
+const server = env.TQCA_TLS_CERT
+  ? spawn(process.execPath, ['scripts/tlsServer.mjs'], { stdio: 'inherit', env: { ...env, PORT: port } })
+  : spawn('npx', ['next', 'start', '-p', port, '-H', env.HOST ?? '127.0.0.1'], { stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
 server.on('exit', (code) => process.exit(code ?? 0));

@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { forEachNode, isTestCode, parseSource, REPO_ROOT, repositorySources, type SourceFile } from './support/sources';
 
-type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'runtime' | 'cli' | 'app' | 'entry';
+type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'runtime' | 'server' | 'api' | 'cli' | 'app' | 'entry';
 
 const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/(bytes\.ts|errors\/|crypto\/)/, 'foundation'],
@@ -24,6 +24,8 @@ const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/ca\/index\.ts$/, 'caSurface'],
   [/^lib\/ca\//, 'ca'],
   [/^lib\/runtime\//, 'runtime'],
+  [/^lib\/server\//, 'server'],
+  [/^lib\/api\//, 'api'],
   [/^lib\/cli\//, 'cli'],
   [/^app\//, 'app'],
   [/^(scripts|bin)\//, 'entry'],
@@ -40,8 +42,11 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   ca: ['foundation', 'codec', 'db', 'audit', 'log', 'ca'],
   caSurface: ['ca'],
   runtime: ['foundation', 'db', 'hsm', 'caSurface', 'runtime'],
+  // The server process's CA (lib/server) and the HTTP API's plumbing (lib/api) reach the CA through its surface.
+  server: ['foundation', 'runtime', 'server'],
+  api: ['foundation', 'codec', 'caSurface', 'server', 'api'],
   cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'cli'],
-  app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'app'],
+  app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'server', 'api', 'app'],
   entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'cli', 'entry'],
 };
 
@@ -116,6 +121,7 @@ describe('import layering', () => {
     ['app/planted/route.ts', "import { issueCertificate } from '../../lib/ca/issuance';", 'lib/ca/issuance.ts', expect.stringContaining('not ca')],
     ['lib/cli/planted.ts', "type T = import('../ca/requests').RequestView;", 'lib/ca/requests.ts', expect.stringContaining('not ca')],
     ['lib/ca/planted.ts', "import { useTestDatabase } from '../../test/support/databases';", 'test/support/databases.ts', 'product code imports no test code'],
+    ['lib/api/planted.ts', "import { createApiToken } from '../ca/apiTokens';", 'lib/ca/apiTokens.ts', expect.stringContaining('not ca')],
     ['lib/codec/planted.ts', "import { expectError } from './testSupport';", 'lib/codec/testSupport.ts', 'product code imports no test code'],
   ])('fails on a planted forbidden import in %s: %s', (path, text, imports, rule) => {
     const violations = checkImports([...repositorySources(), parseSource(path, text)]);

@@ -89,3 +89,30 @@ export {
   type CertificateView,
 } from './certificates';
 export { EXPIRY_WARNING_DAYS, expiringCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';
+export {
+  ApiTokenScope,
+  checkToken,
+  createApiToken,
+  LAST_USED_RESOLUTION_MS,
+  listApiTokens,
+  loadTokenRecord,
+  parseApiToken,
+  revokeApiToken,
+  tokenStateMarker,
+  touchApiToken,
+  type ApiClient,
+  type ApiTokenView,
+  type NewApiToken,
+  type PresentedToken,
+  type TokenRecord,
+} from './apiTokens';
+export {
+  distributionStatus,
+  recordAcknowledgement,
+  recordPolls,
+  type Acknowledgement,
+  type AcknowledgementView,
+  type AcquirerDistribution,
+  type DistributionStatus,
+  type PollCount,
+} from './distribution';

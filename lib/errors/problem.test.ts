@@ -46,7 +46,7 @@ describe('RFC 9457 problem details', () => {
   });
 
   it('maps every category to a status, and every code to a problem', () => {
-    expect(Object.values(HTTP_STATUS).sort()).toEqual([400, 401, 403, 404, 409, 500, 503]);
+    expect(Object.values(HTTP_STATUS).sort()).toEqual([400, 401, 403, 404, 409, 429, 500, 503]);
     for (const { code } of ERROR_DEFINITIONS) expect(problemDetails({ code, message: 'm' }).type).toBe(`urn:tqca:error:${code}`);
   });
 });

@@ -19,6 +19,7 @@ export const HTTP_STATUS: Readonly<Record<Category, number>> = {
   forbidden: 403,
   notFound: 404,
   conflict: 409,
+  rateLimited: 429,
   internal: 500,
   unavailable: 503,
 };

@@ -9,6 +9,7 @@
  * then `npx vitest run lib/errors/registry.test.ts -u` records it in the code list snapshot
  * (__snapshots__/codes.txt, reviewed in the diff). A new layer is a new table here in TABLES.
  */
+import { API_CODES } from './codes/api';
 import { AUDIT_CODES } from './codes/audit';
 import { CA_CODES } from './codes/ca';
 import { CLI_CODES } from './codes/cli';
@@ -32,6 +33,7 @@ const TABLES = {
   ca: CA_CODES,
   log: LOG_CODES,
   cli: CLI_CODES,
+  api: API_CODES,
 } as const;
 
 export type Layer = keyof typeof TABLES;

@@ -18,6 +18,8 @@ export type Category =
   | 'forbidden'
   /** The caller is not (or no longer) authenticated. */
   | 'unauthenticated'
+  /** The caller sent more requests than its share allows; retrying after the stated delay helps. */
+  | 'rateLimited'
   /** A dependency (HSM, database, software token build) cannot serve now; retrying later may help. */
   | 'unavailable'
   /** A fault of ours: a bug, a broken invariant or tampered stored data. */

@@ -6,6 +6,7 @@
 import type { CommandGroup } from '../command';
 import { bundle } from './bundle';
 import { cert } from './cert';
+import { distribution } from './distribution';
 import { governance } from './governance';
 import { hsm } from './hsm';
 import { institution } from './institution';
@@ -14,6 +15,7 @@ import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
 import { root } from './root';
+import { token } from './token';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm];

@@ -90,6 +90,18 @@ export const CA_CODES = {
   CERTIFICATE_UNKNOWN: { category: 'notFound', en: 'no certificate has this number', zh: '没有该编号的证书', field: 'number' },
   CERTIFICATE_ALREADY_REVOKED: { category: 'conflict', en: 'the certificate is revoked already', zh: '该证书已被撤销' },
   REVOCATION_REASON: { category: 'badInput', en: 'the reason is not keyCompromise, superseded or issuerWithdrawn', zh: '撤销原因不是 keyCompromise（密钥泄露）、superseded（已被取代）或 issuerWithdrawn（发卡机构撤出）', field: 'reason' },
+  // API tokens of machine clients (apiTokens.ts)
+  API_TOKEN_INVALID: { category: 'badInput', en: 'a new API token’s label is empty or its expiry is not in the future (at most 2 years ahead)', zh: '新 API 令牌的标签为空，或其到期时间不在将来（最长 2 年）' },
+  API_TOKEN_SCOPE_KIND: { category: 'badInput', en: 'the token’s scope does not fit the institution’s kind (acquirer scope for acquirers, issuer scope for issuers)', zh: '令牌的权限范围与机构类型不符（收单范围仅限收单机构，发卡范围仅限发卡机构）', field: 'scope' },
+  API_TOKEN_UNKNOWN: { category: 'notFound', en: 'no API token has this id', zh: '没有该标识的 API 令牌', field: 'token' },
+  API_TOKEN_ALREADY_REVOKED: { category: 'conflict', en: 'the API token is revoked already', zh: '该 API 令牌已被吊销' },
+  API_CREDENTIALS_REJECTED: { category: 'unauthenticated', en: 'the bearer token is unknown or its secret is wrong (one answer for both)', zh: '持有者令牌不存在或其密钥错误（二者统一答复）' },
+  API_TOKEN_EXPIRED: { category: 'unauthenticated', en: 'the bearer token is past its expiry', zh: '持有者令牌已过期' },
+  API_TOKEN_REVOKED: { category: 'unauthenticated', en: 'the bearer token was revoked', zh: '持有者令牌已被吊销' },
+  API_SCOPE_FORBIDDEN: { category: 'forbidden', en: 'the token’s scope does not cover this endpoint', zh: '令牌的权限范围不包含该接口' },
+  API_INSTITUTION_INACTIVE: { category: 'forbidden', en: 'the token’s institution is suspended or withdrawn', zh: '令牌所属机构已暂停或已撤出' },
+  // Distribution tracking (distribution.ts)
+  ACKNOWLEDGED_VERSION_UNKNOWN: { category: 'notFound', en: 'no bundle of the acknowledged version was published', zh: '所确认的版本没有发布过分发包', field: 'version' },
   // Configuration
   CENTER_ID_INVALID: { category: 'badInput', en: 'TQCA_CENTER_ID is not 8 hex digits other than 00000000', zh: 'TQCA_CENTER_ID 不是 00000000 以外的 8 位十六进制数', field: 'TQCA_CENTER_ID' },
   // Governance: separation of duties, operator changes, the seal, passwords (governance.ts, operatorChanges.ts, passwordPolicy.ts)
