@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { forEachNode, isTestCode, parseSource, REPO_ROOT, repositorySources, type SourceFile } from './support/sources';
 
-type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'ca' | 'caSurface' | 'runtime' | 'cli' | 'app' | 'entry';
+type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'ca' | 'caSurface' | 'publication' | 'runtime' | 'cli' | 'app' | 'entry';
 
 const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/(bytes\.ts|errors\/|crypto\/)/, 'foundation'],
@@ -22,6 +22,7 @@ const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/audit\//, 'audit'],
   [/^lib\/ca\/index\.ts$/, 'caSurface'],
   [/^lib\/ca\//, 'ca'],
+  [/^lib\/publication\//, 'publication'],
   [/^lib\/runtime\//, 'runtime'],
   [/^lib\/cli\//, 'cli'],
   [/^app\//, 'app'],
@@ -37,10 +38,11 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   audit: ['foundation', 'db', 'audit'],
   ca: ['foundation', 'codec', 'db', 'audit', 'ca'],
   caSurface: ['ca'],
-  runtime: ['foundation', 'db', 'hsm', 'caSurface', 'runtime'],
-  cli: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'runtime', 'cli'],
-  app: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'runtime', 'app'],
-  entry: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'runtime', 'cli', 'entry'],
+  publication: ['foundation', 'codec', 'db', 'audit', 'caSurface', 'publication'],
+  runtime: ['foundation', 'db', 'hsm', 'caSurface', 'publication', 'runtime'],
+  cli: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'publication', 'runtime', 'cli'],
+  app: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'publication', 'runtime', 'app'],
+  entry: ['foundation', 'codec', 'db', 'audit', 'hsm', 'caSurface', 'publication', 'runtime', 'cli', 'entry'],
 };
 
 const layerOf = (path: string): Layer | undefined => LAYERS.find(([pattern]) => pattern.test(path))?.[1];

@@ -3,7 +3,9 @@
  * pages, and the runtime opener may use. Everything else under lib/ca is internal to the CA
  * (test/layering.test.ts enforces that).
  */
-export type { CaServices } from './services';
+export { announceChange, type CaServices, type PublishableChange } from './services';
+export { transact, refuse, refuseWith } from './transaction';
+export { signDistributionRecord, type DistributionRecordInput, type SigningRootKey } from './distributionRecord';
 export type { CaKey, CaKeys, KeyName } from './keys';
 export { systemNow, type Operator, type ServiceContext } from './context';
 export { recoverAtStartup, type RecoveryReport } from './recovery';
@@ -67,6 +69,7 @@ export { checkHsmAtStartup, mayInitialiseToken, recordTokenInitialisation, type 
 export {
   listAllocations,
   listCertificates,
+  reasonOf,
   revokeCertificate,
   showCertificate,
   type AllocationState,

@@ -17,7 +17,7 @@ import { calendarDayOf } from './requestLookup';
 import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
-import type { CaServices } from './services';
+import { announceChange, type CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
 /** Failures that mean "not this officer", not "this ceremony is wrong": the ceremony stays open. */
@@ -190,7 +190,9 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
   if (!decided.ok) return decided;
   const { view, failure, create } = decided.value;
   if (failure) return { ok: false, error: { ...failure, details: { ...failure.details, ceremonyId } } };
-  return create && view.status === 'APPROVED' ? generateRootKey(ca, approver, ceremonyId, create) : { ok: true, value: view };
+  if (create && view.status === 'APPROVED') return generateRootKey(ca, approver, ceremonyId, create);
+  await announceChange(ca, 'rootKey');
+  return { ok: true, value: view };
 }
 
 /** Withdraws a ceremony that awaits approval (any officer; it is recorded who). */

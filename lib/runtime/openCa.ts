@@ -13,6 +13,7 @@ import { bytesToUint, parseHex } from '../bytes';
 import { checkHsmAtStartup, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
+import { publish } from '../publication';
 
 export const DEFAULT_CENTER_ID = '00000001';
 
@@ -54,7 +55,17 @@ export async function openCa(env: Env = process.env): Promise<Result<OpenCa>> {
   const closeHsm = async () => {
     if (opened.ok) await opened.value.close();
   };
-  const ca: CaServices = { prisma: db.prisma, keys: checked.value.keys, centerId: centerId.value, now };
+  // Every committed change that alters a bundle publishes the next version (lib/publication).
+  const ca: CaServices = {
+    prisma: db.prisma,
+    keys: checked.value.keys,
+    centerId: centerId.value,
+    now,
+    async changed(reason) {
+      const published = await publish(ca, reason);
+      if (!published.ok) process.stderr.write(`tqca: publication after ${reason} failed: ${published.error.code}: ${published.error.message}\n`);
+    },
+  };
   const recovered = await recoverAtStartup(ca);
   if (!recovered.ok) {
     await closeHsm();

@@ -91,4 +91,7 @@ export const CA_CODES = {
   REVOCATION_REASON: { category: 'badInput', en: 'the reason is not keyCompromise, superseded or issuerWithdrawn', zh: '撤销原因不是 keyCompromise（密钥泄露）、superseded（已被取代）或 issuerWithdrawn（发卡机构撤出）', field: 'reason' },
   // Configuration
   CENTER_ID_INVALID: { category: 'badInput', en: 'TQCA_CENTER_ID is not 8 hex digits other than 00000000', zh: 'TQCA_CENTER_ID 不是 00000000 以外的 8 位十六进制数', field: 'TQCA_CENTER_ID' },
+  // Publication (lib/publication)
+  PUBLICATION_NO_SIGNER: { category: 'conflict', en: 'no active, unexpired root key that the last bundle’s clients trust can sign the next bundle', zh: '没有可签署下一版本发布包的根公钥（需为启用、未过期且已为上一版本的终端所信任）' },
+  BUNDLE_NOT_FOUND: { category: 'notFound', en: 'no bundle of this version has been published', zh: '尚未发布该版本的发布包', field: 'version' },
 } as const satisfies ErrorTable;
