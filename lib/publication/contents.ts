@@ -37,34 +37,39 @@ export async function readContents(tx: Tx, ca: CaServices, at: Date): Promise<Re
     if (!expiryDay.isExpired(a2.value.expiry, at)) rootKeys.push({ index: k.index, hsmKeyId: k.hsmKeyId, publicKey: k.publicKey, a2: k.a2Record });
   }
   const byId = new Map(active.map((k) => [k.id, rootKeys.find((r) => r.index === k.index)]));
-  const live = await tx.certificate.findMany({
-    where: { status: 'ACTIVE', expiresAt: { gt: at }, rootKeyId: { in: active.filter((k) => byId.get(k.id)).map((k) => k.id) } },
-    select: { number: true, rootKeyId: true, bytes: true, a3Record: true, issuedAt: true, institution: { select: { code: true } } },
+  // One statement, one snapshot: read apart, a revocation committing in between would list a
+  // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.
+  const listedIds = active.filter((k) => byId.get(k.id)).map((k) => k.id);
+  const rows = await tx.certificate.findMany({
+    where: { expiresAt: { gt: at }, OR: [{ status: 'ACTIVE', rootKeyId: { in: listedIds } }, { status: 'REVOKED' }] },
+    select: {
+      number: true,
+      status: true,
+      serial: true,
+      revocationReason: true,
+      rootKeyId: true,
+      bytes: true,
+      a3Record: true,
+      issuedAt: true,
+      institution: { select: { code: true } },
+    },
     orderBy: { number: 'asc' },
   });
   const certificates: Uint8Array[] = [];
   const signedNow: number[] = [];
-  for (const c of live) {
-    if (c.a3Record) {
+  const revoked: RevocationEntry[] = [];
+  for (const c of rows) {
+    if (c.status === 'REVOKED') {
+      revoked.push({ certificateNumber: Number(c.number), issuerId: bytesToUint(c.institution.code), serial: c.serial, reason: reasonOf(c.revocationReason!) });
+    } else if (c.a3Record) {
       certificates.push(c.a3Record);
-      continue;
+    } else {
+      const a3 = await backfillDistributionRecord(tx, ca, byId.get(c.rootKeyId)!, c);
+      if (!a3.ok) return a3;
+      certificates.push(a3.value);
+      signedNow.push(Number(c.number));
     }
-    const a3 = await backfillDistributionRecord(tx, ca, byId.get(c.rootKeyId)!, c);
-    if (!a3.ok) return a3;
-    certificates.push(a3.value);
-    signedNow.push(Number(c.number));
   }
-  const revokedRows = await tx.certificate.findMany({
-    where: { status: 'REVOKED', expiresAt: { gt: at } },
-    select: { number: true, serial: true, revocationReason: true, institution: { select: { code: true } } },
-    orderBy: { number: 'asc' },
-  });
-  const revoked = revokedRows.map((c) => ({
-    certificateNumber: Number(c.number),
-    issuerId: bytesToUint(c.institution.code),
-    serial: c.serial,
-    reason: reasonOf(c.revocationReason!),
-  }));
   return { ok: true, value: { rootKeys, certificates, signedNow, revoked } };
 }
 
