@@ -5,7 +5,7 @@
  * per request.
  */
 export { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
-export { publish, type PublishOptions, type PublishOutcome } from './publish';
+export { publish, publishAsOperator, type PublishOptions, type PublishOutcome } from './publish';
 export {
   bundleByVersion,
   currentRevocationList,

@@ -13,7 +13,7 @@
  */
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import { concat, equal, toHex } from '../bytes';
-import { refuseWith, transact, type CaServices } from '../ca';
+import { refuseWith, transact, type CaServices, type Operator } from '../ca';
 import {
   buildBundle,
   decodeBundle,
@@ -26,7 +26,7 @@ import {
 } from '../codec';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import type { Tx } from '../db/client';
-import { unwrap, type Result } from '../errors';
+import { err, unwrap, type Result } from '../errors';
 import { readContents, type ListedRootKey } from './contents';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
@@ -52,6 +52,16 @@ export async function publish(ca: CaServices, reason: PublicationReason, options
   if (!first.ok || !first.value.rotationPending) return first.ok ? { ok: true, value: first.value.outcome } : first;
   const second = await publishOnce(ca, reason, options);
   return second.ok ? { ok: true, value: second.value.outcome } : second;
+}
+
+/** An operator's publication (tqca bundle publish): officers and administrators, audited as theirs. */
+export async function publishAsOperator(ca: CaServices, operator: Operator, policy?: PublicationPolicy): Promise<Result<PublishOutcome>> {
+  if (!operator.roles.some((r) => r === 'OFFICER' || r === 'ADMIN')) {
+    return err('OPERATOR_FORBIDDEN', `${operator.username} may not publish bundles: needs role OFFICER or ADMIN`, {
+      details: { operator: operator.username, roles: [...operator.roles], required: ['OFFICER', 'ADMIN'] },
+    });
+  }
+  return publish(ca, 'operator', { policy, actor: operator });
 }
 
 interface Attempt {
