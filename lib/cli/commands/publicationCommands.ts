@@ -5,6 +5,7 @@ import { ok, unwrap } from '../../errors';
 import { bundleByVersion, listBundles, publishAsOperator } from '../../publication';
 import { defineCommand, invalid, valid, value } from '../command';
 import { cliError } from '../errorCodes';
+import { publicationPolicyFrom } from '../../runtime/openCa';
 import { writeAtomically } from './bundleCommands';
 import { asOperator, details, idPositional, listing } from './caSession';
 
@@ -16,7 +17,9 @@ When nothing changed and the current version is not near its expiry, answers tha
   run: () =>
     asOperator(
       async (ca, operator) => {
-        const published = await publishAsOperator(ca, operator);
+        const policy = publicationPolicyFrom(process.env);
+        if (!policy.ok) return invalid(policy.error);
+        const published = await publishAsOperator(ca, operator, policy.value);
         if (!published.ok) return invalid(published.error);
         const { version, unchanged } = published.value;
         return { ...valid({ version, unchanged: unchanged ?? false }), text: unchanged ? `unchanged: version ${version}\n` : `published version ${version}\n` };

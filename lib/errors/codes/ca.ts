@@ -93,5 +93,6 @@ export const CA_CODES = {
   CENTER_ID_INVALID: { category: 'badInput', en: 'TQCA_CENTER_ID is not 8 hex digits other than 00000000', zh: 'TQCA_CENTER_ID 不是 00000000 以外的 8 位十六进制数', field: 'TQCA_CENTER_ID' },
   // Publication (lib/publication)
   PUBLICATION_NO_SIGNER: { category: 'conflict', en: 'no active, unexpired root key that the last bundle’s clients trust can sign the next bundle', zh: '没有可签署下一版本发布包的根公钥（需为启用、未过期且已为上一版本的终端所信任）' },
+  PUBLICATION_POLICY_INVALID: { category: 'badInput', en: 'TQCA_BUNDLE_LIFETIME_HOURS or TQCA_BUNDLE_LEAD_HOURS is not a whole number of hours, or the lead is not shorter than the lifetime', zh: 'TQCA_BUNDLE_LIFETIME_HOURS 或 TQCA_BUNDLE_LEAD_HOURS 不是整数小时，或提前量不短于有效期' },
   BUNDLE_NOT_FOUND: { category: 'notFound', en: 'no bundle of this version has been published', zh: '尚未发布该版本的发布包', field: 'version' },
 } as const satisfies ErrorTable;
