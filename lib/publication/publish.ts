@@ -108,12 +108,13 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         certificates: contents.certificates,
         revocationList: listBytes,
         previous,
+        previousVerified: true,
       },
       (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
     );
     if (!built.ok) refuseWith(built.error);
-    // Verify what is published, as a client holding the predecessor will.
-    const verified = verifyBundle({ bundle: built.value.bytes, trustedRoots: trusted, previous, centerId: ca.centerId, now });
+    // Verify what is published, as a client holding the predecessor will (which was verified so before it was stored).
+    const verified = verifyBundle({ bundle: built.value.bytes, trustedRoots: trusted, previous, previousVerified: true, centerId: ca.centerId, now });
     if (!verified.ok) refuseWith(verified.error);
 
     if (!reusable) await storeRevocationList(tx, list, listBytes, now);
