@@ -12,7 +12,8 @@ import { issuerCode, issuerIdOf } from './requestLookup';
 import { formatIndex } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
-import { announceChange, type CaServices } from './services';
+import type { CaServices } from './services';
+import { announceChange } from './context';
 import { refuse, transact } from './transaction';
 import { formatExpiryMonth } from './validity';
 

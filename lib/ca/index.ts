@@ -3,11 +3,11 @@
  * pages, and the runtime opener may use. Everything else under lib/ca is internal to the CA
  * (test/layering.test.ts enforces that).
  */
-export { announceChange, type CaServices, type PublishableChange } from './services';
+export type { CaServices } from './services';
 export { transact, refuse, refuseWith } from './transaction';
 export { signDistributionRecord, type DistributionRecordInput, type SigningRootKey } from './distributionRecord';
 export type { CaKey, CaKeys, KeyName } from './keys';
-export { systemNow, type Operator, type ServiceContext } from './context';
+export { systemNow, type Operator, type PublishableChange, type ServiceContext } from './context';
 export { recoverAtStartup, type RecoveryReport } from './recovery';
 export { enterSigningShare, lockSigning, type SigningActivation, type SigningStatus } from './activation';
 export {

@@ -9,7 +9,7 @@ import type { Tx } from '../db/client';
 import { nextCounterValue } from '../db/counters';
 import { InstitutionKind, InstitutionStatus, type Prisma } from '../db/generated/client';
 import { err, ok, TqException, type Result, type TqError } from '../errors';
-import { requireRole, type Operator, type ServiceContext } from './context';
+import { announceChange, requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
 import { refuse, transact } from './transaction';
@@ -187,7 +187,7 @@ export async function updateInstitution(ctx: ServiceContext, actor: Operator, re
 
 export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, status: InstitutionStatus, reason: string): Promise<Result<InstitutionView>> {
   if (reason.trim() === '') return err('INSTITUTION_INVALID', 'a status change needs a reason', { field: 'reason' });
-  return step(ctx, async (tx) => {
+  const changed = await step(ctx, async (tx) => {
     requireRole(actor, ['OFFICER', 'ADMIN'], 'change institution status');
     await requireActiveOperator(tx, actor);
     const current = await lockInstitution(tx, ref);
@@ -203,9 +203,12 @@ export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator,
       details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: reason.trim() },
       time: ctx.now(),
     });
-    if (status === 'WITHDRAWN' && updated.kind === 'ISSUER') await revokeWithdrawnIssuersCertificates(tx, actor, updated.id, ctx.now());
-    return view(updated);
+    const revoked = status === 'WITHDRAWN' && updated.kind === 'ISSUER' ? await revokeWithdrawnIssuersCertificates(tx, actor, updated.id, ctx.now()) : 0;
+    return { view: view(updated), revoked };
   });
+  if (!changed.ok) return changed;
+  if (changed.value.revoked > 0) await announceChange(ctx, 'revocation');
+  return { ok: true, value: changed.value.view };
 }
 
 /**
@@ -213,7 +216,7 @@ export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator,
  * profile's reason 03 in the withdrawal's own transaction, so the next revocation list carries
  * them; expired ones are already refused by every terminal and stay as they are.
  */
-async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, institutionId: number, now: Date): Promise<void> {
+async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, institutionId: number, now: Date): Promise<number> {
   const live = await tx.certificate.findMany({
     where: { institutionId, status: 'ACTIVE', expiresAt: { gt: now } },
     select: { number: true },
@@ -222,6 +225,7 @@ async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, insti
   for (const { number } of live) {
     await revokeInTransaction(tx, actor, number, 'issuerWithdrawn', now, { cause: 'institution.withdrawn' });
   }
+  return live.length;
 }
 
 export async function findInstitution(ctx: ServiceContext, ref: InstitutionRef): Promise<Result<InstitutionView>> {

@@ -28,7 +28,8 @@ import { checkBeforeIssuance, type RequestPolicy } from './requestChecks';
 import { calendarDayOf, databaseRequestLookup, issuerStatusHeld, lockIssuer, rootKeyHeld } from './requestLookup';
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
-import { announceChange, type CaServices } from './services';
+import type { CaServices } from './services';
+import { announceChange } from './context';
 import { signDistributionRecord } from './distributionRecord';
 import { refuse, refuseWith, transact } from './transaction';
 

@@ -17,7 +17,8 @@ import { calendarDayOf } from './requestLookup';
 import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
-import { announceChange, type CaServices } from './services';
+import type { CaServices } from './services';
+import { announceChange } from './context';
 import { refuse, refuseWith, transact } from './transaction';
 
 /** Failures that mean "not this officer", not "this ceremony is wrong": the ceremony stays open. */

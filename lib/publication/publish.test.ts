@@ -6,10 +6,12 @@
  * certificate without an A3 record gets one from the first publication, once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uintToBytes } from '../bytes';
 import { rootKeyRecord, decodeBundle } from '../codec';
 import { sm2 } from '../crypto/sm2';
 import { unwrap } from '../errors';
 import type { CaKeys, CaServices } from '../ca';
+import { setInstitutionStatus } from '../ca/institutions';
 import { activeRootKey, issuedCertificate, startHarness, type Harness } from '../../test/e2e/harness';
 import { DEFAULT_PUBLICATION_POLICY } from './policy';
 import { publish } from './publish';
@@ -120,5 +122,16 @@ describe('publish', () => {
     const audit = await ca.prisma.auditEvent.findFirstOrThrow({ where: { action: 'bundle.published', objectId: String(version) } });
     expect(audit.details).toMatchObject({ a3SignedNow: 1 });
     expect(unwrap(await publish(ca, 'operator'))).toMatchObject({ unchanged: true });
+  });
+
+  it('publishes after an issuance and after an issuer’s withdrawal through the CA’s change hook', async () => {
+    const hooked: CaServices = { ...ca, changed: async (reason) => void unwrap(await publish(hooked, reason)) };
+    const before = await versions();
+    const certificate = await issuedCertificate({ ...h, ca: hooked }, 5, { year: 2027, month: 10 }, 0x91);
+    expect(await versions()).toBe(before + 1);
+    unwrap(await setInstitutionStatus(hooked, h.alice, { kind: 'ISSUER', code: uintToBytes(h.issuerId, 4) }, 'WITHDRAWN', 'left the scheme'));
+    expect(await versions()).toBe(before + 2);
+    const entries = unwrap(decodeBundle(unwrap(await bundleByVersion(ca, before + 2)))).revocationList.entries;
+    expect(entries.find((e) => e.certificateNumber === parseInt(certificate.number, 16))).toMatchObject({ reason: 'issuerWithdrawn' });
   });
 });
