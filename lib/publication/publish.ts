@@ -30,6 +30,12 @@ import { err, unwrap, type Result } from '../errors';
 import { readContents, type ListedRootKey } from './contents';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
+/**
+ * A first publication at 10,000 certificates verifies 40,000 signatures (builder and client check,
+ * no predecessor to rely on): on a loaded machine that took two minutes, past the services' 30 s.
+ */
+const PUBLICATION_TIMEOUT_MS = 15 * 60_000;
+
 /** Any constant both PostgreSQL and PGlite hash the same: the publication lock's key. */
 const PUBLICATION_LOCK = 0x7471_6361; // "tqca"
 
@@ -139,7 +145,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
       time: now,
     });
     return { outcome: { version }, rotationPending };
-  });
+  }, {}, PUBLICATION_TIMEOUT_MS);
 }
 
 const bodyOf = (bundle: Uint8Array) => bundle.subarray(122);

@@ -91,8 +91,13 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
     centerId: centerId.value,
     now,
     async changed(reason) {
-      const published = await publish(ca, reason, { policy: policy.value });
-      if (!published.ok) process.stderr.write(`tqca: publication after ${reason} failed: ${published.error.code}: ${published.error.message}\n`);
+      try {
+        const published = await publish(ca, reason, { policy: policy.value });
+        if (!published.ok) process.stderr.write(`tqca: publication after ${reason} failed: ${published.error.code}: ${published.error.message}\n`);
+      } catch (thrown) {
+        // The change itself committed; the timer publishes later.
+        process.stderr.write(`tqca: publication after ${reason} failed: ${thrown instanceof Error ? thrown.message : String(thrown)}\n`);
+      }
     },
   };
   const recovered = await recoverAtStartup(ca);
