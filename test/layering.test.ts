@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { forEachNode, isTestCode, parseSource, REPO_ROOT, repositorySources, type SourceFile } from './support/sources';
 
-type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'runtime' | 'server' | 'api' | 'cli' | 'app' | 'entry';
+type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'publication' | 'runtime' | 'server' | 'api' | 'cli' | 'app' | 'entry';
 
 const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/(bytes\.ts|errors\/|crypto\/)/, 'foundation'],
@@ -23,6 +23,7 @@ const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/log\//, 'log'],
   [/^lib\/ca\/index\.ts$/, 'caSurface'],
   [/^lib\/ca\//, 'ca'],
+  [/^lib\/publication\//, 'publication'],
   [/^lib\/runtime\//, 'runtime'],
   [/^lib\/server\//, 'server'],
   [/^lib\/api\//, 'api'],
@@ -41,13 +42,14 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   log: ['foundation', 'audit', 'log'],
   ca: ['foundation', 'codec', 'db', 'audit', 'log', 'ca'],
   caSurface: ['ca'],
-  runtime: ['foundation', 'db', 'hsm', 'caSurface', 'runtime'],
+  publication: ['foundation', 'codec', 'db', 'audit', 'caSurface', 'publication'],
+  runtime: ['foundation', 'db', 'hsm', 'caSurface', 'publication', 'runtime'],
   // The server process's CA (lib/server) and the HTTP API's plumbing (lib/api) reach the CA through its surface.
   server: ['foundation', 'runtime', 'server'],
-  api: ['foundation', 'codec', 'caSurface', 'server', 'api'],
-  cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'cli'],
-  app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'server', 'api', 'app'],
-  entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'runtime', 'cli', 'entry'],
+  api: ['foundation', 'codec', 'caSurface', 'publication', 'server', 'api'],
+  cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'cli'],
+  app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'server', 'api', 'app'],
+  entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'cli', 'entry'],
 };
 
 const layerOf = (path: string): Layer | undefined => LAYERS.find(([pattern]) => pattern.test(path))?.[1];

@@ -13,6 +13,7 @@ import { formatIndex } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
+import { announceChange } from './context';
 import { refuse, transact } from './transaction';
 import { formatExpiryMonth } from './validity';
 
@@ -23,7 +24,7 @@ const REASON_COLUMN = {
   issuerWithdrawn: 'ISSUER_WITHDRAWN',
 } as const satisfies Record<RevocationReason, string>;
 
-const reasonOf = (column: (typeof REASON_COLUMN)[RevocationReason]): RevocationReason =>
+export const reasonOf = (column: (typeof REASON_COLUMN)[RevocationReason]): RevocationReason =>
   REVOCATION_REASONS.find((r) => REASON_COLUMN[r] === column)!;
 
 export type CertificateStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED';
@@ -139,11 +140,13 @@ export async function revokeCertificate(ca: CaServices, actor: Operator, number:
   if (!REVOCATION_REASONS.includes(reason)) {
     return { ok: false, error: { code: 'REVOCATION_REASON', message: `reason must be one of ${REVOCATION_REASONS.join(', ')}`, field: 'reason' } };
   }
-  return transact(ca.prisma, async (tx) => {
+  const revoked = await transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
     const now = ca.now();
     return certificateView(await revokeInTransaction(tx, actor, BigInt(number), reason, now), now);
   });
+  if (revoked.ok) await announceChange(ca, 'revocation');
+  return revoked;
 }
 
 /**

@@ -10,6 +10,20 @@ import type { OperatorRole } from '../db/generated/enums';
 export interface ServiceContext {
   readonly prisma: PrismaClient;
   now(): Date;
+  /**
+   * Told after a committed change that alters what a bundle lists (an issuance, a revocation —
+   * an issuer's withdrawal included —, a root-key transition), so the publisher (lib/publication,
+   * wired by lib/runtime) builds the next version. Called outside the change's transaction; its
+   * failure does not undo the change, and the publication timer retries.
+   */
+  readonly changed?: (reason: PublishableChange) => Promise<void>;
+}
+
+export type PublishableChange = 'issuance' | 'revocation' | 'rootKey';
+
+/** Tells the publisher, if one is wired in, that a committed change needs a new bundle. */
+export async function announceChange(ctx: ServiceContext, reason: PublishableChange): Promise<void> {
+  if (ctx.changed) await ctx.changed(reason);
 }
 
 /** An operator who authenticated (lib/ca/operators.ts `authenticate`); services attribute and authorise by it. */

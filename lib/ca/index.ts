@@ -4,8 +4,10 @@
  * (test/layering.test.ts enforces that).
  */
 export type { CaServices } from './services';
+export { transact, refuse, refuseWith } from './transaction';
+export { signDistributionRecord, type DistributionRecordInput, type SigningRootKey } from './distributionRecord';
 export type { CaKey, CaKeys, KeyName } from './keys';
-export { systemNow, type Operator, type ServiceContext } from './context';
+export { systemNow, type Operator, type PublishableChange, type ServiceContext } from './context';
 export { recoverAtStartup, type RecoveryReport } from './recovery';
 export { enterSigningShare, lockSigning, type SigningActivation, type SigningStatus } from './activation';
 export {
@@ -81,6 +83,7 @@ export { checkHsmAtStartup, mayInitialiseToken, recordTokenInitialisation, type 
 export {
   listAllocations,
   listCertificates,
+  reasonOf,
   revokeCertificate,
   showCertificate,
   type AllocationState,

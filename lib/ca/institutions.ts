@@ -11,7 +11,7 @@ import type { Tx } from '../db/client';
 import { nextCounterValue } from '../db/counters';
 import { InstitutionKind, InstitutionStatus, type Prisma } from '../db/generated/client';
 import { err, ok, TqException, type Result, type TqError } from '../errors';
-import { requireRole, type Operator, type ServiceContext } from './context';
+import { announceChange, requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
 import { refusedApproval } from './refusals';
@@ -246,10 +246,13 @@ export async function approveWithdrawal(ctx: ServiceContext, approver: Operator,
     const updated = await tx.institution.update({ where: { id: current.id }, data: { status: 'WITHDRAWN', withdrawalApprovedById: approver.id, updatedAt: ctx.now() } });
     const requestedBy = await tx.operator.findUniqueOrThrow({ where: { id: pending.requestedBy }, select: { username: true } });
     await auditInstitution(tx, ctx, approver, 'status', updated, { from: current.status, to: 'WITHDRAWN', reason: pending.reason, requestedBy: requestedBy.username });
-    await revokeWithdrawnIssuersCertificates(tx, approver, updated.id, ctx.now());
-    return view(updated);
+    const revoked = await revokeWithdrawnIssuersCertificates(tx, approver, updated.id, ctx.now());
+    return { view: view(updated), revoked };
   });
-  return approved.ok ? approved : refusedApproval(ctx, approver, { type: 'institution', id: 'id' in ref ? ref.id : toHex(ref.code) }, approved.error);
+  if (!approved.ok) return refusedApproval(ctx, approver, { type: 'institution', id: 'id' in ref ? ref.id : toHex(ref.code) }, approved.error);
+  // After the commit, never inside it: a publication signs in the HSM.
+  if (approved.value.revoked > 0) await announceChange(ctx, 'revocation');
+  return { ok: true, value: approved.value.view };
 }
 
 /** Any officer or administrator drops a pending withdrawal, with a reason. */
@@ -291,7 +294,7 @@ function pendingWithdrawal(row: InstitutionRow): InstitutionView['pendingWithdra
  * profile's reason 03 in the withdrawal's own transaction, so the next revocation list carries
  * them; expired ones are already refused by every terminal and stay as they are.
  */
-async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, institutionId: number, now: Date): Promise<void> {
+async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, institutionId: number, now: Date): Promise<number> {
   const live = await tx.certificate.findMany({
     where: { institutionId, status: 'ACTIVE', expiresAt: { gt: now } },
     select: { number: true },
@@ -300,6 +303,7 @@ async function revokeWithdrawnIssuersCertificates(tx: Tx, actor: Operator, insti
   for (const { number } of live) {
     await revokeInTransaction(tx, actor, number, 'issuerWithdrawn', now, { cause: 'institution.withdrawn' });
   }
+  return live.length;
 }
 
 export async function findInstitution(ctx: ServiceContext, ref: InstitutionRef): Promise<Result<InstitutionView>> {

@@ -16,7 +16,7 @@
  */
 import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { toHex } from '../bytes';
-import { CERTIFICATE_NUMBER_MAX, expiryMonth, issuerCertificate, issuerKeyData, verifyIssuerCertificate, type IssuerKeyData } from '../codec';
+import { CERTIFICATE_NUMBER_MAX, expiryMonth, issuerCertificate, issuerKeyData, verifyIssuerCertificate, type IssuerCertificate, type IssuerKeyData } from '../codec';
 import { sm2 } from '../crypto/sm2';
 import type { Tx } from '../db/client';
 import { nextCounterValue } from '../db/counters';
@@ -29,6 +29,8 @@ import { calendarDayOf, databaseRequestLookup, issuerStatusHeld, lockIssuer, roo
 import { decodeStoredRequest } from './requests';
 import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import type { CaServices } from './services';
+import { announceChange } from './context';
+import { signDistributionRecord } from './distributionRecord';
 import { refuse, refuseWith, transact } from './transaction';
 
 const COUNTER = 'certificate_number';
@@ -50,13 +52,16 @@ export async function issueCertificate(ca: CaServices, actor: Operator, requestI
   const signed = await signCertificate(ca, reserved.value);
   if (!signed.ok) return failAllocation(ca, actor, reserved.value, signed.error);
   const stored = await settleSigned(ca, actor, reserved.value, signed.value);
-  return stored.ok ? stored : failAllocation(ca, actor, reserved.value, stored.error, signed.value);
+  if (!stored.ok) return failAllocation(ca, actor, reserved.value, stored.error, signed.value);
+  await announceChange(ca, 'issuance');
+  return stored;
 }
 
 /**
  * What follows a signature: its bytes are committed with the number first (every signature the
- * root key makes is accounted for, stored or not), then verified as a terminal verifies them,
- * then stored (T2).
+ * root key makes is accounted for, stored or not), then verified as a terminal verifies them;
+ * then the same root key signs the certificate's A3 distribution record (§9), which is verified
+ * like a bundle client verifies it, and both are stored (T2). Publication never signs it again.
  */
 async function settleSigned(ca: CaServices, actor: Operator, r: Reservation, certificate: Uint8Array): Promise<Result<CertificateView>> {
   try {
@@ -64,7 +69,15 @@ async function settleSigned(ca: CaServices, actor: Operator, r: Reservation, cer
     if (!recorded.ok) return recorded;
     const verified = verifyBeforeStoring(ca, r, certificate);
     if (!verified.ok) return verified;
-    return await storeCertificate(ca, actor, r, certificate);
+    const issuedAt = ca.now();
+    const a3 = await signDistributionRecord(ca.keys, r.rootKey, {
+      certificateNumber: Number(r.number),
+      issuerId: r.issuerId,
+      certificate: verified.value,
+      issuedAt,
+    });
+    if (!a3.ok) return a3;
+    return await storeCertificate(ca, actor, r, certificate, a3.value, issuedAt);
   } catch (thrown) {
     return { ok: false, error: { code: 'STORE_FAILED', message: thrown instanceof Error ? thrown.message : String(thrown) } };
   }
@@ -153,14 +166,21 @@ async function recordSignedBytes(ca: CaServices, actor: Operator, r: Reservation
 }
 
 /** The terminal's own algorithm, on the bytes about to be stored (§8: re-verify before storing). */
-function verifyBeforeStoring(ca: CaServices, r: Reservation, certificate: Uint8Array): Result<void> {
+function verifyBeforeStoring(ca: CaServices, r: Reservation, certificate: Uint8Array): Result<IssuerCertificate> {
   const rootKey = sm2.publicKeyFromBytes(r.rootKey.publicKey);
   if (!rootKey.ok) return rootKey;
   const verified = verifyIssuerCertificate(certificate, rootKey.value, ca.now());
-  return verified.ok ? { ok: true, value: undefined } : verified;
+  return verified.ok ? { ok: true, value: verified.value.certificate } : verified;
 }
 
-async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation, bytes: Uint8Array): Promise<Result<CertificateView>> {
+async function storeCertificate(
+  ca: CaServices,
+  actor: Operator,
+  r: Reservation,
+  bytes: Uint8Array,
+  a3Record: Uint8Array,
+  issuedAt: Date,
+): Promise<Result<CertificateView>> {
   return transact(ca.prisma, async (tx) => {
     await tx.$queryRaw`SELECT number FROM certificate_number_allocation WHERE number = ${r.number} FOR UPDATE`;
     const allocation = await tx.certificateNumberAllocation.findUniqueOrThrow({ where: { number: r.number } });
@@ -180,7 +200,9 @@ async function storeCertificate(ca: CaServices, actor: Operator, r: Reservation,
         expiryMonth: r.keyData.expiry.month,
         expiryYear: r.keyData.expiry.year,
         expiresAt: new Date(expiryMonth.end(r.keyData.expiry).getTime() + 1),
-        issuedAt: now,
+        // The A3 record's issue time, to the second it carries.
+        issuedAt,
+        a3Record: a3Record as Uint8Array<ArrayBuffer>,
       },
       include: CERTIFICATE_INCLUDE,
     });

@@ -20,6 +20,7 @@ import { requireSeal } from './governance';
 import { requireActiveOperator } from './operators';
 import { refusedApproval } from './refusals';
 import type { CaServices } from './services';
+import { announceChange } from './context';
 import { refuse, refuseWith, transact } from './transaction';
 
 /** Failures that mean "not this officer", not "this ceremony is wrong": the ceremony stays open. */
@@ -194,7 +195,9 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
   if (!decided.ok) return refusedApproval(ca, approver, { type: 'rootKeyCeremony', id: ceremonyId }, decided.error);
   const { view, failure, create } = decided.value;
   if (failure) return { ok: false, error: { ...failure, details: { ...failure.details, ceremonyId } } };
-  return create && view.status === 'APPROVED' ? generateRootKey(ca, approver, ceremonyId, create) : { ok: true, value: view };
+  if (create && view.status === 'APPROVED') return generateRootKey(ca, approver, ceremonyId, create);
+  await announceChange(ca, 'rootKey');
+  return { ok: true, value: view };
 }
 
 /** Withdraws a ceremony that awaits approval (any officer; it is recorded who). */

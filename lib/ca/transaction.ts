@@ -17,9 +17,10 @@ export async function transact<T>(
   prisma: PrismaClient,
   step: (tx: Tx) => Promise<T>,
   known: Readonly<Record<string, TqError>> = {},
+  timeoutMs: number = TRANSACTION_TIMEOUT_MS,
 ): Promise<Result<T>> {
   try {
-    return ok(await prisma.$transaction(step, { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS }));
+    return ok(await prisma.$transaction(step, { timeout: timeoutMs, maxWait: timeoutMs }));
   } catch (thrown) {
     if (thrown instanceof TqException) return { ok: false, error: thrown.error };
     return { ok: false, error: violationError(thrown, known) };

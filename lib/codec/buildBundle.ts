@@ -32,6 +32,8 @@ export interface BundleContents {
   readonly revocationList: Uint8Array | RevocationList;
   /** The last published bundle: rollback, rebinding and A4 sequence are checked against it. */
   readonly previous?: Uint8Array | Bundle;
+  /** `previous` was verified before it was published: its unchanged A3 records are not verified again (verifyBundle `previousVerified`). */
+  readonly previousVerified?: boolean;
 }
 
 /** Signs the 58 manifest bytes with the signing root key: r‖s (64 bytes), or the signer's own error. */
@@ -86,6 +88,7 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
   const check: Omit<BundleVerificationInput, 'bundle'> = {
     trustedRoots: [{ rootKeyIndex: signing.rootKeyIndex, publicKey: signing.publicKey }],
     previous: contents.previous,
+    previousVerified: contents.previousVerified,
     centerId: manifest.clearingCenterId,
     now: publication,
     skewSeconds: 0,

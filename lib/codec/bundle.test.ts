@@ -92,6 +92,21 @@ describe('each §12.2 check rejects', () => {
     expect(check(base({ manifest: { version: 2 } }), { previous }).ok).toBe(true);
   });
 
+  it('with previousVerified, re-verifies only the A3 records that are not byte-identical to the verified predecessor’s', () => {
+    const badSignature = cert(2).slice();
+    badSignature[183] ^= 1;
+    // A P holding a bad record stands for a P this verifier accepted: with the option its identical record is trusted, without it is not.
+    const held = assembleBundle(base({ a3: [cert(1), badSignature] }));
+    const next = base({ manifest: { version: 2 }, a3: [cert(1), badSignature] });
+    expect(check(next, { previous: held, previousVerified: true }).ok).toBe(true);
+    expect(check(next, { previous: held }).ok).toBe(false);
+    // A record that changed, or a new one, is verified as usual.
+    expect(check(base({ manifest: { version: 2 }, a3: [cert(1), badSignature] }), { previous, previousVerified: true }).ok).toBe(false);
+    const badNew = cert(3).slice();
+    badNew[183] ^= 1;
+    expect(check(base({ manifest: { version: 2 }, a3: [cert(1), cert(2), badNew] }), { previous, previousVerified: true }).ok).toBe(false);
+  });
+
   it('1: counts off, records out of order, trailing bytes', () => {
     const a2At = 122;
     const a3At = a2At + 109;

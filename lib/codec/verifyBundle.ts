@@ -34,6 +34,13 @@ export interface BundleVerificationInput {
   readonly now: Date;
   /** Allowed clock difference for the publication time; default 300 s. */
   readonly skewSeconds?: number;
+  /**
+   * `previous` passed this very check here before (the publisher's stored predecessor, a TMS's
+   * last accepted bundle): an A3 byte-identical to P's, under an index whose key P listed the
+   * same, is not verified again — its two signatures were, when P was. Expiry, rebinding and
+   * every other check still run. Without it each bundle is checked from scratch.
+   */
+  readonly previousVerified?: boolean;
 }
 
 export interface VerifiedBundle {
@@ -77,8 +84,9 @@ export function checkBundle(input: BundleVerificationInput, manifestSignature: b
     checkSigner(bundle, trusted, input.centerId, manifestSignature);
     checkBodyDigest(bundle);
     checkFreshness(bundle, previous, now.value.getTime() / 1000, skew);
-    const keys = checkRootKeys(bundle, trusted);
-    checkCertificates(bundle, keys, previous);
+    const reused = input.previousVerified && previous ? recordsVerifiedBefore(bundle, previous) : new Set<number>();
+    const keys = checkRootKeys(bundle, trusted, reused);
+    checkCertificates(bundle, keys, previous, reused);
     checkRevocationList(bundle, keys, previous);
     const next = new Map([...trusted, ...keys]);
     return {
@@ -144,8 +152,8 @@ function checkTrustedKey(bundle: Bundle, i: number, trustedKey: VerificationKey 
  * key; any other A2 enters T through this manifest's signature. Returns the key each listed
  * index verifies with, prepared where that pays.
  */
-function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>): Map<number, VerificationKey> {
-  const uses = signatureCounts(bundle);
+function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>, reused: ReadonlySet<number>): Map<number, VerificationKey> {
+  const uses = signatureCounts(bundle, reused);
   const keys = new Map<number, VerificationKey>();
   bundle.rootKeys.forEach((record, i) => {
     const trustedKey = trusted.get(record.rootKeyIndex);
@@ -157,10 +165,10 @@ function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, Verification
 }
 
 /** How many signatures each root index verifies in this bundle (A3 and certificate, A4, manifest). */
-function signatureCounts(bundle: Bundle): Map<number, number> {
+function signatureCounts(bundle: Bundle, reused: ReadonlySet<number>): Map<number, number> {
   const counts = new Map<number, number>();
   const add = (index: number, n: number) => counts.set(index, (counts.get(index) ?? 0) + n);
-  for (const record of bundle.certificates) add(record.rootKeyIndex, 2);
+  bundle.certificates.forEach((record, i) => reused.has(i) || add(record.rootKeyIndex, 2));
   add(bundle.revocationList.rootKeyIndex, 1);
   add(bundle.manifest.rootKeyIndex, 1);
   return counts;
@@ -217,7 +225,26 @@ function checkFreshness(bundle: Bundle, previous: Bundle | undefined, now: numbe
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 
 /** Check 6. */
-function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined): void {
+/** Positions of the A3 records that are byte-identical to P's under a root index P listed with the same key. */
+function recordsVerifiedBefore(bundle: Bundle, previous: Bundle): Set<number> {
+  const keyBefore = new Map(previous.rootKeys.map((k) => [k.rootKeyIndex, k.publicKey.bytes]));
+  const keyNow = new Map(bundle.rootKeys.map((k) => [k.rootKeyIndex, k.publicKey.bytes]));
+  const positionBefore = new Map(previous.certificates.map((r, j) => [r.certificateNumber, j]));
+  const before = bundleLayout(previous.manifest);
+  const now = bundleLayout(bundle.manifest);
+  const reused = new Set<number>();
+  bundle.certificates.forEach((record, i) => {
+    const j = positionBefore.get(record.certificateNumber);
+    const k0 = keyBefore.get(record.rootKeyIndex);
+    const k1 = keyNow.get(record.rootKeyIndex);
+    if (j === undefined || !k0 || !k1 || !equal(k0, k1)) return;
+    const held = previous.bytes.subarray(before.a3(j), before.a3(j) + certificateRecord.length);
+    if (equal(held, bundle.bytes.subarray(now.a3(i), now.a3(i) + certificateRecord.length))) reused.add(i);
+  });
+  return reused;
+}
+
+function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined, reused: ReadonlySet<number>): void {
   const layout = bundleLayout(bundle.manifest);
   const publication = new Date(bundle.manifest.publicationTime * 1000);
   const held = previous ? heldCertificates(previous) : new Map<number, Uint8Array>();
@@ -232,8 +259,10 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
       });
     }
     const bytes = bundle.bytes.subarray(at, at + certificateRecord.length);
-    expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
-    expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    if (!reused.has(i)) {
+      expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
+      expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    }
     expectOk(checkCertificateExpiry(record.certificate, publication), at + CERTIFICATE_OFFSET, `${name}.certificate`);
     const before = held.get(record.certificateNumber);
     if (before && !equal(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {

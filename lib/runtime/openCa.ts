@@ -13,6 +13,7 @@ import { bytesToUint, parseHex } from '../bytes';
 import { checkHsmAtStartup, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
+import { DEFAULT_PUBLICATION_POLICY, publish, startPublicationScheduler, type PublicationPolicy } from '../publication';
 
 export const DEFAULT_CENTER_ID = '00000001';
 
@@ -25,6 +26,7 @@ export interface OpenCa {
   readonly activation: SigningActivation | null;
   /** Where the PIN comes from; `notice` is set for the evaluation token with its PIN on disk. */
   readonly signing: SigningPosture;
+  readonly publicationPolicy: PublicationPolicy;
   close(): Promise<void>;
 }
 
@@ -37,17 +39,43 @@ export function centerIdFrom(env: Env): Result<number> {
   return ok(bytesToUint(bytes.value));
 }
 
+/**
+ * TQCA_BUNDLE_LIFETIME_HOURS (default 168, 7 days) and TQCA_BUNDLE_LEAD_HOURS (default 24): how
+ * long a bundle lives, and how long before its expiry the next one is published.
+ */
+export function publicationPolicyFrom(env: Env): Result<PublicationPolicy> {
+  const hours = (name: string, fallback: number): Result<number> => {
+    const text = env[name];
+    if (!text) return ok(fallback);
+    if (!/^[1-9][0-9]*$/.test(text)) return err('PUBLICATION_POLICY_INVALID', `${name} must be a whole number of hours`, { field: name, details: { value: text } });
+    return ok(Number(text) * 3600);
+  };
+  const lifetime = hours('TQCA_BUNDLE_LIFETIME_HOURS', DEFAULT_PUBLICATION_POLICY.lifetimeSeconds / 3600);
+  if (!lifetime.ok) return lifetime;
+  const lead = hours('TQCA_BUNDLE_LEAD_HOURS', DEFAULT_PUBLICATION_POLICY.leadSeconds / 3600);
+  if (!lead.ok) return lead;
+  if (lead.value >= lifetime.value) {
+    return err('PUBLICATION_POLICY_INVALID', 'TQCA_BUNDLE_LEAD_HOURS must be shorter than TQCA_BUNDLE_LIFETIME_HOURS', { field: 'TQCA_BUNDLE_LEAD_HOURS' });
+  }
+  return ok({ lifetimeSeconds: lifetime.value, leadSeconds: lead.value });
+}
+
 export interface OpenCaOptions {
   /**
    * For callers that only read: nothing is created on a fresh data directory (no token, PINs or
    * database; HSM_TOKEN_NOT_FOUND or DB_NOT_FOUND instead).
    */
   readonly readOnly?: boolean;
+  /** A long-running server: publish on a timer (expiry, bundles nearing theirs) every this many ms. */
+  readonly publicationIntervalMs?: number;
 }
 
-export async function openCa(env: Env = process.env, { readOnly = false }: OpenCaOptions = {}): Promise<Result<OpenCa>> {
+export async function openCa(env: Env = process.env, options: OpenCaOptions = {}): Promise<Result<OpenCa>> {
+  const { readOnly = false } = options;
   const centerId = centerIdFrom(env);
   if (!centerId.ok) return centerId;
+  const policy = publicationPolicyFrom(env);
+  if (!policy.ok) return policy;
   const config = resolveHsmConfig(env, { createSecrets: !readOnly });
   if (!config.ok) return config;
   const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env), create: !readOnly });
@@ -62,19 +90,37 @@ export async function openCa(env: Env = process.env, { readOnly = false }: OpenC
   const closeHsm = async () => {
     if (opened.ok) await opened.value.close();
   };
-  const ca: CaServices = { prisma: db.prisma, keys: checked.value.keys, centerId: centerId.value, now };
+  // Every committed change that alters a bundle publishes the next version (lib/publication).
+  const ca: CaServices = {
+    prisma: db.prisma,
+    keys: checked.value.keys,
+    centerId: centerId.value,
+    now,
+    async changed(reason) {
+      try {
+        const published = await publish(ca, reason, { policy: policy.value });
+        if (!published.ok) process.stderr.write(`tqca: publication after ${reason} failed: ${published.error.code}: ${published.error.message}\n`);
+      } catch (thrown) {
+        // The change itself committed; the timer publishes later.
+        process.stderr.write(`tqca: publication after ${reason} failed: ${thrown instanceof Error ? thrown.message : String(thrown)}\n`);
+      }
+    },
+  };
   const recovered = await recoverAtStartup(ca);
   if (!recovered.ok) {
     await closeHsm();
     await db.close();
     return recovered;
   }
+  const scheduler = options.publicationIntervalMs ? startPublicationScheduler(ca, { intervalMs: options.publicationIntervalMs, policy: policy.value }) : null;
   return ok({
     ca,
     db,
+    publicationPolicy: policy.value,
     activation: opened.ok && opened.value instanceof QuorumGate ? opened.value : null,
     signing: signingPosture(config.value),
     async close() {
+      await scheduler?.stop();
       await closeHsm();
       await db.close();
     },

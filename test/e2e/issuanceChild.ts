@@ -4,35 +4,16 @@
  * the given approved requests with `concurrency` workers. Prints one JSON line per outcome as
  * soon as it has one: {requestId, number, certificate} after T2 committed, or {requestId, code}.
  */
-import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
-import { loadProfile } from '../../hsm/profile';
 import { issueCertificate } from '../../lib/ca/issuance';
-import { authenticate } from '../../lib/ca/operators';
-import type { CaServices } from '../../lib/ca/services';
-import { openDatabase } from '../../lib/db/client';
-import { unwrap } from '../../lib/errors';
+import { openChildCa, type ChildCaSpec } from './childCa';
 
-export interface IssuanceChildSpec {
-  /** PostgreSQL URL, or the PGlite data directory (the parent has closed it). */
-  readonly database: { readonly url: string } | { readonly dataDir: string };
-  readonly modulePath: string;
-  readonly tokenLabel: string;
-  readonly pin: string;
-  readonly profile: string;
-  readonly centerId: number;
-  readonly operator: string;
-  readonly password: string;
+export interface IssuanceChildSpec extends ChildCaSpec {
   readonly requestIds: readonly number[];
   readonly concurrency: number;
 }
 
 const spec = JSON.parse(process.env.TQCA_ISSUANCE_CHILD ?? '{}') as IssuanceChildSpec;
-const keys = unwrap(
-  await openPkcs11KeyManager({ modulePath: spec.modulePath, tokenLabel: spec.tokenLabel, pin: spec.pin, profile: unwrap(loadProfile(spec.profile)), poolSize: spec.concurrency }),
-);
-const db = await openDatabase({ ...spec.database, migrate: false });
-const ca: CaServices = { prisma: db.prisma, keys, centerId: spec.centerId, now: () => new Date() };
-const officer = unwrap(await authenticate(ca, spec.operator, spec.password));
+const { ca, officer, close } = await openChildCa(spec, spec.concurrency);
 
 const queue = [...spec.requestIds];
 async function worker(): Promise<void> {
@@ -43,6 +24,5 @@ async function worker(): Promise<void> {
   }
 }
 await Promise.all(Array.from({ length: spec.concurrency }, worker));
-await keys.close();
-await db.close();
+await close();
 process.stdout.write('{"done":true}\n');

@@ -7,7 +7,7 @@ import { sm2 } from '../../lib/crypto/sm2';
 import { unwrap } from '../../lib/errors';
 import type { PrismaClient } from '../../lib/db/client';
 import type { Harness } from './harness';
-import { CENTER_ID, PASSWORD } from './harness';
+import { childCaSpec } from './childCa';
 import type { IssuanceChildSpec } from './issuanceChild';
 
 const CHILD = fileURLToPath(new URL('./issuanceChild.ts', import.meta.url));
@@ -33,18 +33,7 @@ export function startIssuanceProcess(
   requestIds: readonly number[],
   concurrency: number,
 ): IssuanceProcess {
-  const spec: IssuanceChildSpec = {
-    database,
-    modulePath: h.token.modulePath,
-    tokenLabel: h.token.tokenLabel,
-    pin: h.token.pin,
-    profile: h.token.profile.name,
-    centerId: CENTER_ID,
-    operator: 'bob',
-    password: PASSWORD,
-    requestIds,
-    concurrency,
-  };
+  const spec: IssuanceChildSpec = { ...childCaSpec(h, database), requestIds, concurrency };
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     env: { ...process.env, ...h.token.env, UV_THREADPOOL_SIZE: String(Math.max(4, concurrency)), TQCA_ISSUANCE_CHILD: JSON.stringify(spec) },
     stdio: ['ignore', 'pipe', 'pipe'],

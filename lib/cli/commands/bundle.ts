@@ -1,6 +1,7 @@
 import type { CommandGroup } from '../command';
 
 const load = (name: 'decode' | 'verify' | 'apply' | 'delta') => () => import('./bundleCommands').then((m) => ({ default: m[name] }));
+const published = (name: 'publish' | 'list' | 'show') => () => import('./publicationCommands').then((m) => ({ default: m[name] }));
 
 export const bundle: CommandGroup = {
   name: 'bundle',
@@ -10,5 +11,8 @@ export const bundle: CommandGroup = {
     { name: 'verify', summary: 'run the client checks of §12.2 on a full bundle', load: load('verify') },
     { name: 'apply', summary: 'rebuild the newer bundle from a delta, verify it, write it', load: load('apply') },
     { name: 'delta', summary: 'make the delta (§12.3) from an older bundle to a newer one', load: load('delta') },
+    { name: 'publish', summary: 'publish the next bundle version now, if anything changed (operator, audited)', load: published('publish') },
+    { name: 'list', summary: 'list the published bundle versions', load: published('list') },
+    { name: 'show', summary: 'show one published version, optionally writing its bytes', load: published('show') },
   ],
 };

@@ -153,7 +153,7 @@ in both is removed and added. Both bundles are decoded, not verified.`,
 });
 
 /** Temporary file beside the target, fsync, rename, fsync the directory: never a partial --out. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<Result<string>> {
+export async function writeAtomically(path: string, bytes: Uint8Array): Promise<Result<string>> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const file = await open(temporary, 'wx', 0o644);

@@ -119,4 +119,8 @@ export const CA_CODES = {
   GOVERNANCE_SET_INCOMPLETE: { category: 'conflict', en: 'the sealed set needs at least two active administrators and two active officers', zh: '封存的集合至少需要两名在岗管理员和两名在岗业务员' },
   INSTITUTION_WITHDRAWAL_PENDING: { category: 'conflict', en: 'a withdrawal of this issuer awaits approval already', zh: '该发卡机构的撤销申请已在等待批准' },
   INSTITUTION_WITHDRAWAL_NONE: { category: 'notFound', en: 'no withdrawal of this institution awaits approval', zh: '该机构没有等待批准的撤销申请' },
+  // Publication (lib/publication)
+  PUBLICATION_NO_SIGNER: { category: 'conflict', en: 'no active, unexpired root key that the last bundle’s clients trust can sign the next bundle', zh: '没有可签署下一版本发布包的根公钥（需为启用、未过期且已为上一版本的终端所信任）' },
+  PUBLICATION_POLICY_INVALID: { category: 'badInput', en: 'TQCA_BUNDLE_LIFETIME_HOURS or TQCA_BUNDLE_LEAD_HOURS is not a whole number of hours, or the lead is not shorter than the lifetime', zh: 'TQCA_BUNDLE_LIFETIME_HOURS 或 TQCA_BUNDLE_LEAD_HOURS 不是整数小时，或提前量不短于有效期' },
+  BUNDLE_NOT_FOUND: { category: 'notFound', en: 'no bundle of this version has been published', zh: '尚未发布该版本的发布包', field: 'version' },
 } as const satisfies ErrorTable;

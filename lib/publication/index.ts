@@ -1,0 +1,20 @@
+/**
+ * The publication pipeline (TQ-CERT-1 §12): bundle versions built from the CA's state, verified
+ * with the client algorithm against their predecessor, stored immutably; and what the
+ * distribution API serves from them. Everything here reads stored bundles — nothing is built
+ * per request.
+ */
+export { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
+export { publish, publishAsOperator, type PublishOptions, type PublishOutcome } from './publish';
+export {
+  bundleByVersion,
+  currentRevocationList,
+  deltaBetween,
+  latestManifest,
+  listBundles,
+  rootRecords,
+  type BundleSummary,
+  type LatestManifest,
+  type RootRecord,
+} from './reads';
+export { startPublicationScheduler, type PublicationScheduler, type SchedulerOptions } from './scheduler';

@@ -1,0 +1,231 @@
+/**
+ * One publication (§12.2), atomic and serialised: in one transaction, under a transaction-scoped
+ * advisory lock that every publisher on the database takes first, it reads the last version and
+ * the CA's state, signs what needs signing in the HSM (the A4 when its content, its signer or its
+ * next update requires it, then the manifest), checks the result with the client's algorithm
+ * against the stored predecessor, and stores the version with its audit event.
+ *
+ * Holding the lock across the HSM calls is deliberate: publications are rare (a change or a
+ * timer), two signatures take milliseconds, and a version is then taken, built, verified and
+ * stored by exactly one process, so versions are consecutive and never burnt — a refused or
+ * failed build rolls back and the next publication gets the same number. A signature made for a
+ * rolled-back version never left the process.
+ */
+import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
+import { concat, equal, toHex } from '../bytes';
+import { refuseWith, transact, type CaServices, type Operator } from '../ca';
+import {
+  buildBundle,
+  decodeBundle,
+  revocationList,
+  verifyBundle,
+  type Bundle,
+  type RevocationEntry,
+  type RevocationList,
+  type TrustedRoot,
+} from '../codec';
+import { sm2, type Sm2PublicKey } from '../crypto/sm2';
+import type { Tx } from '../db/client';
+import { err, unwrap, type Result } from '../errors';
+import { readContents, type ListedRootKey } from './contents';
+import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
+
+/**
+ * A first publication at 10,000 certificates verifies 40,000 signatures (builder and client check,
+ * no predecessor to rely on): on a loaded machine that took two minutes, past the services' 30 s.
+ */
+const PUBLICATION_TIMEOUT_MS = 15 * 60_000;
+
+/** Any constant both PostgreSQL and PGlite hash the same: the publication lock's key. */
+const PUBLICATION_LOCK = 0x7471_6361; // "tqca"
+
+export interface PublishOptions {
+  readonly policy?: PublicationPolicy;
+  /** The operator who asked (tqca bundle publish); the system otherwise. */
+  readonly actor?: AuditActor;
+}
+
+export type PublishOutcome = { readonly version: number; readonly unchanged?: undefined } | { readonly unchanged: true; readonly version: number };
+
+/**
+ * Publishes a new version when the state differs from the last bundle or that bundle nears its
+ * expiry; otherwise answers the current version, unchanged. When the preferred signer (the
+ * active root key with the highest index) is not yet in the last bundle, clients do not trust it:
+ * the older trusted key signs a version that lists it, and the new key signs the one after.
+ */
+export async function publish(ca: CaServices, reason: PublicationReason, options: PublishOptions = {}): Promise<Result<PublishOutcome>> {
+  const first = await publishOnce(ca, reason, options);
+  if (!first.ok || !first.value.rotationPending) return first.ok ? { ok: true, value: first.value.outcome } : first;
+  const second = await publishOnce(ca, reason, options);
+  return second.ok ? { ok: true, value: second.value.outcome } : second;
+}
+
+/** An operator's publication (tqca bundle publish): officers and administrators, audited as theirs. */
+export async function publishAsOperator(ca: CaServices, operator: Operator, policy?: PublicationPolicy): Promise<Result<PublishOutcome>> {
+  if (!operator.roles.some((r) => r === 'OFFICER' || r === 'ADMIN')) {
+    return err('OPERATOR_FORBIDDEN', `${operator.username} may not publish bundles: needs role OFFICER or ADMIN`, {
+      details: { operator: operator.username, roles: [...operator.roles], required: ['OFFICER', 'ADMIN'] },
+    });
+  }
+  return publish(ca, 'operator', { policy, actor: operator });
+}
+
+interface Attempt {
+  readonly outcome: PublishOutcome;
+  readonly rotationPending: boolean;
+}
+
+async function publishOnce(ca: CaServices, reason: PublicationReason, options: PublishOptions): Promise<Result<Attempt>> {
+  const policy = options.policy ?? DEFAULT_PUBLICATION_POLICY;
+  return transact(ca.prisma, async (tx) => {
+    await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PUBLICATION_LOCK})`;
+    const now = ca.now();
+    const publicationTime = Math.floor(now.getTime() / 1000);
+    const latest = await tx.publishedBundle.findFirst({ orderBy: { version: 'desc' } });
+    const previous = latest ? unwrap(decodeBundle(latest.bytes)) : undefined;
+    const contents = unwrap(await readContents(tx, ca, now));
+    const trusted = trustedRoots(previous, contents.rootKeys);
+    const signer = chooseSigner(contents.rootKeys, trusted);
+    const rotationPending = signer.index !== contents.rootKeys[contents.rootKeys.length - 1].index;
+
+    const held = await tx.revocationListIssue.findFirst({ orderBy: { sequence: 'desc' } });
+    const heldList = held ? unwrap(revocationList.decode(held.bytes)) : undefined;
+    const reusable = heldList && reusableList(heldList, signer.index, contents.revoked, publicationTime, policy);
+    const list = reusable ? heldList : await signRevocationList(ca, signer, (heldList?.sequenceNumber ?? 0) + 1, contents.revoked, publicationTime, policy);
+    const listBytes = reusable ? held!.bytes : revocationList.encode(list);
+
+    if (latest && previous && reusable && latest.signingRootIndex === signer.index && latest.expiresAt.getTime() - now.getTime() > policy.leadSeconds * 1000) {
+      if (equal(bodyOf(latest.bytes), concat(...contents.rootKeys.map((k) => k.a2), ...contents.certificates, listBytes))) {
+        return { outcome: { unchanged: true as const, version: latest.version }, rotationPending: false };
+      }
+    }
+
+    const version = (latest?.version ?? 0) + 1;
+    const built = await buildBundle(
+      {
+        manifest: {
+          rootKeyIndex: signer.index,
+          clearingCenterId: ca.centerId,
+          version,
+          publicationTime,
+          expires: Math.min(publicationTime + policy.lifetimeSeconds, list.nextUpdate),
+        },
+        rootKeys: contents.rootKeys.map((k) => k.a2),
+        certificates: contents.certificates,
+        revocationList: listBytes,
+        previous,
+        previousVerified: true,
+      },
+      (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
+    );
+    if (!built.ok) refuseWith(built.error);
+    // Verify what is published, as a client holding the predecessor will (which was verified so before it was stored).
+    const verified = verifyBundle({ bundle: built.value.bytes, trustedRoots: trusted, previous, previousVerified: true, centerId: ca.centerId, now });
+    if (!verified.ok) refuseWith(verified.error);
+
+    if (!reusable) await storeRevocationList(tx, list, listBytes, now);
+    await storeBundle(tx, built.value, reason, now);
+    await appendAuditEvent(tx, {
+      actor: options.actor ?? SYSTEM_ACTOR,
+      action: 'bundle.published',
+      objectType: 'bundle',
+      objectId: String(version),
+      details: {
+        version,
+        reason,
+        bodySm3: toHex(built.value.manifest.bodyDigest),
+        signingRootIndex: signer.index,
+        a2Count: built.value.manifest.a2Count,
+        a3Count: built.value.manifest.a3Count,
+        a4Sequence: list.sequenceNumber,
+        a4Signed: !reusable,
+        a3SignedNow: contents.signedNow.length,
+        expires: new Date(built.value.manifest.expires * 1000),
+      },
+      time: now,
+    });
+    return { outcome: { version }, rotationPending };
+  }, {}, PUBLICATION_TIMEOUT_MS);
+}
+
+const bodyOf = (bundle: Uint8Array) => bundle.subarray(122);
+
+/** T: what a client holding the predecessor trusts; before the first bundle, the CA's own active keys. */
+interface Trusted extends TrustedRoot {
+  readonly publicKey: Sm2PublicKey;
+}
+
+function trustedRoots(previous: Bundle | undefined, listed: readonly ListedRootKey[]): Trusted[] {
+  if (previous) return previous.rootKeys.map((k) => ({ rootKeyIndex: k.rootKeyIndex, publicKey: k.publicKey }));
+  return listed.map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
+}
+
+/** The highest-index listed key that clients already trust under that very index. */
+function chooseSigner(listed: readonly ListedRootKey[], trusted: readonly Trusted[]): ListedRootKey {
+  for (let i = listed.length - 1; i >= 0; i--) {
+    const t = trusted.find((r) => r.rootKeyIndex === listed[i].index);
+    if (t && equal(t.publicKey.bytes, listed[i].publicKey)) return listed[i];
+  }
+  return refuseWith({
+    code: 'PUBLICATION_NO_SIGNER',
+    message: listed.length === 0 ? 'no active, unexpired root key can sign the bundle' : 'no active, unexpired root key is one the last bundle’s clients trust',
+    details: { listed: listed.map((k) => k.index), trusted: trusted.map((t) => t.rootKeyIndex) },
+  });
+}
+
+/** The held A4 serves again when its entries and signer are today's and its next update is not near. */
+function reusableList(held: RevocationList, signerIndex: number, entries: readonly RevocationEntry[], publicationTime: number, policy: PublicationPolicy): boolean {
+  if (held.rootKeyIndex !== signerIndex || held.nextUpdate - publicationTime <= policy.leadSeconds) return false;
+  if (held.entries.length !== entries.length) return false;
+  return held.entries.every((e, i) => {
+    const f = entries[i];
+    return e.certificateNumber === f.certificateNumber && e.issuerId === f.issuerId && e.serial === f.serial && e.reason === f.reason;
+  });
+}
+
+async function signRevocationList(
+  ca: CaServices,
+  signer: ListedRootKey,
+  sequenceNumber: number,
+  entries: readonly RevocationEntry[],
+  publicationTime: number,
+  policy: PublicationPolicy,
+): Promise<RevocationList> {
+  const fields = { rootKeyIndex: signer.index, sequenceNumber, thisUpdate: publicationTime, nextUpdate: publicationTime + policy.lifetimeSeconds, entries };
+  const signature = unwrap(await ca.keys.sign({ id: signer.hsmKeyId }, revocationList.toBeSigned(fields)));
+  return { ...fields, rootSignature: signature };
+}
+
+async function storeRevocationList(tx: Tx, list: RevocationList, bytes: Uint8Array, now: Date): Promise<void> {
+  await tx.revocationListIssue.create({
+    data: {
+      sequence: list.sequenceNumber,
+      bytes: bytes as Uint8Array<ArrayBuffer>,
+      rootKeyIndex: list.rootKeyIndex,
+      thisUpdate: new Date(list.thisUpdate * 1000),
+      nextUpdate: new Date(list.nextUpdate * 1000),
+      entryCount: list.entries.length,
+      createdAt: now,
+    },
+  });
+}
+
+async function storeBundle(tx: Tx, bundle: Bundle, reason: PublicationReason, now: Date): Promise<void> {
+  const m = bundle.manifest;
+  await tx.publishedBundle.create({
+    data: {
+      version: m.version,
+      manifest: bundle.bytes.slice(0, 122) as Uint8Array<ArrayBuffer>,
+      bytes: bundle.bytes as Uint8Array<ArrayBuffer>,
+      bodySm3: m.bodyDigest as Uint8Array<ArrayBuffer>,
+      publishedAt: now,
+      expiresAt: new Date(m.expires * 1000),
+      a2Count: m.a2Count,
+      a3Count: m.a3Count,
+      a4Sequence: m.revocationSequenceNumber,
+      signingRootIndex: m.rootKeyIndex,
+      reason,
+    },
+  });
+}
+
