@@ -20,6 +20,8 @@ const SERVICE_MODULES = [
   'requests',
   'rootKeyRules',
   'rootKeys',
+  'secondFactor',
+  'signIn',
   'transaction',
 ];
 

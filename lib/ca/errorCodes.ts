@@ -17,6 +17,16 @@ export const CA_ERROR_CODES = {
   OPERATOR_NOT_FOUND: 'no operator has this username',
   OPERATOR_BOOTSTRAP_DONE: 'operators exist already: the first administrator is created once',
   OPERATOR_LAST_ADMIN: 'the last active administrator cannot be disabled',
+  // Console sign-in and sessions
+  OPERATOR_LOCKED: 'too many failed sign-ins in a row: the account is locked for a while',
+  SECOND_FACTOR_REQUIRED: 'the operator has enrolled a second factor and the sign-in carried no code',
+  SECOND_FACTOR_INVALID: 'the TOTP or recovery code is wrong, used already or outside one step of drift',
+  SECOND_FACTOR_NOT_ENROLLED: 'the operator has no confirmed second factor (or no enrolment under way)',
+  SECOND_FACTOR_ENROLLED: 'the operator has a confirmed second factor already',
+  SECOND_FACTOR_UNREADABLE: 'the stored TOTP secret does not open with the console key',
+  SESSION_EXPIRED: 'the console session ended (signed out, idle timeout or maximum lifetime)',
+  PASSWORD_UNCHANGED: 'the new password equals the current one',
+  STEP_UP_REQUIRED: 'the action needs a second factor confirmed within the last 5 minutes',
   // Institutions
   INSTITUTION_INVALID: 'unknown kind, empty Chinese name, no reason for a status change, or nothing to change',
   CONTACTS_INVALID: 'contacts are not an array of { name, role?, email?, phone? } with valid values',
