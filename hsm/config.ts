@@ -14,14 +14,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../lib/errors';
 import { HsmErrorCode } from './errors';
 import { loadProfile, type VendorProfile } from './profile';
 import { softTokenModulePath } from './softtoken';
 
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data', import.meta.url));
+export const DEFAULT_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../.data');
 export const DEFAULT_TOKEN_LABEL = 'tqca';
 
 export interface HsmConfig {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { err, ok, type Result, type TqError } from '../errors';
-import type { Operator } from './context';
+import type { Operator, ServiceContext } from './context';
 import { authenticate, hashPassword, MIN_PASSWORD_LENGTH, requireActiveOperator, USERNAME_PATTERN, verifyPassword } from './operators';
 import { consumeSecondFactor, hasSecondFactor, type SecondFactorContext, type SecondFactorMethod } from './secondFactor';
 import { refuse, transact } from './transaction';
@@ -197,13 +197,13 @@ export async function endSession(ctx: SignInContext, sessionId: string, reason: 
  * The one place the "must change password" flag is read. (The operators service is gaining its own
  * flag; when it lands, point this at it.)
  */
-export async function passwordChangeRequired(ctx: SignInContext, operatorId: number): Promise<boolean> {
+export async function passwordChangeRequired(ctx: ServiceContext, operatorId: number): Promise<boolean> {
   const row = await ctx.prisma.operatorSignIn.findUnique({ where: { operatorId }, select: { passwordChangeRequired: true } });
   return row?.passwordChangeRequired ?? false;
 }
 
 /** Marks an operator's password as one-time (the first-run administrator's). */
-export async function requirePasswordChange(ctx: SignInContext, operatorId: number): Promise<Result<void>> {
+export async function requirePasswordChange(ctx: ServiceContext, operatorId: number): Promise<Result<void>> {
   return transact(ctx.prisma, async (tx) => {
     await tx.operatorSignIn.upsert({
       where: { operatorId },

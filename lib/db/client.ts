@@ -16,7 +16,7 @@ export type { PrismaClient };
 /** The client inside `prisma.$transaction(async (tx) => …)`. */
 export type Tx = Prisma.TransactionClient;
 
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/db', import.meta.url));
+export const DEFAULT_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../.data/db');
 
 /** The embedded database's directory: TQCA_DB_DIR, else `db` under TQCA_DATA_DIR (as the token's store), else .data/db. */
 export function embeddedDataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
