@@ -34,7 +34,7 @@ export async function launch(options: { width?: number; height?: number } = {}):
   const errors: string[] = [];
   const watch = (page: Page) => {
     page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+      if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   };
