@@ -163,10 +163,6 @@ export async function consumeSecondFactor(tx: Tx, ctx: SecondFactorContext, oper
   return 'totp';
 }
 
-export async function unusedRecoveryCodes(tx: Tx, operatorId: number): Promise<number> {
-  return tx.operatorRecoveryCode.count({ where: { operatorId, usedAt: null } });
-}
-
 type SecondFactorRow = { operatorId: number; secretSealed: Uint8Array; confirmedAt: Date | null; lastUsedStep: bigint | null };
 
 async function lockSecondFactor(tx: Tx, operatorId: number): Promise<SecondFactorRow | undefined> {
