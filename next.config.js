@@ -10,6 +10,7 @@ const nextConfig = {
     '@prisma/adapter-pg',
     'pg',
     'pkcs11js',
+    'fs-ext',
   ],
   poweredByHeader: false,
   reactStrictMode: true,

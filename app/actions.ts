@@ -5,9 +5,10 @@
  */
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { Code } from '../lib/errors';
 import { isLocale, LOCALE_COOKIE } from '../i18n/locales';
-import { confirmEnrolment } from '../lib/ca/secondFactor';
-import { changeOwnPassword, confirmSecondFactor } from '../lib/ca/signIn';
+import { changePassword as changeOperatorPassword, confirmEnrolment, confirmSecondFactor } from '../lib/ca';
+import { removeFirstRunSecret } from '../lib/runtime/firstRunSecret';
 import { consoleServices } from '../lib/server/ca';
 import { failed, textField, type FormState } from '../lib/server/forms';
 import { checkSameOrigin } from '../lib/server/sameOrigin';
@@ -29,15 +30,18 @@ export async function changePassword(_state: FormState, form: FormData): Promise
   const next = textField(form, 'newPassword');
   if (!next.ok) return failed(next.error);
   if (form.get('confirmPassword') !== next.value) return failed({ code: 'FORM_INVALID', message: 'the two new passwords differ', field: 'confirmPassword' });
-  const changed = await changeOwnPassword((await consoleServices()).auth, session.value, current.value, next.value);
-  if (!changed.ok) return failed(changed.error);
+  const { operator, id } = session.value;
+  const changed = await changeOperatorPassword((await consoleServices()).ca, operator.username, current.value, next.value, id);
+  // The service names the password at fault `password`; the form has two.
+  if (!changed.ok) return failed({ ...changed.error, field: changed.error.code === Code.AUTHENTICATION_FAILED ? 'currentPassword' : 'newPassword' });
+  if (changed.value.replacedOneTimePassword) removeFirstRunSecret(operator.username);
   redirect(session.value.enrolmentRequired ? '/account/second-factor' : '/');
 }
 
 export async function enrolSecondFactor(_state: FormState<string[]>, form: FormData): Promise<FormState<string[]>> {
   const session = await actionSession({ pending: true });
   if (!session.ok) return failed(session.error);
-  if (session.value.passwordChangeRequired) return failed({ code: 'AUTHENTICATION_REQUIRED', message: 'change the one-time password first', field: 'session' });
+  if (session.value.passwordChangeRequired) return failed({ code: Code.AUTHENTICATION_REQUIRED, message: 'change the one-time password first', field: 'session' });
   const code = textField(form, 'code');
   if (!code.ok) return failed(code.error);
   const confirmed = await confirmEnrolment((await consoleServices()).auth, session.value.operator, code.value, session.value.id);

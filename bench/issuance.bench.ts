@@ -1,10 +1,10 @@
 /**
  * `npm run bench:issuance`: what the CA adds around the HSM signature. Per database (in-memory
  * PGlite, a throwaway PostgreSQL 15 cluster), certificates per second through issueCertificate
- * (T1 reservation with the state checks, HSM signature, terminal re-verification, T2 store, two
- * audit events) against a baseline measured in the same run on the same token: the HSM signature
- * of M_cert plus the host verification alone. On PostgreSQL also with four concurrent issuers.
- * Wall-clock, median of three rounds after a warm-up round.
+ * (T1 reservation with the state checks, HSM signature, the signed bytes committed, terminal
+ * re-verification, T2 store, three audit events) against a baseline measured in the same run on
+ * the same token: the HSM signature of M_cert plus the host verification alone. On PostgreSQL
+ * also with four concurrent issuers. Wall-clock, median of three rounds after a warm-up round.
  */
 import { uintToBytes } from '../lib/bytes';
 import { createInstitution } from '../lib/ca/institutions';

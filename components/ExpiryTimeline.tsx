@@ -2,8 +2,7 @@
 // 7/30/90-day warning lines. Server-rendered SVG (no chart script, no inline styles under the CSP),
 // with the same numbers as a table for screen readers and keyboard users.
 import { getFormatter, getTranslations } from 'next-intl/server';
-import type { ExpiringItem } from '../lib/ca/dashboard';
-import { EXPIRY_WARNING_DAYS } from '../lib/ca/expiry';
+import { EXPIRY_WARNING_DAYS, type ExpiringItem } from '../lib/ca';
 
 const W = 720;
 const H = 200;

@@ -2,7 +2,7 @@
 import { getTranslations } from 'next-intl/server';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { sessionComplete, type ConsoleSession } from '../lib/ca/signIn';
+import { sessionComplete, type ConsoleSession } from '../lib/ca';
 import { LanguageSwitch } from './LanguageSwitch';
 import { navigationFor } from './navigation';
 import { SignOutButton } from './SignOutButton';

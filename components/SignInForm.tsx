@@ -6,11 +6,11 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { FormError, fieldError } from './FormError';
 import { buttonClass, inputClass, labelClass } from './ui';
+import { isErrorCode, type ErrorCode } from '../lib/errors';
 
 // Where each refusal points, so the error sits beside the right input.
 const FIELD_OF: Record<string, string> = {
   AUTHENTICATION_FAILED: 'password',
-  OPERATOR_LOCKED: 'username',
   SECOND_FACTOR_REQUIRED: 'code',
   SECOND_FACTOR_INVALID: 'code',
   SECOND_FACTOR_UNREADABLE: 'code',
@@ -19,8 +19,8 @@ const FIELD_OF: Record<string, string> = {
 export function SignInForm({ initialError }: { initialError?: string }) {
   const t = useTranslations('signIn');
   const router = useRouter();
-  const [error, setError] = useState<{ code: string; message: string; field?: string } | undefined>(
-    initialError ? { code: initialError, message: initialError } : undefined,
+  const [error, setError] = useState<{ code: ErrorCode; message: string; field?: string } | undefined>(
+    isErrorCode(initialError) ? { code: initialError, message: initialError } : undefined,
   );
   const [busy, setBusy] = useState(false);
 
@@ -40,7 +40,7 @@ export function SignInForm({ initialError }: { initialError?: string }) {
       router.refresh();
       return;
     }
-    const code = result?.error && /^[A-Z_]+$/.test(result.error) ? result.error : 'AUTHENTICATION_FAILED';
+    const code = isErrorCode(result?.error) ? result.error : 'AUTHENTICATION_FAILED';
     setError({ code, message: code, field: FIELD_OF[code] });
   }
 

@@ -3,29 +3,12 @@
  * reports is a TqError whose code names the cause; the PKCS#11 CKR name, when there is one,
  * travels in `details.ckr` so operators can match it against the vendor's manual.
  */
-import { TqException, type TqError } from '../lib/errors';
+import { meaningsOf, TqException, type CodeOf, type ErrorCode, type TqError } from '../lib/errors';
 
-export const HsmErrorCode = {
-  MODULE_NOT_FOUND: 'HSM_MODULE_NOT_FOUND',
-  TOKEN_NOT_FOUND: 'HSM_TOKEN_NOT_FOUND',
-  TOKEN_NOT_INITIALIZED: 'HSM_TOKEN_NOT_INITIALIZED',
-  PIN_INCORRECT: 'HSM_PIN_INCORRECT',
-  PIN_LOCKED: 'HSM_PIN_LOCKED',
-  PIN_MISSING: 'HSM_PIN_MISSING',
-  MECHANISM_MISSING: 'HSM_MECHANISM_MISSING',
-  PROFILE_INVALID: 'HSM_PROFILE_INVALID',
-  CONFIG_INVALID: 'HSM_CONFIG_INVALID',
-  KEY_NOT_FOUND: 'HSM_KEY_NOT_FOUND',
-  KEY_EXISTS: 'HSM_KEY_EXISTS',
-  KEY_AMBIGUOUS: 'HSM_KEY_AMBIGUOUS',
-  KEY_INVALID: 'HSM_KEY_INVALID',
-  ALGORITHM_UNSUPPORTED: 'HSM_ALGORITHM_UNSUPPORTED',
-  SIGNATURE_INVALID: 'HSM_SIGNATURE_INVALID',
-  DEVICE_ERROR: 'HSM_DEVICE_ERROR',
-  POOL_TIMEOUT: 'HSM_POOL_TIMEOUT',
-  CLOSED: 'HSM_CLOSED',
-  OPERATION_FAILED: 'HSM_OPERATION_FAILED',
-} as const;
+/** The HSM_ codes of the registry by their short names: `HsmErrorCode.PIN_INCORRECT` is `'HSM_PIN_INCORRECT'`. */
+export const HsmErrorCode = Object.fromEntries(
+  (Object.keys(meaningsOf('hsm')) as CodeOf<'hsm'>[]).filter((code) => code.startsWith('HSM_')).map((code) => [code.slice('HSM_'.length), code]),
+) as { readonly [C in CodeOf<'hsm'> as C extends `HSM_${infer Short}` ? Short : never]: C };
 
 /** A PKCS#11 failure as pkcs11js reports it: `Pkcs11Error {message: 'CKR_…', code, method}`. */
 export interface Pkcs11Failure {
@@ -65,7 +48,7 @@ const RECOVERABLE = new Set([
 
 export const isRecoverable = (f: Pkcs11Failure | null): boolean => f !== null && RECOVERABLE.has(f.ckr);
 
-const BY_CKR: Record<string, { code: string; message: string }> = {
+const BY_CKR: Record<string, { code: ErrorCode; message: string }> = {
   CKR_PIN_INCORRECT: { code: HsmErrorCode.PIN_INCORRECT, message: 'the token rejected the PIN' },
   CKR_PIN_INVALID: { code: HsmErrorCode.PIN_INCORRECT, message: 'the token rejected the PIN as malformed' },
   CKR_PIN_LEN_RANGE: { code: HsmErrorCode.PIN_INCORRECT, message: 'the PIN length is outside the token’s range' },
@@ -96,5 +79,5 @@ export function hsmError(e: unknown, context: string, details: Record<string, un
   return { code, message, details: { ...details, ckr: f.ckr, rv: f.rv, method: f.method } };
 }
 
-export const hsmFail = (code: string, message: string, details?: Record<string, unknown>): TqException =>
+export const hsmFail = (code: ErrorCode, message: string, details?: Record<string, unknown>): TqException =>
   new TqException({ code, message, ...(details ? { details } : {}) });

@@ -1,18 +1,16 @@
 /**
  * First-run preparation of the embedded defaults, run by `npm start` before the web server:
- * opens the CA (software token initialised, database migrated, start-up recovery run) and, when
+ * opens the CA (software token initialised, database migrated, start-up recovery run), says
+ * plainly when the token is the evaluation one with its PIN on disk, and, when
  * no operator exists yet, creates the first administrator and prints its one-time password.
  * The password is also left in `.data/secrets/first-run-admin` (mode 0600) so a missed terminal
- * line does not lock the operator out. It is one-time: the first sign-in must replace it and
- * enrol a second factor before anything else.
+ * line does not lock the operator out. It is one-time: the first sign-in may only change it
+ * (the console's password page or `tqca user passwd`), which deletes the file; it is never written to the audit log.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_DATA_DIR } from '../hsm/config';
-import { openCa } from '../lib/ca/open';
-import { bootstrapAdministrator } from '../lib/ca/operators';
-import { requirePasswordChange } from '../lib/ca/signIn';
+import { bootstrapAdministrator } from '../lib/ca';
+import { writeFirstRunSecret } from '../lib/runtime/firstRunSecret';
+import { openCa } from '../lib/runtime/openCa';
 
 const FIRST_ADMIN = 'admin';
 
@@ -22,27 +20,29 @@ async function main(): Promise<number> {
     console.error(JSON.stringify({ error: opened.error }, null, 2));
     return 1;
   }
-  const { ca, close } = opened.value;
+  const { ca, close, activation, signing } = opened.value;
+  // Said on every start, not only the first: the evaluation token must never pass for production.
+  if (signing.notice) console.warn(`\n  仅供评估 / ${signing.notice}\n`);
+  if (activation) {
+    const { threshold, tokenLabel } = activation.status();
+    console.log(`\n  token "${tokenLabel}": each process signs only after ${threshold} officers enter their shares (tqca hsm activate)\n`);
+  }
   try {
     if ((await ca.prisma.operator.count()) > 0) return 0;
     const password = randomBytes(18).toString('base64url');
-    const created = await bootstrapAdministrator(ca, { username: FIRST_ADMIN, displayName: '首任管理员 First administrator', password });
-    const oneTime = created.ok ? await requirePasswordChange(ca, created.value.id) : created;
-    if (!oneTime.ok) {
-      console.error(JSON.stringify({ error: oneTime.error }, null, 2));
+    const created = await bootstrapAdministrator(ca, { username: FIRST_ADMIN, displayName: '首任管理员 First administrator', password, oneTimePassword: true });
+    if (!created.ok) {
+      console.error(JSON.stringify({ error: created.error }, null, 2));
       return 1;
     }
-    const secrets = join(process.env.TQCA_DATA_DIR || DEFAULT_DATA_DIR, 'secrets');
-    mkdirSync(secrets, { recursive: true, mode: 0o700 });
-    const file = join(secrets, 'first-run-admin');
-    writeFileSync(file, `${FIRST_ADMIN}\n${password}\n`, { mode: 0o600 });
+    const file = writeFirstRunSecret(FIRST_ADMIN, password);
     console.log(
       [
         '',
         '  首次运行：已创建管理员 / First run: administrator created',
         `    username  ${FIRST_ADMIN}`,
         `    password  ${password}`,
-        `  (also in ${file}, mode 0600) — 首次登录须修改密码并绑定身份验证器 / the first sign-in changes it and enrols TOTP`,
+        `  (one-time: also in ${file}, mode 0600, until you change it at the first sign-in or with \`tqca user passwd\`)`,
         '',
       ].join('\n'),
     );

@@ -4,7 +4,7 @@ import { FormErrorStatic } from '../../components/FormErrorStatic';
 import { cardClass } from '../../components/ui';
 import { errorText } from '../../i18n/errorText';
 import type { Locale } from '../../i18n/locales';
-import { readDashboard } from '../../lib/ca/dashboard';
+import { readDashboard } from '../../lib/ca';
 import { consoleServices } from '../../lib/server/ca';
 import { pageSession } from '../../lib/server/session';
 
@@ -43,7 +43,7 @@ export default async function DashboardPage() {
         <h2 id="hsm-title" className="text-lg font-semibold">{t('hsmTitle')}</h2>
         <p className={hsm.ok ? 'mt-1 text-emerald-800' : 'mt-1 text-red-800'} data-testid="hsm-health">
           {hsm.ok
-            ? t('hsmOk', { latency: format.number(hsm.latencyMs ?? 0, { maximumFractionDigits: 1 }), token: hsm.token ?? '', profile: hsm.profile ?? '' })
+            ? t('hsmOk', { latency: format.number(hsm.latencyMs ?? 0, { maximumFractionDigits: 1 }) })
             : t('hsmDown', { error: hsm.error ? `${hsm.error.code}: ${errorText(hsm.error, (await getLocale()) as Locale)}` : '' })}
         </p>
       </section>

@@ -2,7 +2,7 @@
 // as its last write: it locks the chain head (so concurrent transactions, from any process,
 // append one after another and the chain never forks), and if the event cannot be written it
 // throws, so the change rolls back with it.
-import { TqException } from '../errors';
+import { TqException, type ErrorCode } from '../errors';
 import type { Tx } from '../db/client';
 import { canonicalJson, normalizeJson } from './canonicalJson';
 import { CHAIN_VERSION, eventHash, SYSTEM_ACTOR, type ChainedFields } from './chain';
@@ -29,7 +29,7 @@ export interface AppendedEvent {
 const ACTION = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;
 const OBJECT_TYPE = /^[a-z][a-zA-Z0-9]*$/;
 
-function refuse(code: string, message: string, field?: string): never {
+function refuse(code: ErrorCode, message: string, field?: string): never {
   throw new TqException({ code, message, field });
 }
 

@@ -50,7 +50,7 @@ describe('ceremony checks before signing', () => {
         approver: { id: 1, roles: ['AUDITOR'], status: 'ACTIVE' },
         create: { index: 0x05, environment: 'TEST', expiry: { year: 2027, month: 1, day: 1 }, keyLabel: 'x' },
         indexClaimed: async () => true,
-        hsmHealth: async () => ({ code: 'HSM_UNAVAILABLE', message: 'down' }),
+        hsmHealth: async () => ({ code: 'HSM_DEVICE_ERROR', message: 'down' }),
         hsmPublicKey: async () => KEY,
       }),
     );
@@ -60,7 +60,7 @@ describe('ceremony checks before signing', () => {
       'ROOT_KEY_INDEX_ENVIRONMENT',
       'ROOT_KEY_INDEX_IN_USE',
       'ROOT_KEY_EXPIRY_TOO_SOON',
-      'HSM_UNAVAILABLE',
+      'HSM_DEVICE_ERROR',
       'HSM_LABEL_IN_USE',
     ]);
   });

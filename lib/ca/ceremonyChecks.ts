@@ -4,7 +4,7 @@
  * fail — is kept with the ceremony, so an auditor sees what was verified, not only that it ran.
  */
 import { equal } from '../bytes';
-import type { TqError } from '../errors';
+import type { ErrorCode, TqError } from '../errors';
 import { checkIndexForEnvironment, checkRootKeyExpiry, checkRootKeyTransition, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
 import type { CalendarDay } from '../codec';
 
@@ -60,7 +60,7 @@ export interface CeremonyCheckResult {
 
 type Check = (facts: CeremonyFacts) => Promise<TqError | null> | TqError | null;
 
-const problem = (code: string, message: string, details?: Record<string, unknown>): TqError => ({ code, message, ...(details ? { details } : {}) });
+const problem = (code: ErrorCode, message: string, details?: Record<string, unknown>): TqError => ({ code, message, ...(details ? { details } : {}) });
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`ceremony facts lack ${what}`);

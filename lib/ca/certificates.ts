@@ -75,15 +75,19 @@ export interface CertificateFilter {
   readonly status?: CertificateStatus;
 }
 
-export async function listCertificates(ca: CaServices, filter: CertificateFilter = {}): Promise<CertificateView[]> {
-  const now = ca.now();
-  const where: Prisma.CertificateWhereInput = {
+/** The rows a filter selects at `now` (EXPIRED is derived: ACTIVE and past its end). */
+export function certificateWhere(filter: CertificateFilter, now: Date): Prisma.CertificateWhereInput {
+  return {
     ...(filter.issuerId === undefined ? {} : { institution: { kind: 'ISSUER', code: issuerCode(filter.issuerId) } }),
     ...(filter.status === 'REVOKED' ? { status: 'REVOKED' } : {}),
     ...(filter.status === 'ACTIVE' ? { status: 'ACTIVE', expiresAt: { gt: now } } : {}),
     ...(filter.status === 'EXPIRED' ? { status: 'ACTIVE', expiresAt: { lte: now } } : {}),
   };
-  const rows = await ca.prisma.certificate.findMany({ where, orderBy: { number: 'asc' }, include: CERTIFICATE_INCLUDE });
+}
+
+export async function listCertificates(ca: CaServices, filter: CertificateFilter = {}): Promise<CertificateView[]> {
+  const now = ca.now();
+  const rows = await ca.prisma.certificate.findMany({ where: certificateWhere(filter, now), orderBy: { number: 'asc' }, include: CERTIFICATE_INCLUDE });
   return rows.map((c) => certificateView(c, now));
 }
 
@@ -92,6 +96,40 @@ export async function showCertificate(ca: CaServices, number: number): Promise<R
   return row
     ? { ok: true, value: certificateView(row, ca.now()) }
     : { ok: false, error: { code: 'CERTIFICATE_UNKNOWN', message: `no certificate ${formatCertificateNumber(number)}`, field: 'number' } };
+}
+
+export type AllocationState = 'RESERVED' | 'ISSUED' | 'FAILED';
+
+/** One certificate number as issuance left it: reserved, issued, or failed with its reason. */
+export interface AllocationView {
+  readonly number: string;
+  readonly state: AllocationState;
+  readonly requestId: number;
+  readonly rootKeyIndex: string;
+  readonly reservedAt: string;
+  readonly failure: { readonly code: string; readonly reason: string | null } | null;
+  /** The 106 bytes the HSM signed under this number (hex), stored as a certificate or not. */
+  readonly signed: string | null;
+  readonly signedAt: string | null;
+}
+
+/** Every number handed out, in order; `state` narrows it (FAILED: the ones that never became certificates). */
+export async function listAllocations(ca: CaServices, filter: { readonly state?: AllocationState } = {}): Promise<AllocationView[]> {
+  const rows = await ca.prisma.certificateNumberAllocation.findMany({
+    where: filter.state ? { state: filter.state } : {},
+    orderBy: { number: 'asc' },
+    include: { rootKey: { select: { index: true } } },
+  });
+  return rows.map((a) => ({
+    number: formatCertificateNumber(a.number),
+    state: a.state,
+    requestId: a.requestId,
+    rootKeyIndex: formatIndex(a.rootKey.index),
+    reservedAt: a.reservedAt.toISOString(),
+    failure: a.failureCode === null ? null : { code: a.failureCode, reason: a.failureReason },
+    signed: a.signedBytes && toHex(a.signedBytes),
+    signedAt: a.signedAt?.toISOString() ?? null,
+  }));
 }
 
 /** ACTIVE → REVOKED with a profile reason code. Revoking twice is an error, not a no-op. */

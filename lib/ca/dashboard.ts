@@ -26,8 +26,6 @@ export interface ExpiringItem {
 export interface HsmHealth {
   readonly ok: boolean;
   readonly latencyMs: number | null;
-  readonly token: string | null;
-  readonly profile: string | null;
   readonly error: TqError | null;
 }
 
@@ -92,6 +90,6 @@ export async function readDashboard(ca: CaServices, actor: Operator, horizonDays
 
 async function hsmHealth(ca: CaServices): Promise<HsmHealth> {
   const report = await ca.keys.health();
-  if (!report.ok) return { ok: false, latencyMs: null, token: null, profile: null, error: report.error };
-  return { ok: true, latencyMs: report.value.canary.latencyMs, token: report.value.token.label, profile: report.value.profile, error: null };
+  if (!report.ok) return { ok: false, latencyMs: null, error: report.error };
+  return { ok: true, latencyMs: report.value.canary.latencyMs, error: null };
 }

@@ -7,7 +7,7 @@
 import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { expiryDay } from '../codec';
 import type { Result } from '../errors';
-import { CERTIFICATE_INCLUDE, certificateView, type CertificateView } from './certificates';
+import { CERTIFICATE_INCLUDE, certificateView, certificateWhere, type CertificateFilter, type CertificateView } from './certificates';
 import { calendarDayOf } from './requestLookup';
 import { formatIndex } from './rootKeyRules';
 import type { CaServices } from './services';
@@ -29,10 +29,20 @@ export interface ExpiryWarning {
   readonly tier: ExpiryWarningTier;
 }
 
-/** Active certificates whose validity ends within `withinDays` of `at`, soonest first. */
-export async function expiringCertificates(ca: CaServices, at = ca.now(), withinDays: number = EXPIRY_WARNING_DAYS[0]): Promise<ExpiryWarning[]> {
+/**
+ * Certificates whose validity ends within `withinDays` of `at`, soonest first: the active ones,
+ * or those `filter` selects (an issuer; REVOKED ones ending soon; EXPIRED ones never end ahead).
+ */
+export async function expiringCertificates(
+  ca: CaServices,
+  at = ca.now(),
+  withinDays: number = EXPIRY_WARNING_DAYS[0],
+  filter: CertificateFilter = {},
+): Promise<ExpiryWarning[]> {
   const rows = await ca.prisma.certificate.findMany({
-    where: { status: 'ACTIVE', expiresAt: { gt: at, lte: new Date(at.getTime() + withinDays * DAY_MS) } },
+    where: {
+      AND: [certificateWhere({ ...filter, status: filter.status ?? 'ACTIVE' }, at), { expiresAt: { gt: at, lte: new Date(at.getTime() + withinDays * DAY_MS) } }],
+    },
     orderBy: [{ expiresAt: 'asc' }, { number: 'asc' }],
     include: CERTIFICATE_INCLUDE,
   });

@@ -3,8 +3,9 @@ import { ENGINES, breakAuditWrites, eventsAfter, headSeq, useTestDatabase } from
 import { verifyStoredChain } from '../audit';
 import { parseHex, toHex } from '../bytes';
 import type { Operator } from './context';
-import { createInstitution, findInstitution, listInstitutions, parseContacts, setInstitutionStatus, updateInstitution } from './institutions';
-import { authenticate, bootstrapAdministrator, createOperator } from './operators';
+import { approveWithdrawal, createInstitution, findInstitution, listInstitutions, parseContacts, setInstitutionStatus, updateInstitution } from './institutions';
+import { authenticate, bootstrapAdministrator } from './operators';
+import { bootstrapOperator } from '../../test/support/operators';
 
 const PASSWORD = 'correct horse battery';
 const code = (hex: string) => {
@@ -38,17 +39,16 @@ describe('parseContacts', () => {
 describe.each(ENGINES)('institutions on %s', (engine) => {
   const t = useTestDatabase(engine);
   let officer: Operator;
+  let officer2: Operator;
   let auditor: Operator;
 
   it('setup: an officer and an auditor', async () => {
     const admin = await bootstrapAdministrator(t.ctx, { username: 'admin', displayName: 'Admin', password: PASSWORD });
     const adminOp = admin.ok ? await authenticate(t.ctx, 'admin', PASSWORD) : admin;
     if (!adminOp.ok) throw new Error('bootstrap');
-    await createOperator(t.ctx, adminOp.value, { username: 'officer', displayName: 'Officer', password: PASSWORD, roles: ['OFFICER'] });
-    await createOperator(t.ctx, adminOp.value, { username: 'auditor', displayName: 'Auditor', password: PASSWORD, roles: ['AUDITOR'] });
-    const [o, a] = await Promise.all([authenticate(t.ctx, 'officer', PASSWORD), authenticate(t.ctx, 'auditor', PASSWORD)]);
-    if (!o.ok || !a.ok) throw new Error('login');
-    [officer, auditor] = [o.value, a.value];
+    officer = await bootstrapOperator(t.ctx, adminOp.value, 'officer', 'OFFICER', PASSWORD);
+    officer2 = await bootstrapOperator(t.ctx, adminOp.value, 'officer2', 'OFFICER', PASSWORD);
+    auditor = await bootstrapOperator(t.ctx, adminOp.value, 'auditor', 'AUDITOR', PASSWORD);
   });
 
   it('allocates increasing codes per kind, skipping codes given explicitly; one audit event each', async () => {
@@ -94,32 +94,45 @@ describe.each(ENGINES)('institutions on %s', (engine) => {
     expect(await eventsAfter(t.db.prisma, before)).toHaveLength(0);
   });
 
-  it('changes status along ACTIVE ⇄ SUSPENDED → WITHDRAWN only, each change one event', async () => {
+  it('changes status along ACTIVE ⇄ SUSPENDED → WITHDRAWN only, an issuer withdrawn by a second officer, each step one event', async () => {
     const ref = { kind: 'ISSUER' as const, code: code('00000003') };
     const before = await headSeq(t.db.prisma);
     const suspended = await setInstitutionStatus(t.ctx, officer, ref, 'SUSPENDED', 'overdue settlement');
     const resumed = await setInstitutionStatus(t.ctx, officer, ref, 'ACTIVE', 'settled');
     const again = await setInstitutionStatus(t.ctx, officer, ref, 'ACTIVE', 'no-op');
-    const withdrawn = await setInstitutionStatus(t.ctx, officer, ref, 'WITHDRAWN', 'left the scheme');
+    const asked = await setInstitutionStatus(t.ctx, officer, ref, 'WITHDRAWN', 'left the scheme');
+    const twice = await setInstitutionStatus(t.ctx, officer2, ref, 'WITHDRAWN', 'again');
+    const self = await approveWithdrawal(t.ctx, officer, ref);
+    const byAuditor = await approveWithdrawal(t.ctx, auditor, ref);
+    const withdrawn = await approveWithdrawal(t.ctx, officer2, ref);
     const back = await setInstitutionStatus(t.ctx, officer, ref, 'ACTIVE', 'rejoin');
     const noReason = await setInstitutionStatus(t.ctx, officer, ref, 'SUSPENDED', ' ');
     const missing = await setInstitutionStatus(t.ctx, officer, { id: 99999 }, 'SUSPENDED', 'x');
-    expect([suspended, resumed, again, withdrawn, back, noReason, missing].map((r) => (r.ok ? r.value.status : r.error.code))).toEqual([
+    expect(asked.ok && [asked.value.status, asked.value.pendingWithdrawal?.requestedBy]).toEqual(['ACTIVE', officer.id]);
+    expect([suspended, resumed, again, twice, self, byAuditor, withdrawn, back, noReason, missing].map((r) => (r.ok ? r.value.status : r.error.code))).toEqual([
       'SUSPENDED',
       'ACTIVE',
       'INSTITUTION_STATUS_TRANSITION',
+      'INSTITUTION_WITHDRAWAL_PENDING',
+      'DUAL_CONTROL_SAME_OFFICER',
+      'OPERATOR_FORBIDDEN',
       'WITHDRAWN',
       'INSTITUTION_STATUS_TRANSITION',
       'INSTITUTION_INVALID',
       'INSTITUTION_NOT_FOUND',
     ]);
     const events = await eventsAfter(t.db.prisma, before);
-    expect(events.map((e) => [e.action, (e.details as { from: string }).from, (e.details as { to: string }).to])).toEqual([
-      ['institution.status', 'ACTIVE', 'SUSPENDED'],
-      ['institution.status', 'SUSPENDED', 'ACTIVE'],
-      ['institution.status', 'ACTIVE', 'WITHDRAWN'],
+    expect(events.map((e) => [e.action, e.actor, (e.details as { to?: string }).to ?? (e.details as { code: string }).code])).toEqual([
+      ['institution.status', 'officer', 'SUSPENDED'],
+      ['institution.status', 'officer', 'ACTIVE'],
+      ['institution.withdrawalRequested', 'officer', '00000003'],
+      ['institution.approvalRefused', 'officer', 'DUAL_CONTROL_SAME_OFFICER'],
+      ['institution.approvalRefused', 'auditor', 'OPERATOR_FORBIDDEN'],
+      ['institution.status', 'officer2', 'WITHDRAWN'],
     ]);
-    expect(events[2].details).toMatchObject({ reason: 'left the scheme', code: '00000003' });
+    expect(events[5].details).toMatchObject({ reason: 'left the scheme', code: '00000003', requestedBy: 'officer' });
+    const row = await t.db.prisma.institution.findUniqueOrThrow({ where: { id: withdrawn.ok ? withdrawn.value.id : 0 } });
+    expect([row.withdrawalRequestedById, row.withdrawalApprovedById]).toEqual([officer.id, officer2.id]);
   });
 
   it('updates names and contacts (not of a withdrawn institution), recording before and after', async () => {
@@ -177,7 +190,7 @@ describe.each(ENGINES)('concurrent institution creation on %s', (engine) => {
   const t = useTestDatabase(engine);
 
   it('allocates distinct, gapless codes and one event each', async () => {
-    await bootstrapAdministrator(t.ctx, { username: 'admin', displayName: 'Admin', password: PASSWORD, roles: ['OFFICER'] });
+    await bootstrapAdministrator(t.ctx, { username: 'admin', displayName: 'Admin', password: PASSWORD });
     const admin = await authenticate(t.ctx, 'admin', PASSWORD);
     if (!admin.ok) throw new Error('login');
     const before = await headSeq(t.db.prisma);

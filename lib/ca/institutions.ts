@@ -1,7 +1,9 @@
 /**
  * Institutions: issuers, acquirers and issuing platforms. The center allocates each a 4-byte code,
  * unique per kind; an issuer's code is its issuer id (QR field 7, records A1 and A3). Status:
- * ACTIVE ⇄ SUSPENDED, either → WITHDRAWN (final). Every change is audited in its transaction.
+ * ACTIVE ⇄ SUSPENDED, either → WITHDRAWN (final). Withdrawing an issuer revokes its certificates,
+ * so it is dual-controlled: one operator asks, an officer other than them approves. Every change
+ * is audited in its transaction.
  */
 import { bytesToUint, toHex, uintToBytes } from '../bytes';
 import { appendAuditEvent } from '../audit';
@@ -12,6 +14,8 @@ import { err, ok, TqException, type Result, type TqError } from '../errors';
 import { requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
+import { refusedApproval } from './refusals';
+import { MAX_NAME_LENGTH, MAX_REASON_LENGTH, singleLineText } from './text';
 import { refuse, transact } from './transaction';
 
 export { InstitutionKind, InstitutionStatus };
@@ -32,6 +36,8 @@ export interface InstitutionView {
   readonly nameEn: string | null;
   readonly status: InstitutionStatus;
   readonly contacts: readonly Contact[];
+  /** An issuer's withdrawal awaiting an officer's approval. */
+  readonly pendingWithdrawal: { readonly requestedBy: number; readonly requestedAt: Date; readonly reason: string } | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -68,16 +74,23 @@ export function parseContacts(value: unknown): Result<Contact[]> {
     const extra = Object.keys(item).filter((k) => !(CONTACT_FIELDS as readonly string[]).includes(k));
     if (extra.length > 0) return err('CONTACTS_INVALID', `${field}: unknown member ${extra.join(', ')}`, { field });
     const c = item as Record<string, unknown>;
+    const contact: Record<string, string> = {};
     for (const k of CONTACT_FIELDS) {
-      if (c[k] !== undefined && (typeof c[k] !== 'string' || (c[k] as string).trim() === '')) return err('CONTACTS_INVALID', `${field}.${k} must be a non-empty string`, { field: `${field}.${k}` });
+      if (c[k] === undefined) continue;
+      if (typeof c[k] !== 'string') return err('CONTACTS_INVALID', `${field}.${k} must be a string`, { field: `${field}.${k}` });
+      const text = singleLineText(c[k], `${field}.${k}`, 'CONTACTS_INVALID', MAX_NAME_LENGTH);
+      if (!text.ok) return text;
+      contact[k] = text.value;
     }
-    if (c.name === undefined) return err('CONTACTS_INVALID', `${field}.name is required`, { field: `${field}.name` });
-    if (c.email !== undefined && !EMAIL.test(c.email as string)) return err('CONTACTS_INVALID', `${field}.email is not an e-mail address`, { field: `${field}.email` });
-    if (c.phone !== undefined && !PHONE.test(c.phone as string)) return err('CONTACTS_INVALID', `${field}.phone is not a phone number`, { field: `${field}.phone` });
-    contacts.push(Object.fromEntries(CONTACT_FIELDS.filter((k) => c[k] !== undefined).map((k) => [k, (c[k] as string).trim()])) as unknown as Contact);
+    if (contact.name === undefined) return err('CONTACTS_INVALID', `${field}.name is required`, { field: `${field}.name` });
+    if (contact.email !== undefined && !EMAIL.test(contact.email)) return err('CONTACTS_INVALID', `${field}.email is not an e-mail address`, { field: `${field}.email` });
+    if (contact.phone !== undefined && !PHONE.test(contact.phone)) return err('CONTACTS_INVALID', `${field}.phone is not a phone number`, { field: `${field}.phone` });
+    contacts.push(contact as unknown as Contact);
   }
   return ok(contacts);
 }
+
+const institutionName = (name: string, field: 'nameZh' | 'nameEn') => singleLineText(name, field, 'INSTITUTION_INVALID', MAX_NAME_LENGTH);
 
 function checkCode(code: Uint8Array): Result<Uint8Array> {
   if (code.length !== 4) return err('INSTITUTION_CODE_INVALID', `an institution code is 4 bytes, got ${code.length}`, { field: 'code' });
@@ -89,7 +102,7 @@ function checkCode(code: Uint8Array): Result<Uint8Array> {
 const bytes = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
 
 /** A code taken by a concurrent writer between the check and the insert. */
-const UNIQUE_ERRORS = {
+const UNIQUE_ERRORS: Readonly<Record<string, TqError>> = {
   institution_kind_code_key: { code: 'INSTITUTION_CODE_TAKEN', message: 'an institution of this kind already has this code', field: 'code' },
 };
 
@@ -107,8 +120,10 @@ async function allocateCode(tx: Tx, kind: InstitutionKind): Promise<Uint8Array> 
 
 export async function createInstitution(ctx: ServiceContext, actor: Operator, input: NewInstitution): Promise<Result<InstitutionView>> {
   if (!Object.hasOwn(InstitutionKind, input.kind)) return err('INSTITUTION_INVALID', `unknown kind ${input.kind}`, { field: 'kind' });
-  const nameZh = input.nameZh.trim();
-  if (nameZh === '') return err('INSTITUTION_INVALID', 'the Chinese name is empty', { field: 'nameZh' });
+  const nameZh = institutionName(input.nameZh, 'nameZh');
+  if (!nameZh.ok) return nameZh;
+  const nameEn = input.nameEn === undefined || input.nameEn.trim() === '' ? ok(null) : institutionName(input.nameEn, 'nameEn');
+  if (!nameEn.ok) return nameEn;
   const contacts = parseContacts(input.contacts ?? []);
   if (!contacts.ok) return contacts;
   const given = input.code === undefined ? undefined : checkCode(input.code);
@@ -130,8 +145,8 @@ export async function createInstitution(ctx: ServiceContext, actor: Operator, in
       data: {
         kind: input.kind,
         code: bytes(code),
-        nameZh,
-        nameEn: input.nameEn?.trim() || null,
+        nameZh: nameZh.value,
+        nameEn: nameEn.value,
         contacts: contacts.value as unknown as Prisma.InputJsonArray,
         createdAt: ctx.now(),
         updatedAt: ctx.now(),
@@ -160,15 +175,19 @@ export interface InstitutionChanges {
 export async function updateInstitution(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, changes: InstitutionChanges): Promise<Result<InstitutionView>> {
   const contacts = changes.contacts === undefined ? undefined : parseContacts(changes.contacts);
   if (contacts && !contacts.ok) return contacts;
-  if (changes.nameZh !== undefined && changes.nameZh.trim() === '') return err('INSTITUTION_INVALID', 'the Chinese name is empty', { field: 'nameZh' });
+  const nameZh = changes.nameZh === undefined ? undefined : institutionName(changes.nameZh, 'nameZh');
+  if (nameZh && !nameZh.ok) return nameZh;
+  // null or "" removes the English name.
+  const nameEn = changes.nameEn === undefined ? undefined : changes.nameEn === null || changes.nameEn.trim() === '' ? ok(null) : institutionName(changes.nameEn, 'nameEn');
+  if (nameEn && !nameEn.ok) return nameEn;
   return step(ctx, async (tx) => {
     requireRole(actor, ['OFFICER', 'ADMIN'], 'change institutions');
     await requireActiveOperator(tx, actor);
     const current = await lockInstitution(tx, ref);
     if (current.status === 'WITHDRAWN') refuse('INSTITUTION_WITHDRAWN', 'a withdrawn institution is not changed', { field: 'status' });
     const data = {
-      ...(changes.nameZh === undefined ? {} : { nameZh: changes.nameZh.trim() }),
-      ...(changes.nameEn === undefined ? {} : { nameEn: changes.nameEn?.trim() || null }),
+      ...(nameZh === undefined ? {} : { nameZh: nameZh.value }),
+      ...(nameEn === undefined ? {} : { nameEn: nameEn.value }),
       ...(contacts === undefined ? {} : { contacts: contacts.value as unknown as Prisma.InputJsonArray }),
     };
     if (Object.keys(data).length === 0) refuse('INSTITUTION_INVALID', 'nothing to change');
@@ -185,8 +204,13 @@ export async function updateInstitution(ctx: ServiceContext, actor: Operator, re
   });
 }
 
+/**
+ * Changes an institution's status. Withdrawing an issuer only asks for it (`institution.withdrawalRequested`):
+ * approveWithdrawal by an officer other than the asker withdraws it and revokes its certificates.
+ */
 export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, status: InstitutionStatus, reason: string): Promise<Result<InstitutionView>> {
-  if (reason.trim() === '') return err('INSTITUTION_INVALID', 'a status change needs a reason', { field: 'reason' });
+  const checkedReason = singleLineText(reason, 'reason', 'INSTITUTION_INVALID', MAX_REASON_LENGTH);
+  if (!checkedReason.ok) return checkedReason;
   return step(ctx, async (tx) => {
     requireRole(actor, ['OFFICER', 'ADMIN'], 'change institution status');
     await requireActiveOperator(tx, actor);
@@ -194,18 +218,72 @@ export async function setInstitutionStatus(ctx: ServiceContext, actor: Operator,
     if (!NEXT_STATUSES[current.status].includes(status)) {
       refuse('INSTITUTION_STATUS_TRANSITION', `${current.status} → ${status} is not allowed`, { field: 'status', details: { from: current.status, to: status } });
     }
+    if (status === 'WITHDRAWN' && current.kind === 'ISSUER') {
+      if (current.withdrawalRequestedById !== null) refuse('INSTITUTION_WITHDRAWAL_PENDING', 'a withdrawal of this issuer awaits approval', { field: 'status' });
+      const asked = await tx.institution.update({
+        where: { id: current.id },
+        data: { withdrawalRequestedById: actor.id, withdrawalRequestedAt: ctx.now(), withdrawalReason: checkedReason.value, updatedAt: ctx.now() },
+      });
+      await auditInstitution(tx, ctx, actor, 'withdrawalRequested', asked, { reason: checkedReason.value });
+      return view(asked);
+    }
     const updated = await tx.institution.update({ where: { id: current.id }, data: { status, updatedAt: ctx.now() } });
-    await appendAuditEvent(tx, {
-      actor,
-      action: 'institution.status',
-      objectType: 'institution',
-      objectId: String(updated.id),
-      details: { kind: updated.kind, code: updated.code, from: current.status, to: status, reason: reason.trim() },
-      time: ctx.now(),
-    });
-    if (status === 'WITHDRAWN' && updated.kind === 'ISSUER') await revokeWithdrawnIssuersCertificates(tx, actor, updated.id, ctx.now());
+    await auditInstitution(tx, ctx, actor, 'status', updated, { from: current.status, to: status, reason: checkedReason.value });
     return view(updated);
   });
+}
+
+/** An officer other than the asker approves an issuer's withdrawal: WITHDRAWN, and its live certificates revoked (reason 03). */
+export async function approveWithdrawal(ctx: ServiceContext, approver: Operator, ref: InstitutionRef): Promise<Result<InstitutionView>> {
+  const approved = await step(ctx, async (tx) => {
+    requireRole(approver, ['OFFICER'], 'approve an issuer’s withdrawal');
+    await requireActiveOperator(tx, approver);
+    const current = await lockInstitution(tx, ref);
+    const pending = pendingWithdrawal(current);
+    if (!pending) refuse('INSTITUTION_WITHDRAWAL_NONE', 'no withdrawal of this institution awaits approval', { field: 'institution' });
+    if (pending.requestedBy === approver.id) refuse('DUAL_CONTROL_SAME_OFFICER', 'the operator who asked for the withdrawal cannot approve it', { field: 'approver' });
+    if (!NEXT_STATUSES[current.status].includes('WITHDRAWN')) refuse('INSTITUTION_WITHDRAWN', 'a withdrawn institution is not changed', { field: 'status' });
+    const updated = await tx.institution.update({ where: { id: current.id }, data: { status: 'WITHDRAWN', withdrawalApprovedById: approver.id, updatedAt: ctx.now() } });
+    const requestedBy = await tx.operator.findUniqueOrThrow({ where: { id: pending.requestedBy }, select: { username: true } });
+    await auditInstitution(tx, ctx, approver, 'status', updated, { from: current.status, to: 'WITHDRAWN', reason: pending.reason, requestedBy: requestedBy.username });
+    await revokeWithdrawnIssuersCertificates(tx, approver, updated.id, ctx.now());
+    return view(updated);
+  });
+  return approved.ok ? approved : refusedApproval(ctx, approver, { type: 'institution', id: 'id' in ref ? ref.id : toHex(ref.code) }, approved.error);
+}
+
+/** Any officer or administrator drops a pending withdrawal, with a reason. */
+export async function rejectWithdrawal(ctx: ServiceContext, actor: Operator, ref: InstitutionRef, reason: string): Promise<Result<InstitutionView>> {
+  if (reason.trim() === '') return err('REASON_REQUIRED', 'a rejection needs a reason', { field: 'reason' });
+  return step(ctx, async (tx) => {
+    requireRole(actor, ['OFFICER', 'ADMIN'], 'reject an issuer’s withdrawal');
+    await requireActiveOperator(tx, actor);
+    const current = await lockInstitution(tx, ref);
+    if (!pendingWithdrawal(current)) refuse('INSTITUTION_WITHDRAWAL_NONE', 'no withdrawal of this institution awaits approval', { field: 'institution' });
+    const updated = await tx.institution.update({
+      where: { id: current.id },
+      data: { withdrawalRequestedById: null, withdrawalRequestedAt: null, withdrawalReason: null, updatedAt: ctx.now() },
+    });
+    await auditInstitution(tx, ctx, actor, 'withdrawalRejected', updated, { reason: reason.trim() });
+    return view(updated);
+  });
+}
+
+function auditInstitution(tx: Tx, ctx: ServiceContext, actor: Operator, verb: string, row: InstitutionRow, details: Record<string, unknown>) {
+  return appendAuditEvent(tx, {
+    actor,
+    action: `institution.${verb}`,
+    objectType: 'institution',
+    objectId: String(row.id),
+    details: { kind: row.kind, code: row.code, ...details },
+    time: ctx.now(),
+  });
+}
+
+function pendingWithdrawal(row: InstitutionRow): InstitutionView['pendingWithdrawal'] {
+  return row.status !== 'WITHDRAWN' && row.withdrawalRequestedById !== null && row.withdrawalRequestedAt !== null
+    ? { requestedBy: row.withdrawalRequestedById, requestedAt: row.withdrawalRequestedAt, reason: row.withdrawalReason ?? '' }
+    : null;
 }
 
 /**
@@ -264,6 +342,7 @@ function view(row: InstitutionRow): InstitutionView {
     nameEn: row.nameEn,
     status: row.status,
     contacts: row.contacts as unknown as Contact[],
+    pendingWithdrawal: pendingWithdrawal(row),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -1,22 +1,30 @@
 /**
- * Operators (console users): bootstrap of the first administrator, creation and status changes by
- * an administrator, listing, and password authentication. Passwords are stored as scrypt hashes
- * whose parameters travel in the hash string, so they can be raised without a migration.
- * Roles: ADMIN manages operators; OFFICER runs the CA (institutions, keys, requests); AUDITOR reads.
+ * Operator accounts: bootstrap of the first administrator, sign-in (with failed attempts audited
+ * and a lockout), password changes, disabling, listing. Creating, re-roling, enabling and
+ * resetting a second factor are governed changes (operatorChanges.ts). Passwords are stored as
+ * scrypt hashes whose parameters travel in the hash string, so they can be raised without a
+ * migration. Roles (one per account, separationOfDuties.ts): ADMIN manages operators; OFFICER runs
+ * the CA (institutions, keys, requests); AUDITOR reads.
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Tx } from '../db/client';
 import { OperatorRole, OperatorStatus } from '../db/generated/enums';
-import { err, ok, type Result } from '../errors';
+import { err, ok, type Result, type TqError } from '../errors';
+import { MAX_NAME_LENGTH, singleLineText } from './text';
 import { checkRole, requireRole, type Operator, type ServiceContext } from './context';
+import { checkNewPassword, MAX_PASSWORD_BYTES } from './passwordPolicy';
+import { checkRoles } from './separationOfDuties';
 import { refuse, transact } from './transaction';
 
 export { OperatorRole, OperatorStatus };
 
 export const USERNAME_PATTERN = /^[a-z][a-z0-9._-]{1,63}$/;
-export const MIN_PASSWORD_LENGTH = 12;
-const MAX_PASSWORD_BYTES = 1024;
+export { MIN_PASSWORD_LENGTH } from './passwordPolicy';
+
+/** Consecutive failed sign-ins that lock an account, and for how long. */
+export const SIGN_IN_ATTEMPTS = 5;
+export const LOCKOUT_MS = 15 * 60_000;
 
 // scrypt N=2^15, r=8, p=1 (32 MiB, ~0.1 s here): OWASP's recommended minimum for scrypt.
 const SCRYPT = { N: 32768, r: 8, p: 1, keyLength: 32, saltLength: 16 };
@@ -27,6 +35,9 @@ export interface OperatorView {
   readonly displayName: string;
   readonly roles: readonly OperatorRole[];
   readonly status: OperatorStatus;
+  /** The password was chosen by someone else: only a password change is allowed. */
+  readonly mustChangePassword: boolean;
+  readonly secondFactorEnrolled: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -34,7 +45,6 @@ export interface OperatorView {
 export interface NewOperator {
   readonly username: string;
   readonly displayName: string;
-  readonly password: string;
   readonly roles: readonly OperatorRole[];
 }
 
@@ -66,98 +76,134 @@ export async function verifyPassword(password: string, stored: string): Promise<
 // Verified against for unknown usernames, so that they take as long as wrong passwords.
 let decoyHash: Promise<string> | undefined;
 
-function checkNewOperator(input: NewOperator): Result<NewOperator> {
-  const invalid = (field: string, message: string, code = 'OPERATOR_INVALID') => err(code, message, { field });
+/** Username, display name and roles of a new operator, as untrusted input. */
+export function checkNewOperator(input: NewOperator): Result<NewOperator> {
+  const invalid = (field: string, message: string) => err('OPERATOR_INVALID', message, { field });
   if (!USERNAME_PATTERN.test(input.username) || input.username === SYSTEM_ACTOR) {
     return invalid('username', `username must match ${USERNAME_PATTERN} and not be "${SYSTEM_ACTOR}"`);
   }
-  if (input.displayName.trim().length === 0) return invalid('displayName', 'display name is empty');
-  if ([...input.password].length < MIN_PASSWORD_LENGTH) {
-    return invalid('password', `password must have at least ${MIN_PASSWORD_LENGTH} characters`, 'PASSWORD_TOO_SHORT');
-  }
-  if (Buffer.byteLength(input.password) > MAX_PASSWORD_BYTES) return invalid('password', `password longer than ${MAX_PASSWORD_BYTES} bytes`);
-  if (input.roles.length === 0) return invalid('roles', 'an operator needs at least one role');
-  const unknown = input.roles.filter((r) => !Object.hasOwn(OperatorRole, r));
-  if (unknown.length > 0) return invalid('roles', `unknown role ${unknown.join(', ')}`);
-  return ok({ ...input, displayName: input.displayName.trim(), roles: [...new Set(input.roles)] });
+  const displayName = singleLineText(input.displayName, 'displayName', 'OPERATOR_INVALID', MAX_NAME_LENGTH);
+  if (!displayName.ok) return displayName;
+  const roles = checkRoles(input.roles);
+  if (!roles.ok) return roles;
+  return ok({ ...input, displayName: displayName.value, roles: roles.value });
 }
 
-const UNIQUE_ERRORS = {
+const UNIQUE_ERRORS: Readonly<Record<string, TqError>> = {
   operator_username_key: { code: 'OPERATOR_EXISTS', message: 'an operator with this username exists', field: 'username' },
 };
 
-const step = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => transact(ctx.prisma, work, UNIQUE_ERRORS);
+export const operatorStep = <T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>) => transact(ctx.prisma, work, UNIQUE_ERRORS);
 
-async function insertOperator(tx: Tx, ctx: ServiceContext, actor: AuditActor, input: NewOperator, passwordHash: string, bootstrap: boolean): Promise<OperatorView> {
-  const { roles } = input;
+/** A new account, with its audit event. Its password is one-time unless its holder chose it. */
+export async function insertOperator(
+  tx: Tx,
+  ctx: ServiceContext,
+  actor: AuditActor,
+  input: NewOperator,
+  password: { readonly hash: string; readonly oneTime: boolean },
+  governance: Readonly<Record<string, unknown>>,
+  changeRequestId: number | null = null,
+): Promise<OperatorView> {
   if (await tx.operator.findUnique({ where: { username: input.username }, select: { id: true } })) {
     refuse('OPERATOR_EXISTS', `operator ${input.username} exists`, { field: 'username' });
   }
   const created = await tx.operator.create({
-    data: { username: input.username, displayName: input.displayName, passwordHash, roles: [...roles], createdAt: ctx.now(), updatedAt: ctx.now() },
+    include: VIEW_INCLUDE,
+    data: {
+      username: input.username,
+      displayName: input.displayName,
+      passwordHash: password.hash,
+      mustChangePassword: password.oneTime,
+      roles: [...input.roles],
+      changeRequestId,
+      createdAt: ctx.now(),
+      updatedAt: ctx.now(),
+    },
   });
   await appendAuditEvent(tx, {
     actor,
     action: 'operator.create',
     objectType: 'operator',
     objectId: String(created.id),
-    details: { username: created.username, displayName: created.displayName, roles, ...(bootstrap ? { bootstrap: true } : {}) },
+    details: { username: created.username, displayName: created.displayName, roles: input.roles, oneTimePassword: password.oneTime, ...governance },
     time: ctx.now(),
   });
   return view(created);
 }
 
 /**
- * Creates the first operator, an ADMIN, when there is none; attributed to "system". Refused
- * (OPERATOR_BOOTSTRAP_DONE) once any operator exists, even when two bootstraps race.
+ * Creates the first operator, an ADMIN (and nothing else: separation of duties), when there is
+ * none; attributed to "system". Refused (OPERATOR_BOOTSTRAP_DONE) once any operator exists, even
+ * when two bootstraps race. `oneTimePassword`: the console generated the password (first run),
+ * so it must be changed at the first sign-in.
  */
-export async function bootstrapAdministrator(ctx: ServiceContext, input: Omit<NewOperator, 'roles'> & { roles?: readonly OperatorRole[] }): Promise<Result<OperatorView>> {
+export async function bootstrapAdministrator(
+  ctx: ServiceContext,
+  input: Omit<NewOperator, 'roles'> & { readonly password: string; readonly roles?: readonly OperatorRole[]; readonly oneTimePassword?: boolean },
+): Promise<Result<OperatorView>> {
   const checked = checkNewOperator({ ...input, roles: ['ADMIN', ...(input.roles ?? [])] });
   if (!checked.ok) return checked;
-  const passwordHash = await hashPassword(input.password);
-  return step(ctx, async (tx) => {
+  const password = input.oneTimePassword ? ok(input.password) : checkNewPassword(input.password);
+  if (!password.ok) return password;
+  const hash = await hashPassword(input.password);
+  return operatorStep(ctx, async (tx) => {
     // Serialises concurrent bootstraps: the second one waits here, then sees the first operator.
     await tx.$executeRaw`LOCK TABLE operator IN SHARE ROW EXCLUSIVE MODE`;
     if ((await tx.operator.count()) > 0) refuse('OPERATOR_BOOTSTRAP_DONE', 'operators exist: sign in as an administrator to create more');
-    return insertOperator(tx, ctx, SYSTEM_ACTOR, checked.value, passwordHash, true);
+    return insertOperator(tx, ctx, SYSTEM_ACTOR, checked.value, { hash, oneTime: input.oneTimePassword === true }, { bootstrap: true });
   });
 }
 
-export async function createOperator(ctx: ServiceContext, actor: Operator, input: NewOperator): Promise<Result<OperatorView>> {
-  const allowed = checkRole(actor, ['ADMIN'], 'create operators');
-  if (!allowed.ok) return allowed;
-  const checked = checkNewOperator(input);
-  if (!checked.ok) return checked;
-  const passwordHash = await hashPassword(input.password);
-  return step(ctx, async (tx) => {
-    await requireActiveOperator(tx, actor);
-    return insertOperator(tx, ctx, actor, checked.value, passwordHash, false);
-  });
+/**
+ * Active administrators the operator set must keep: one before the governance seal (someone
+ * must be able to act), two after it (an operator change needs two, so fewer would freeze
+ * governance for good).
+ */
+export async function requireAdministratorsLeft(tx: Tx, losing: { id: number; roles: readonly OperatorRole[] }): Promise<void> {
+  if (!losing.roles.includes('ADMIN')) return;
+  await tx.$executeRaw`LOCK TABLE operator IN SHARE ROW EXCLUSIVE MODE`;
+  // Raw: pglite-prisma-adapter 0.7 mis-encodes enum-array filters (`roles: { has }`).
+  const [{ admins, sealed }] = await tx.$queryRaw<{ admins: bigint; sealed: boolean }[]>`
+    SELECT count(*) FILTER (WHERE status = 'ACTIVE' AND 'ADMIN' = ANY (roles) AND id <> ${losing.id}) AS admins,
+           EXISTS (SELECT 1 FROM governance_seal) AS sealed
+    FROM operator`;
+  const needed = sealed ? 2n : 1n;
+  if (admins < needed) {
+    refuse('OPERATOR_LAST_ADMIN', sealed ? 'after the governance seal at least two active administrators remain' : 'the last active administrator cannot be disabled', {
+      field: 'username',
+      details: { remaining: Number(admins), needed: Number(needed) },
+    });
+  }
 }
 
-/** ENABLE/DISABLE an operator. The last active administrator cannot be disabled. */
-export async function setOperatorStatus(ctx: ServiceContext, actor: Operator, username: string, status: OperatorStatus): Promise<Result<OperatorView>> {
-  return step(ctx, async (tx) => {
-    requireRole(actor, ['ADMIN'], 'change operator status');
+/** Locks an operator's row for the rest of the transaction and loads it. */
+export async function lockOperator(tx: Tx, username: string) {
+  const [target] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM operator WHERE username = ${username} FOR UPDATE`;
+  if (!target) refuse('OPERATOR_NOT_FOUND', `no operator ${username}`, { field: 'username' });
+  return tx.operator.findUniqueOrThrow({ where: { id: target.id }, include: VIEW_INCLUDE });
+}
+
+/**
+ * Disables an operator at once, by one administrator: reducing privilege is the direction
+ * incident response needs fast (enabling again is a governed change). The administrators the
+ * set must keep (requireAdministratorsLeft) are never disabled.
+ */
+export async function disableOperator(ctx: ServiceContext, actor: Operator, username: string): Promise<Result<OperatorView>> {
+  return operatorStep(ctx, async (tx) => {
+    requireRole(actor, ['ADMIN'], 'disable operators');
     await requireActiveOperator(tx, actor);
     // Locks the row: two administrators disabling each other cannot both pass the last-admin check.
-    const [target] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM operator WHERE username = ${username} FOR UPDATE`;
-    if (!target) refuse('OPERATOR_NOT_FOUND', `no operator ${username}`, { field: 'username' });
-    const current = await tx.operator.findUniqueOrThrow({ where: { id: target.id } });
-    if (current.status === status) return view(current);
-    if (status === 'DISABLED' && current.roles.includes('ADMIN')) {
-      await tx.$executeRaw`LOCK TABLE operator IN SHARE ROW EXCLUSIVE MODE`;
-      // Raw: pglite-prisma-adapter 0.7 mis-encodes enum-array filters (`roles: { has }`).
-      const [{ admins }] = await tx.$queryRaw<{ admins: bigint }[]>`SELECT count(*) AS admins FROM operator WHERE status = 'ACTIVE' AND 'ADMIN' = ANY (roles)`;
-      if (admins <= 1n) refuse('OPERATOR_LAST_ADMIN', 'the last active administrator cannot be disabled');
-    }
-    const updated = await tx.operator.update({ where: { id: current.id }, data: { status, updatedAt: ctx.now() } });
+    const current = await lockOperator(tx, username);
+    if (current.status === 'DISABLED') return view(current);
+    await requireAdministratorsLeft(tx, current);
+    const updated = await tx.operator.update({ where: { id: current.id }, data: { status: 'DISABLED', updatedAt: ctx.now() }, include: VIEW_INCLUDE });
     await appendAuditEvent(tx, {
       actor,
-      action: status === 'DISABLED' ? 'operator.disable' : 'operator.enable',
+      action: 'operator.disable',
       objectType: 'operator',
       objectId: String(updated.id),
-      details: { username, from: current.status, to: status },
+      details: { username, from: current.status, to: 'DISABLED' },
       time: ctx.now(),
     });
     return view(updated);
@@ -167,22 +213,137 @@ export async function setOperatorStatus(ctx: ServiceContext, actor: Operator, us
 export async function listOperators(ctx: ServiceContext, actor: Operator): Promise<Result<OperatorView[]>> {
   const allowed = checkRole(actor, ['ADMIN', 'AUDITOR'], 'list operators');
   if (!allowed.ok) return allowed;
-  const rows = await ctx.prisma.operator.findMany({ orderBy: { id: 'asc' } });
+  const rows = await ctx.prisma.operator.findMany({ orderBy: { id: 'asc' }, include: VIEW_INCLUDE });
   return ok(rows.map(view));
 }
 
+type OperatorRow = Awaited<ReturnType<Tx['operator']['findUniqueOrThrow']>>;
+
+/** What `view` reads besides the row: whether a second factor is confirmed (secondFactor.ts). */
+export const VIEW_INCLUDE = { secondFactor: { select: { confirmedAt: true } } } as const;
+type ViewedRow = OperatorRow & { readonly secondFactor: { readonly confirmedAt: Date | null } | null };
+
+const AUTHENTICATION_FAILED = err('AUTHENTICATION_FAILED', 'unknown operator, wrong password, disabled or locked operator', { field: 'operator' });
+
 /**
- * Checks a username and password. Unknown usernames, wrong passwords and disabled operators all
- * answer AUTHENTICATION_FAILED, after the same scrypt work, so the answer reveals nothing.
+ * Checks a username and password. Unknown usernames, wrong passwords, disabled and locked
+ * operators all answer AUTHENTICATION_FAILED after the same scrypt work, so the answer reveals
+ * nothing. A failure against an existing account is counted and audited in its own transaction
+ * (the caller's, if any, is not involved); the SIGN_IN_ATTEMPTS-th locks the account for
+ * LOCKOUT_MS, and attempts while it is locked are neither checked nor recorded. So an attacker
+ * hammering one account writes at most SIGN_IN_ATTEMPTS events per lockout, and one hammering
+ * unknown names writes none. The count is cleared only by a whole sign-in (settleSignIn), so a
+ * known password does not reset the count of wrong second-factor codes.
  */
-export async function authenticate(ctx: ServiceContext, username: string, password: string): Promise<Result<Operator>> {
+async function verifyCredentials(ctx: ServiceContext, username: string, password: string): Promise<Result<OperatorRow>> {
   const row = USERNAME_PATTERN.test(username) ? await ctx.prisma.operator.findUnique({ where: { username } }) : null;
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
   const passwordOk = Buffer.byteLength(password) <= MAX_PASSWORD_BYTES && (await verifyPassword(password, row?.passwordHash ?? (await decoyHash)));
-  if (!row || !passwordOk || row.status !== 'ACTIVE') {
-    return err('AUTHENTICATION_FAILED', 'unknown operator, wrong password or disabled operator', { field: 'operator' });
+  if (!row) return AUTHENTICATION_FAILED;
+  if (row.lockedUntil && row.lockedUntil > ctx.now()) return AUTHENTICATION_FAILED;
+  if (!passwordOk || row.status !== 'ACTIVE') {
+    const recorded = await recordFailedSignIn(ctx, row, passwordOk ? 'disabled' : 'password');
+    return recorded.ok ? AUTHENTICATION_FAILED : recorded;
   }
-  return ok({ id: row.id, username: row.username, displayName: row.displayName, roles: row.roles });
+  return ok(row);
+}
+
+async function settleSignIn(ctx: ServiceContext, row: OperatorRow): Promise<void> {
+  if (row.failedSignIns > 0 || row.lockedUntil) {
+    // Bookkeeping, not a change of the account: the failures that set it were audited.
+    await ctx.prisma.operator.update({ where: { id: row.id }, data: { failedSignIns: 0, lockedUntil: null } });
+  }
+}
+
+type FailureReason = 'password' | 'disabled' | 'secondFactor';
+
+async function recordFailedSignIn(ctx: ServiceContext, row: OperatorRow, reason: FailureReason): Promise<Result<void>> {
+  return transact(ctx.prisma, async (tx) => {
+    const now = ctx.now();
+    const [{ failed_sign_ins: attempt }] = await tx.$queryRaw<{ failed_sign_ins: number }[]>`
+      UPDATE operator SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ${row.id} RETURNING failed_sign_ins`;
+    const lockedUntil = attempt >= SIGN_IN_ATTEMPTS ? new Date(now.getTime() + LOCKOUT_MS) : null;
+    if (lockedUntil) await tx.operator.update({ where: { id: row.id }, data: { failedSignIns: 0, lockedUntil } });
+    await appendAuditEvent(tx, {
+      actor: SYSTEM_ACTOR,
+      action: 'operator.signInFailed',
+      objectType: 'operator',
+      objectId: String(row.id),
+      details: { username: row.username, reason, attempt, lockedUntil },
+      time: now,
+    });
+  });
+}
+
+/**
+ * A check after the password, such as the console's second factor. A refusal it marks `counts`
+ * is a failed sign-in like a wrong password (counted towards the lockout, audited); others (a
+ * code not given yet) leave the count as it is.
+ */
+export type SecondStep = (operator: Operator) => Promise<Result<void> | { readonly ok: false; readonly error: TqError; readonly counts: boolean }>;
+
+/**
+ * Signs an operator in: the password, then `secondStep` when given. An account whose password
+ * someone else chose (mustChangePassword) gets PASSWORD_CHANGE_REQUIRED once both passed: it may
+ * only change it (changePassword).
+ */
+export async function authenticate(ctx: ServiceContext, username: string, password: string, secondStep?: SecondStep): Promise<Result<Operator>> {
+  const row = await verifyCredentials(ctx, username, password);
+  if (!row.ok) return row;
+  const operator = signedIn(row.value);
+  const second = secondStep ? await secondStep(operator) : ok(undefined);
+  if (!second.ok) {
+    if ('counts' in second && second.counts) {
+      const recorded = await recordFailedSignIn(ctx, row.value, 'secondFactor');
+      if (!recorded.ok) return recorded;
+    }
+    return { ok: false, error: second.error };
+  }
+  await settleSignIn(ctx, row.value);
+  if (row.value.mustChangePassword) {
+    return err('PASSWORD_CHANGE_REQUIRED', `${username} must change the one-time password first`, { field: 'password', details: { operatorId: operator.id } });
+  }
+  return ok(operator);
+}
+
+const signedIn = (row: OperatorRow): Operator => ({ id: row.id, username: row.username, displayName: row.displayName, roles: row.roles });
+
+export interface PasswordChanged {
+  readonly operator: OperatorView;
+  /** The replaced password was one-time (first run, or set by an administrator). */
+  readonly replacedOneTimePassword: boolean;
+}
+
+/**
+ * An operator replaces their own password, proving the current one; never logged, only that it
+ * changed. Every console session of the operator ends but `keepSessionId` (the one changing it):
+ * whoever knew the old password is signed out.
+ */
+export async function changePassword(ctx: ServiceContext, username: string, current: string, next: string, keepSessionId?: string): Promise<Result<PasswordChanged>> {
+  const row = await verifyCredentials(ctx, username, current);
+  if (!row.ok) return row;
+  const checked = checkNewPassword(next);
+  if (!checked.ok) return checked;
+  if (next === current) return err('PASSWORD_UNCHANGED', 'the new password is the current one', { field: 'password' });
+  const hash = await hashPassword(next);
+  const actor = signedIn(row.value);
+  return operatorStep(ctx, async (tx) => {
+    await requireActiveOperator(tx, actor);
+    const updated = await tx.operator.update({ where: { id: actor.id }, data: { passwordHash: hash, mustChangePassword: false, failedSignIns: 0, lockedUntil: null, updatedAt: ctx.now() }, include: VIEW_INCLUDE });
+    await tx.consoleSession.updateMany({
+      where: { operatorId: actor.id, endedAt: null, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
+      data: { endedAt: ctx.now(), endReason: 'passwordChanged' },
+    });
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'operator.passwordChanged',
+      objectType: 'operator',
+      objectId: String(actor.id),
+      details: { username, replacedOneTimePassword: row.value.mustChangePassword },
+      time: ctx.now(),
+    });
+    return { operator: view(updated), replacedOneTimePassword: row.value.mustChangePassword };
+  });
 }
 
 /** A session may outlive its operator's status: state changes re-check it inside the transaction. */
@@ -191,6 +352,16 @@ export async function requireActiveOperator(tx: Tx, actor: Operator): Promise<vo
   if (row?.status !== 'ACTIVE') refuse('OPERATOR_DISABLED', `operator ${actor.username} is disabled`, { field: 'operator' });
 }
 
-function view(row: { id: number; username: string; displayName: string; roles: OperatorRole[]; status: OperatorStatus; createdAt: Date; updatedAt: Date }): OperatorView {
-  return { id: row.id, username: row.username, displayName: row.displayName, roles: row.roles, status: row.status, createdAt: row.createdAt, updatedAt: row.updatedAt };
+export function view(row: ViewedRow): OperatorView {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    roles: row.roles,
+    status: row.status,
+    mustChangePassword: row.mustChangePassword,
+    secondFactorEnrolled: row.secondFactor?.confirmedAt != null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import type { Sm2PublicKey } from '../crypto/sm2';
 import { sm3 } from '../crypto/sm3';
-import type { TqError } from '../errors';
+import type { ErrorCode, TqError } from '../errors';
 import { expiryMonth, verifyProofOfPossession, type RequestRecord } from '../codec';
 import { cstMonthOf, monthsBetween } from './validity';
 
@@ -63,7 +63,7 @@ export interface RequestCheckInput {
 
 type Check = (input: Required<RequestCheckInput>) => Promise<TqError | null> | TqError | null;
 
-const fail = (code: string, message: string, details?: Record<string, unknown>): TqError => ({ code, message, ...(details === undefined ? {} : { details }) });
+const fail = (code: ErrorCode, message: string, details?: Record<string, unknown>): TqError => ({ code, message, ...(details === undefined ? {} : { details }) });
 
 /** Offsets of the A1 fields (§8), for errors that point into the record. */
 const A1_OFFSET = { issuerId: 1, serial: 5, expiry: 8, publicKey: 13, challenge: 77, requestTime: 93, proofOfPossession: 97 };
@@ -105,7 +105,7 @@ const challengeValid: Check = async ({ request, lookup, now, policy }) => {
 
 const keyNotKnown: Check = async ({ request, lookup }) => {
   const use = await lookup.keyUse(request.publicKey.bytes);
-  const refuse = (code: string, message: string) => at('publicKey', fail(code, message));
+  const refuse = (code: ErrorCode, message: string) => at('publicKey', fail(code, message));
   if (use.isRootKey) return refuse('KEY_IS_ROOT_KEY', 'the key is a clearing-center root key');
   if (use.certifiedFor?.revoked) return refuse('KEY_REVOKED', 'a certificate for this key was revoked; the key may never be certified again');
   const holders = [...use.requestedBy, ...(use.certifiedFor ? [use.certifiedFor.issuerId] : [])];

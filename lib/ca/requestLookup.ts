@@ -5,7 +5,7 @@
 import { bytesToUint, uintToBytes } from '../bytes';
 import { expiryDay } from '../codec';
 import type { Tx } from '../db/client';
-import type { InstitutionStatus } from '../db/generated/enums';
+import type { InstitutionStatus, RootKeyState } from '../db/generated/enums';
 import type { RequestLookup } from './requestChecks';
 
 const OPEN_REQUEST_STATES = ['SUBMITTED', 'APPROVED'] as const;
@@ -34,6 +34,13 @@ export async function issuerStatusHeld(tx: Tx, issuerId: number): Promise<Instit
   const [issuer] = await tx.$queryRaw<{ status: InstitutionStatus }[]>`
     SELECT status FROM institution WHERE kind = 'ISSUER' AND code = ${issuerCode(issuerId)} FOR SHARE`;
   return issuer?.status ?? null;
+}
+
+/** A root key's state and last valid day, its row share-locked like the issuer's (above), against a retirement. */
+export async function rootKeyHeld(tx: Tx, rootKeyId: number): Promise<{ state: RootKeyState; expiresOn: Date }> {
+  const [key] = await tx.$queryRaw<{ state: RootKeyState; expires_on: Date }[]>`
+    SELECT state, expires_on FROM root_key WHERE id = ${rootKeyId} FOR SHARE`;
+  return { state: key.state, expiresOn: key.expires_on };
 }
 
 export interface LookupScope {

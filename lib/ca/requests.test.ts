@@ -104,6 +104,7 @@ describe('review, approval, rejection and issuance in order only', () => {
     expect(code(await reviewRequest(h.ca, h.bob, request.id, request.fingerprint))).toBe('REQUEST_ALREADY_REVIEWED');
     expect(code(await approveRequest(h.ca, h.bob, request.id, 0x7e))).toBe('ROOT_KEY_NOT_USABLE');
 
+    expect(code(await rejectRequest(h.ca, h.bob, request.id, ' \n'))).toBe('REASON_REQUIRED');
     const rejected = unwrap(await rejectRequest(h.ca, h.bob, request.id, 'the issuer withdrew the request'));
     expect(rejected).toMatchObject({ state: 'REJECTED', rejection: { code: 'REJECTED_BY_OFFICER', reason: 'the issuer withdrew the request' } });
     expect(code(await approveRequest(h.ca, h.bob, request.id, 0x89))).toBe('REQUEST_STATE');

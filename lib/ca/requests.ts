@@ -18,6 +18,7 @@ import { formatIndex, rootKeyUsable } from './rootKeyRules';
 import { formatExpiryMonth } from './validity';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
+import { refusedApproval } from './refusals';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -225,9 +226,10 @@ export async function reviewRequest(ca: CaServices, reviewer: Operator, requestI
 
 /** Approval by a second officer, never the reviewer, naming the active root key that will sign. */
 export async function approveRequest(ca: CaServices, approver: Operator, requestId: number, rootKeyIndex: number): Promise<Result<RequestView>> {
+  const object = { type: 'certificateRequest', id: requestId };
   const allowed = checkRole(approver, ['OFFICER'], 'approve certificate requests');
-  if (!allowed.ok) return allowed;
-  return transact(ca.prisma, async (tx) => {
+  if (!allowed.ok) return refusedApproval(ca, approver, object, allowed.error);
+  const approved = await transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, approver);
     const request = await lockRequest(tx, requestId);
     requireState(request, 'SUBMITTED');
@@ -257,12 +259,14 @@ export async function approveRequest(ca: CaServices, approver: Operator, request
     });
     return requestView(approved);
   });
+  return approved.ok ? approved : refusedApproval(ca, approver, object, approved.error);
 }
 
-/** Rejects a request that is not issued yet, with a code and a reason for the issuer. */
+/** Rejects a request that is not issued yet, with a code and a (required) reason for the issuer. */
 export async function rejectRequest(ca: CaServices, actor: Operator, requestId: number, reason: string, code = 'REJECTED_BY_OFFICER'): Promise<Result<RequestView>> {
   const allowed = checkRole(actor, ['OFFICER'], 'reject certificate requests');
   if (!allowed.ok) return allowed;
+  if (reason.trim() === '') return { ok: false, error: { code: 'REASON_REQUIRED', message: 'a rejection needs a reason', field: 'reason' } };
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
     const request = await lockRequest(tx, requestId);
@@ -272,7 +276,7 @@ export async function rejectRequest(ca: CaServices, actor: Operator, requestId: 
     const now = ca.now();
     const rejected = await tx.certificateRequest.update({
       where: { id: requestId },
-      data: { state: 'REJECTED', rejectedById: actor.id, rejectedAt: now, rejectionCode: code, rejectionReason: reason },
+      data: { state: 'REJECTED', rejectedById: actor.id, rejectedAt: now, rejectionCode: code, rejectionReason: reason.trim() },
       include: REQUEST_INCLUDE,
     });
     await appendAuditEvent(tx, {
@@ -280,7 +284,7 @@ export async function rejectRequest(ca: CaServices, actor: Operator, requestId: 
       action: 'certificateRequest.rejected',
       objectType: 'certificateRequest',
       objectId: String(requestId),
-      details: { code, reason },
+      details: { code, reason: reason.trim() },
       time: now,
     });
     return requestView(rejected);

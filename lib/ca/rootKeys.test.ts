@@ -1,13 +1,17 @@
 /**
  * Root-key ceremonies through the service, on the software token and PGlite: refusals at request
  * time, a failing check ends the ceremony FAILED with its full report, retirement, roles, and
- * start-up recovery of a creation cut off between its approval and the key's record.
+ * start-up recovery of a creation cut off between its approval and the key's record, and a creation
+ * failing after the token really generated its key: the key is destroyed and audited (label, CKA_ID,
+ * public key), or, when the token cannot destroy it (pulled), recorded with the failure.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toHex } from '../bytes';
 import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
 import { unwrap, type Result } from '../errors';
-import { activeRootKey, buildRequest, PASSWORD, startHarness, type Harness } from '../../test/e2e/harness';
-import { authenticate, createOperator } from './operators';
+import { activeRootKey, addOperator, buildRequest, startHarness, type Harness } from '../../test/e2e/harness';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from './requests';
 import { approveCeremony, listCeremonies, listRootKeys, recoverCeremonies, requestRootKeyChange, requestRootKeyCreation } from './rootKeys';
 
@@ -31,8 +35,7 @@ describe('root-key ceremonies', () => {
   });
 
   it('lets only officers request, and refuses an auditor', async () => {
-    unwrap(await createOperator(h.ca, h.admin, { username: 'carol', displayName: 'Carol', password: PASSWORD, roles: ['AUDITOR'] }));
-    const carol = unwrap(await authenticate(h.ca, 'carol', PASSWORD));
+    const carol = await addOperator(h, 'carol', 'AUDITOR');
     expect(code(await requestRootKeyCreation(h.ca, carol, { index: 0x85, environment: 'TEST', expiry: LATE_2031 }))).toBe('OPERATOR_FORBIDDEN');
     const pending = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index: 0x85, environment: 'TEST', expiry: LATE_2031 }));
     // The approver's roles are one of the recorded checks; an auditor never gets the HSM to act.
@@ -102,5 +105,69 @@ describe('root-key ceremonies', () => {
     expect((await listCeremonies(h.ca)).find((x) => x.id === c.id)?.status).toBe('APPROVED');
     // The next start, with the HSM back, records the key.
     expect(unwrap(await recoverCeremonies(h.ca, new Date())).map((x) => [x.id, x.status])).toEqual([[c.id, 'EXECUTED']]);
+  });
+});
+
+const ceremonyEvents = (id: number) => h.db.prisma.auditEvent.findMany({ where: { objectType: 'rootKeyCeremony', objectId: String(id) }, orderBy: { seq: 'asc' } });
+
+describe('a root-key ceremony failing after key generation', () => {
+  it('destroys the generated key in the HSM when recording it fails, and audits it', async () => {
+    // The record step breaks as a constraint a concurrent writer tripped would.
+    await h.db.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION test_break_root_key() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'new row violates check constraint "test_root_key_broken"' USING ERRCODE = '23514'; END $$`);
+    await h.db.prisma.$executeRawUnsafe(`CREATE TRIGGER test_break_root_key BEFORE INSERT ON root_key FOR EACH ROW EXECUTE FUNCTION test_break_root_key()`);
+    const ceremony = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index: 0x8a, environment: 'TEST', expiry: LATE_2031 }));
+    const label = `tqca-root-8A-c${ceremony.id}`;
+    let generated: { id: Uint8Array; publicKey: Uint8Array } | undefined;
+    const keys: typeof h.keys = Object.create(h.keys);
+    keys.generateKey = async (request) => {
+      const made = await h.keys.generateKey(request);
+      if (made.ok) generated = made.value;
+      return made;
+    };
+    try {
+      expect(code(await approveCeremony({ ...h.ca, keys }, h.bob, ceremony.id))).toBe('DB_CONSTRAINT');
+    } finally {
+      await h.db.prisma.$executeRawUnsafe('DROP TRIGGER test_break_root_key ON root_key');
+    }
+    expect(generated).toBeDefined();
+    expect(code(await h.keys.findKey({ label }))).toBe('HSM_KEY_NOT_FOUND');
+    expect((await listRootKeys(h.ca)).map((k) => k.index)).not.toContain('8A');
+
+    const leftover = { label, id: toHex(generated!.id), publicKey: toHex(generated!.publicKey), destroyed: true };
+    const failed = (await listCeremonies(h.ca, { status: 'FAILED' })).find((c) => c.id === ceremony.id);
+    expect(failed).toMatchObject({ failure: { code: 'DB_CONSTRAINT' }, leftoverKey: leftover });
+    const events = await ceremonyEvents(ceremony.id);
+    expect(events.map((e) => e.action)).toEqual(['rootKeyCeremony.requested', 'rootKeyCeremony.approved', 'rootKeyCeremony.failed', 'rootKeyCeremony.keyDestroyed']);
+    expect(events.at(-1)!.details).toMatchObject({ failure: 'DB_CONSTRAINT', ...leftover });
+  });
+
+  it('records the key with the failure when the HSM cannot destroy it (token pulled after generation)', async () => {
+    const removed = join(h.token.storeDir, '.removed');
+    const ceremony = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index: 0x8b, environment: 'TEST', expiry: LATE_2031 }));
+    const label = `tqca-root-8B-c${ceremony.id}`;
+    const keys: typeof h.keys = Object.create(h.keys);
+    keys.generateKey = async (request) => {
+      const made = await h.keys.generateKey(request);
+      writeFileSync(removed, '');
+      return made;
+    };
+    let failedCode: string;
+    try {
+      failedCode = code(await approveCeremony({ ...h.ca, keys }, h.bob, ceremony.id));
+    } finally {
+      rmSync(removed, { force: true });
+    }
+    expect(failedCode).toMatch(/^HSM_/);
+
+    const failed = (await listCeremonies(h.ca, { status: 'FAILED' })).find((c) => c.id === ceremony.id)!;
+    expect(failed.failure?.code).toBe(failedCode);
+    expect(failed.leftoverKey).toMatchObject({ label, destroyed: false, destroyFailure: { code: expect.stringMatching(/^HSM_/) } });
+    // Re-inserted, the token still holds exactly the key the failure names.
+    const held = unwrap(await h.keys.findKey({ label }));
+    expect(failed.leftoverKey).toMatchObject({ id: toHex(held.id), publicKey: toHex(held.publicKey) });
+    const events = await ceremonyEvents(ceremony.id);
+    expect(events.at(-1)).toMatchObject({ action: 'rootKeyCeremony.keyLeftInHsm', details: { label, destroyed: false } });
   });
 });

@@ -5,10 +5,10 @@
  * ceremony. Creation commits its approval before the HSM generates the key, so a crash leaves an
  * APPROVED ceremony that `recoverCeremonies` completes or fails, never an unrecorded key.
  */
-import { toHex } from '../bytes';
+import { equal, toHex } from '../bytes';
 import { rootKeyRecord, type CalendarDay } from '../codec';
 import { sm2 } from '../crypto/sm2';
-import { TqException, unwrap, type Result, type TqError } from '../errors';
+import { Code, TqException, unwrap, type Result, type TqError } from '../errors';
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
 import type { Prisma } from '../db/generated/client';
 import { runCeremonyChecks, type CeremonyAction, type CeremonyCheckResult, type CeremonyFacts, type CreateParameters, type OfficerFacts } from './ceremonyChecks';
@@ -16,7 +16,9 @@ import type { Tx } from '../db/client';
 import { calendarDayOf } from './requestLookup';
 import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
+import { requireSeal } from './governance';
 import { requireActiveOperator } from './operators';
+import { refusedApproval } from './refusals';
 import type { CaServices } from './services';
 import { refuse, refuseWith, transact } from './transaction';
 
@@ -33,6 +35,8 @@ export interface CeremonyView {
   readonly approvedBy: number | null;
   readonly checks: readonly CeremonyCheckResult[] | null;
   readonly failure: { readonly code: string; readonly reason: string | null } | null;
+  /** A key the HSM generated before the ceremony failed: destroyed, or still to be removed. */
+  readonly leftoverKey: Prisma.JsonValue;
 }
 
 export interface RootKeyView {
@@ -64,6 +68,7 @@ function ceremonyView(c: CeremonyRow): CeremonyView {
     approvedBy: c.approvedById,
     checks: c.preSigningChecks as CeremonyCheckResult[] | null,
     failure: c.failureCode === null ? null : { code: c.failureCode, reason: c.failureReason },
+    leftoverKey: c.leftoverKey,
   };
 }
 
@@ -102,6 +107,7 @@ export async function requestRootKeyCreation(ca: CaServices, actor: Operator, pr
   if (!window.ok) return window;
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
+    await requireSeal(tx, 'root-key ceremonies start');
     const ceremony = await tx.rootKeyCeremony.create({
       data: {
         action: 'CREATE',
@@ -122,6 +128,7 @@ export async function requestRootKeyChange(ca: CaServices, actor: Operator, acti
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
+    await requireSeal(tx, 'root-key ceremonies start');
     const key = await tx.rootKey.findUnique({ where: { index } });
     if (!key) refuse('ROOT_KEY_UNKNOWN', `no root key has index ${formatIndex(index)}`, { field: 'index' });
     const open = await tx.rootKeyCeremony.count({ where: { rootKeyId: key.id, status: { in: ['PENDING', 'APPROVED'] } } });
@@ -184,7 +191,7 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
     await auditRootKey(tx, ca, approver, ceremony.action === 'ACTIVATE' ? 'activated' : 'retired', key.index, { ceremonyId, checks: report.results });
     return { view: ceremonyView(executed), failure: null, create };
   });
-  if (!decided.ok) return decided;
+  if (!decided.ok) return refusedApproval(ca, approver, { type: 'rootKeyCeremony', id: ceremonyId }, decided.error);
   const { view, failure, create } = decided.value;
   if (failure) return { ok: false, error: { ...failure, details: { ...failure.details, ceremonyId } } };
   return create && view.status === 'APPROVED' ? generateRootKey(ca, approver, ceremonyId, create) : { ok: true, value: view };
@@ -253,7 +260,7 @@ async function ceremonyFacts(
     async hsmPublicKey(label) {
       const found = await ca.keys.findKey({ label });
       if (found.ok) return found.value.publicKey;
-      if (found.error.code === 'HSM_KEY_NOT_FOUND') return null;
+      if (found.error.code === Code.HSM_KEY_NOT_FOUND) return null;
       throw new TqException(found.error);
     },
   };
@@ -263,35 +270,40 @@ async function ceremonyFacts(
 const PROBE = new TextEncoder().encode('tqca root-key ceremony probe');
 
 async function generateRootKey(ca: CaServices, approver: Operator, ceremonyId: number, p: CreateParameters): Promise<Result<CeremonyView>> {
-  const made = await makeKey(ca, p);
-  return made.ok ? recordRootKey(ca, approver, ceremonyId, p, made.value) : failCeremony(ca, approver, ceremonyId, made.error);
+  const generated = await ca.keys.generateKey({ label: p.keyLabel, algorithm: 'sm2' });
+  if (!generated.ok) return failCeremony(ca, approver, ceremonyId, generated.error);
+  return proveAndRecord(ca, approver, ceremonyId, p, generated.value);
 }
 
-interface MadeKey {
+/** A key the HSM holds for a ceremony: its label, CKA_ID and public key X‖Y. */
+interface CeremonyKey {
+  readonly label: string;
   readonly id: Uint8Array;
   readonly publicKey: Uint8Array;
 }
 
-async function makeKey(ca: CaServices, p: CreateParameters): Promise<Result<MadeKey>> {
-  const generated = await ca.keys.generateKey({ label: p.keyLabel, algorithm: 'sm2' });
-  if (!generated.ok) return generated;
-  return proveKey(ca, generated.value);
+/** After generation (or found by recovery): the key is proven and recorded, or it does not outlive the ceremony. */
+async function proveAndRecord(ca: CaServices, actor: AuditActor, ceremonyId: number, p: CreateParameters, key: CeremonyKey): Promise<Result<CeremonyView>> {
+  const proven = await proveKey(ca, key);
+  if (!proven.ok) return discardKey(ca, actor, ceremonyId, key, proven.error);
+  const recorded = await recordRootKey(ca, actor, ceremonyId, p, key);
+  return recorded.ok ? recorded : discardKey(ca, actor, ceremonyId, key, recorded.error);
 }
 
-async function proveKey(ca: CaServices, key: MadeKey & { label: string }): Promise<Result<MadeKey>> {
+async function proveKey(ca: CaServices, key: CeremonyKey): Promise<Result<void>> {
   const signature = await ca.keys.sign({ id: key.id }, PROBE);
   if (!signature.ok) return signature;
   const pub = sm2.publicKeyFromBytes(key.publicKey);
   if (!pub.ok) return pub;
   if (!sm2.verify(PROBE, signature.value, pub.value)) {
-    return { ok: false, error: { code: 'HSM_SIGNATURE_INVALID', message: 'the new key’s probe signature does not verify' } };
+    return { ok: false, error: { code: Code.HSM_SIGNATURE_INVALID, message: 'the new key’s probe signature does not verify' } };
   }
-  return { ok: true, value: { id: key.id, publicKey: key.publicKey } };
+  return { ok: true, value: undefined };
 }
 
-async function recordRootKey(ca: CaServices, approver: AuditActor, ceremonyId: number, p: CreateParameters, key: MadeKey): Promise<Result<CeremonyView>> {
-  const recorded = await transact(ca.prisma, async (tx) => {
-    const ceremony = await tx.rootKeyCeremony.findUniqueOrThrow({ where: { id: ceremonyId } });
+async function recordRootKey(ca: CaServices, approver: AuditActor, ceremonyId: number, p: CreateParameters, key: CeremonyKey): Promise<Result<CeremonyView>> {
+  return transact(ca.prisma, async (tx) => {
+    const ceremony = await lockCeremony(tx, ceremonyId);
     if (ceremony.status !== 'APPROVED') refuse('CEREMONY_STATE', `the ceremony is ${ceremony.status.toLowerCase()}, not approved`);
     const a2 = rootKeyRecord.encode({ clearingCenterId: ca.centerId, rootKeyIndex: p.index, publicKey: unwrap(sm2.publicKeyFromBytes(key.publicKey)), expiry: p.expiry });
     const root = await tx.rootKey.create({
@@ -321,21 +333,45 @@ async function recordRootKey(ca: CaServices, approver: AuditActor, ceremonyId: n
     });
     return ceremonyView(executed);
   });
-  return recorded.ok ? recorded : failCeremony(ca, approver, ceremonyId, recorded.error);
 }
 
-async function failCeremony(ca: CaServices, actor: AuditActor, ceremonyId: number, error: TqError): Promise<Result<CeremonyView>> {
+async function lockCeremony(tx: Tx, ceremonyId: number) {
+  await tx.$queryRaw`SELECT id FROM root_key_ceremony WHERE id = ${ceremonyId} FOR UPDATE`;
+  return tx.rootKeyCeremony.findUniqueOrThrow({ where: { id: ceremonyId }, include: { rootKey: { select: { publicKey: true } } } });
+}
+
+/** Closes an APPROVED ceremony as FAILED; one that someone else settled meanwhile is left as it is. */
+async function failCeremony(ca: CaServices, actor: AuditActor, ceremonyId: number, error: TqError, leftover?: Prisma.InputJsonObject): Promise<Result<CeremonyView>> {
   const failed = await transact(ca.prisma, async (tx) => {
-    const c = await tx.rootKeyCeremony.update({
-      where: { id: ceremonyId },
-      data: { status: 'FAILED', failureCode: error.code, failureReason: error.message, executedAt: ca.now() },
-      include: CEREMONY_INCLUDE,
-    });
-    await auditCeremony(tx, ca, actor, 'failed', c, { failure: error.code, reason: error.message });
-    return c;
+    const ceremony = await lockCeremony(tx, ceremonyId);
+    if (ceremony.status !== 'APPROVED' && !(leftover && ceremony.status === 'FAILED')) return;
+    const failure = ceremony.status === 'APPROVED' ? { status: 'FAILED' as const, failureCode: error.code, failureReason: error.message, executedAt: ca.now() } : {};
+    const c = await tx.rootKeyCeremony.update({ where: { id: ceremonyId }, data: { ...failure, ...(leftover ? { leftoverKey: leftover } : {}) }, include: CEREMONY_INCLUDE });
+    if (ceremony.status === 'APPROVED') await auditCeremony(tx, ca, actor, 'failed', c, { failure: error.code, reason: error.message });
+    if (leftover) await auditCeremony(tx, ca, actor, leftover.destroyed ? 'keyDestroyed' : 'keyLeftInHsm', c, { failure: error.code, ...leftover });
   });
   if (!failed.ok) return failed;
   return { ok: false, error: { ...error, details: { ...error.details, ceremonyId } } };
+}
+
+/**
+ * A ceremony that failed after the HSM generated its key: the key is destroyed in the HSM, so no
+ * unrecorded root key outlives the ceremony; if destroying fails, the key (label, CKA_ID, public
+ * key) is recorded with the failure for an officer to remove. Either way it is audited. A key
+ * that another process recorded meanwhile (recovery) is kept.
+ */
+async function discardKey(ca: CaServices, actor: AuditActor, ceremonyId: number, key: CeremonyKey, error: TqError): Promise<Result<CeremonyView>> {
+  const current = await ca.prisma.rootKeyCeremony.findUniqueOrThrow({ where: { id: ceremonyId }, include: { rootKey: { select: { publicKey: true } } } });
+  if (current.rootKey && equal(current.rootKey.publicKey, key.publicKey)) return { ok: false, error: { ...error, details: { ...error.details, ceremonyId } } };
+  const destroyed = await ca.keys.destroyKey({ id: key.id });
+  const leftover = {
+    label: key.label,
+    id: toHex(key.id),
+    publicKey: toHex(key.publicKey),
+    destroyed: destroyed.ok,
+    ...(destroyed.ok ? {} : { destroyFailure: { code: destroyed.error.code, message: destroyed.error.message } }),
+  };
+  return failCeremony(ca, actor, ceremonyId, error, leftover);
 }
 
 /** The `@db.Date` column value for a calendar day (UTC midnight of that date). */
@@ -353,11 +389,12 @@ export async function recoverCeremonies(ca: CaServices, before: Date): Promise<R
     const p = createParameters(c);
     const found = await ca.keys.findKey({ label: p.keyLabel });
     // An HSM that cannot answer says nothing about the key: the ceremony stays APPROVED for the next start.
-    if (!found.ok && found.error.code !== 'HSM_KEY_NOT_FOUND') return found;
-    const proven = found.ok ? await proveKey(ca, found.value) : null;
-    await (proven?.ok
-      ? recordRootKey(ca, SYSTEM_ACTOR, c.id, p, proven.value)
-      : failCeremony(ca, SYSTEM_ACTOR, c.id, proven?.error ?? { code: 'CEREMONY_INTERRUPTED', message: 'the process stopped before the HSM generated the key' }));
+    // Locked signing (the quorum profile, before K officers activate) is no fault: the process starts.
+    if (!found.ok && found.error.code === Code.HSM_LOCKED) continue;
+    if (!found.ok && found.error.code !== Code.HSM_KEY_NOT_FOUND) return found;
+    await (found.ok
+      ? proveAndRecord(ca, SYSTEM_ACTOR, c.id, p, found.value)
+      : failCeremony(ca, SYSTEM_ACTOR, c.id, { code: 'CEREMONY_INTERRUPTED', message: 'the process stopped before the HSM generated the key' }));
     out.push(ceremonyView(await ca.prisma.rootKeyCeremony.findUniqueOrThrow({ where: { id: c.id }, include: CEREMONY_INCLUDE })));
   }
   return { ok: true, value: out };

@@ -136,6 +136,15 @@ export async function confirmEnrolment(ctx: SecondFactorContext, actor: Operator
 
 export type SecondFactorMethod = 'totp' | 'recovery';
 
+/**
+ * Removes an operator's enrolment and recovery codes (an approved RESET_SECOND_FACTOR; after the
+ * seal the database refuses it in any other transaction): the next sign-in enrols again.
+ */
+export async function removeSecondFactor(tx: Tx, operatorId: number): Promise<void> {
+  await tx.operatorRecoveryCode.deleteMany({ where: { operatorId } });
+  await tx.operatorSecondFactor.deleteMany({ where: { operatorId } });
+}
+
 /** Whether the operator has a confirmed second factor (sign-in then demands a code). */
 export async function hasSecondFactor(db: Tx | PrismaClient, operatorId: number): Promise<boolean> {
   const row = await db.operatorSecondFactor.findUnique({ where: { operatorId }, select: { confirmedAt: true } });

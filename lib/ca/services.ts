@@ -1,12 +1,12 @@
 /**
  * What the certificate services run against: the service context (database, clock) plus the
- * HSM's key manager and the clearing center's identity.
+ * HSM's keys (through the CA's own interface, keys.ts) and the clearing center's identity.
  */
-import type { KeyManager } from '../../hsm/keyManager';
 import type { ServiceContext } from './context';
+import type { CaKeys } from './keys';
 
 export interface CaServices extends ServiceContext {
-  readonly keys: KeyManager;
+  readonly keys: CaKeys;
   /** Clearing-center id, bytes 1–4 of every A2 record (the RID analogue). */
   readonly centerId: number;
 }

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, eventsAfter, headSeq, useTestDatabase } from '../../test/support/databases';
-import { bootstrapAdministrator } from './operators';
+import { sealGovernance } from './governance';
+import { approveOperatorChange, changeOperator } from './operatorChanges';
+import { bootstrapAdministrator, changePassword, LOCKOUT_MS, SIGN_IN_ATTEMPTS } from './operators';
 import { beginEnrolment, confirmEnrolment, pendingEnrolment } from './secondFactor';
-import { changeOwnPassword, confirmSecondFactor, DEFAULT_SIGN_IN_POLICY, endSession, requireFreshSecondFactor, requirePasswordChange, resumeSession, signIn, type ConsoleSession, type SignInContext } from './signIn';
+import { confirmSecondFactor, endSession, requireFreshSecondFactor, resumeSession, signIn, type ConsoleSession, type SignInContext } from './signIn';
 
 const PASSWORD = 'one-time password 1';
 const NEW_PASSWORD = 'a much better passphrase';
@@ -19,28 +21,34 @@ describe.each(ENGINES)('console sign-in on %s', (engine) => {
     prisma: t.db.prisma,
     now: () => new Date(clock),
     sealKey: SEAL_KEY,
-    policy: { ...DEFAULT_SIGN_IN_POLICY, maxFailures: 4, lockoutMs: 60_000, idleMs: 60_000, absoluteMs: 600_000 },
+    policy: { idleMs: 60_000, absoluteMs: 600_000 },
   });
   const SEAL_KEY = randomBytes(32);
   let secret = '';
   let session: ConsoleSession;
   let recovery: string[] = [];
+  const failures = async () => (await t.db.prisma.operator.findUniqueOrThrow({ where: { username: 'admin' } })).failedSignIns;
 
   it('first sign-in: one-time password, forced change, then TOTP enrolment before anything else', async () => {
-    const admin = await bootstrapAdministrator(ctx(), { username: 'admin', displayName: 'Admin', password: PASSWORD });
+    const admin = await bootstrapAdministrator(ctx(), { username: 'admin', displayName: 'Admin', password: PASSWORD, oneTimePassword: true });
     if (!admin.ok) throw new Error(admin.error.code);
-    expect((await requirePasswordChange(ctx(), admin.value.id)).ok).toBe(true);
 
+    // authenticate's PASSWORD_CHANGE_REQUIRED: the session opens, limited to the password change.
     const first = await signIn(ctx(), { username: 'admin', password: PASSWORD });
     if (!first.ok) throw new Error(first.error.code);
     expect(first.value).toMatchObject({ passwordChangeRequired: true, enrolmentRequired: true, secondFactorAt: null });
     session = first.value;
 
-    const same = await changeOwnPassword(ctx(), session, PASSWORD, PASSWORD);
-    expect(!same.ok && same.error).toMatchObject({ code: 'PASSWORD_UNCHANGED', field: 'newPassword' });
-    const wrong = await changeOwnPassword(ctx(), session, 'not the password', NEW_PASSWORD);
-    expect(!wrong.ok && wrong.error).toMatchObject({ code: 'AUTHENTICATION_FAILED', field: 'currentPassword' });
-    expect((await changeOwnPassword(ctx(), session, PASSWORD, NEW_PASSWORD)).ok).toBe(true);
+    const other = await signIn(ctx(), { username: 'admin', password: PASSWORD });
+    const same = await changePassword(ctx(), 'admin', PASSWORD, PASSWORD, session.id);
+    expect(!same.ok && same.error.code).toBe('PASSWORD_UNCHANGED');
+    const wrong = await changePassword(ctx(), 'admin', 'not the password', NEW_PASSWORD, session.id);
+    expect(!wrong.ok && wrong.error.code).toBe('AUTHENTICATION_FAILED');
+    expect(await changePassword(ctx(), 'admin', PASSWORD, NEW_PASSWORD, session.id)).toMatchObject({ ok: true, value: { replacedOneTimePassword: true } });
+    expect(await failures()).toBe(0); // the change was a whole sign-in
+    // Whoever else held the one-time password is signed out; the changing session goes on.
+    expect(other.ok && (await resumeSession(ctx(), other.value.id))).toMatchObject({ ok: false, error: { code: 'SESSION_EXPIRED' } });
+    expect(await resumeSession(ctx(), session.id)).toMatchObject({ ok: true, value: { passwordChangeRequired: false, enrolmentRequired: true } });
 
     const enrolment = await beginEnrolment(ctx(), session.operator);
     if (!enrolment.ok) throw new Error(enrolment.error.code);
@@ -70,32 +78,39 @@ describe.each(ENGINES)('console sign-in on %s', (engine) => {
     expect(await attempt(codeAt(secret, clock))).toMatchObject({ ok: false, error: { code: 'SECOND_FACTOR_INVALID' } });
     expect(await attempt(codeAt(secret, clock - 30_000))).toMatchObject({ ok: false, error: { code: 'SECOND_FACTOR_INVALID' } });
     expect((await attempt(codeAt(secret, clock + 60_000))).ok).toBe(false); // two steps ahead: beyond the drift
-    expect((await attempt(codeAt(secret, clock + 30_000))).ok).toBe(true); // one step ahead: accepted (and resets the failures)
+    // Wrong codes count on the account's one counter (a missing code does not); a right password alone does not clear it.
+    expect(await failures()).toBe(3);
+    expect((await attempt(codeAt(secret, clock + 30_000))).ok).toBe(true); // one step ahead: accepted (and clears the failures)
+    expect(await failures()).toBe(0);
 
     expect((await attempt(recovery[0].toLowerCase())).ok).toBe(true);
     expect(await attempt(recovery[0])).toMatchObject({ ok: false, error: { code: 'SECOND_FACTOR_INVALID' } });
-    await t.db.prisma.operatorSignIn.update({ where: { operatorId: session.operator.id }, data: { failedAttempts: 0 } });
+    clock += 90_000;
+    expect((await attempt(codeAt(secret, clock))).ok).toBe(true);
   });
 
-  it('locks the account after the policy’s failures and audits each failure after the refusal', async () => {
+  it('locks the account after five failures, password or code, and audits each', async () => {
     const before = await headSeq(t.db.prisma);
-    for (let i = 0; i < 4; i++) {
+    for (let i = 1; i < SIGN_IN_ATTEMPTS; i++) {
       expect(await signIn(ctx(), { username: 'admin', password: 'wrong password!' })).toMatchObject({ ok: false, error: { code: 'AUTHENTICATION_FAILED' } });
     }
     clock += 30_000;
+    expect(await signIn(ctx(), { username: 'admin', password: NEW_PASSWORD, code: 'not-a-code' })).toMatchObject({ ok: false, error: { code: 'SECOND_FACTOR_INVALID' } });
+    // Locked: the right password and code answer as a wrong password would, and nothing more is recorded.
     const locked = await signIn(ctx(), { username: 'admin', password: NEW_PASSWORD, code: codeAt(secret, clock) });
-    expect(!locked.ok && locked.error.code).toBe('OPERATOR_LOCKED');
-    const failures = (await eventsAfter(t.db.prisma, before)).filter((e) => e.action === 'operator.signIn.failed');
-    expect(failures.map((e) => (e.details as { code: string }).code)).toEqual([...Array(4).fill('AUTHENTICATION_FAILED'), 'OPERATOR_LOCKED']);
-    expect(failures[2].details).not.toHaveProperty('lockedUntil');
-    expect(failures[3].details).toHaveProperty('lockedUntil');
+    expect(!locked.ok && locked.error.code).toBe('AUTHENTICATION_FAILED');
+    const failed = (await eventsAfter(t.db.prisma, before)).filter((e) => e.action === 'operator.signInFailed');
+    expect(failed.map((e) => (e.details as { reason: string }).reason)).toEqual([...Array(SIGN_IN_ATTEMPTS - 1).fill('password'), 'secondFactor']);
+    expect(failed[SIGN_IN_ATTEMPTS - 2].details).toMatchObject({ lockedUntil: null });
+    expect(failed[SIGN_IN_ATTEMPTS - 1].details).toMatchObject({ lockedUntil: expect.any(String) });
 
-    clock += 60_000; // the lockout passes
+    clock += LOCKOUT_MS; // the lockout passes
     const back = await signIn(ctx(), { username: 'admin', password: NEW_PASSWORD, code: codeAt(secret, clock) });
     expect(back.ok).toBe(true);
+    const seen = await headSeq(t.db.prisma);
     const unknown = await signIn(ctx(), { username: 'nobody', password: 'whatever it is' });
     expect(!unknown.ok && unknown.error.code).toBe('AUTHENTICATION_FAILED');
-    expect((await eventsAfter(t.db.prisma, before)).at(-1)).toMatchObject({ action: 'operator.signIn.failed', objectId: 'unknown:nobody' });
+    expect(await eventsAfter(t.db.prisma, seen)).toEqual([]);
     if (back.ok) session = back.value;
   });
 
@@ -139,5 +154,43 @@ describe.each(ENGINES)('console sign-in on %s', (engine) => {
     expect((await confirmSecondFactor(ctx(), signedIn.value, codeAt(secret, clock))).ok).toBe(true);
     const fresh = await t.db.prisma.consoleSession.findUniqueOrThrow({ where: { id: signedIn.value.id } });
     expect(requireFreshSecondFactor({ ...signedIn.value, secondFactorAt: fresh.secondFactorAt }, now()).ok).toBe(true);
+  });
+
+  it('a reset second factor is gone: the next sign-in needs no code and enrolment comes first again; after the seal only an approved reset removes it', async () => {
+    const admin = session.operator;
+    const create = async (username: string, roles: ('ADMIN' | 'OFFICER')[]) => {
+      const made = await changeOperator(ctx(), admin, { kind: 'CREATE', operator: { username, displayName: username, roles } });
+      if (!made.ok || !made.value.operator) throw new Error(made.ok ? 'not created' : made.error.code);
+      return { id: made.value.operator.id, username, displayName: username, roles };
+    };
+    const second = await create('admin2', ['ADMIN']);
+    await create('officer1', ['OFFICER']);
+    await create('officer2', ['OFFICER']);
+
+    // Before the seal a reset takes effect at once.
+    expect(await changeOperator(ctx(), second, { kind: 'RESET_SECOND_FACTOR', username: 'admin' })).toMatchObject({ ok: true, value: { operator: { secondFactorEnrolled: false } } });
+    expect(await t.db.prisma.operatorSecondFactor.count({ where: { operatorId: admin.id } })).toBe(0);
+    expect(await t.db.prisma.operatorRecoveryCode.count({ where: { operatorId: admin.id } })).toBe(0);
+    const fresh = await signIn(ctx(), { username: 'admin', password: NEW_PASSWORD });
+    expect(fresh).toMatchObject({ ok: true, value: { enrolmentRequired: true, passwordChangeRequired: false } });
+    expect(await changeOperator(ctx(), second, { kind: 'RESET_SECOND_FACTOR', username: 'admin' })).toMatchObject({ ok: false, error: { code: 'SECOND_FACTOR_NOT_ENROLLED' } });
+
+    const again = await beginEnrolment(ctx(), admin);
+    if (!again.ok) throw new Error(again.error.code);
+    clock += 30_000;
+    expect((await confirmEnrolment(ctx(), admin, codeAt(again.value.secret, clock))).ok).toBe(true);
+    expect((await sealGovernance(ctx(), admin)).ok).toBe(true);
+
+    // After the seal: the database refuses removing a confirmed second factor outside an approved reset…
+    await expect(t.db.prisma.operatorSecondFactor.delete({ where: { operatorId: admin.id } })).rejects.toThrow(/RESET_SECOND_FACTOR after the governance seal/);
+    // …the request alone changes nothing, the approval by a second administrator removes it.
+    const asked = await changeOperator(ctx(), second, { kind: 'RESET_SECOND_FACTOR', username: 'admin' });
+    if (!asked.ok || !asked.value.request) throw new Error(asked.ok ? 'no request' : asked.error.code);
+    expect(await t.db.prisma.operatorSecondFactor.count({ where: { operatorId: admin.id } })).toBe(1);
+    expect(await approveOperatorChange(ctx(), second, asked.value.request.id)).toMatchObject({ ok: false, error: { code: 'DUAL_CONTROL_SAME_ADMINISTRATOR' } });
+    expect(await t.db.prisma.operatorSecondFactor.count({ where: { operatorId: admin.id } })).toBe(1);
+    expect(await approveOperatorChange(ctx(), admin, asked.value.request.id)).toMatchObject({ ok: true, value: { operator: { secondFactorEnrolled: false } } });
+    expect(await t.db.prisma.operatorSecondFactor.count({ where: { operatorId: admin.id } })).toBe(0);
+    expect(await signIn(ctx(), { username: 'admin', password: NEW_PASSWORD })).toMatchObject({ ok: true, value: { enrolmentRequired: true } });
   });
 });

@@ -20,16 +20,16 @@ describe('transact', () => {
   it('answers a refusal as its typed error and keeps nothing the step wrote', async () => {
     const result = await transact(db.prisma, async (tx) => {
       await insertCounter('refused')(tx);
-      refuse('TEST_REFUSED', 'no', { field: 'x' });
+      refuse('REQUEST_STATE', 'no', { field: 'x' });
     });
-    expect(result).toEqual({ ok: false, error: { code: 'TEST_REFUSED', message: 'no', field: 'x' } });
+    expect(result).toEqual({ ok: false, error: { code: 'REQUEST_STATE', message: 'no', field: 'x' } });
     expect(await counters('refused')).toBe(0n);
   });
 
   it('maps a unique violation by a concurrent writer to the named error, else DB_CONSTRAINT', async () => {
     expect((await transact(db.prisma, insertCounter('taken'))).ok).toBe(true);
-    const named = await transact(db.prisma, insertCounter('taken'), { counter_pkey: { code: 'COUNTER_EXISTS', message: 'exists' } });
-    expect(named).toEqual({ ok: false, error: { code: 'COUNTER_EXISTS', message: 'exists' } });
+    const named = await transact(db.prisma, insertCounter('taken'), { counter_pkey: { code: 'OPERATOR_EXISTS', message: 'exists' } });
+    expect(named).toEqual({ ok: false, error: { code: 'OPERATOR_EXISTS', message: 'exists' } });
     const unnamed = await transact(db.prisma, insertCounter('taken'));
     expect(unnamed.ok ? null : unnamed.error).toMatchObject({ code: 'DB_CONSTRAINT', details: { kind: 'unique', constraint: 'counter_pkey' } });
     expect(await counters('taken')).toBe(1n);

@@ -5,7 +5,7 @@
  * checks (a concurrent writer) becomes the typed error `known` names for its constraint, or
  * DB_CONSTRAINT. Anything else (a lost connection, a bug) propagates unchanged.
  */
-import { ok, TqException, type Result, type TqError } from '../errors';
+import { ok, TqException, type ErrorCode, type Result, type TqError } from '../errors';
 import type { PrismaClient } from '../db/generated/client';
 import type { Tx } from '../db/client';
 import { violationError } from '../db/errors';
@@ -27,7 +27,7 @@ export async function transact<T>(
 }
 
 /** Aborts the current transaction with a typed error. */
-export function refuse(code: string, message: string, where: Omit<TqError, 'code' | 'message'> = {}): never {
+export function refuse(code: ErrorCode, message: string, where: Omit<TqError, 'code' | 'message'> = {}): never {
   throw new TqException({ code, message, ...where });
 }
 

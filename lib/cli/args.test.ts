@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ok } from '../errors';
+import { err, ok } from '../errors';
 import { optionName, parseArguments, splitInvocation, tokenize } from './args';
-import { defineCommand, flag, invalid, positional, requiredValue, value } from './command';
+import { defineCommand, flag, invalid, positional, repeatedValue, requiredValue, value } from './command';
 import { processContext } from './context';
 import { instantInput } from './inputs';
 
@@ -14,7 +14,7 @@ const command = defineCommand({
     dryRun: flag('a flag'),
   },
   positionals: { first: word, second: word },
-  run: async () => invalid({ code: 'NEVER', message: 'not run in these tests' }),
+  run: async () => invalid({ code: 'INTERNAL', message: 'not run in these tests' }),
 });
 
 const parse = (tokens: string[]) => parseArguments(command, tokens, processContext(false));
@@ -49,8 +49,8 @@ describe('tokenize', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect([...r.value.values]).toEqual([
-      ['root', 'ab'],
-      ['notAfter', '2026-06-01'],
+      ['root', ['ab']],
+      ['notAfter', ['2026-06-01']],
     ]);
     expect([...r.value.flags]).toEqual(['dryRun']);
     expect(r.value.positionals).toEqual(['-', '--x']);
@@ -70,7 +70,7 @@ describe('tokenize', () => {
 
   it('keeps a value that only looks like an option when written --name=value', () => {
     const r = tokenize(command.options, ['--root=--dry-run']);
-    expect(r.ok && r.value.values.get('root')).toBe('--dry-run');
+    expect(r.ok && r.value.values.get('root')).toEqual(['--dry-run']);
   });
 });
 
@@ -101,5 +101,28 @@ describe('optionName', () => {
   it('writes camelCase keys in kebab-case', () => {
     expect(optionName('notAfter')).toBe('not-after');
     expect(optionName('at')).toBe('at');
+  });
+});
+
+describe('repeated options', () => {
+  const listCommand = (required: boolean) =>
+    defineCommand({
+      description: 'test command',
+      options: { key: repeatedValue('<hex>', 'repeatable', (text) => (text === 'bad' ? err('HEX_INVALID', 'bad') : ok(text)), required) },
+      positionals: {},
+      run: async () => invalid({ code: 'INTERNAL', message: 'not run in these tests' }),
+    });
+  const parseList = (required: boolean, tokens: string[]) => parseArguments(listCommand(required), tokens, processContext(false));
+
+  it('collects every value in order, and none as an empty list', async () => {
+    expect(await parseList(true, ['--key', 'a', '--key=b'])).toEqual(ok({ options: { key: ['a', 'b'] }, positionals: {} }));
+    expect(await parseList(false, [])).toEqual(ok({ options: { key: [] }, positionals: {} }));
+  });
+
+  it('requires one when required, and names the value that does not parse', async () => {
+    const missing = await parseList(true, []);
+    expect(missing.ok || missing.error).toMatchObject({ code: 'USAGE', field: 'key' });
+    const bad = await parseList(true, ['--key', 'a', '--key', 'bad']);
+    expect(bad.ok || bad.error).toMatchObject({ code: 'USAGE', field: 'key', details: { cause: { code: 'HEX_INVALID' } } });
   });
 });

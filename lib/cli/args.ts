@@ -52,7 +52,8 @@ export function splitInvocation(argv: readonly string[]): Result<Invocation> {
 export const optionName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 interface RawArguments {
-  readonly values: ReadonlyMap<string, string>;
+  /** Every value given for each option, in order (one for a value option, any number for a list option). */
+  readonly values: ReadonlyMap<string, readonly string[]>;
   readonly flags: ReadonlySet<string>;
   readonly positionals: readonly string[];
 }
@@ -60,7 +61,7 @@ interface RawArguments {
 /** Syntax only: which words are options, their values and the positionals; no value is interpreted. */
 export function tokenize(options: OptionSpecs, tokens: readonly string[]): Result<RawArguments> {
   const byName = new Map(Object.keys(options).map((key) => [optionName(key), key]));
-  const values = new Map<string, string>();
+  const values = new Map<string, string[]>();
   const flags = new Set<string>();
   const positionals: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -80,7 +81,7 @@ export function tokenize(options: OptionSpecs, tokens: readonly string[]): Resul
     const key = byName.get(name);
     if (key === undefined) return fail(`unknown option --${name}`, { details: { option: name } });
     const spec = options[key];
-    if (values.has(key) || flags.has(key)) return fail(`--${name} given more than once`, { field: key });
+    if ((values.has(key) && spec.kind !== 'list') || flags.has(key)) return fail(`--${name} given more than once`, { field: key });
     if (spec.kind === 'flag') {
       if (eq >= 0) return fail(`--${name} is a flag and takes no value`, { field: key });
       flags.add(key);
@@ -95,7 +96,7 @@ export function tokenize(options: OptionSpecs, tokens: readonly string[]): Resul
       text = next;
       i++;
     }
-    values.set(key, text);
+    values.set(key, [...(values.get(key) ?? []), text]);
   }
   return ok({ values, flags, positionals });
 }
@@ -131,15 +132,19 @@ export async function parseArguments<O extends OptionSpecs, P extends Positional
       options[key] = flags.has(key);
       continue;
     }
-    const text = values.get(key);
-    if (text === undefined) {
+    const texts = values.get(key) ?? [];
+    if (texts.length === 0) {
       if (spec.required) return fail(`missing option --${optionName(key)} ${spec.placeholder}`, { field: key });
-      options[key] = undefined;
+      options[key] = spec.kind === 'list' ? [] : undefined;
       continue;
     }
-    const parsed = await spec.parse(text, context);
-    if (!parsed.ok) return { ok: false, error: badValue(`--${optionName(key)}`, key, parsed.error) };
-    options[key] = parsed.value;
+    const parsed: unknown[] = [];
+    for (const text of texts) {
+      const one = await spec.parse(text, context);
+      if (!one.ok) return { ok: false, error: badValue(`--${optionName(key)}`, key, one.error) };
+      parsed.push(one.value);
+    }
+    options[key] = spec.kind === 'list' ? parsed : parsed[0];
   }
 
   const parsedPositionals: Record<string, unknown> = {};

@@ -10,9 +10,10 @@ import type { Result, TqError } from '../errors';
 
 /** Per-run context: what a parser or a command may read from the process. */
 export interface RunContext {
-  /** The whole of stdin; a second call in one run is an error (stdin can be read once). */
-  readonly readStdin: () => Promise<Result<Uint8Array>>;
-  readonly readFile: (path: string) => Promise<Result<Uint8Array>>;
+  /** All of stdin up to `limit` bytes (more is INPUT_TOO_LARGE); a second call in one run is an error (stdin can be read once). */
+  readonly readStdin: (limit: number) => Promise<Result<Uint8Array>>;
+  /** A file up to `limit` bytes (more is INPUT_TOO_LARGE), read as a stream: devices and pipes have no trustworthy size. */
+  readonly readFile: (path: string, limit: number) => Promise<Result<Uint8Array>>;
   /** The instant the run started; the default for `--at`. */
   readonly now: Date;
   /** `--json` was given: commands that print text tables print JSON instead. */
@@ -34,17 +35,31 @@ export interface ValueOption<T, Required extends boolean = boolean> extends Para
   readonly required: Required;
 }
 
+/** An option that may be given more than once (`--root A --root B`); its values in command-line order. */
+export interface ListOption<T, Required extends boolean = boolean> extends Parameter<T> {
+  readonly kind: 'list';
+  /** At least once. */
+  readonly required: Required;
+}
+
 export interface FlagOption {
   readonly kind: 'flag';
   readonly description: string;
 }
 
-export type OptionSpec = ValueOption<unknown> | FlagOption;
+export type OptionSpec = ValueOption<unknown> | ListOption<unknown> | FlagOption;
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 export type PositionalSpecs = Readonly<Record<string, Parameter<unknown>>>;
 
-type OptionValue<S> =
-  S extends FlagOption ? boolean : S extends ValueOption<infer T, true> ? T : S extends ValueOption<infer T, boolean> ? T | undefined : never;
+type OptionValue<S> = S extends FlagOption
+  ? boolean
+  : S extends ListOption<infer T, boolean>
+    ? readonly T[]
+    : S extends ValueOption<infer T, true>
+      ? T
+      : S extends ValueOption<infer T, boolean>
+        ? T | undefined
+        : never;
 
 export interface ParsedArguments<O extends OptionSpecs, P extends PositionalSpecs> {
   readonly options: { readonly [K in keyof O]: OptionValue<O[K]> };
@@ -117,6 +132,13 @@ export const requiredValue = <T>(placeholder: string, description: string, parse
   ...value(placeholder, description, parse),
   required: true,
 });
+
+export const repeatedValue = <T, Required extends boolean>(
+  placeholder: string,
+  description: string,
+  parse: ArgumentParser<T>,
+  required: Required,
+): ListOption<T, Required> => ({ kind: 'list', required, placeholder, description, parse });
 
 export const flag = (description: string): FlagOption => ({ kind: 'flag', description });
 

@@ -47,6 +47,7 @@ ${CONVENTIONS}
 export function usageLine(group: CommandGroup, entry: CommandEntry, command: Command): string {
   const options = Object.entries(command.options).map(([key, spec]) => {
     const word = spec.kind === 'flag' ? `--${optionName(key)}` : `--${optionName(key)} ${spec.placeholder}`;
+    if (spec.kind === 'list') return spec.required ? `${word} [${word}]…` : `[${word}]…`;
     return spec.kind === 'value' && spec.required ? word : `[${word}]`;
   });
   const positionals = Object.values(command.positionals).map((p) => p.placeholder);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../bytes';
 import { processContext } from './context';
-import { bytesInput, fixedBytesInput, parseInstant, publicKeyInput } from './inputs';
+import { bytesInput, fixedBytesInput, inputLimit, MAX_INPUT_BYTES, parseInstant, publicKeyInput } from './inputs';
 
 const example = {
   rootX: 'aca99931db2d2d3213047d83d562216a0c4f780188d1d7b7926570cf59baf50c',
@@ -19,7 +19,7 @@ const file = (name: string, content: string | Uint8Array) => {
   return `@${path}`;
 };
 const read = async (text: string) => {
-  const r = await bytesInput('cert')(text, context);
+  const r = await bytesInput('cert', MAX_INPUT_BYTES.cert)(text, context);
   return r.ok ? toHex(r.value) : r.error;
 };
 
@@ -43,6 +43,15 @@ describe('byte input forms', () => {
     expect(await read(' ')).toMatchObject({ code: 'INPUT_EMPTY', field: 'cert' });
     expect(await read(file('empty', ''))).toMatchObject({ code: 'INPUT_EMPTY' });
     expect(await read(`@${join(dir, 'missing')}`)).toMatchObject({ code: 'INPUT_UNREADABLE', details: { errno: 'ENOENT' } });
+  });
+
+  it('reads a file only up to its cap: a spaced dump of the largest value fits, one byte more or /dev/zero is INPUT_TOO_LARGE', async () => {
+    const limit = inputLimit(MAX_INPUT_BYTES.cert);
+    expect(limit).toBe(4 * 106 + 1024);
+    const dump = Array.from({ length: 106 }, (_, i) => (i % 256).toString(16).padStart(2, '0')).join('  ');
+    expect(await read(file('spaced.hex', `\ufeff${dump}\n`.padEnd(limit - 3, ' ')))).toHaveLength(212);
+    expect(await read(file('over.hex', '0'.repeat(limit + 1)))).toMatchObject({ code: 'INPUT_TOO_LARGE', details: { limit } });
+    expect(await read('@/dev/zero')).toMatchObject({ code: 'INPUT_TOO_LARGE', details: { path: '/dev/zero', limit } });
   });
 
   it('checks fixed lengths', async () => {

@@ -5,10 +5,17 @@
  *   `14122700…`  hex on the command line (whitespace ignored, so the profile's spaced dumps paste as they are)
  *   `@path`      a file: hex text if it is entirely hex digits and whitespace, otherwise binary
  *   `-`          stdin, by the same rule
+ *
+ * A file or stdin is read only up to its argument's cap (inputLimit: room for the largest value as
+ * spaced hex text), never whole: `@/dev/zero` or an endless pipe is INPUT_TOO_LARGE, not memory.
  */
 import { bytesToUint, parseHex } from '../bytes';
+import { ISSUER_CERTIFICATE_LENGTH } from '../codec/issuerCertificate';
+import { QR_CODE_LENGTH } from '../codec/qrCode';
+import { REQUEST_SIGNED_LENGTH } from '../codec/requestRecord';
+import { revocationListLength } from '../codec/revocationList';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
-import { ok, type Result } from '../errors';
+import { Code, ok, type Result } from '../errors';
 import { requiredValue, value, type ArgumentParser } from './command';
 import { cliError } from './errorCodes';
 
@@ -25,15 +32,32 @@ function fromHexText(text: string, field: string): Result<Uint8Array> {
   return parseHex(text.replace(/\s+/g, ''), field);
 }
 
-/** Parses any byte input form; `field` names the argument in errors. */
-export function bytesInput(field: string): ArgumentParser<Uint8Array> {
+/**
+ * The most an @path file or stdin may hold for a value of at most `maxBytes`: hex text at up to
+ * 4 characters a byte (spaced dumps, line breaks, indentation) plus 1 KiB of slack.
+ */
+export const inputLimit = (maxBytes: number): number => 4 * maxBytes + 1024;
+
+/** The largest value of each variable-length byte argument, in bytes. */
+export const MAX_INPUT_BYTES = {
+  cert: ISSUER_CERTIFICATE_LENGTH,
+  qr: QR_CODE_LENGTH,
+  /** A1: the signed part and its 64-byte proof of possession (r‖s) */
+  a1: REQUEST_SIGNED_LENGTH + 64,
+  /** The largest record: an A4 list with its 2-byte entry count at 65 535 */
+  record: revocationListLength(0xffff),
+} as const;
+
+/** Parses any byte input form of at most `maxBytes` bytes; `field` names the argument in errors. */
+export function bytesInput(field: string, maxBytes: number): ArgumentParser<Uint8Array> {
+  const limit = inputLimit(maxBytes);
   return async (text, context) => {
     let bytes: Result<Uint8Array>;
     if (text === '-') {
-      const content = await context.readStdin();
+      const content = await context.readStdin(limit);
       bytes = content.ok ? fromContent(content.value, field) : content;
     } else if (text.startsWith('@')) {
-      const content = await context.readFile(text.slice(1));
+      const content = await context.readFile(text.slice(1), limit);
       bytes = content.ok ? fromContent(content.value, field) : content;
     } else bytes = fromHexText(text, field);
     if (bytes.ok && bytes.value.length === 0) return cliError('INPUT_EMPTY', 'the input holds no bytes', { field });
@@ -43,7 +67,7 @@ export function bytesInput(field: string): ArgumentParser<Uint8Array> {
 
 /** Any byte input form that must hold exactly `length` bytes. */
 export function fixedBytesInput(field: string, length: number): ArgumentParser<Uint8Array> {
-  const read = bytesInput(field);
+  const read = bytesInput(field, length);
   return async (text, context) => {
     const bytes = await read(text, context);
     return !bytes.ok || bytes.value.length === length ? bytes : lengthError(field, length, bytes.value.length);
@@ -85,7 +109,7 @@ export function instantInput(field: string): ArgumentParser<Date> {
 export function parseInstant(text: string, field: string): Result<Date> {
   const m = INSTANT.exec(text);
   const invalid = () =>
-    cliError('TIME_INVALID', `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
+    cliError(Code.TIME_INVALID, `not an ISO-8601 instant: ${JSON.stringify(text)} (expected e.g. 2026-06-01 or 2026-06-01T08:00:00+08:00)`, {
       field,
     });
   if (!m) return invalid();

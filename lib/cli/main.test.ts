@@ -103,6 +103,15 @@ describe.concurrent('byte input forms', () => {
     expect(run.json.error).toMatchObject({ code: 'LENGTH_INVALID', details: { actual: Buffer.byteLength('certificate: 1412…') } });
   });
 
+  it.each([
+    ['@/dev/zero', () => runTqca(['cert', 'decode', '@/dev/zero'])],
+    ['an endless-looking stdin', () => runTqca(['cert', 'decode', '-'], { stdin: '0'.repeat(1 << 20) })],
+  ])('stops reading %s at the cap: INPUT_TOO_LARGE naming the argument and the cap', async (_, run) => {
+    const result = await run();
+    expect(result.exitCode).toBe(2);
+    expect(result.json.error).toMatchObject({ field: 'cert', details: { cause: { code: 'INPUT_TOO_LARGE', details: { limit: 4 * 106 + 1024 } } } });
+  });
+
   it('refuses an empty input as a usage error', async () => {
     const run = await runTqca(['cert', 'decode', '-'], { stdin: '\n' });
     expect(run.exitCode).toBe(2);
@@ -155,8 +164,8 @@ describe('lazy loading', () => {
     const packages = new Set(loaded.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter(Boolean));
     expect(project).toContain('lib/cli/commands/cert/verify.ts');
     expect(project).toContain('lib/codec/verifyIssuerCertificate.ts');
-    // Sibling commands and everything that is not CLI, codec, crypto or the shared helpers stay unloaded.
-    expect(project.filter((path) => !/^(bin\/|lib\/(cli|codec|crypto)\/|lib\/(bytes|errors)\.ts$)/.test(path))).toEqual([]);
+    // Sibling commands and everything that is not CLI, codec, crypto or the foundation (bytes, the error registry) stay unloaded.
+    expect(project.filter((path) => !/^(bin\/|lib\/(cli|codec|crypto|errors)\/|lib\/bytes\.ts$)/.test(path))).toEqual([]);
     // Of the offline groups' modules, only verify's own (group listings are index.ts files).
     expect(project.filter((path) => /^lib\/cli\/commands\/(cert|qr|record)\/(?!index\.ts$)/.test(path))).toEqual([
       'lib/cli/commands/cert/verify.ts',
@@ -168,9 +177,9 @@ describe('lazy loading', () => {
 
 describe('replyToThrown', () => {
   it('keeps the code of a TqException', () => {
-    const reply = replyToThrown(new TqException({ code: 'HSM_UNAVAILABLE', message: 'no token' }));
+    const reply = replyToThrown(new TqException({ code: 'HSM_DEVICE_ERROR', message: 'no token' }));
     expect(reply.exitCode).toBe(1);
-    expect(JSON.parse(reply.stdout)).toEqual({ valid: false, error: { code: 'HSM_UNAVAILABLE', message: 'no token' } });
+    expect(JSON.parse(reply.stdout)).toEqual({ valid: false, error: { code: 'HSM_DEVICE_ERROR', message: 'no token' } });
   });
 
   it('reports anything else as INTERNAL, with the stack on stderr only', () => {

@@ -84,7 +84,11 @@ export function replyToThrown(thrown: unknown): Reply {
   return { exitCode: 1, stdout: renderJson({ valid: false, error: errorJson(error) }), stderr: `tqca: ${error.code}: ${error.message}\n${trace}` };
 }
 
-/** Pretty JSON, one object; bytes as lowercase hex, dates ISO-8601 UTC (Date.toJSON). */
+// JSON.stringify escapes C0 only; DEL, C1 and the bidi controls would reach a terminal raw.
+const JSON_UNSAFE = /[\u007f-\u009f\u2028-\u202e\u2066-\u2069]/g;
+
+/** Pretty JSON, one object; bytes as lowercase hex, dates ISO-8601 UTC (Date.toJSON), terminal controls as \uNNNN. */
 export function renderJson(value: JsonObject): string {
-  return `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v), 2)}\n`;
+  const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v), 2);
+  return `${json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }

@@ -47,6 +47,8 @@ export function runTqca(args: readonly string[], options: RunOptions = {}): Prom
       }
       resolve({ exitCode, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), json });
     });
+    // A command that stops reading stdin early (an oversize input) closes the pipe: not a failure here.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.stdin ?? '');
   });
 }

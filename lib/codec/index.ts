@@ -73,3 +73,15 @@ export {
   type RevocationReason,
 } from './revocationList';
 export { decodeRecord, type DistributionRecord } from './distributionRecord';
+export {
+  BODY_DIGEST_OFFSET,
+  MANIFEST_RECORD_LENGTH,
+  MANIFEST_SIGNED_LENGTH,
+  manifestRecord,
+  type ManifestFields,
+  type ManifestRecord,
+} from './manifestRecord';
+export { bundleLayout, decodeBundle, MAX_BUNDLE_LENGTH, type Bundle, type BundleLayout } from './bundle';
+export { BUNDLE_SKEW_SECONDS, verifyBundle, type BundleVerificationInput, type VerifiedBundle } from './verifyBundle';
+export { buildBundle, type BundleContents, type BundleManifestInput, type BundleSigner } from './buildBundle';
+export { applyDelta, decodeDelta, DELTA_HEADER_TAG, makeDelta, MAX_DELTA_LENGTH, type BundleDelta } from './bundleDelta';

@@ -5,7 +5,7 @@
  *   0 format 14 | 1 expiry MMYY | 3 serial | 6 04 | 7 00 | 8 11 | 9 40 | 10 X | 42 r‖s
  */
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
-import type { Result } from '../errors';
+import { Code, type Result } from '../errors';
 import { issuerKeyData, readCertificateHeader, writeCertificateHeader, type CertificateHeader, type IssuerKeyData } from './issuerKeyData';
 import { refuseOddY } from './keyFields';
 import { decodeStructure, encodeStructure, FieldWriter } from './structure';
@@ -30,8 +30,8 @@ export const issuerCertificate = {
       const w = new FieldWriter('issuerCertificate');
       writeCertificateHeader(w, value);
       refuseOddY(value.publicKey, 'issuerKeyX', ISSUER_KEY_X_OFFSET);
-      w.bytes('issuerKeyX', value.publicKey.bytes.subarray(0, 32), 32, 'KEY_LENGTH');
-      w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH');
+      w.bytes('issuerKeyX', value.publicKey.bytes.subarray(0, 32), 32, Code.KEY_LENGTH);
+      w.bytes('rootSignature', value.rootSignature, 64, Code.SIGNATURE_LENGTH);
       return w.finish(ISSUER_CERTIFICATE_LENGTH);
     });
   },

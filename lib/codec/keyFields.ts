@@ -3,6 +3,7 @@
  * `04` [`00`] `11` `40` (TQ-CERT-1 §3, §4) and the key itself.
  */
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
+import { Code } from '../errors';
 import { fail, hexByte, type FieldReader, type FieldWriter } from './structure';
 
 export const SIGNATURE_ALGORITHM_SM2_SM3 = 0x04;
@@ -55,7 +56,7 @@ export function readEvenKey(r: FieldReader, field: string): Sm2PublicKey {
 }
 
 export function writeKey(w: FieldWriter, field: string, key: Sm2PublicKey): void {
-  w.bytes(field, key.bytes, 64, 'KEY_LENGTH');
+  w.bytes(field, key.bytes, 64, Code.KEY_LENGTH);
 }
 
 export function writeEvenKey(w: FieldWriter, field: string, key: Sm2PublicKey): void {

@@ -9,7 +9,7 @@
  */
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { bytesToUint, concat } from '../bytes';
-import { err, type Result } from '../errors';
+import { Code, err, type Result } from '../errors';
 import { decodeCompressedNumeric, decodeNumeric, encodeCompressedNumeric, encodeNumeric } from './bcd';
 import { readCertificateNumber, writeCertificateNumber } from './sharedFields';
 import { decodeStructure, encodeStructure, fail, FieldWriter, type FieldReader } from './structure';
@@ -105,7 +105,7 @@ function readSignatureField(r: FieldReader, field: string): Uint8Array {
 }
 
 function writeSignatureField(w: FieldWriter, field: string, signature: Uint8Array): void {
-  w.byte(SIGNATURE_FIELD_FORMAT).bytes(field, signature, 64, 'SIGNATURE_LENGTH');
+  w.byte(SIGNATURE_FIELD_FORMAT).bytes(field, signature, 64, Code.SIGNATURE_LENGTH);
 }
 
 /** Fields 5 and 17: fixed lengths of the authenticated data that follows (§7). */
@@ -161,7 +161,7 @@ function writeFields(q: QrCodeFields, issuerSignature: Uint8Array, userSignature
     w.uint('cardType', q.cardType, 1);
     w.encoded('transactionLimit', () => encodeNumeric(q.transactionLimit, 3, 'transactionLimit'));
     w.uint('batch', q.batch, 3);
-    w.bytes('userKey', encodeCompressedKey(q.userKey), 33, 'KEY_LENGTH');
+    w.bytes('userKey', encodeCompressedKey(q.userKey), 33, Code.KEY_LENGTH);
     w.uint('authorizationExpiry', q.authorizationExpiry, 4).uint('validitySeconds', q.validitySeconds, 2);
     writeSignatureField(w, 'issuerSignature', issuerSignature);
     w.uint('userAuthLength', USER_AUTH_LENGTH, 2).uint('generationTime', q.generationTime, 4);

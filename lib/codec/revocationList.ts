@@ -5,7 +5,7 @@
  *   0 A4 | 1 root-key index | 2 sequence number | 6 this update | 10 next update | 14 N
  *   16 N × (certificate number 4 ‖ issuer id 4 ‖ serial 3 ‖ reason 1) | 16+12N root signature
  */
-import { err, type Result } from '../errors';
+import { Code, err, type Result } from '../errors';
 import { readCertificateNumber, readRootKeyIndex, readSerial, writeCertificateNumber, writeRootKeyIndex, writeSerial } from './sharedFields';
 import { decodeStructure, encodeStructure, fail, FieldWriter, hexByte, parseInput, type FieldReader } from './structure';
 import { verifyRootSignature, type TrustedRoot } from './trustedRoot';
@@ -114,7 +114,7 @@ export const revocationList = {
   encode(value: RevocationList): Uint8Array {
     return encodeStructure(() => {
       const w = writeFields(new FieldWriter('revocationList'), value);
-      return w.bytes('rootSignature', value.rootSignature, 64, 'SIGNATURE_LENGTH').finish(revocationListLength(value.entries.length));
+      return w.bytes('rootSignature', value.rootSignature, 64, Code.SIGNATURE_LENGTH).finish(revocationListLength(value.entries.length));
     });
   },
 

@@ -2,7 +2,7 @@
  * Fixed-length records that end in a 64-byte signature over everything before it (A1, A3):
  * one codec shape, so to-be-signed bytes, encoding and decoding cannot drift apart.
  */
-import type { Result } from '../errors';
+import { Code, type Result } from '../errors';
 import { decodeStructure, encodeStructure, FieldWriter, hexByte, type FieldReader } from './structure';
 
 export interface SignedRecordLayout<F, R extends F> {
@@ -39,7 +39,7 @@ export function signedRecordCodec<F, R extends F>(layout: SignedRecordLayout<F, 
     length,
     toBeSigned: (value) => encodeStructure(() => writeSigned(value).finish(layout.signedLength)),
     encode: (value) =>
-      encodeStructure(() => writeSigned(value).bytes(layout.signatureField, layout.signatureOf(value), 64, 'SIGNATURE_LENGTH').finish(length)),
+      encodeStructure(() => writeSigned(value).bytes(layout.signatureField, layout.signatureOf(value), 64, Code.SIGNATURE_LENGTH).finish(length)),
     decode: (bytes) =>
       decodeStructure(layout.structure, bytes, length, (r) => {
         r.constant('tag', layout.tag, 'RECORD_TYPE', `${layout.structure} tag (${hexByte(layout.tag)})`);

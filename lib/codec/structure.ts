@@ -6,8 +6,7 @@
  * TqException encoders document. Anything else thrown is a bug and escapes.
  */
 import { bytesToUint, concat, toHex, uintToBytes } from '../bytes';
-import { ok, TqException, type Result, type TqError } from '../errors';
-import type { CodecErrorCode } from './errorCodes';
+import { ok, TqException, type ErrorCode, type Result, type TqError } from '../errors';
 
 export interface Where {
   readonly field: string;
@@ -23,7 +22,7 @@ class FieldFailure {
   constructor(readonly error: TqError) {}
 }
 
-export function fail(code: CodecErrorCode, message: string, where: Where): never {
+export function fail(code: ErrorCode, message: string, where: Where): never {
   throw new FieldFailure({ code, message, ...where });
 }
 
@@ -69,6 +68,22 @@ export function rebase(error: TqError, offset: number, fieldPrefix?: string): Tq
 
 export const hexByte = (value: number): string => value.toString(16).padStart(2, '0');
 
+/** Runs checks written with `fail`: their value, or the TqError the first failing one raised. */
+export function attempt<T>(run: () => T): Result<T> {
+  try {
+    return ok(run());
+  } catch (e) {
+    if (e instanceof FieldFailure) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+/** Raises a TqError from a Result-returning check inside `attempt`, re-anchored like FieldReader.parse. */
+export function expectOk<T>(result: Result<T>, offset = 0, fieldPrefix?: string): T {
+  if (!result.ok) throw new FieldFailure(rebase(result.error, offset, fieldPrefix));
+  return result.value;
+}
+
 /** Runs a throwing decoder over `bytes` after the length check; returns its value or the TqError. */
 export function decodeStructure<T>(
   structure: string,
@@ -76,7 +91,7 @@ export function decodeStructure<T>(
   length: number | null,
   decode: (reader: FieldReader) => T,
 ): Result<T> {
-  try {
+  return attempt(() => {
     if (!(bytes instanceof Uint8Array)) fail('INPUT_TYPE', `${structure}: input must be a Uint8Array`, { field: structure, offset: 0 });
     if (length !== null && bytes.length !== length) {
       fail('LENGTH_INVALID', `${structure} must be ${length} bytes, got ${bytes.length}`, {
@@ -85,13 +100,8 @@ export function decodeStructure<T>(
         details: { expected: length, actual: bytes.length },
       });
     }
-    const reader = new FieldReader(bytes);
-    const value = decode(reader);
-    return ok(value);
-  } catch (e) {
-    if (e instanceof FieldFailure) return { ok: false, error: e.error };
-    throw e;
-  }
+    return decode(new FieldReader(bytes));
+  });
 }
 
 export class FieldReader {
@@ -112,7 +122,7 @@ export class FieldReader {
   }
 
   /** A fixed byte: anything else is `code` at this field. */
-  constant(field: string, expected: number, code: CodecErrorCode, what: string): void {
+  constant(field: string, expected: number, code: ErrorCode, what: string): void {
     const offset = this.at;
     const actual = this.bytes[this.at++];
     if (actual !== expected) {
@@ -132,9 +142,7 @@ export class FieldReader {
   /** Reads `length` bytes and parses them; errors are re-anchored at the field's offset. */
   parse<T>(length: number, parse: (bytes: Uint8Array) => Result<T>, fieldPrefix?: string): T {
     const offset = this.at;
-    const result = parse(this.raw(length));
-    if (!result.ok) throw new FieldFailure(rebase(result.error, offset, fieldPrefix));
-    return result.value;
+    return expectOk(parse(this.raw(length)), offset, fieldPrefix);
   }
 }
 
@@ -149,7 +157,7 @@ export class FieldWriter {
     return this.at;
   }
 
-  bytes(field: string, value: Uint8Array, length: number, code: CodecErrorCode = 'VALUE_RANGE'): this {
+  bytes(field: string, value: Uint8Array, length: number, code: ErrorCode = 'VALUE_RANGE'): this {
     if (!(value instanceof Uint8Array) || value.length !== length) {
       fail(code, `${field} must be ${length} bytes`, { field, offset: this.at, details: { expected: length } });
     }

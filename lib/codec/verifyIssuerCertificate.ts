@@ -37,8 +37,15 @@ export function verifyCertificateSignature(certificate: CertificateInput, rootKe
   const verifiedRoot = verifiedUnder.get(certificate);
   if (verifiedRoot && equal(verifiedRoot, root)) return ok(certificate as VerifiedIssuerCertificate);
   const decoded = decodeInput(certificate);
-  if (!decoded.ok) return decoded;
-  const cert = decoded.value;
+  return decoded.ok ? verifyDecodedCertificateSignature(decoded.value, rootKey) : decoded;
+}
+
+/**
+ * verifyCertificateSignature for a certificate this module's own decoder produced (a bundle's A3s),
+ * without parsing it a second time: Y recovery is a modular square root per certificate.
+ */
+export function verifyDecodedCertificateSignature(cert: IssuerCertificate, rootKey: VerificationKey): Result<VerifiedIssuerCertificate> {
+  const root = publicKeyOf(rootKey).bytes;
   if (!verifySignature(rootKey, issuerCertificate.signedData(cert), cert.rootSignature)) {
     return err('SIGNATURE_INVALID', 'the root signature over M_cert does not verify with this root key', {
       field: 'rootSignature',

@@ -1,7 +1,7 @@
 /**
  * Known answers: GM/T 0003.5 Annex A (recommended curve), GB/T 32918.2 Annex A (test curve),
  * SM3 Annex A, and the TQ-CERT-1 §6/§7 worked example at the level of SM2 primitives.
- * Vectors are copies of /work/shared/vectors (test/support/vectors).
+ * Vectors are the published ones, copied into test/support/vectors.
  */
 import { describe, expect, it } from 'vitest';
 import standard from '../../test/support/vectors/sm2-sm3-standard.json';

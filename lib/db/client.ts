@@ -1,14 +1,16 @@
 // Opens the CA database: PostgreSQL through DATABASE_URL in production, otherwise PGlite
 // in-process with its data under the project (.data/db). Both run the same schema and migrations.
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { TqException } from '../errors';
 import { PrismaClient, type Prisma } from './generated/client';
 import { lockDataDir } from './dataDirLock';
+import { checkPrivateTree, makePrivateDir, privatisePglite } from './privateTree';
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
 import { applyMigrations } from './migrations';
 
@@ -40,6 +42,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * Create the embedded database when it does not exist yet (default true). False for read-only
+   * callers, which write nothing: a missing PGlite directory is DB_NOT_FOUND.
+   */
+  create?: boolean;
   log?: (line: string) => void;
 }
 
@@ -54,15 +61,39 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const location = inMemory ? dataDir : resolve(dataDir);
-  // PGlite does not create a missing parent directory.
-  if (!inMemory) await mkdir(dirname(location), { recursive: true });
+  if (!inMemory) {
+    // The parent is the data directory, whose whole tree must be private (privateTree.ts).
+    checkPrivateTree(dirname(location), location);
+    if (options.create === false && !existsSync(join(location, 'PG_VERSION'))) {
+      throw new TqException({
+        code: 'DB_NOT_FOUND',
+        message: `no embedded database in ${location} yet: the first administrator creates it (tqca user create --bootstrap)`,
+        field: 'database',
+        details: { dataDir: location },
+      });
+    }
+    // PGlite does not create a missing parent directory.
+    makePrivateDir(dirname(location));
+  }
   const lock = inMemory ? undefined : lockDataDir(location);
-  const pglite = await PGlite.create(inMemory ? dataDir : location).catch((e: unknown) => {
-    lock?.release();
-    throw e;
-  });
+  // Directories PGlite creates honour the umask (its files do not: privatisePglite).
+  const umask = process.umask(0o077);
+  const pglite = await PGlite.create(inMemory ? dataDir : location)
+    .catch((e: unknown) => {
+      lock?.release();
+      // PGlite aborts (or "failed to initialize") on truncated or foreign files: name the directory.
+      throw new TqException({
+        code: 'DB_DAMAGED',
+        message: `the embedded database in ${location} cannot be opened (${e instanceof Error ? e.message : String(e)}): it is damaged or not a PGlite directory; restore it from a backup`,
+        field: 'database',
+        details: { dataDir: location },
+      });
+    })
+    .finally(() => process.umask(umask));
+  if (!inMemory) privatisePglite(location);
   const closeAll = async () => {
     await pglite.close();
+    if (!inMemory) privatisePglite(location);
     lock?.release();
   };
   try {

@@ -1,8 +1,10 @@
 // PGlite is PostgreSQL in one process with no postmaster: two processes opening one data
-// directory would both write it and corrupt it. A lock file beside the directory, holding the
-// owner's pid, makes the second opener fail with a typed error instead. A lock left by a process
-// that died is taken over.
-import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+// directory would both write it and corrupt it. An exclusive flock(2) on a file beside the
+// directory makes the second opener fail with a typed error instead. The kernel drops the lock
+// when its owner's descriptor closes, including when the owner dies, so there is no stale lock to
+// judge: the pid written into the file only names the owner in the DB_IN_USE message.
+import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import fsExt from 'fs-ext';
 import { TqException } from '../errors';
 
 export interface DataDirLock {
@@ -18,50 +20,36 @@ function ownerOf(path: string): number | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes `<dataDir>.lock` for this process, or throws DB_IN_USE naming the process that holds it. */
 export function lockDataDir(dataDir: string): DataDirLock {
   const path = `${dataDir}.lock`;
-  // The lock appears by link(2), already holding the pid: a concurrent opener never reads a
-  // lock file still empty and takes it for a stale one.
-  const written = `${path}.${process.pid}`;
-  writeFileSync(written, `${process.pid}\n`, { mode: 0o600 });
+  // libuv opens with O_CLOEXEC, so a child process never inherits the lock.
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        linkSync(written, path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const owner = ownerOf(path);
-        if (owner !== undefined && alive(owner)) {
-          throw new TqException({
-            code: 'DB_IN_USE',
-            message: `the embedded database ${dataDir} is open in process ${owner}; stop it, or share a PostgreSQL server through DATABASE_URL`,
-            field: 'database',
-            details: { dataDir, pid: owner },
-          });
-        }
-        // Stale (its process is gone) or damaged: remove it and try again.
-        rmSync(path, { force: true });
-        continue;
-      }
-      const release = () => {
-        process.off('exit', release);
-        if (ownerOf(path) === process.pid) unlinkSync(path);
-      };
-      process.on('exit', release);
-      return { release };
-    }
-  } finally {
-    unlinkSync(written);
+    fsExt.flockSync(fd, 'exnb');
+  } catch (e) {
+    closeSync(fd);
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' && (e as NodeJS.ErrnoException).code !== 'EWOULDBLOCK') throw e;
+    // The owner may not have written its pid yet: then it is named only as "another process".
+    const owner = ownerOf(path);
+    throw new TqException({
+      code: 'DB_IN_USE',
+      message: `the embedded database ${dataDir} is open in ${owner ? `process ${owner}` : 'another process'}; stop it, or share a PostgreSQL server through DATABASE_URL`,
+      field: 'database',
+      details: { dataDir, ...(owner ? { pid: owner } : {}) },
+    });
   }
-  throw new TqException({ code: 'DB_IN_USE', message: `could not take the lock ${path}`, field: 'database', details: { dataDir } });
+  ftruncateSync(fd);
+  writeSync(fd, `${process.pid}\n`, 0);
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    // Closing the descriptor drops the lock; the file stays (unlinking it would let a later
+    // opener lock a new file while a waiter still locks the old one).
+    closeSync(fd);
+  };
+  process.on('exit', release);
+  return { release };
 }

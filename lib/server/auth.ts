@@ -1,13 +1,13 @@
 /**
  * next-auth 4 over the CA's sign-in service. The JWT in the session cookie carries only the
- * console session's id; each request resumes that session through lib/ca/signIn (idle and
+ * console session's id; each request resumes that session through the CA's sign-in service (idle and
  * absolute limits, operator status), so the cookie's own expiry is a backstop, not the rule.
  */
 import type { AuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { endSession, signIn } from '../ca/signIn';
+import { endSession, signIn } from '../ca';
 import { consoleServices } from './ca';
-import { signInPolicyFrom } from './config';
+import { sessionPolicyFrom } from './config';
 import { consoleKeys } from './secrets';
 
 export const secureCookies = (process.env.NEXTAUTH_URL ?? '').startsWith('https://');
@@ -15,7 +15,7 @@ export const secureCookies = (process.env.NEXTAUTH_URL ?? '').startsWith('https:
 export const SESSION_COOKIE = secureCookies ? '__Host-tqca.session' : 'tqca.session';
 
 export function authOptions(): AuthOptions {
-  const maxAge = Math.ceil(signInPolicyFrom().absoluteMs / 1000);
+  const maxAge = Math.ceil(sessionPolicyFrom().absoluteMs / 1000);
   return {
     secret: consoleKeys().jwtSecret,
     session: { strategy: 'jwt', maxAge },

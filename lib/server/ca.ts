@@ -2,16 +2,15 @@
  * The CA services of this server process, opened once through the composition root and shared by
  * pages, server actions and route handlers. Nothing else in the app opens the database or the HSM.
  */
-import { openCa } from '../ca/open'; // the composition root: repoint this line when it moves
-import type { CaServices } from '../ca/services';
-import type { SignInContext } from '../ca/signIn';
+import type { CaServices, SignInContext } from '../ca';
 import { TqException } from '../errors';
-import { signInPolicyFrom } from './config';
+import { openCa } from '../runtime/openCa';
+import { sessionPolicyFrom } from './config';
 import { consoleKeys } from './secrets';
 
 export interface ConsoleServices {
   readonly ca: CaServices;
-  /** The same database and clock, with the sign-in policy and the TOTP sealing key. */
+  /** The same database and clock, with the session policy and the TOTP sealing key. */
   readonly auth: SignInContext;
 }
 
@@ -20,7 +19,7 @@ export interface ConsoleServices {
 const holder = globalThis as typeof globalThis & { __tqcaConsole?: Promise<ConsoleServices> };
 
 async function open(): Promise<ConsoleServices> {
-  const policy = signInPolicyFrom();
+  const policy = sessionPolicyFrom();
   const { sealKey } = consoleKeys();
   const opened = await openCa();
   if (!opened.ok) throw new TqException(opened.error);

@@ -5,10 +5,11 @@
  * |---|---|---|
  * | `TQCA_SESSION_IDLE_SECONDS` | a session unused this long ends | 900 |
  * | `TQCA_SESSION_MAX_SECONDS` | a session ends this long after sign-in | 43200 |
- * | `TQCA_SIGNIN_MAX_FAILURES` | consecutive failed sign-ins that lock an operator | 5 |
- * | `TQCA_SIGNIN_LOCKOUT_SECONDS` | how long the lock lasts | 900 |
+ *
+ * The sign-in lockout is the operator account's (lib/ca/operators.ts: 5 failures, 15 minutes),
+ * the same for the console and the command line.
  */
-import { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from '../ca/signIn';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../ca';
 import { TqException } from '../errors';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -22,15 +23,9 @@ function seconds(env: Env, name: string, fallbackMs: number): number {
   return Number(text) * 1000;
 }
 
-export function signInPolicyFrom(env: Env = process.env): SignInPolicy {
-  const failures = env.TQCA_SIGNIN_MAX_FAILURES;
-  if (failures !== undefined && failures !== '' && !/^[1-9]\d{0,3}$/.test(failures)) {
-    throw new TqException({ code: 'CONSOLE_CONFIG_INVALID', message: 'TQCA_SIGNIN_MAX_FAILURES must be 1–9999', field: 'TQCA_SIGNIN_MAX_FAILURES' });
-  }
+export function sessionPolicyFrom(env: Env = process.env): SessionPolicy {
   return {
-    maxFailures: failures ? Number(failures) : DEFAULT_SIGN_IN_POLICY.maxFailures,
-    lockoutMs: seconds(env, 'TQCA_SIGNIN_LOCKOUT_SECONDS', DEFAULT_SIGN_IN_POLICY.lockoutMs),
-    idleMs: seconds(env, 'TQCA_SESSION_IDLE_SECONDS', DEFAULT_SIGN_IN_POLICY.idleMs),
-    absoluteMs: seconds(env, 'TQCA_SESSION_MAX_SECONDS', DEFAULT_SIGN_IN_POLICY.absoluteMs),
+    idleMs: seconds(env, 'TQCA_SESSION_IDLE_SECONDS', DEFAULT_SESSION_POLICY.idleMs),
+    absoluteMs: seconds(env, 'TQCA_SESSION_MAX_SECONDS', DEFAULT_SESSION_POLICY.absoluteMs),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signInPolicyFrom } from './config';
+import { sessionPolicyFrom } from './config';
 import { safeReturnPath } from './returnPath';
 import { checkSameOrigin } from './sameOrigin';
 
@@ -35,13 +35,13 @@ describe('safeReturnPath', () => {
   });
 });
 
-describe('signInPolicyFrom', () => {
-  it('reads seconds and counts, with the defaults when unset', () => {
-    expect(signInPolicyFrom({})).toEqual({ maxFailures: 5, lockoutMs: 900_000, idleMs: 900_000, absoluteMs: 43_200_000 });
-    expect(signInPolicyFrom({ TQCA_SESSION_IDLE_SECONDS: '20', TQCA_SIGNIN_MAX_FAILURES: '3' })).toMatchObject({ idleMs: 20_000, maxFailures: 3 });
+describe('sessionPolicyFrom', () => {
+  it('reads seconds, with the defaults when unset', () => {
+    expect(sessionPolicyFrom({})).toEqual({ idleMs: 900_000, absoluteMs: 43_200_000 });
+    expect(sessionPolicyFrom({ TQCA_SESSION_IDLE_SECONDS: '20' })).toEqual({ idleMs: 20_000, absoluteMs: 43_200_000 });
   });
 
-  it.each([['TQCA_SESSION_IDLE_SECONDS', '0'], ['TQCA_SESSION_MAX_SECONDS', '1.5'], ['TQCA_SIGNIN_LOCKOUT_SECONDS', '-1'], ['TQCA_SIGNIN_MAX_FAILURES', 'five']])('refuses %s=%s', (name, value) => {
-    expect(() => signInPolicyFrom({ [name]: value })).toThrow(expect.objectContaining({ error: expect.objectContaining({ code: 'CONSOLE_CONFIG_INVALID', field: name }) }));
+  it.each([['TQCA_SESSION_IDLE_SECONDS', '0'], ['TQCA_SESSION_MAX_SECONDS', '1.5'], ['TQCA_SESSION_MAX_SECONDS', '-1']])('refuses %s=%s', (name, value) => {
+    expect(() => sessionPolicyFrom({ [name]: value })).toThrow(expect.objectContaining({ error: expect.objectContaining({ code: 'CONSOLE_CONFIG_INVALID', field: name }) }));
   });
 });

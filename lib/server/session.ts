@@ -6,10 +6,8 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { decode } from 'next-auth/jwt';
 import { cache } from 'react';
-import { checkRole, type Operator } from '../ca/context';
-import { resumeSession, sessionComplete, type ConsoleSession } from '../ca/signIn';
-import type { OperatorRole } from '../db/generated/enums';
-import { err, type Result } from '../errors';
+import { checkRole, resumeSession, sessionComplete, type ConsoleSession, type Operator, type OperatorRole } from '../ca';
+import { Code, err, type Result } from '../errors';
 import { SESSION_COOKIE } from './auth';
 import { consoleServices } from './ca';
 import { checkSameOrigin } from './sameOrigin';
@@ -19,7 +17,7 @@ import { consoleKeys } from './secrets';
 export const currentSession = cache(async (): Promise<Result<ConsoleSession>> => {
   const cookie = (await cookies()).get(SESSION_COOKIE)?.value;
   const token = cookie ? await decode({ token: cookie, secret: consoleKeys().jwtSecret }).catch(() => null) : null;
-  if (typeof token?.sid !== 'string') return err('AUTHENTICATION_REQUIRED', 'sign in to use the console', { field: 'session' });
+  if (typeof token?.sid !== 'string') return err(Code.AUTHENTICATION_REQUIRED, 'sign in to use the console', { field: 'session' });
   return resumeSession((await consoleServices()).auth, token.sid);
 });
 
@@ -55,7 +53,7 @@ export async function actionSession(options: { pending?: boolean; roles?: readon
   const session = await currentSession();
   if (!session.ok) return session;
   if (!options.pending && !sessionComplete(session.value)) {
-    return err('AUTHENTICATION_REQUIRED', 'change the one-time password and enrol a second factor first', { field: 'session' });
+    return err(Code.AUTHENTICATION_REQUIRED, 'change the one-time password and enrol a second factor first', { field: 'session' });
   }
   if (options.roles) {
     const allowed = checkRole(session.value.operator, options.roles, options.action ?? 'do this');

@@ -2,7 +2,7 @@
  * Vitest global setup of the browser tests: one `next build` (into .next-test, leaving `npm
  * start`'s .next alone) and one production server on a free port over a fresh data directory
  * (embedded PGlite, software token), prepared by the same first-run step `npm start` runs.
- * The server's short idle timeout and low lockout threshold let the tests reach both quickly.
+ * The server's short idle timeout lets the tests reach it quickly.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,14 +12,13 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 export const IDLE_SECONDS = 20;
-export const MAX_FAILURES = 3;
 
 declare module 'vitest' {
   export interface ProvidedContext {
     consoleUrl: string;
     firstAdmin: { username: string; password: string };
     idleSeconds: number;
-    maxFailures: number;
+    firstRunFile: string;
   }
 }
 
@@ -56,8 +55,6 @@ export default async function setup(project: TestProject) {
     DATABASE_URL: '',
     NEXTAUTH_URL: url,
     TQCA_SESSION_IDLE_SECONDS: String(IDLE_SECONDS),
-    TQCA_SIGNIN_MAX_FAILURES: String(MAX_FAILURES),
-    TQCA_SIGNIN_LOCKOUT_SECONDS: '600',
   };
   const run = (args: string[]) => {
     const r = spawnSync('npx', args, { env, encoding: 'utf8' });
@@ -66,7 +63,8 @@ export default async function setup(project: TestProject) {
   };
   run(['next', 'build']);
   const firstRun = run(['tsx', 'scripts/console-setup.ts']);
-  const [username, password] = readFileSync(join(dataDir, 'secrets', 'first-run-admin'), 'utf8').trim().split('\n');
+  const firstRunFile = join(dataDir, 'secrets', 'first-run-admin');
+  const [username, password] = readFileSync(firstRunFile, 'utf8').trim().split('\n');
   if (!firstRun.includes(password)) throw new Error(`the first run did not print the administrator's password:\n${firstRun}`);
 
   let output = '';
@@ -79,7 +77,7 @@ export default async function setup(project: TestProject) {
   project.provide('consoleUrl', url);
   project.provide('firstAdmin', { username, password });
   project.provide('idleSeconds', IDLE_SECONDS);
-  project.provide('maxFailures', MAX_FAILURES);
+  project.provide('firstRunFile', firstRunFile);
 
   return async () => {
     if (server.exitCode === null) {

@@ -8,6 +8,7 @@ import { verifyStoredChain } from '../../lib/audit';
 import { unwrap, type Result } from '../../lib/errors';
 import { revokeCertificate } from '../../lib/ca/certificates';
 import { issueCertificate } from '../../lib/ca/issuance';
+import { approveOperatorChange, changeOperator } from '../../lib/ca/operatorChanges';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import { approveCeremony, requestRootKeyChange, requestRootKeyCreation } from '../../lib/ca/rootKeys';
 import { buildRequest, startHarness, type Harness } from './harness';
@@ -93,11 +94,31 @@ describe('a change whose audit event cannot be written is rolled back', () => {
       { number: 1n, state: 'FAILED', failureCode: 'AUDIT_WRITE_FAILED' },
     ]);
 
-    const certificate = unwrap(await issueCertificate(ca, bob, request.id));
-    expect(certificate.number).toBe('00000002');
+    // The record of the signed bytes fails: nothing is stored, and T2' keeps the bytes with the FAILED number.
+    await p.$executeRaw`INSERT INTO test_broken_audit_action (action) VALUES ('certificateNumber.signed')`;
+    const unlogged = await issueCertificate(ca, bob, request.id);
+    await p.$executeRaw`DELETE FROM test_broken_audit_action`;
+    expect(unlogged.ok ? 'ok' : unlogged.error.code).toBe('AUDIT_WRITE_FAILED');
+    expect(await p.certificate.count()).toBe(0);
+    const second = await p.certificateNumberAllocation.findUniqueOrThrow({ where: { number: 2n } });
+    expect(second).toMatchObject({ state: 'FAILED', failureCode: 'AUDIT_WRITE_FAILED' });
+    expect(second.signedBytes).toHaveLength(106);
+    const failedEvent = await p.auditEvent.findFirstOrThrow({ where: { action: 'certificateNumber.failed', objectId: '2' } });
+    expect((failedEvent.details as { certificate?: string }).certificate).toBe(Buffer.from(second.signedBytes!).toString('hex'));
 
-    await refusedWhenUnaudited('certificate.revoked', () => p.certificate.findMany(), () => revokeCertificate(ca, alice, 2, 'superseded'));
-    unwrap(await revokeCertificate(ca, alice, 2, 'superseded'));
+    const certificate = unwrap(await issueCertificate(ca, bob, request.id));
+    expect(certificate.number).toBe('00000003');
+
+    await refusedWhenUnaudited('certificate.revoked', () => p.certificate.findMany(), () => revokeCertificate(ca, alice, 3, 'superseded'));
+    unwrap(await revokeCertificate(ca, alice, 3, 'superseded'));
+
+    // Operator changes after the seal: the request, and the approval with the account it creates.
+    const newOperator = { kind: 'CREATE', operator: { username: 'carol', displayName: 'Carol', roles: ['AUDITOR'] } } as const;
+    const governed = async () => [await p.operatorChangeRequest.findMany(), await p.operator.findMany()];
+    await refusedWhenUnaudited('operatorChange.requested', governed, () => changeOperator(ca, h.admin, newOperator));
+    const asked = unwrap(await changeOperator(ca, h.admin, newOperator));
+    await refusedWhenUnaudited('operator.create', governed, () => approveOperatorChange(ca, h.admin2, asked.request!.id));
+    unwrap(await approveOperatorChange(ca, h.admin2, asked.request!.id));
 
     expect(unwrap(await verifyStoredChain(p)).events).toBe(await p.auditEvent.count());
   });

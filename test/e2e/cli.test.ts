@@ -1,13 +1,16 @@
 /**
  * The CA through the `tqca` binary, each command a separate process as an operator runs it:
  * dual control holds in the CLI exactly as in the services (same officer can neither create and
- * activate a root key nor review and approve a request). PostgreSQL, because several processes
- * share the database; the software token store is shared the same way.
+ * activate a root key, nor review and approve a request, nor request and approve a re-target).
+ * PostgreSQL, because several processes share the database; the software token store is shared
+ * the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTqca } from '../../lib/cli/testSupport';
 import { startPostgres, type TestPostgres } from '../support/postgres';
-import { buildRequest, PASSWORD, startHarness, type Harness } from './harness';
+import { approveCeremony, requestRootKeyChange } from '../../lib/ca/rootKeys';
+import { unwrap } from '../../lib/errors';
+import { activeRootKey, approvedRequests, buildRequest, PASSWORD, startHarness, type Harness } from './harness';
 
 let postgres: TestPostgres;
 let h: Harness;
@@ -72,11 +75,36 @@ describe('tqca root, request and cert as two officers', () => {
 
     expect((await ok('bob', ['cert', 'list', '--expiring', '1000'])).warnings).toMatchObject([{ certificate: { number: '00000001' }, tier: 90 }]);
     expect((await ok('bob', ['cert', 'list', '--expiring', '30'])).warnings).toEqual([]);
+    // --issuer and --status narrow the warnings as they narrow the plain list.
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--issuer', '00001001'])).warnings).toHaveLength(1);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--issuer', '00009999'])).warnings).toEqual([]);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--status', 'REVOKED'])).warnings).toEqual([]);
     expect((await ok('alice', ['cert', 'revoke', '00000001', '--reason', 'keyCompromise'])).certificate.status).toBe('REVOKED');
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000'])).warnings).toEqual([]);
+    expect((await ok('bob', ['cert', 'list', '--expiring', '1000', '--status', 'REVOKED'])).warnings).toMatchObject([{ certificate: { number: '00000001', status: 'REVOKED' } }]);
     expect((await ok('bob', ['cert', 'show', '00000001'])).certificate).toMatchObject({ status: 'REVOKED', revocationReason: 'keyCompromise' });
     const table = await runTqca(['cert', 'list', '--status', 'REVOKED'], { env: operatorEnv('bob') });
     expect(table.stdout).toMatch(/^number\s+issuer\s+serial/);
     expect(table.stdout).toMatch(/00000001\s+00001001\s+291\s+0328\s+REVOKED\s+90\s+keyCompromise/);
+  }, 300_000);
+
+  it('re-targets a request whose root key was retired, under dual control, and lists the numbers with their signed bytes', async () => {
+    // Set up through the services on the same database and token: two keys, a request under the first, then its retirement.
+    await activeRootKey(h, 0x94);
+    await activeRootKey(h, 0x95);
+    const [requestId] = await approvedRequests(h, 0x94, 1, 1);
+    unwrap(await approveCeremony(h.ca, h.bob, unwrap(await requestRootKeyChange(h.ca, h.alice, 'RETIRE', 0x94)).id));
+
+    await refused('bob', ['request', 'issue', String(requestId)], 'ROOT_KEY_NOT_USABLE');
+    const { retarget } = await ok('alice', ['request', 'retarget', String(requestId), '--root-key', '95', '--reason', 'root key 94 retired']);
+    expect(retarget).toMatchObject({ status: 'PENDING', fromRootKeyIndex: '94', toRootKeyIndex: '95' });
+    await refused('alice', ['request', 'retarget-approve', String(retarget.id)], 'DUAL_CONTROL_SAME_OFFICER');
+    expect((await ok('bob', ['request', 'retarget-approve', String(retarget.id)])).retarget.status).toBe('APPROVED');
+    const { certificate } = await ok('bob', ['request', 'issue', String(requestId)]);
+    expect(certificate.rootKeyIndex).toBe('95');
+
+    const { numbers } = await ok('bob', ['cert', 'numbers', '--state', 'ISSUED']);
+    expect(numbers.find((n: { number: string }) => n.number === certificate.number)).toMatchObject({ state: 'ISSUED', rootKeyIndex: '95', signed: certificate.certificate });
   }, 300_000);
 
   it('refuses an operator who does not authenticate, and one who is not an officer', async () => {

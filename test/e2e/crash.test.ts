@@ -6,7 +6,8 @@
  * restarted console does — runs the recovery step on the database. After
  * it, every allocated number is ISSUED with its certificate or FAILED with the reason, every
  * certificate the child handed out is stored, every stored certificate verifies, and the
- * interrupted requests can be issued again.
+ * interrupted requests can be issued again. The workers stopped in T2 had committed their signed
+ * bytes, so recovery records what the HSM signed under each failed number.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,8 +58,9 @@ describe('a killed issuing process', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE certificate IN EXCLUSIVE MODE');
-    const reserved = () => h.db.prisma.certificateNumberAllocation.count({ where: { state: 'RESERVED' } });
-    while ((await reserved()) < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Each worker stops in T2, after the signed bytes of its number were committed.
+    const signedReserved = () => h.db.prisma.certificateNumberAllocation.count({ where: { state: 'RESERVED', signedBytes: { not: null } } });
+    while ((await signedReserved()) < 4) await new Promise((resolve) => setTimeout(resolve, 20));
     run.child.kill('SIGKILL');
     await blocker.query('ROLLBACK');
     await blocker.end();
@@ -73,6 +75,9 @@ describe('a killed issuing process', () => {
     const recovered = unwrap(await recoverInterruptedIssuances(h.ca, killedAt));
     expect(recovered).toEqual(interrupted);
     expect(interrupted).toHaveLength(4);
+    // Recovery knows what the HSM signed under each of them, and says so in its audit events.
+    const failures = await p.auditEvent.findMany({ where: { action: 'certificateNumber.failed', objectId: { in: interrupted.map(String) } } });
+    expect(failures.map((e) => (e.details as { certificate?: string }).certificate?.length)).toEqual([212, 212, 212, 212]);
 
     const ledger = await checkLedger(h.db.prisma);
     expect(ledger.failed.map((f) => f.number)).toEqual(interrupted);

@@ -41,6 +41,9 @@ describe('expiry', () => {
       [january.number, 30, 26],
       [february.number, 90, 54],
     ]);
+    expect(await expiringCertificates(h.ca, clock, 90, { issuerId: h.issuerId + 1 })).toEqual([]);
+    expect(await expiringCertificates(h.ca, clock, 90, { status: 'EXPIRED' })).toEqual([]);
+    expect((await expiringCertificates(h.ca, clock, 90, { issuerId: h.issuerId })).map((w) => w.certificate.number)).toEqual([january.number, february.number]);
 
     // The last CST day of January, one second before its end: inside the 7-day tier, still active.
     clock = new Date('2027-01-31T15:59:59.000Z');

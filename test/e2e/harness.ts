@@ -1,7 +1,8 @@
 /**
  * A whole CA for tests, built from the real parts: the SM2 software token (a PKCS#11 module) in
- * a fresh store, a database (PGlite in memory, or a PostgreSQL URL), an administrator, two
- * officers and an issuer, created through the same services the console uses.
+ * a fresh store, a database (PGlite in memory, or a PostgreSQL URL), the sealed bootstrap set
+ * (two administrators, two officers, their one-time passwords replaced) and an issuer, created
+ * through the same services the console uses.
  */
 import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
 import { softToken, type TokenUnderTest } from '../../hsm/testTokens';
@@ -13,7 +14,10 @@ import { unwrap } from '../../lib/errors';
 import { bytesToUint, parseHex, uintToBytes } from '../../lib/bytes';
 import type { Operator } from '../../lib/ca/context';
 import { createInstitution } from '../../lib/ca/institutions';
-import { authenticate, bootstrapAdministrator, createOperator } from '../../lib/ca/operators';
+import { sealGovernance } from '../../lib/ca/governance';
+import { approveOperatorChange, changeOperator } from '../../lib/ca/operatorChanges';
+import { authenticate, bootstrapAdministrator, type OperatorRole } from '../../lib/ca/operators';
+import { bootstrapOperator, takeOver } from '../support/operators';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import { issueCertificate } from '../../lib/ca/issuance';
 import { formatIndex } from '../../lib/ca/rootKeyRules';
@@ -29,6 +33,8 @@ export interface Harness {
   readonly keys: KeyManager;
   readonly token: TokenUnderTest;
   readonly admin: Operator;
+  /** The second administrator of the sealed set, for operator changes under dual control. */
+  readonly admin2: Operator;
   /** Two different officers, for dual control. */
   readonly alice: Operator;
   readonly bob: Operator;
@@ -36,6 +42,9 @@ export interface Harness {
   readonly issuerId: number;
   close(): Promise<void>;
 }
+
+/** What the scenario helpers below use: a CA opened any way (startHarness, or openCa with the operators made). */
+export type CaUnderTest = Pick<Harness, 'ca' | 'admin' | 'alice' | 'bob' | 'issuerId'>;
 
 export interface HarnessOptions {
   /** PostgreSQL URL; otherwise PGlite in `dataDir`, or in memory. */
@@ -56,18 +65,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!options.join) {
     unwrap(await bootstrapAdministrator(ca, { username: 'admin', displayName: 'Administrator', password: PASSWORD }));
     const admin = unwrap(await authenticate(ca, 'admin', PASSWORD));
-    for (const username of ['alice', 'bob']) {
-      unwrap(await createOperator(ca, admin, { username, displayName: username, password: PASSWORD, roles: ['OFFICER'] }));
+    for (const [username, role] of [['admin2', 'ADMIN'], ['alice', 'OFFICER'], ['bob', 'OFFICER']] as const) {
+      await bootstrapOperator(ca, admin, username, role, PASSWORD);
     }
+    unwrap(await sealGovernance(ca, admin));
     unwrap(await createInstitution(ca, admin, { kind: 'ISSUER', code: unwrap(parseHex('00001001')), nameZh: '测试发卡机构' }));
   }
-  const [admin, alice, bob] = await Promise.all(['admin', 'alice', 'bob'].map(async (u) => unwrap(await authenticate(ca, u, PASSWORD))));
+  const [admin, admin2, alice, bob] = await Promise.all(['admin', 'admin2', 'alice', 'bob'].map(async (u) => unwrap(await authenticate(ca, u, PASSWORD))));
   return {
     ca,
     db,
     keys,
     token,
     admin,
+    admin2,
     alice,
     bob,
     issuerId: bytesToUint(unwrap(parseHex('00001001'))),
@@ -77,6 +88,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!options.token) token.dispose();
     },
   };
+}
+
+/** An operator added after the seal: admin asks, admin2 approves, the new operator sets PASSWORD. */
+export async function addOperator(h: Harness, username: string, role: OperatorRole): Promise<Operator> {
+  const asked = unwrap(await changeOperator(h.ca, h.admin, { kind: 'CREATE', operator: { username, displayName: username, roles: [role] } }));
+  return takeOver(h.ca, await approveOperatorChange(h.ca, h.admin2, asked.request!.id), PASSWORD);
 }
 
 /** An issuer key pair with even Y, as the profile requires (§2). */
@@ -113,14 +130,14 @@ export function buildRequest(input: RequestInput): { a1: Uint8Array; key: Return
 }
 
 /** A request of the harness's issuer, submitted by alice at `at` (default: the harness clock). */
-export async function submittedRequest(h: Harness, serial: number, expiry: CalendarMonth, at: Date = h.ca.now()) {
+export async function submittedRequest(h: CaUnderTest, serial: number, expiry: CalendarMonth, at: Date = h.ca.now()) {
   const challenge = unwrap(await issueChallenge(h.ca, h.alice, h.issuerId));
   const { a1 } = buildRequest({ issuerId: h.issuerId, challenge: challenge.challenge, serial, expiry, at });
   return unwrap(await submitRequest(h.ca, h.alice, a1));
 }
 
 /** A certificate of the harness's issuer: alice submits and reviews, bob approves and issues under `rootIndex`. */
-export async function issuedCertificate(h: Harness, serial: number, expiry: CalendarMonth, rootIndex: number) {
+export async function issuedCertificate(h: CaUnderTest, serial: number, expiry: CalendarMonth, rootIndex: number) {
   const request = await submittedRequest(h, serial, expiry);
   unwrap(await reviewRequest(h.ca, h.alice, request.id, request.fingerprint));
   unwrap(await approveRequest(h.ca, h.bob, request.id, rootIndex));
@@ -128,7 +145,7 @@ export async function issuedCertificate(h: Harness, serial: number, expiry: Cale
 }
 
 /** A root key created and activated under dual control (alice requests, bob approves). */
-export async function activeRootKey(h: Harness, index: number): Promise<RootKeyView> {
+export async function activeRootKey(h: CaUnderTest, index: number): Promise<RootKeyView> {
   const create = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index, environment: index <= 0x7f ? 'PRODUCTION' : 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
   unwrap(await approveCeremony(h.ca, h.bob, create.id));
   const activation = unwrap(await requestRootKeyChange(h.ca, h.alice, 'ACTIVATE', index));
@@ -140,7 +157,7 @@ export async function activeRootKey(h: Harness, index: number): Promise<RootKeyV
  * `perIssuer` approved requests for each of `issuers` issuers (the first is the harness's, the
  * others are registered here), ready to issue under root key `rootIndex`.
  */
-export async function approvedRequests(h: Harness, rootIndex: number, issuers: number, perIssuer: number): Promise<number[]> {
+export async function approvedRequests(h: CaUnderTest, rootIndex: number, issuers: number, perIssuer: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < issuers; i++) {
     const issuerId = h.issuerId + i;

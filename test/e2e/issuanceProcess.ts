@@ -1,6 +1,7 @@
 /** Starts test/e2e/issuanceChild.ts as a separate process and collects its outcome lines as they arrive. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { equal } from '../../lib/bytes';
 import { verifyIssuerCertificate } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
 import { unwrap } from '../../lib/errors';
@@ -79,11 +80,12 @@ export interface IssuanceLedger {
  * verifies it.
  */
 export async function checkLedger(p: PrismaClient): Promise<IssuanceLedger> {
-  const allocations = await p.certificateNumberAllocation.findMany({ orderBy: { number: 'asc' }, include: { certificate: { select: { number: true } } } });
+  const allocations = await p.certificateNumberAllocation.findMany({ orderBy: { number: 'asc' }, include: { certificate: { select: { bytes: true } } } });
   const numbers = allocations.map((a) => Number(a.number));
   if (numbers.some((n, i) => n !== i + 1)) throw new Error(`allocated numbers are not 1..${numbers.length} without gaps: ${numbers.join(',')}`);
   for (const a of allocations) {
     if (a.state === 'ISSUED' && !a.certificate) throw new Error(`number ${a.number} is ISSUED without a certificate`);
+    if (a.certificate && !equal(a.certificate.bytes, a.signedBytes ?? new Uint8Array())) throw new Error(`number ${a.number}: the stored certificate is not the recorded signed bytes`);
     if (a.state === 'FAILED' && (a.certificate || !a.failureCode)) throw new Error(`number ${a.number} is FAILED with a certificate or without a reason`);
     if (a.state === 'RESERVED') throw new Error(`number ${a.number} is still RESERVED`);
   }

@@ -47,7 +47,8 @@ for (const engine of ['pglite', 'postgresql'] as const) {
 
       // Root key: alice asks, alice cannot approve her own ceremony, bob approves.
       const create = await audited(1, async () => unwrap(await requestRootKeyCreation(ca, alice, { index: 0x81, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } })));
-      expect(await audited(0, () => approveCeremony(ca, alice, create.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
+      // A refused approval changes nothing but is recorded (rootKeyCeremony.approvalRefused).
+      expect(await audited(1, () => approveCeremony(ca, alice, create.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
       const created = await audited(2, async () => unwrap(await approveCeremony(ca, bob, create.id)));
       expect(created.status).toBe('EXECUTED');
       expect(created.checks?.every((c) => c.passed)).toBe(true);
@@ -60,8 +61,8 @@ for (const engine of ['pglite', 'postgresql'] as const) {
 
       // Activation: bob asks and alice, the creator, may not approve; bob may not approve his own.
       const byBob = await audited(1, async () => unwrap(await requestRootKeyChange(ca, bob, 'ACTIVATE', 0x81)));
-      expect(await audited(0, () => approveCeremony(ca, alice, byBob.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
-      expect(await audited(0, () => approveCeremony(ca, bob, byBob.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
+      expect(await audited(1, () => approveCeremony(ca, alice, byBob.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
+      expect(await audited(1, () => approveCeremony(ca, bob, byBob.id).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
       expect(await audited(0, () => requestRootKeyChange(ca, alice, 'ACTIVATE', 0x81).then(errorCode))).toBe('CEREMONY_OPEN');
       await audited(1, async () => unwrap(await cancelCeremony(ca, bob, byBob.id)));
       const byAlice = await audited(1, async () => unwrap(await requestRootKeyChange(ca, alice, 'ACTIVATE', 0x81)));
@@ -80,9 +81,10 @@ for (const engine of ['pglite', 'postgresql'] as const) {
 
       expect(await audited(0, () => reviewRequest(ca, alice, submitted.id, '0000000000000000').then(errorCode))).toBe('FINGERPRINT_MISMATCH');
       await audited(1, async () => unwrap(await reviewRequest(ca, alice, submitted.id, submitted.fingerprint)));
-      expect(await audited(0, () => approveRequest(ca, alice, submitted.id, 0x81).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
+      expect(await audited(1, () => approveRequest(ca, alice, submitted.id, 0x81).then(errorCode))).toBe('DUAL_CONTROL_SAME_OFFICER');
       await audited(1, async () => unwrap(await approveRequest(ca, bob, submitted.id, 0x81)));
-      const certificate = await audited(2, async () => unwrap(await issueCertificate(ca, bob, submitted.id)));
+      // Reserved, signed (the 106 bytes on record before storing), issued.
+      const certificate = await audited(3, async () => unwrap(await issueCertificate(ca, bob, submitted.id)));
       expect(certificate).toMatchObject({ number: '00000001', issuerId: '00001001', serial: 1, expiry: '1228', status: 'ACTIVE', rootKeyIndex: '81' });
       expect(unwrap(await showRequest(ca, submitted.id))).toMatchObject({ state: 'ISSUED', certificateNumber: '00000001' });
       expect(certificate.certificate.slice(20, 84)).toBe(Buffer.from(key.publicKey.bytes.subarray(0, 32)).toString('hex'));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStoredChain } from '../../lib/audit';
 import { parseHex } from '../../lib/bytes';
 import { listCertificates, showCertificate } from '../../lib/ca/certificates';
-import { createInstitution, setInstitutionStatus } from '../../lib/ca/institutions';
+import { approveWithdrawal, createInstitution, setInstitutionStatus } from '../../lib/ca/institutions';
 import { issueCertificate } from '../../lib/ca/issuance';
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../../lib/ca/requests';
 import type { CalendarMonth } from '../../lib/codec';
@@ -41,7 +41,10 @@ describe('issuer withdrawal', () => {
     // January 2027: December's certificate has expired; the two others are still accepted.
     clock = new Date('2027-01-05T00:00:00Z');
     const revokedBefore = (await events('certificate.revoked')).length;
-    unwrap(await setInstitutionStatus(h.ca, h.alice, issuer, 'WITHDRAWN', 'left the scheme'));
+    // The administrator asks; revoking certificates needs an officer's approval as well.
+    const asked = unwrap(await setInstitutionStatus(h.ca, h.admin, issuer, 'WITHDRAWN', 'left the scheme'));
+    expect([asked.status, (await listCertificates(h.ca, { status: 'REVOKED' })).length]).toEqual(['SUSPENDED', 0]);
+    unwrap(await approveWithdrawal(h.ca, h.alice, issuer));
 
     for (const certificate of live) {
       const shown = unwrap(await showCertificate(h.ca, Number.parseInt(certificate.number, 16)));
@@ -72,7 +75,8 @@ describe('issuer withdrawal', () => {
     // The withdrawal commits between the number's reservation (T1) and the certificate's storing (T2).
     const keys: typeof h.keys = Object.create(h.keys);
     keys.sign = async (...args) => {
-      unwrap(await setInstitutionStatus(h.ca, h.alice, { kind: 'ISSUER', code }, 'WITHDRAWN', 'left during issuance'));
+      unwrap(await setInstitutionStatus(h.ca, h.admin, { kind: 'ISSUER', code }, 'WITHDRAWN', 'left during issuance'));
+      unwrap(await approveWithdrawal(h.ca, h.alice, { kind: 'ISSUER', code }));
       return h.keys.sign(...args);
     };
     const issued = await issueCertificate({ ...h.ca, keys }, h.bob, request.id);

@@ -1,6 +1,6 @@
 /*
  * Vendor code families. OASIS PKCS#11 defines no SM2 codes, so each HSM family uses its own
- * (see /work/shared/docs/pkcs11-sm2.md). The token answers under exactly one family per process,
+ * (each family's profile in hsm/profiles names them). The token answers under exactly one family per process,
  * chosen by TQCA_SOFTTOKEN_FAMILY, so that the host layer's vendor profiles are exercised as on
  * the real device. Keys are stored family-neutral: CKA_KEY_TYPE is presented per family.
  */

@@ -3,29 +3,45 @@
  * `cert list|show|revoke`): open the configured CA, authenticate the operator, run one service
  * call, close. The services enforce roles and dual control; the CLI only names who acts.
  */
-import type { Operator } from '../../ca/context';
-import { authenticate } from '../../ca/operators';
-import { openCa } from '../../ca/open';
-import type { CaServices } from '../../ca/services';
-import type { Result, TqError } from '../../errors';
-import { readCredentials } from '../operatorLogin';
+import { authenticate, type CaServices, type Operator } from '../../ca';
+import { openCa, type OpenCaOptions } from '../../runtime/openCa';
+import { Code, type Result, type TqError } from '../../errors';
+import { readCredentials, terminalPrompter } from '../operatorLogin';
+import { withSigningActivated } from '../quorumEntry';
+import { terminalSafe } from '../terminalText';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 
-/** Runs `action` as the authenticated operator against the configured CA. */
-export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>): Promise<Outcome> {
+export interface SessionOptions extends OpenCaOptions {
+  /** The command signs: under the quorum profile K officers first activate signing, for this process only. */
+  readonly signs?: boolean;
+}
+
+/**
+ * Runs `action` as the authenticated operator against the configured CA. A command that `signs`
+ * under the quorum profile first has K officers activate signing at the terminal, for this
+ * process only, and locks again when it is done; read-only commands never ask. A `readOnly`
+ * command (a list or show) creates nothing on a fresh data directory.
+ */
+export async function asOperator(action: (ca: CaServices, operator: Operator) => Promise<Outcome>, { signs = false, ...options }: SessionOptions = {}): Promise<Outcome> {
   // Asked (or read from the environment) before the HSM and the database are opened.
   const login = await readCredentials();
   if (!login.ok) return invalid(login.error);
-  const opened = await openCa();
+  const opened = await openCa(process.env, options);
   if (!opened.ok) return invalid(opened.error);
   try {
-    const operator = await authenticate(opened.value.ca, login.value.username, login.value.password);
+    const { ca, activation } = opened.value;
+    const operator = await authenticate(ca, login.value.username, login.value.password);
     if (!operator.ok) return invalid(operator.error);
-    return await action(opened.value.ca, operator.value);
+    if (!signs || !activation) return await action(ca, operator.value);
+    const done = await withSigningActivated(ca, activation, operator.value, terminalPrompter(), () => action(ca, operator.value));
+    return done.ok ? done.value : invalid(done.error);
   } finally {
     await opened.value.close();
   }
 }
+
+/** For a list or show: on a fresh data directory it creates nothing (no token, PINs or database). */
+export const READ_ONLY = { readOnly: true } as const;
 
 /** A service answer as a command outcome: the value under `key`, or the typed error. */
 export function answer<T extends object>(result: Result<T>, key: string, text: (value: T) => string): Outcome {
@@ -39,18 +55,18 @@ export function listing<T extends object>(rows: readonly T[], key: string, colum
 
 export type Column<T> = readonly [header: string, cell: (row: T) => string | number | null | undefined];
 
-/** A plain left-aligned text table: one header line, one line per row. */
+/** A plain left-aligned text table: one header line, one line per row (cells terminal-safe). */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, cell]) => String(cell(r) ?? '-')))];
+  const cells = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, cell]) => terminalSafe(String(cell(r) ?? '-'))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
   const lines = cells.map((line) => line.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   return `${lines.join('\n')}\n${rows.length === 0 ? '(none)\n' : ''}`;
 }
 
-/** Key: value lines for one object. */
+/** Key: value lines for one object (values terminal-safe). */
 export const details = (entries: Readonly<Record<string, unknown>>): string =>
   `${Object.entries(entries)
-    .map(([k, v]) => `${k}: ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}: ${v === null || v === undefined ? '-' : terminalSafe(typeof v === 'object' ? JSON.stringify(v) : String(v))}`)
     .join('\n')}\n`;
 
 const POSITIVE_INTEGER = /^[1-9][0-9]{0,9}$/;
@@ -70,7 +86,7 @@ export function rootKeyIndexInput(field: string): ArgumentParser<number> {
   return (text) =>
     /^[0-9a-fA-F]{2}$/.test(text)
       ? { ok: true, value: parseInt(text, 16) }
-      : { ok: false, error: { code: 'ROOT_KEY_INDEX_RANGE', message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
+      : { ok: false, error: { code: Code.ROOT_KEY_INDEX_RANGE, message: 'a root-key index is two hex digits, 01–7F or 80–FE', field } };
 }
 
 /** One of a fixed set of words. */

@@ -24,13 +24,15 @@ describe('tqca user and institution on the embedded PGlite', () => {
   const as = (username: string, password = PASSWORD) => ({ ...env, TQCA_OPERATOR: username, TQCA_PASSWORD: password });
   const tqca = (args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) => runTqca(args, { env: options.env ?? env, stdin: options.stdin });
 
-  it('bootstraps the first administrator once, with the password from stdin', async () => {
+  it('bootstraps the first administrator once, with the password from stdin, never also an officer', async () => {
+    const both = await tqca(['user', 'create', 'mallory', '--bootstrap', '--roles', 'officer', '--name', 'M', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
+    expect([both.exitCode, both.json.error.code]).toEqual([1, 'ROLE_CONFLICT']);
     const first = await tqca(['user', 'create', 'root.admin', '--bootstrap', '--name', 'Root Admin', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect(first.exitCode).toBe(0);
     expect(first.json).toMatchObject({ valid: true, operator: { username: 'root.admin', displayName: 'Root Admin', roles: ['ADMIN'], status: 'ACTIVE' } });
     const again = await tqca(['user', 'create', 'second', '--bootstrap', '--name', 'Second', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect([again.exitCode, again.json.error.code]).toEqual([1, 'OPERATOR_BOOTSTRAP_DONE']);
-  });
+  }, 300_000);
 
   it('requires a signed-in operator: no credentials and no terminal, or a wrong password, exit 1', async () => {
     const none = await tqca(['user', 'list', '--json']);
@@ -49,10 +51,16 @@ describe('tqca user and institution on the embedded PGlite', () => {
     expect(session.output).toMatch(/1 +root\.admin +Root Admin +ADMIN +ACTIVE/);
   });
 
-  it('lets the administrator create an officer (TQCA_NEW_PASSWORD) and list operators as a table', async () => {
-    const created = await tqca(['user', 'create', 'olivia', '--name', 'Olivia', '--roles', 'officer', '--json'], { env: { ...as('root.admin'), TQCA_NEW_PASSWORD: PASSWORD } });
+  it('lets the administrator create an officer, whose one-time password allows only `user passwd`, and list operators as a table', async () => {
+    const created = await tqca(['user', 'create', 'olivia', '--name', 'Olivia', '--roles', 'officer', '--json'], { env: as('root.admin') });
     expect(created.exitCode).toBe(0);
-    expect(created.json.operator).toMatchObject({ username: 'olivia', roles: ['OFFICER'] });
+    expect(created.json.operator).toMatchObject({ username: 'olivia', roles: ['OFFICER'], mustChangePassword: true });
+    const oneTime: string = created.json.oneTimePassword;
+    expect(oneTime).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const early = await tqca(['institution', 'list', '--json'], { env: as('olivia', oneTime) });
+    expect([early.exitCode, early.json.error.code]).toEqual([1, 'PASSWORD_CHANGE_REQUIRED']);
+    const changed = await tqca(['user', 'passwd', '--password-stdin', '--json'], { env: as('olivia', oneTime), stdin: `${PASSWORD}\n` });
+    expect(changed.json).toMatchObject({ valid: true, operator: { username: 'olivia', mustChangePassword: false }, firstRunSecretRemoved: false });
     const listed = await tqca(['user', 'list'], { env: as('root.admin') });
     expect(listed.exitCode).toBe(0);
     expect(listed.stdout.split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
@@ -61,9 +69,9 @@ describe('tqca user and institution on the embedded PGlite', () => {
       ['2', 'olivia', 'Olivia', 'OFFICER', 'ACTIVE'],
       [''],
     ]);
-    const forbidden = await tqca(['user', 'create', 'mallory', '--name', 'M', '--roles', 'admin', '--json'], { env: { ...as('olivia'), TQCA_NEW_PASSWORD: PASSWORD } });
+    const forbidden = await tqca(['user', 'create', 'mallory', '--name', 'M', '--roles', 'admin', '--json'], { env: as('olivia') });
     expect([forbidden.exitCode, forbidden.json.error.code]).toEqual([1, 'OPERATOR_FORBIDDEN']);
-  });
+  }, 300_000);
 
   it('registers, shows, lists and suspends an issuer as the officer', async () => {
     const created = await tqca(['institution', 'create', '--kind', 'issuer', '--name-zh', '北京市政交通一卡通', '--name-en', 'BMAC', '--contacts', '[{"name":"王伟","email":"wang@example.cn"}]', '--json'], { env: as('olivia') });
@@ -80,7 +88,7 @@ describe('tqca user and institution on the embedded PGlite', () => {
     expect(listed.json.institutions.map((i: { code: string; status: string }) => `${i.code} ${i.status}`)).toEqual(['00000001 SUSPENDED']);
     const missing = await tqca(['institution', 'show', 'acquirer', '00000001', '--json'], { env: as('olivia') });
     expect([missing.exitCode, missing.json.error.code]).toEqual([1, 'INSTITUTION_NOT_FOUND']);
-  });
+  }, 300_000);
 
   it('rejects malformed arguments as usage errors (exit 2) before opening the database', async () => {
     const kind = await tqca(['institution', 'create', '--kind', 'bank', '--name-zh', 'x'], { env: as('olivia') });
@@ -92,16 +100,19 @@ describe('tqca user and institution on the embedded PGlite', () => {
     expect([code.exitCode, code.json.error.field]).toEqual([2, 'code']);
   });
 
-  it('left exactly one chained audit event per change', async () => {
+  it('left exactly one chained audit event per change (and per failed sign-in), no password among them', async () => {
     const db = await openDatabase({ dataDir: env.TQCA_DB_DIR });
     try {
       const events = await db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
       expect(events.map((e) => [e.seq, e.actor, e.action])).toEqual([
         [1n, 'system', 'operator.create'],
-        [2n, 'root.admin', 'operator.create'],
-        [3n, 'olivia', 'institution.create'],
-        [4n, 'olivia', 'institution.status'],
+        [2n, 'system', 'operator.signInFailed'],
+        [3n, 'root.admin', 'operator.create'],
+        [4n, 'olivia', 'operator.passwordChanged'],
+        [5n, 'olivia', 'institution.create'],
+        [6n, 'olivia', 'institution.status'],
       ]);
+      expect(JSON.stringify(events.map((e) => e.details))).not.toContain(PASSWORD);
       expect((await verifyStoredChain(db.prisma)).ok).toBe(true);
     } finally {
       await db.close();

@@ -4,13 +4,16 @@
  * listings hold names and lazy loaders only, so start-up never imports a command's dependencies.
  */
 import type { CommandGroup } from '../command';
+import { bundle } from './bundle';
 import { cert } from './cert';
+import { governance } from './governance';
 import { hsm } from './hsm';
 import { institution } from './institution';
+import { log } from './log';
 import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
 import { root } from './root';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, root, request, institution, user, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, hsm];

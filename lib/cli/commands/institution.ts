@@ -1,6 +1,6 @@
 import type { CommandGroup } from '../command';
 
-const load = (name: 'create' | 'list' | 'show' | 'update' | 'status') => () => import('./institutionCommands').then((m) => ({ default: m[name] }));
+const load = (name: 'create' | 'list' | 'show' | 'update' | 'status' | 'approveWithdrawalCommand' | 'rejectWithdrawalCommand') => () => import('./institutionCommands').then((m) => ({ default: m[name] }));
 
 export const institution: CommandGroup = {
   name: 'institution',
@@ -10,6 +10,8 @@ export const institution: CommandGroup = {
     { name: 'list', summary: 'institutions by kind and status', load: load('list') },
     { name: 'show', summary: 'one institution with its contacts', load: load('show') },
     { name: 'update', summary: 'change names or contacts', load: load('update') },
-    { name: 'status', summary: 'suspend, reactivate or withdraw an institution', load: load('status') },
+    { name: 'status', summary: 'suspend, reactivate or withdraw an institution (an issuer: ask to)', load: load('status') },
+    { name: 'approve-withdrawal', summary: 'approve an issuer’s withdrawal (a second operator, an officer)', load: load('approveWithdrawalCommand') },
+    { name: 'reject-withdrawal', summary: 'drop an issuer’s pending withdrawal', load: load('rejectWithdrawalCommand') },
   ],
 };

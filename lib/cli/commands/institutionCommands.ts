@@ -1,32 +1,37 @@
 /** `tqca institution …`: each command is one call of lib/ca/institutions. */
 import { toHex } from '../../bytes';
 import {
+  approveWithdrawal,
   createInstitution,
   findInstitution,
   InstitutionKind,
   InstitutionStatus,
   listInstitutions,
   parseContacts,
+  rejectWithdrawal,
   setInstitutionStatus,
   updateInstitution,
   type Contact,
   type InstitutionView,
-} from '../../ca/institutions';
-import { err, ok, type Result } from '../../errors';
+} from '../../ca';
+import { Code, err, ok, type Result } from '../../errors';
 import { defineCommand, positional, requiredValue, value, type ArgumentParser } from '../command';
 import { fixedBytesInput } from '../inputs';
-import { answer, choiceInput, details, listing } from './caSession';
+import { answer, choiceInput, details, listing, READ_ONLY } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
 
 const KINDS = Object.values(InstitutionKind).map((k) => k.toLowerCase() as Lowercase<InstitutionKind>);
 const STATUSES = Object.values(InstitutionStatus).map((s) => s.toLowerCase() as Lowercase<InstitutionStatus>);
 const upper = <T extends string>(text: T) => text.toUpperCase() as Uppercase<T>;
 
+/** The most a contacts file may hold: a directory of contacts is far smaller. */
+export const CONTACTS_FILE_LIMIT = 64 * 1024;
+
 /** Contacts as JSON text, or @path to a JSON file. */
 const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
   let json = text;
   if (text.startsWith('@')) {
-    const file = await context.readFile(text.slice(1));
+    const file = await context.readFile(text.slice(1), CONTACTS_FILE_LIMIT);
     if (!file.ok) return file;
     json = new TextDecoder().decode(file.value);
   }
@@ -34,7 +39,7 @@ const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
   try {
     parsed = JSON.parse(json);
   } catch {
-    return err('CONTACTS_INVALID', 'contacts must be JSON: [{"name": …, "role"?: …, "email"?: …, "phone"?: …}]', { field: 'contacts' });
+    return err(Code.CONTACTS_INVALID, 'contacts must be JSON: [{"name": …, "role"?: …, "email"?: …, "phone"?: …}]', { field: 'contacts' });
   }
   return parseContacts(parsed);
 };
@@ -42,7 +47,7 @@ const contactsInput: ArgumentParser<Contact[]> = async (text, context) => {
 const nonEmpty =
   (field: string): ArgumentParser<string> =>
   (text): Result<string> =>
-    text.trim() ? ok(text) : err('INSTITUTION_INVALID', `${field} is empty`, { field });
+    text.trim() ? ok(text) : err(Code.INSTITUTION_INVALID, `${field} is empty`, { field });
 
 const kindPositional = positional('<kind>', KINDS.join(' | '), choiceInput('kind', KINDS));
 const codePositional = positional('<code>', 'the 4-byte code, 8 hex digits (for an issuer: its issuer id)', fixedBytesInput('code', 4));
@@ -55,6 +60,7 @@ const institutionText = (i: InstitutionView) =>
     nameZh: i.nameZh,
     nameEn: i.nameEn,
     status: i.status,
+    pendingWithdrawal: i.pendingWithdrawal && `asked by operator ${i.pendingWithdrawal.requestedBy} at ${i.pendingWithdrawal.requestedAt.toISOString()}: ${i.pendingWithdrawal.reason}`,
     contacts: i.contacts.map((c) => [c.name, c.role, c.email, c.phone].filter(Boolean).join(' / ')).join('; ') || null,
     createdAt: i.createdAt.toISOString(),
     updatedAt: i.updatedAt.toISOString(),
@@ -98,7 +104,7 @@ export const list = defineCommand({
         ['name', (i) => i.nameZh],
         ['english name', (i) => i.nameEn],
       ]);
-    }),
+    }, READ_ONLY),
 });
 
 export const show = defineCommand({
@@ -106,7 +112,7 @@ export const show = defineCommand({
   options: {},
   positionals: { kind: kindPositional, code: codePositional },
   run: ({ positionals }) =>
-    asDatabaseOperator(async (ctx) => answer(await findInstitution(ctx, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText)),
+    asDatabaseOperator(async (ctx) => answer(await findInstitution(ctx, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText), READ_ONLY),
 });
 
 export const update = defineCommand({
@@ -132,7 +138,9 @@ export const update = defineCommand({
 });
 
 export const status = defineCommand({
-  description: 'Sets the status: active ⇄ suspended, either → withdrawn (final). A reason is required and audited.',
+  description: `Sets the status: active ⇄ suspended, either → withdrawn (final). A reason is required and audited.
+Withdrawing an issuer revokes its certificates: it only asks, and an officer other than the asker
+approves (institution approve-withdrawal).`,
   options: { reason: requiredValue('<text>', 'why (kept in the audit log)', nonEmpty('reason')) },
   positionals: { kind: kindPositional, code: codePositional, status: positional('<status>', STATUSES.join(' | '), choiceInput('status', STATUSES)) },
   run: ({ options, positionals }) =>
@@ -142,5 +150,27 @@ export const status = defineCommand({
         'institution',
         institutionText,
       ),
+    ),
+});
+
+const withdrawalPositionals = { kind: kindPositional, code: codePositional };
+
+export const approveWithdrawalCommand = defineCommand({
+  description: 'Approves the pending withdrawal of an issuer (an officer other than the one who asked): withdrawn, certificates revoked (issuerWithdrawn).',
+  options: {},
+  positionals: withdrawalPositionals,
+  run: ({ positionals }) =>
+    asDatabaseOperator(async (ctx, operator) =>
+      answer(await approveWithdrawal(ctx, operator, { kind: upper(positionals.kind), code: positionals.code }), 'institution', institutionText),
+    ),
+});
+
+export const rejectWithdrawalCommand = defineCommand({
+  description: 'Drops the pending withdrawal of an issuer, with a reason.',
+  options: { reason: requiredValue('<text>', 'why (kept in the audit log)', nonEmpty('reason')) },
+  positionals: withdrawalPositionals,
+  run: ({ options, positionals }) =>
+    asDatabaseOperator(async (ctx, operator) =>
+      answer(await rejectWithdrawal(ctx, operator, { kind: upper(positionals.kind), code: positionals.code }, options.reason), 'institution', institutionText),
     ),
 });

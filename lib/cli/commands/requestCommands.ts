@@ -1,10 +1,23 @@
 /** `tqca request …`: each command is one call of lib/ca/requests (and issuance) as the authenticated operator. */
-import type { CertificateView } from '../../ca/certificates';
-import { issueCertificate } from '../../ca/issuance';
-import { approveRequest, issueChallenge, listRequests, rejectRequest, reviewRequest, showRequest, submitRequest, type RequestState, type RequestView } from '../../ca/requests';
+import {
+  approveRequest,
+  approveRetarget,
+  issueCertificate,
+  issueChallenge,
+  listRequests,
+  rejectRequest,
+  requestRetarget,
+  reviewRequest,
+  showRequest,
+  submitRequest,
+  type CertificateView,
+  type RequestState,
+  type RequestView,
+  type RetargetView,
+} from '../../ca';
 import { defineCommand, invalid, positional, requiredValue, valid, value } from '../command';
-import { bytesInput, uint32Input } from '../inputs';
-import { answer, asOperator, choiceInput, details, idPositional, listing, rootKeyIndexInput } from './caSession';
+import { MAX_INPUT_BYTES, bytesInput, uint32Input } from '../inputs';
+import { answer, asOperator, choiceInput, details, idPositional, listing, READ_ONLY, rootKeyIndexInput } from './caSession';
 
 const requestText = (r: RequestView) =>
   details({
@@ -38,7 +51,7 @@ export const challenge = defineCommand({
 export const submit = defineCommand({
   description: 'Submits an A1 record (161 bytes). Every check of TQ-CERT-1 §8 runs; the first failure is reported with its code.',
   options: {},
-  positionals: { record: positional('<a1>', 'the A1 record: hex, @path or -', bytesInput('a1')) },
+  positionals: { record: positional('<a1>', 'the A1 record: hex, @path or -', bytesInput('a1', MAX_INPUT_BYTES.a1)) },
   run: ({ positionals }) => asOperator(async (ca, operator) => answer(await submitRequest(ca, operator, positionals.record), 'request', requestText)),
 });
 
@@ -68,10 +81,47 @@ signed in the HSM with --root-key and re-verified before it is stored.`,
 
 export const issue = defineCommand({
   description: `Issues the certificate of an APPROVED request: after an HSM or storage failure, or after a
-crash (the failed number stays recorded; the request gets a new one).`,
+crash (the failed number stays recorded; the request gets a new one). Under TQCA_HSM_QUORUM, K
+officers first activate signing at the terminal for this run.`,
   options: {},
   positionals: { request: requestId },
-  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText)),
+  run: ({ positionals }) =>
+    asOperator(async (ca, operator) => answer(await issueCertificate(ca, operator, positionals.request), 'certificate', certificateText), { signs: true }),
+});
+
+const retargetText = (r: RetargetView) =>
+  details({
+    retarget: r.id,
+    request: r.requestId,
+    status: r.status,
+    from: r.fromRootKeyIndex,
+    to: r.toRootKeyIndex,
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    approvedBy: r.approvedBy,
+    failure: r.failure && `${r.failure.code}: ${r.failure.reason}`,
+  });
+
+export const retarget = defineCommand({
+  description: `Asks to move an APPROVED request whose root key was retired or expired to another active
+root key (--root-key), with a reason. A second officer approves with \`request retarget-approve\`.`,
+  options: {
+    rootKey: requiredValue('<index>', 'the active root key that is to sign, two hex digits', rootKeyIndexInput('rootKey')),
+    reason: requiredValue('<text>', 'why', (text) => ({ ok: true, value: text })),
+  },
+  positionals: { request: requestId },
+  run: ({ options, positionals }) =>
+    asOperator(async (ca, operator) =>
+      answer(await requestRetarget(ca, operator, positionals.request, options.rootKey, options.reason), 'retarget', retargetText),
+    ),
+});
+
+export const retargetApprove = defineCommand({
+  description: `Approves a re-target (not its requester): every issuance check runs again against the new
+root key; a failing one ends the re-target FAILED. Then issue with \`request issue\`.`,
+  options: {},
+  positionals: { retarget: idPositional('<retarget>', 're-target id') },
+  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await approveRetarget(ca, operator, positionals.retarget), 'retarget', retargetText)),
 });
 
 export const reject = defineCommand({
@@ -90,16 +140,18 @@ export const list = defineCommand({
   },
   positionals: {},
   run: ({ options }) =>
-    asOperator(async (ca) =>
-      listing(await listRequests(ca, { state: options.state, issuerId: options.issuer }), 'requests', [
-        ['request', (r) => r.id],
-        ['issuer', (r) => r.issuerId],
-        ['state', (r) => r.state],
-        ['serial', (r) => r.serial],
-        ['expiry', (r) => r.expiry],
-        ['fingerprint', (r) => r.fingerprint],
-        ['certificate', (r) => r.certificateNumber],
-      ]),
+    asOperator(
+      async (ca) =>
+        listing(await listRequests(ca, { state: options.state, issuerId: options.issuer }), 'requests', [
+          ['request', (r) => r.id],
+          ['issuer', (r) => r.issuerId],
+          ['state', (r) => r.state],
+          ['serial', (r) => r.serial],
+          ['expiry', (r) => r.expiry],
+          ['fingerprint', (r) => r.fingerprint],
+          ['certificate', (r) => r.certificateNumber],
+        ]),
+      READ_ONLY,
     ),
 });
 
@@ -107,5 +159,5 @@ export const show = defineCommand({
   description: 'Shows one request with its review data, including the key fingerprint for out-of-band confirmation.',
   options: {},
   positionals: { request: requestId },
-  run: ({ positionals }) => asOperator(async (ca) => answer(await showRequest(ca, positionals.request), 'request', requestText)),
+  run: ({ positionals }) => asOperator(async (ca) => answer(await showRequest(ca, positionals.request), 'request', requestText), READ_ONLY),
 });

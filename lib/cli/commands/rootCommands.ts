@@ -1,8 +1,7 @@
 /** `tqca root …`: each command is one call of lib/ca/rootKeys as the authenticated operator. */
-import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca/rootKeys';
-import { parseRootKeyExpiry } from '../../ca/rootKeyRules';
+import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, parseRootKeyExpiry, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca';
 import { defineCommand, flag, positional, requiredValue, valid } from '../command';
-import { answer, asOperator, choiceInput, details, idPositional, rootKeyIndexInput, table } from './caSession';
+import { answer, asOperator, choiceInput, details, idPositional, READ_ONLY, rootKeyIndexInput, table } from './caSession';
 
 const ceremonyText = (c: CeremonyView) =>
   details({
@@ -13,6 +12,8 @@ const ceremonyText = (c: CeremonyView) =>
     requestedBy: c.requestedBy,
     approvedBy: c.approvedBy,
     failure: c.failure && `${c.failure.code}: ${c.failure.reason}`,
+    // A generated key the failure left: destroyed in the HSM, or still there to be removed.
+    leftoverKey: c.leftoverKey,
   }) + (c.checks ? table(c.checks, [['check', (r) => r.check], ['result', (r) => (r.passed ? 'pass' : `FAIL ${r.code}`)]]) : '');
 
 const indexPositional = positional('<index>', 'root-key index, two hex digits (01–7F production, 80–FE test)', rootKeyIndexInput('index'));
@@ -41,10 +42,12 @@ export const create = defineCommand({
 });
 
 export const approve = defineCommand({
-  description: 'Approves a pending ceremony. The approver must differ from the requester (and, to activate, from the key’s creator).',
+  description: `Approves a pending ceremony. The approver must differ from the requester (and, to activate, from the key’s creator).
+Under TQCA_HSM_QUORUM, K officers first activate signing at the terminal for this run.`,
   options: {},
   positionals: { ceremony: idPositional('<ceremony>', 'ceremony id') },
-  run: ({ positionals }) => asOperator(async (ca, operator) => answer(await approveCeremony(ca, operator, positionals.ceremony), 'ceremony', ceremonyText)),
+  run: ({ positionals }) =>
+    asOperator(async (ca, operator) => answer(await approveCeremony(ca, operator, positionals.ceremony), 'ceremony', ceremonyText), { signs: true }),
 });
 
 export const activate = defineCommand({
@@ -96,5 +99,5 @@ export const list = defineCommand({
           ['approved by', (c) => c.approvedBy],
         ]);
       return { ...valid({ rootKeys: keys as never, ceremonies: ceremonies as never }), text };
-    }),
+    }, READ_ONLY),
 });

@@ -4,7 +4,7 @@ import QRCode from 'qrcode';
 import { EnrolForm } from '../../../../components/EnrolForm';
 import { FormErrorStatic } from '../../../../components/FormErrorStatic';
 import { cardClass } from '../../../../components/ui';
-import { beginEnrolment, pendingEnrolment } from '../../../../lib/ca/secondFactor';
+import { beginEnrolment, pendingEnrolment } from '../../../../lib/ca';
 import { consoleServices } from '../../../../lib/server/ca';
 import { pageSession } from '../../../../lib/server/session';
 

@@ -8,6 +8,7 @@ export const cert: CommandGroup = {
     { name: 'verify', summary: 'verify structure, root signature and expiry', load: () => import('./verify') },
     { name: 'list', summary: 'issued certificates (the CA database)', load: () => import('../certificateCommands').then((m) => ({ default: m.list })) },
     { name: 'show', summary: 'one issued certificate', load: () => import('../certificateCommands').then((m) => ({ default: m.show })) },
+    { name: 'numbers', summary: 'certificate numbers: issued, failed (with signed bytes), reserved', load: () => import('../certificateCommands').then((m) => ({ default: m.numbers })) },
     { name: 'revoke', summary: 'revoke a certificate with a profile reason', load: () => import('../certificateCommands').then((m) => ({ default: m.revoke })) },
   ],
 };

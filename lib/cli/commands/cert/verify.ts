@@ -1,6 +1,6 @@
 import { issuerCertificate, verifyIssuerCertificate } from '../../../codec';
 import { defineCommand, invalid, positional, valid } from '../../command';
-import { atOption, bytesInput, rootKeyOption } from '../../inputs';
+import { atOption, MAX_INPUT_BYTES, bytesInput, rootKeyOption } from '../../inputs';
 import { certificateView } from './view';
 
 export default defineCommand({
@@ -10,7 +10,7 @@ the root signature over M_cert (signer ID 1234567812345678), then expiry (end of
     root: rootKeyOption,
     at: atOption('the instant to check expiry at'),
   },
-  positionals: { cert: positional('<cert>', 'the certificate: hex, @path or -', bytesInput('cert')) },
+  positionals: { cert: positional('<cert>', 'the certificate: hex, @path or -', bytesInput('cert', MAX_INPUT_BYTES.cert)) },
   async run({ options, positionals }, context) {
     const at = options.at ?? context.now;
     const decoded = issuerCertificate.decode(positionals.cert);

@@ -1,6 +1,6 @@
 import { qrCode } from '../../../codec';
 import { defineCommand, invalid, positional, valid } from '../../command';
-import { bytesInput } from '../../inputs';
+import { MAX_INPUT_BYTES, bytesInput } from '../../inputs';
 import { qrView } from './view';
 
 export default defineCommand({
@@ -8,7 +8,7 @@ export default defineCommand({
 ans fields, the user key on the curve, signature format bytes 15). Does not check signatures or
 times: use 'tqca qr verify' for that.`,
   options: {},
-  positionals: { qr: positional('<qr>', 'the QR code bytes: hex, @path or -', bytesInput('qr')) },
+  positionals: { qr: positional('<qr>', 'the QR code bytes: hex, @path or -', bytesInput('qr', MAX_INPUT_BYTES.qr)) },
   async run({ positionals }) {
     const decoded = qrCode.decode(positionals.qr);
     return decoded.ok ? valid({ qr: qrView(decoded.value) }) : invalid(decoded.error);

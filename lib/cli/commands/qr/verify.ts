@@ -1,6 +1,6 @@
 import { qrCode, verifyQrCode } from '../../../codec';
 import { defineCommand, invalid, positional, requiredValue, valid } from '../../command';
-import { atOption, bytesInput, rootKeyOption, uint32Input } from '../../inputs';
+import { atOption, MAX_INPUT_BYTES, bytesInput, rootKeyOption, uint32Input } from '../../inputs';
 import { certificateView } from '../cert/view';
 import { qrView } from './view';
 
@@ -12,12 +12,12 @@ time ± validity and the default 30 s skew, at --at. Revocation, fare and replay
 and are not checked here.`,
   options: {
     root: rootKeyOption,
-    cert: requiredValue('<cert>', 'the issuer certificate held under --number: hex, @path or -', bytesInput('cert')),
+    cert: requiredValue('<cert>', 'the issuer certificate held under --number: hex, @path or -', bytesInput('cert', MAX_INPUT_BYTES.cert)),
     issuer: requiredValue('<8 hex>', 'the issuer id the certificate is bound to', uint32Input('issuer')),
     number: requiredValue('<8 hex>', 'the certificate number the certificate is held under', uint32Input('number')),
     at: atOption('the instant of the scan'),
   },
-  positionals: { qr: positional('<qr>', 'the QR code bytes: hex, @path or -', bytesInput('qr')) },
+  positionals: { qr: positional('<qr>', 'the QR code bytes: hex, @path or -', bytesInput('qr', MAX_INPUT_BYTES.qr)) },
   async run({ options, positionals }, context) {
     const at = options.at ?? context.now;
     const decoded = qrCode.decode(positionals.qr);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unwrap } from '../errors';
-import { openCa } from './open';
+import { openCa } from './openCa';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tqca-open-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

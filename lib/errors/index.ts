@@ -1,11 +1,17 @@
 /**
  * Errors are values. Every failure the product reports (codec, crypto, HSM, CA service)
- * is a TqError with a stable machine code; `field` and `offset` say where in the input.
- * The UI, the HTTP API and the CLI all render the same object.
+ * is a TqError with a stable machine code declared in the registry (registry.ts); `field` and
+ * `offset` say where in the input. The UI, the HTTP API (problem.ts) and the CLI all render the
+ * same object.
  */
+import { isErrorCode, type ErrorCode } from './registry';
+
+export * from './registry';
+export * from './problem';
+
 export interface TqError {
-  /** Stable, upper-snake machine code, e.g. `CERT_FORMAT`, `BCD_INVALID`. */
-  readonly code: string;
+  /** Stable, upper-snake machine code, e.g. `CERT_FORMAT`, `BCD_INVALID`; declared in codes/. */
+  readonly code: ErrorCode;
   /** Human-readable explanation (English); UIs may localise by code. */
   readonly message: string;
   /** Name of the field at fault, as the profile names it (e.g. `expiry`, `issuerKeyX`). */
@@ -23,7 +29,7 @@ export type Result<T, E extends TqError = TqError> =
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
 export const err = (
-  code: string,
+  code: ErrorCode,
   message: string,
   where: { field?: string; offset?: number; details?: Record<string, unknown> } = {},
 ): { ok: false; error: TqError } => ({ ok: false, error: { code, message, ...where } });
@@ -46,7 +52,7 @@ export function isTqError(value: unknown): value is TqError {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as TqError).code === 'string' &&
+    isErrorCode((value as TqError).code) &&
     typeof (value as TqError).message === 'string'
   );
 }

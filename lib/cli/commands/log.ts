@@ -1,0 +1,18 @@
+import type { CommandGroup } from '../command';
+
+type Name = 'verify' | 'consistency' | 'prove' | 'checkProof' | 'witnessRequest' | 'witness' | 'witnessKeygen';
+const load = (name: Name) => () => import('./logCommands').then((m) => ({ default: m[name] }));
+
+export const log: CommandGroup = {
+  name: 'log',
+  summary: 'the tamper-evident audit log offline: verify exports, proofs, witness cosigning (docs/log-format.md)',
+  commands: [
+    { name: 'verify', summary: 'recompute an export’s chain and tree; check checkpoints and cosignatures', load: load('verify') },
+    { name: 'consistency', summary: 'prove a newer export extends an older one', load: load('consistency') },
+    { name: 'prove', summary: 'print an inclusion proof (tlog-proof) for one entry', load: load('prove') },
+    { name: 'check-proof', summary: 'verify an inclusion proof offline', load: load('checkProof') },
+    { name: 'witness-request', summary: 'make a witness request (consistency proof + checkpoint) from an export', load: load('witnessRequest') },
+    { name: 'witness', summary: 'cosign a checkpoint consistent with the last one this witness saw', load: load('witness') },
+    { name: 'witness-keygen', summary: 'make a witness SM2 key file and print its vkey', load: load('witnessKeygen') },
+  ],
+};

@@ -1,0 +1,144 @@
+/**
+ * Random publication histories (issue, revoke, time passing so certificates expire, root announce,
+ * activate, retire), each step published with buildBundle by a reference model of what §12.2 says a
+ * bundle holds. Every bundle passes §12.2 against its predecessor, and the delta from every earlier
+ * version rebuilds it exactly and verifies for a client holding that version — unless the newer
+ * bundle's signing root was announced after it (root rotation skipped a step): then ROOT_UNTRUSTED.
+ */
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { toHex } from '../bytes';
+import { sm2 } from '../crypto/sm2';
+import { ok, unwrap } from '../errors';
+import { a2, a3, a4, at, unix } from './testBundles';
+import { buildBundle } from './buildBundle';
+import { applyDelta, makeDelta } from './bundleDelta';
+import { expiryMonth, type CalendarMonth } from './expiry';
+import type { RevocationEntry } from './revocationList';
+import { keyPair, type KeyPair } from './testSupport';
+import type { TrustedRoot } from './trustedRoot';
+import { verifyBundle } from './verifyBundle';
+
+type Step = { kind: 'issue'; months: number } | { kind: 'revoke'; pick: number } | { kind: 'advance'; days: number } | { kind: 'announce' } | { kind: 'activate' } | { kind: 'retire'; pick: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }).map((months) => ({ kind: 'issue' as const, months })) },
+  { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: 'revoke' as const, pick })) },
+  { weight: 2, arbitrary: fc.integer({ min: 5, max: 60 }).map((days) => ({ kind: 'advance' as const, days })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'announce' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'activate' as const }) },
+  { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'retire' as const, pick })) },
+);
+
+interface Root {
+  readonly index: number;
+  readonly key: KeyPair;
+  active: boolean;
+}
+interface Certificate {
+  readonly number: number;
+  readonly rootIndex: number;
+  readonly expiry: CalendarMonth;
+  readonly record: Uint8Array;
+  revoked?: RevocationEntry;
+}
+
+const WEEK = 7 * 86_400;
+
+/** The reference model: the CA's state, and the bundle §12.2 says it publishes at `time`. */
+class History {
+  time = unix('2026-12-01T00:00:00Z');
+  version = 0;
+  private nextNumber = 1;
+  readonly roots: Root[] = [{ index: 1, key: keyPair(sm2.generatePrivateKey()), active: true }];
+  readonly certificates: Certificate[] = [];
+
+  get signing(): Root {
+    return this.roots.filter((r) => r.active).at(-1)!;
+  }
+
+  apply(s: Step): void {
+    const live = this.certificates.filter((c) => !c.revoked && this.listed(c) && !this.expired(c.expiry));
+    if (s.kind === 'issue') {
+      const d = new Date(this.time * 1000);
+      const month = d.getUTCMonth() + s.months;
+      const expiry = { year: d.getUTCFullYear() + Math.floor(month / 12), month: (month % 12) + 1 };
+      const number = this.nextNumber++;
+      const root = this.signing;
+      this.certificates.push({ number, rootIndex: root.index, expiry, record: a3({ root: root.key, rootKeyIndex: root.index, certificateNumber: number, expiry, issueTime: this.time }) });
+    } else if (s.kind === 'revoke' && live.length > 0) {
+      const c = live[s.pick % live.length];
+      c.revoked = { certificateNumber: c.number, issuerId: 0x1001, serial: c.number, reason: 'keyCompromise' };
+    } else if (s.kind === 'advance') {
+      this.time += s.days * 86_400;
+    } else if (s.kind === 'announce') {
+      this.roots.push({ index: this.roots.at(-1)!.index + 1, key: keyPair(sm2.generatePrivateKey()), active: false });
+    } else if (s.kind === 'activate') {
+      const pending = this.roots.find((r) => !r.active);
+      if (pending) pending.active = true;
+    } else if (s.kind === 'retire') {
+      const active = this.roots.filter((r) => r.active);
+      if (active.length > 1) this.roots.splice(this.roots.indexOf(active[s.pick % active.length]), 1);
+    }
+  }
+
+  private listed = (c: Certificate) => this.roots.some((r) => r.index === c.rootIndex);
+  private expired = (expiry: CalendarMonth) => expiryMonth.isExpired(expiry, at(this.time));
+
+  async publish(previous: Uint8Array | undefined): Promise<Uint8Array> {
+    this.time += 3600;
+    this.version += 1;
+    const signing = this.signing;
+    const entries = this.certificates.filter((c) => c.revoked && !this.expired(c.expiry)).map((c) => c.revoked!);
+    const built = await buildBundle(
+      {
+        manifest: { rootKeyIndex: signing.index, clearingCenterId: 1, version: this.version, publicationTime: this.time, expires: this.time + WEEK },
+        rootKeys: this.roots.map((r) => a2(r.key, r.index, 1, { year: 2049, month: 12, day: 31 })),
+        certificates: this.certificates.filter((c) => !c.revoked && this.listed(c) && !this.expired(c.expiry)).map((c) => c.record),
+        revocationList: a4(signing.key, signing.index, this.version, this.time, this.time + WEEK, entries),
+        previous,
+      },
+      async (message) => ok(sm2.sign(message, signing.key.d)),
+    );
+    return unwrap(built).bytes;
+  }
+}
+
+interface Published {
+  readonly bytes: Uint8Array;
+  readonly time: number;
+  readonly signingIndex: number;
+  /** The client's T after accepting this bundle. */
+  readonly trusted: readonly TrustedRoot[];
+}
+
+const rotation: Step[] = [{ kind: 'issue', months: 2 }, { kind: 'announce' }, { kind: 'issue', months: 3 }, { kind: 'activate' }, { kind: 'issue', months: 1 }, { kind: 'retire', pick: 0 }, { kind: 'revoke', pick: 0 }, { kind: 'advance', days: 60 }];
+
+it('every bundle of a random history verifies after its predecessor, and every delta rebuilds it', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+      const history = new History();
+      const first = await history.publish(undefined);
+      const initial: TrustedRoot[] = [{ rootKeyIndex: 1, publicKey: history.roots[0].key.publicKey }];
+      const published: Published[] = [{ bytes: first, time: history.time, signingIndex: 1, trusted: unwrap(verifyBundle({ bundle: first, trustedRoots: initial, now: at(history.time) })).trustedRoots }];
+      for (const s of steps) {
+        history.apply(s);
+        const before = published.at(-1)!;
+        const bytes = await history.publish(before.bytes);
+        const accepted = verifyBundle({ bundle: bytes, trustedRoots: before.trusted, previous: before.bytes, now: at(history.time) });
+        expect(accepted.ok || accepted.error).toBe(true);
+        published.push({ bytes, time: history.time, signingIndex: history.signing.index, trusted: unwrap(accepted).trustedRoots });
+      }
+      published.forEach((newer, k) => {
+        for (const older of published.slice(0, k)) {
+          const rebuilt = unwrap(applyDelta(older.bytes, unwrap(makeDelta(older.bytes, newer.bytes))));
+          expect(toHex(rebuilt)).toBe(toHex(newer.bytes));
+          const result = verifyBundle({ bundle: rebuilt, trustedRoots: older.trusted, previous: older.bytes, now: at(newer.time) });
+          const trusted = older.trusted.some((r) => r.rootKeyIndex === newer.signingIndex);
+          expect(result.ok ? 'ok' : result.error.code).toBe(trusted ? 'ok' : 'ROOT_UNTRUSTED');
+        }
+      });
+    }),
+    { numRuns: 10, examples: [[rotation]] },
+  );
+}, 120_000);

@@ -1,0 +1,301 @@
+/**
+ * The client's bundle check (TQ-CERT-1 §12.2, checks 1–7 in order): given the trusted root keys
+ * T, the last accepted bundle P and the time, either the accepted bundle and the new T, or the
+ * first failing check as a TqError naming the record, the field and the offset in the bundle.
+ * Pure: the time and P are inputs; any failure rejects the whole bundle and the caller keeps P.
+ *
+ * A bundle carries thousands of A3 records signed by one or two roots: a root that verifies
+ * at least PREPARE_THRESHOLD signatures here gets a PreparedVerifier (its table costs about
+ * thirty plain verifications, and each verification is then ~5× cheaper). The new T holds them,
+ * so a TMS that keeps the returned T pays for preparing once.
+ */
+import { equal, toHex } from '../bytes';
+import { sm2 } from '../crypto/sm2';
+import { err, type Result } from '../errors';
+import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, type Bundle } from './bundle';
+import { certificateRecord } from './certificateRecord';
+import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
+import { BODY_DIGEST_OFFSET, MANIFEST_SIGNED_LENGTH } from './manifestRecord';
+import { revocationListLength } from './revocationList';
+import { attempt, expectOk, fail, hexByte } from './structure';
+import { verifyRootSignature, type TrustedRoot } from './trustedRoot';
+import { publicKeyOf, verifySignature, type VerificationKey } from './verificationKey';
+import { checkCertificateExpiry, checkTime, verifyDecodedCertificateSignature } from './verifyIssuerCertificate';
+
+export interface BundleVerificationInput {
+  /** The bundle's bytes (a decoded Bundle is checked from its `bytes`). */
+  readonly bundle: Uint8Array | Bundle;
+  /** T: root keys confirmed out of band (by check value) or returned by an earlier verification. */
+  readonly trustedRoots: readonly TrustedRoot[];
+  /** P, the last accepted bundle; none before the first. */
+  readonly previous?: Uint8Array | Bundle;
+  /** The clearing center the client is configured for, when it is. */
+  readonly centerId?: number;
+  readonly now: Date;
+  /** Allowed clock difference for the publication time; default 300 s. */
+  readonly skewSeconds?: number;
+}
+
+export interface VerifiedBundle {
+  readonly bundle: Bundle;
+  /** The new T: the old one plus the roots this bundle's manifest signature vouched for, by index. */
+  readonly trustedRoots: readonly TrustedRoot[];
+}
+
+/** §12.2 check 4's default allowance for the publication time. */
+export const BUNDLE_SKEW_SECONDS = 300;
+
+/** Signatures one root must verify in a bundle before preparing its key pays (measured: ~30 plain verifications). */
+const PREPARE_THRESHOLD = 32;
+
+/** §12.2 in full. */
+export function verifyBundle(input: BundleVerificationInput): Result<VerifiedBundle> {
+  return checkBundle(input, true);
+}
+
+/**
+ * The checks, with or without the manifest signature: the builder runs them on the body it is
+ * about to have signed (so a bundle a client would reject never reaches the signer), then
+ * verifyBundle on what the signer returned.
+ */
+export function checkBundle(input: BundleVerificationInput, manifestSignature: boolean): Result<VerifiedBundle> {
+  const now = checkTime(input.now);
+  if (!now.ok) return now;
+  const skew = input.skewSeconds ?? BUNDLE_SKEW_SECONDS;
+  if (!Number.isInteger(skew) || skew < 0) return err('VALUE_RANGE', `skewSeconds must be a non-negative integer, got ${skew}`, { field: 'skewSeconds' });
+  const decoded = decodeBundle(input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes);
+  if (!decoded.ok) return decoded;
+  let previous: Bundle | undefined;
+  if (input.previous !== undefined) {
+    const p = decodeBundle(input.previous instanceof Uint8Array ? input.previous : input.previous.bytes);
+    if (!p.ok) return { ok: false, error: { ...p.error, field: `previous.${p.error.field}` } };
+    previous = p.value;
+  }
+  const bundle = decoded.value;
+  return attempt(() => {
+    const trusted = new Map(input.trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
+    checkSigner(bundle, trusted, input.centerId, manifestSignature);
+    checkBodyDigest(bundle);
+    checkFreshness(bundle, previous, now.value.getTime() / 1000, skew);
+    const keys = checkRootKeys(bundle, trusted);
+    checkCertificates(bundle, keys, previous);
+    checkRevocationList(bundle, keys, previous);
+    const next = new Map([...trusted, ...keys]);
+    return {
+      bundle,
+      trustedRoots: [...next].sort(([a], [b]) => a - b).map(([rootKeyIndex, publicKey]) => ({ rootKeyIndex, publicKey })),
+    };
+  });
+}
+
+/**
+ * Check 2: the signing index is trusted and listed with the trusted key, the manifest signature
+ * verifies, and every A2 carries the manifest's center (and the configured one).
+ */
+function checkSigner(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>, centerId: number | undefined, manifestSignature: boolean): void {
+  const { manifest, rootKeys } = bundle;
+  const layout = bundleLayout(manifest);
+  const signing = hexByte(manifest.rootKeyIndex);
+  const key = trusted.get(manifest.rootKeyIndex);
+  if (!key) {
+    fail('ROOT_UNTRUSTED', `the manifest is signed by root key ${signing}, which is not trusted`, {
+      field: 'manifest.rootKeyIndex',
+      offset: 1,
+      details: { rootKeyIndex: signing, trusted: [...trusted.keys()].map(hexByte) },
+    });
+  }
+  const listed = rootKeys.findIndex((k) => k.rootKeyIndex === manifest.rootKeyIndex);
+  if (listed < 0) fail('ROOT_NOT_LISTED', `the manifest's signing key ${signing} has no A2 in the body`, { field: 'manifest.rootKeyIndex', offset: 1 });
+  checkTrustedKey(bundle, listed, key);
+  if (manifestSignature && !verifySignature(key, bundle.bytes.subarray(0, MANIFEST_SIGNED_LENGTH), manifest.rootSignature)) {
+    fail('SIGNATURE_INVALID', `the manifest signature does not verify with root key ${signing}`, { field: 'manifest.rootSignature', offset: MANIFEST_SIGNED_LENGTH });
+  }
+  rootKeys.forEach((record, i) => {
+    if (record.clearingCenterId !== manifest.clearingCenterId) {
+      fail('CENTER_MISMATCH', `a2[${i}] belongs to clearing center ${hexId(record.clearingCenterId)}, the manifest to ${hexId(manifest.clearingCenterId)}`, {
+        field: `a2[${i}].clearingCenterId`,
+        offset: layout.a2(i) + 1,
+      });
+    }
+  });
+  if (centerId !== undefined && manifest.clearingCenterId !== centerId) {
+    fail('CENTER_MISMATCH', `the bundle is clearing center ${hexId(manifest.clearingCenterId)}'s, not the configured ${hexId(centerId)}`, {
+      field: 'manifest.clearingCenterId',
+      offset: 2,
+      details: { configured: hexId(centerId) },
+    });
+  }
+}
+
+/** An A2 under an index the client trusts must carry the trusted key (an index is never rebound to another key). */
+function checkTrustedKey(bundle: Bundle, i: number, trustedKey: VerificationKey | undefined): void {
+  const record = bundle.rootKeys[i];
+  if (trustedKey && !equal(publicKeyOf(trustedKey).bytes, record.publicKey.bytes)) {
+    fail('ROOT_KEY_CONFLICT', `a2[${i}] carries another key than the trusted root key ${hexByte(record.rootKeyIndex)}`, {
+      field: `a2[${i}].publicKey`,
+      offset: bundleLayout(bundle.manifest).a2(i) + 9,
+      details: { rootKeyIndex: hexByte(record.rootKeyIndex), trusted: toHex(publicKeyOf(trustedKey).bytes) },
+    });
+  }
+}
+
+/**
+ * Check 5 (the check values were verified when the A2s were parsed): a trusted index keeps its
+ * key; any other A2 enters T through this manifest's signature. Returns the key each listed
+ * index verifies with, prepared where that pays.
+ */
+function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>): Map<number, VerificationKey> {
+  const uses = signatureCounts(bundle);
+  const keys = new Map<number, VerificationKey>();
+  bundle.rootKeys.forEach((record, i) => {
+    const trustedKey = trusted.get(record.rootKeyIndex);
+    checkTrustedKey(bundle, i, trustedKey);
+    const key = trustedKey ?? record.publicKey;
+    keys.set(record.rootKeyIndex, 'verify' in key || (uses.get(record.rootKeyIndex) ?? 0) < PREPARE_THRESHOLD ? key : sm2.prepareVerifier(key));
+  });
+  return keys;
+}
+
+/** How many signatures each root index verifies in this bundle (A3 and certificate, A4, manifest). */
+function signatureCounts(bundle: Bundle): Map<number, number> {
+  const counts = new Map<number, number>();
+  const add = (index: number, n: number) => counts.set(index, (counts.get(index) ?? 0) + n);
+  for (const record of bundle.certificates) add(record.rootKeyIndex, 2);
+  add(bundle.revocationList.rootKeyIndex, 1);
+  add(bundle.manifest.rootKeyIndex, 1);
+  return counts;
+}
+
+/** Check 3. */
+function checkBodyDigest(bundle: Bundle): void {
+  const actual = bodyDigest(bodyOf(bundle.bytes));
+  if (!equal(actual, bundle.manifest.bodyDigest)) {
+    fail('BODY_DIGEST_MISMATCH', 'SM3 of the body is not the digest the manifest states', {
+      field: 'manifest.bodyDigest',
+      offset: BODY_DIGEST_OFFSET,
+      details: { expected: toHex(bundle.manifest.bodyDigest), actual: toHex(actual) },
+    });
+  }
+}
+
+/** Check 4: no rollback, no rebinding of a version, published by now (+ skew), not expired, expiry within the A4's. */
+function checkFreshness(bundle: Bundle, previous: Bundle | undefined, now: number, skew: number): void {
+  const { manifest } = bundle;
+  if (previous) {
+    const held = previous.manifest.version;
+    if (manifest.version < held) {
+      fail('BUNDLE_ROLLBACK', `bundle version ${manifest.version} is older than the accepted ${held}`, { field: 'manifest.version', offset: 6, details: { accepted: held } });
+    }
+    if (manifest.version === held && !equal(bundle.bytes, previous.bytes)) {
+      fail('BUNDLE_VERSION_CONFLICT', `bundle version ${held} differs from the accepted bundle of the same version`, {
+        field: 'manifest.version',
+        offset: 6,
+        details: { accepted: held },
+      });
+    }
+  }
+  if (manifest.publicationTime > now + skew) {
+    fail('BUNDLE_NOT_YET_VALID', `published at ${iso(manifest.publicationTime)}, later than now plus ${skew} s`, {
+      field: 'manifest.publicationTime',
+      offset: 10,
+      details: { publicationTime: iso(manifest.publicationTime), now: iso(now), skewSeconds: skew },
+    });
+  }
+  if (now >= manifest.expires) {
+    fail('BUNDLE_EXPIRED', `the bundle expired at ${iso(manifest.expires)}`, { field: 'manifest.expires', offset: 14, details: { expires: iso(manifest.expires), now: iso(now) } });
+  }
+  const nextUpdate = bundle.revocationList.nextUpdate;
+  if (manifest.expires > nextUpdate) {
+    fail('EXPIRES_AFTER_NEXT_UPDATE', `the bundle expires at ${iso(manifest.expires)}, after its revocation list's next update ${iso(nextUpdate)}`, {
+      field: 'manifest.expires',
+      offset: 14,
+      details: { expires: iso(manifest.expires), nextUpdate: iso(nextUpdate) },
+    });
+  }
+}
+
+const iso = (unix: number) => new Date(unix * 1000).toISOString();
+
+/** Check 6. */
+function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined): void {
+  const layout = bundleLayout(bundle.manifest);
+  const publication = new Date(bundle.manifest.publicationTime * 1000);
+  const held = previous ? heldCertificates(previous) : new Map<number, Uint8Array>();
+  bundle.certificates.forEach((record, i) => {
+    const name = `a3[${i}]`;
+    const at = layout.a3(i);
+    const key = keys.get(record.rootKeyIndex);
+    if (!key) {
+      fail('ROOT_NOT_LISTED', `${name} is signed by root key ${hexByte(record.rootKeyIndex)}, which has no A2 in the body`, {
+        field: `${name}.rootKeyIndex`,
+        offset: at + 1,
+      });
+    }
+    const bytes = bundle.bytes.subarray(at, at + certificateRecord.length);
+    expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
+    expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    expectOk(checkCertificateExpiry(record.certificate, publication), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    const before = held.get(record.certificateNumber);
+    if (before && !equal(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
+      const issuerChanged = !equal(before.subarray(0, 4), bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET));
+      fail('CERT_REBOUND', `certificate number ${hexId(record.certificateNumber)} is bound to another ${issuerChanged ? 'issuer id' : 'certificate'} in the accepted bundle`, {
+        field: `${name}.${issuerChanged ? 'issuerId' : 'certificate'}`,
+        offset: at + (issuerChanged ? ISSUER_ID_OFFSET : CERTIFICATE_OFFSET),
+        details: { certificateNumber: hexId(record.certificateNumber), accepted: toHex(before) },
+      });
+    }
+  });
+}
+
+const ISSUER_ID_OFFSET = 6;
+const CERTIFICATE_OFFSET = 10;
+
+/** Certificate number → issuer id ‖ certificate (A3 bytes 6–115) of a bundle. */
+function heldCertificates(bundle: Bundle): Map<number, Uint8Array> {
+  const layout = bundleLayout(bundle.manifest);
+  return new Map(
+    bundle.certificates.map((record, i) => {
+      const at = layout.a3(i);
+      return [record.certificateNumber, bundle.bytes.subarray(at + ISSUER_ID_OFFSET, at + CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH)];
+    }),
+  );
+}
+
+/** Check 7. */
+function checkRevocationList(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined): void {
+  const { manifest, revocationList: list } = bundle;
+  const layout = bundleLayout(manifest);
+  const key = keys.get(list.rootKeyIndex);
+  if (!key) {
+    fail('ROOT_NOT_LISTED', `the A4 is signed by root key ${hexByte(list.rootKeyIndex)}, which has no A2 in the body`, { field: 'a4.rootKeyIndex', offset: layout.a4 + 1 });
+  }
+  const bytes = bundle.bytes.subarray(layout.a4);
+  expectOk(verifyRootSignature(list, bytes.subarray(0, revocationListLength(list.entries.length) - 64), { rootKeyIndex: list.rootKeyIndex, publicKey: key }), layout.a4, 'a4');
+  if (list.sequenceNumber !== manifest.revocationSequenceNumber) {
+    fail('REVOCATION_SEQUENCE_MISMATCH', `the A4 has sequence number ${list.sequenceNumber}, the manifest states ${manifest.revocationSequenceNumber}`, {
+      field: 'a4.sequenceNumber',
+      offset: layout.a4 + 2,
+      details: { manifest: manifest.revocationSequenceNumber },
+    });
+  }
+  if (previous) {
+    const held = previous.revocationList.sequenceNumber;
+    const same = list.sequenceNumber === held && equal(bytes, previous.bytes.subarray(bundleLayout(previous.manifest).a4));
+    if (list.sequenceNumber < held || (list.sequenceNumber === held && !same)) {
+      fail('REVOCATION_SEQUENCE', `the A4 sequence number ${list.sequenceNumber} goes back from, or rebinds, the accepted ${held}`, {
+        field: 'a4.sequenceNumber',
+        offset: layout.a4 + 2,
+        details: { accepted: held },
+      });
+    }
+  }
+  const revoked = new Set(list.entries.map((e) => e.certificateNumber));
+  bundle.certificates.forEach((record, i) => {
+    if (revoked.has(record.certificateNumber)) {
+      fail('CERT_REVOKED', `a3[${i}] (certificate ${hexId(record.certificateNumber)}) is on the bundle's own revocation list`, {
+        field: `a3[${i}].certificateNumber`,
+        offset: layout.a3(i) + 2,
+      });
+    }
+  });
+}

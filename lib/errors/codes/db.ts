@@ -1,0 +1,13 @@
+/** Codes of the database layer (lib/db). */
+import type { ErrorTable } from '../spec';
+
+export const DB_CODES = {
+  DB_CONSTRAINT: { category: 'conflict', en: 'the database refused the change by a constraint the service’s own checks let through', zh: '数据库约束拒绝了该变更（服务自身的检查未能拦截）' },
+  DB_IN_USE: { category: 'unavailable', en: 'another process holds the embedded database directory', zh: '嵌入式数据库目录正被另一进程占用', field: 'database' },
+  DB_NOT_FOUND: { category: 'notFound', en: 'a read-only command found no embedded database yet (details.dataDir); nothing was created', zh: '只读命令尚未找到嵌入式数据库（details.dataDir），未创建任何文件', field: 'database' },
+  DB_DAMAGED: { category: 'unavailable', en: 'PGlite cannot open the embedded database directory: damaged or foreign files (details.dataDir)', zh: 'PGlite 无法打开嵌入式数据库目录：文件已损坏或不属于 PGlite（details.dataDir）', field: 'database' },
+  // The data directory (lib/db/privateTree.ts)
+  DATA_DIR_MODE: { category: 'forbidden', en: 'a file or directory of the data tree is reachable by group or others (details.path, details.mode); fix with chmod -R go= on the data directory', zh: '数据目录中的文件或目录可被同组或其他用户访问（details.path、details.mode）；请对数据目录执行 chmod -R go= 修复', field: 'TQCA_DATA_DIR' },
+  DATA_DIR_NOT_DIRECTORY: { category: 'badInput', en: 'the data directory (TQCA_DATA_DIR, or TQCA_DB_DIR’s parent) or a directory in it is not a directory (details.path)', zh: '数据目录（TQCA_DATA_DIR，或 TQCA_DB_DIR 的上级目录）或其中的某一级不是目录（details.path）', field: 'TQCA_DATA_DIR' },
+  DATA_DIR_UNUSABLE: { category: 'unavailable', en: 'the data directory cannot be read or created (details.path, details.errno)', zh: '数据目录无法读取或创建（details.path、details.errno）', field: 'TQCA_DATA_DIR' },
+} as const satisfies ErrorTable;

@@ -1,0 +1,254 @@
+/**
+ * The offline verifier of an export: one pass, memory flat in the log's size. It recomputes the
+ * audit chain (seq, prevHash, SM3 hash of each entry's canonical bytes) and the Merkle tree (a
+ * compact range), checks every checkpoint against the tree when the stream reaches its size,
+ * verifies its audit signature and every cosignature of a trusted witness, and stops at the first
+ * fault with its line (and seq, for an entry).
+ *
+ * What a valid export proves: every entry up to `attested` (the largest checkpoint cosigned by at
+ * least `quorum` trusted witnesses; with quorum 0, the last checkpoint) is what the CA committed
+ * to. Entries after it are `unattested`: chained and in the tree, but nothing signed says they are
+ * the log's whole tail, or that nothing followed them.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { equal, toHex } from '../bytes';
+import { sm3 } from '../crypto/sm3';
+import type { Sm2PublicKey } from '../crypto/sm2';
+import { GENESIS_HASH } from '../audit';
+import { ok, type Result, type TqError } from '../errors';
+import { verifyCheckpointNote, type TrustPolicy } from './checkpoint';
+import { decodeEntryLine, type DecodedEntry } from './entry';
+import { logError } from './errorCodes';
+import { parseHeader } from './exportFormat';
+import { CompactRange, leafHash, SM3_TREE } from './merkle';
+import { encodeBase64, type NoteKey } from './note';
+
+export interface VerifyOptions {
+  readonly auditKey: Sm2PublicKey;
+  readonly witnesses?: readonly NoteKey[];
+  /** Cosignatures of distinct trusted witnesses a checkpoint needs to count as attested (default 0). */
+  readonly quorum?: number;
+  /** Roots an older export committed to, by size: the tree here must have them (consistency). */
+  readonly expectRoots?: ReadonlyMap<number, Uint8Array>;
+  /** Called with each entry in order (proof generation streams leaf hashes this way). */
+  readonly onEntry?: (entry: DecodedEntry, leaf: Uint8Array) => void;
+}
+
+export interface CheckpointSummary {
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly note: string;
+  readonly cosigners: readonly string[];
+}
+
+export interface ExportSummary {
+  readonly origin: string;
+  readonly entries: number;
+  readonly lastHash: Uint8Array;
+  readonly root: Uint8Array;
+  readonly checkpoints: number;
+  readonly lastCheckpoint?: CheckpointSummary;
+  /** The largest size a checkpoint with a quorum of cosignatures covers (0: none). */
+  readonly attested: number;
+  readonly attestedCheckpoint?: CheckpointSummary;
+  readonly unattested: number;
+  /** Every checkpoint's size and root, for a consistency check against a newer export. */
+  readonly checkpointRoots: ReadonlyMap<number, Uint8Array>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Verifies an export fed one line at a time (without its newline); `finish` after the last. */
+export class ExportVerifier {
+  private lineNo = 0;
+  private policy?: TrustPolicy;
+  private readonly tree = new CompactRange(SM3_TREE);
+  private lastHash: Uint8Array = GENESIS_HASH;
+  private checkpoints = 0;
+  private lastCheckpoint?: CheckpointSummary;
+  private attestedCheckpoint?: CheckpointSummary;
+  private readonly roots = new Map<number, Uint8Array>();
+  private ended = false;
+  private failed?: TqError;
+
+  constructor(private readonly options: VerifyOptions) {}
+
+  line(text: string): Result<void> {
+    if (this.failed) return { ok: false, error: this.failed };
+    this.lineNo += 1;
+    const r = this.record(text);
+    if (r.ok) return r;
+    this.failed = { ...r.error, details: { ...r.error.details, line: this.lineNo } };
+    return { ok: false, error: this.failed };
+  }
+
+  private record(text: string): Result<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return malformed('the line is not JSON');
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return malformed('the line is not a JSON object');
+    const record = json as Json;
+    if (this.ended) return malformed('a line follows the end line');
+    if (!this.policy) {
+      const header = parseHeader(record, this.options.auditKey);
+      if (!header.ok) return header;
+      this.policy = { origin: header.value.origin, auditKey: header.value.auditKey, witnesses: this.options.witnesses ?? [] };
+      return this.expect();
+    }
+    switch (record.type) {
+      case 'entry':
+        return this.entry(record);
+      case 'checkpoint':
+        return this.checkpoint(record, this.policy);
+      case 'end':
+        return this.end(record);
+      default:
+        return malformed(`unknown record type ${JSON.stringify(record.type)}`);
+    }
+  }
+
+  private entry(record: Json): Result<void> {
+    const decoded = decodeEntryLine(record);
+    if (!decoded.ok) return decoded;
+    const { entry, bytes } = decoded.value;
+    const expected = BigInt(this.tree.size + 1);
+    const seq = Number(entry.seq);
+    if (entry.seq !== expected) return chainBroken(seq, 'seq', `entry ${seq} where entry ${expected} belongs: ${entry.seq > expected ? 'entries are missing' : 'an entry is repeated or out of order'}`);
+    if (!equal(entry.prevHash, this.lastHash)) return chainBroken(seq, 'prevHash', `entry ${seq}: prevHash is not the hash of entry ${seq - 1}`);
+    // The chain's hash is lib/audit's eventHash: SM3 over encodeEvent's bytes, here already encoded.
+    if (!equal(sm3(bytes), entry.hash)) return chainBroken(seq, 'hash', `entry ${seq}: its fields do not hash to its hash (an edited field)`);
+    const leaf = leafHash(SM3_TREE, bytes);
+    this.tree.append(leaf);
+    this.lastHash = entry.hash;
+    this.options.onEntry?.(decoded.value, leaf);
+    return this.expect();
+  }
+
+  /** An older export's root at this size, if it has one, must be ours. */
+  private expect(): Result<void> {
+    const want = this.options.expectRoots?.get(this.tree.size);
+    if (!want || equal(want, this.tree.root())) return ok(undefined);
+    return logError('LOG_INCONSISTENT', `the tree of the first ${this.tree.size} entries differs from the older export’s: history was rewritten at or before entry ${this.tree.size}`, {
+      field: 'root',
+      details: { size: this.tree.size },
+    });
+  }
+
+  private checkpoint(record: Json, policy: TrustPolicy): Result<void> {
+    const { size, note } = record;
+    if (!Number.isSafeInteger(size) || typeof note !== 'string') return malformed('a checkpoint line is {"type":"checkpoint","size":<integer>,"note":<string>}');
+    const verified = verifyCheckpointNote(note, policy);
+    if (!verified.ok) return { ok: false, error: { ...verified.error, details: { ...verified.error.details, size } } };
+    const { checkpoint, cosignatures } = verified.value;
+    const details = { size: checkpoint.size, entries: this.tree.size };
+    if (checkpoint.size !== size) return logError('LOG_CHECKPOINT_MALFORMED', `the line says size ${String(size)}, the signed checkpoint ${checkpoint.size}`, { field: 'size', details });
+    if (this.lastCheckpoint && checkpoint.size <= this.lastCheckpoint.size) {
+      return logError('LOG_CHECKPOINT_ORDER', `a checkpoint of size ${checkpoint.size} follows one of size ${this.lastCheckpoint.size}`, { field: 'size', details });
+    }
+    if (checkpoint.size !== this.tree.size) {
+      const why = checkpoint.size > this.tree.size ? `entries ${this.tree.size + 1}…${checkpoint.size} are missing` : `it belongs after entry ${checkpoint.size}`;
+      return logError('LOG_CHECKPOINT_ORDER', `a checkpoint of size ${checkpoint.size} follows entry ${this.tree.size}: ${why}`, { field: 'size', details });
+    }
+    if (!equal(checkpoint.root, this.tree.root())) {
+      return logError('LOG_CHECKPOINT_ROOT', `the signed root of size ${checkpoint.size} is not the root of entries 1…${checkpoint.size}: a checkpoint of another (forked) history`, { field: 'root', details });
+    }
+    const summary: CheckpointSummary = { size: checkpoint.size, root: checkpoint.root, note, cosigners: cosignatures.map((c) => c.key.name) };
+    this.checkpoints += 1;
+    this.lastCheckpoint = summary;
+    this.roots.set(checkpoint.size, checkpoint.root);
+    if (cosignatures.length >= (this.options.quorum ?? 0)) this.attestedCheckpoint = summary;
+    return ok(undefined);
+  }
+
+  private end(record: Json): Result<void> {
+    const root = encodeBase64(this.tree.root());
+    const details = { entries: this.tree.size, lastHash: toHex(this.lastHash) };
+    if (record.entries !== this.tree.size) {
+      return logError('LOG_EXPORT_TRUNCATED', `the end line counts ${String(record.entries)} entries, the export holds ${this.tree.size}`, { field: 'entries', details });
+    }
+    if (record.lastHash !== toHex(this.lastHash) || record.root !== root) {
+      return logError('LOG_EXPORT_TRUNCATED', 'the end line’s last hash or root is not that of the entries before it', { field: 'lastHash', details });
+    }
+    this.ended = true;
+    return ok(undefined);
+  }
+
+  /** Where the stream stands: what an end line written now must say. */
+  position(): { entries: number; lastHash: Uint8Array; root: Uint8Array } {
+    return { entries: this.tree.size, lastHash: this.lastHash, root: this.tree.root() };
+  }
+
+  finish(): Result<ExportSummary> {
+    if (this.failed) return { ok: false, error: this.failed };
+    if (!this.policy) return malformed('the export is empty', 'header');
+    if (!this.ended) {
+      return logError('LOG_EXPORT_TRUNCATED', `the export ends after entry ${this.tree.size} without its end line: it was cut off`, {
+        field: 'end',
+        details: { entries: this.tree.size, line: this.lineNo, attested: this.attestedCheckpoint?.size ?? 0 },
+      });
+    }
+    const quorum = this.options.quorum ?? 0;
+    if (quorum > 0 && !this.attestedCheckpoint) {
+      return logError('LOG_QUORUM', `no checkpoint carries cosignatures of ${quorum} trusted witnesses`, { field: 'quorum', details: { quorum, checkpoints: this.checkpoints } });
+    }
+    const attested = this.attestedCheckpoint?.size ?? 0;
+    return ok({
+      origin: this.policy.origin,
+      entries: this.tree.size,
+      lastHash: this.lastHash,
+      root: this.tree.root(),
+      checkpoints: this.checkpoints,
+      lastCheckpoint: this.lastCheckpoint,
+      attested,
+      attestedCheckpoint: this.attestedCheckpoint,
+      unattested: this.tree.size - attested,
+      checkpointRoots: this.roots,
+    });
+  }
+}
+
+const malformed = (message: string, field = 'line') => logError('LOG_EXPORT_MALFORMED', message, { field });
+const chainBroken = (seq: number, field: string, message: string) => logError('LOG_CHAIN_BROKEN', message, { field, details: { seq } });
+
+/** An export file's lines, streamed (the file is never held whole). */
+export function exportLines(path: string): AsyncIterable<string> {
+  return createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+}
+
+export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, options: VerifyOptions): Promise<Result<ExportSummary>> {
+  const verifier = new ExportVerifier(options);
+  for await (const line of lines) {
+    const r = verifier.line(line);
+    if (!r.ok) return r;
+  }
+  return verifier.finish();
+}
+
+export interface ConsistencyResult {
+  readonly older: ExportSummary;
+  readonly newer: ExportSummary;
+}
+
+/**
+ * That `newer` extends `older`: both verify, and the newer tree has the older one's root at each
+ * older checkpoint and at the older export's full size. Memory: one root per older checkpoint.
+ */
+export async function verifyConsistentExports(older: () => AsyncIterable<string>, newer: () => AsyncIterable<string>, options: VerifyOptions): Promise<Result<ConsistencyResult>> {
+  const old = await verifyExport(older(), options);
+  if (!old.ok) return { ok: false, error: { ...old.error, details: { ...old.error.details, export: 'older' } } };
+  const expectRoots = new Map(old.value.checkpointRoots).set(old.value.entries, old.value.root);
+  const next = await verifyExport(newer(), { ...options, expectRoots });
+  if (!next.ok) return { ok: false, error: { ...next.error, details: { ...next.error.details, export: 'newer' } } };
+  if (next.value.origin !== old.value.origin) return logError('LOG_CHECKPOINT_ORIGIN', 'the exports are of different logs', { field: 'origin' });
+  if (next.value.entries < old.value.entries) {
+    return logError('LOG_INCONSISTENT', `the newer export holds ${next.value.entries} entries, the older ${old.value.entries}: the log was rolled back`, {
+      field: 'entries',
+      details: { older: old.value.entries, newer: next.value.entries },
+    });
+  }
+  return ok({ older: old.value, newer: next.value });
+}
