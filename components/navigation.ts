@@ -10,6 +10,7 @@ export interface NavItem {
 
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', label: 'dashboard', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/operators', label: 'operators', roles: ['ADMIN', 'AUDITOR'] },
   { href: '/account/password', label: 'account', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
 ];
 

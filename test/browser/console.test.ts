@@ -193,6 +193,15 @@ describe('the console in Chromium', () => {
     expect(same.headers.get('location')).toBe('/');
   });
 
+  it('lists the operators for an administrator, with the first administrator enrolled', async () => {
+    await page.goto(url);
+    await page.click('nav a[href="/operators"]');
+    await page.waitForURL(`${url}/operators`);
+    const row = page.locator(`[data-testid="operators"] tr[data-username="${admin.username}"]`);
+    expect(await row.textContent()).toMatch(/Administrator.*Active.*Enrolled/);
+    await checkPage('operators', 'en');
+  });
+
   it('ends an idle session on the server', async () => {
     await page.goto(url);
     await page.waitForSelector('h1:text("Dashboard")');
