@@ -1,3 +1,5 @@
+import createNextIntlPlugin from 'next-intl/plugin';
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native and wasm-backed packages stay outside the server bundle; otherwise
@@ -12,6 +14,8 @@ const nextConfig = {
   ],
   poweredByHeader: false,
   reactStrictMode: true,
+  // The browser tests build into their own folder, leaving `npm start`'s build alone.
+  distDir: process.env.TQCA_NEXT_DIST_DIR || '.next',
 };
 
-export default nextConfig;
+export default createNextIntlPlugin('./i18n/request.ts')(nextConfig);

@@ -1,13 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+const exclude = ['node_modules/**', '.next/**', '.next-test/**', '.data/**'];
+const shared = {
+  exclude,
+  environment: 'node',
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  // Tests that drive a PKCS#11 module or a database share process-wide state; files run in forks.
+  pool: 'forks' as const,
+};
+
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.next/**', '.data/**'],
-    environment: 'node',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // Tests that drive a PKCS#11 module or a database share process-wide state; files run in forks.
-    pool: 'forks',
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['**/*.test.ts'], exclude: [...exclude, 'test/browser/**'] } },
+      {
+        // Real Chromium against one production build and server for every browser test file;
+        // vitest runs the global setup only when a browser test is selected.
+        test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/browser/server.ts'], hookTimeout: 300_000, testTimeout: 120_000 },
+      },
+    ],
   },
 });

@@ -5,11 +5,11 @@
  * no operator exists yet, creates the first administrator and prints its one-time password.
  * The password is also left in `.data/secrets/first-run-admin` (mode 0600) so a missed terminal
  * line does not lock the operator out. It is one-time: the first sign-in may only change it
- * (`tqca user passwd`), which deletes the file; it is never written to the audit log.
+ * (the console's password page or `tqca user passwd`), which deletes the file; it is never written to the audit log.
  */
 import { randomBytes } from 'node:crypto';
 import { bootstrapAdministrator } from '../lib/ca';
-import { writeFirstRunSecret } from '../lib/cli/firstRunSecret';
+import { writeFirstRunSecret } from '../lib/runtime/firstRunSecret';
 import { openCa } from '../lib/runtime/openCa';
 
 const FIRST_ADMIN = 'admin';
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
         '  首次运行：已创建管理员 / First run: administrator created',
         `    username  ${FIRST_ADMIN}`,
         `    password  ${password}`,
-        `  (one-time: also in ${file}, mode 0600, until you change it with \`tqca user passwd\`)`,
+        `  (one-time: also in ${file}, mode 0600, until you change it at the first sign-in or with \`tqca user passwd\`)`,
         '',
       ].join('\n'),
     );

@@ -3,7 +3,8 @@
  * ours; the codecs only foundation; the HSM layer only foundation (nothing of certificates); the
  * CA codec, crypto, audit, database and foundation, never the HSM layer (it declares the keys it
  * needs, lib/ca/keys.ts); only the composition root (lib/runtime) knows both. The command line, the
- * console (app/) and the scripts reach the CA through its service surface (lib/ca/index.ts). No
+ * console (app/, and its server side lib/server) and the scripts reach the CA through its service
+ * surface (lib/ca/index.ts). No
  * product code imports test code. Test code itself may compose any layers.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -45,7 +46,7 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   publication: ['foundation', 'codec', 'db', 'audit', 'caSurface', 'publication'],
   runtime: ['foundation', 'db', 'hsm', 'caSurface', 'publication', 'runtime'],
   // The server process's CA (lib/server) and the HTTP API's plumbing (lib/api) reach the CA through its surface.
-  server: ['foundation', 'runtime', 'server'],
+  server: ['foundation', 'caSurface', 'runtime', 'server'],
   api: ['foundation', 'codec', 'caSurface', 'publication', 'server', 'api'],
   cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'cli'],
   app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'server', 'api', 'app'],

@@ -7,7 +7,7 @@ export type { CaServices } from './services';
 export { transact, refuse, refuseWith } from './transaction';
 export { signDistributionRecord, type DistributionRecordInput, type SigningRootKey } from './distributionRecord';
 export type { CaKey, CaKeys, KeyName } from './keys';
-export { systemNow, type Operator, type PublishableChange, type ServiceContext } from './context';
+export { checkRole, systemNow, type Operator, type PublishableChange, type ServiceContext } from './context';
 export { recoverAtStartup, type RecoveryReport } from './recovery';
 export { enterSigningShare, lockSigning, type SigningActivation, type SigningStatus } from './activation';
 export {
@@ -119,3 +119,18 @@ export {
   type DistributionStatus,
   type PollCount,
 } from './distribution';
+export {
+  confirmSecondFactor,
+  DEFAULT_SESSION_POLICY,
+  endSession,
+  requireFreshSecondFactor,
+  resumeSession,
+  sessionComplete,
+  signIn,
+  type ConsoleSession,
+  type SessionPolicy,
+  type SignInAttempt,
+  type SignInContext,
+} from './signIn';
+export { beginEnrolment, confirmEnrolment, pendingEnrolment, type Enrolment, type SecondFactorContext } from './secondFactor';
+export { readDashboard, type Dashboard, type ExpiringItem } from './dashboard';

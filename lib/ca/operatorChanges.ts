@@ -28,8 +28,10 @@ import {
   type NewOperator,
   type OperatorRole,
   type OperatorView,
+  VIEW_INCLUDE,
 } from './operators';
 import { refusedApproval } from './refusals';
+import { hasSecondFactor, removeSecondFactor } from './secondFactor';
 import { checkRoles } from './separationOfDuties';
 import { refuse } from './transaction';
 
@@ -130,6 +132,7 @@ async function applyChange(
   const current = await lockOperator(tx, change.username);
   const update = async (data: Prisma.OperatorUpdateInput, action: string, details: Record<string, unknown>) => {
     const updated = await tx.operator.update({
+      include: VIEW_INCLUDE,
       where: { id: current.id },
       data: { ...data, updatedAt: ctx.now(), ...(changeRequestId === null ? {} : { changeRequest: { connect: { id: changeRequestId } } }) },
     });
@@ -145,8 +148,11 @@ async function applyChange(
     if (current.status === 'ACTIVE') refuse('OPERATOR_CHANGE_NONE', `${current.username} is active already`, { field: 'username' });
     return update({ status: 'ACTIVE', failedSignIns: 0, lockedUntil: null }, 'operator.enable', { from: current.status, to: 'ACTIVE' });
   }
-  if (current.totpSecret === null) refuse('SECOND_FACTOR_NOT_ENROLLED', `${current.username} has no second factor to reset`, { field: 'username' });
-  return update({ totpSecret: null }, 'operator.secondFactorReset', {});
+  if (current.secondFactor?.confirmedAt == null) refuse('SECOND_FACTOR_NOT_ENROLLED', `${current.username} has no second factor to reset`, { field: 'username' });
+  // The operator row names the approved request first: the second factor's trigger checks it.
+  const reset = await update({}, 'operator.secondFactorReset', {});
+  await removeSecondFactor(tx, current.id);
+  return { operator: { ...reset.operator, secondFactorEnrolled: false } };
 }
 
 const sameRoles = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((r) => b.includes(r));
@@ -205,7 +211,7 @@ async function recordRequest(tx: Tx, ctx: ServiceContext, actor: Operator, chang
     if (!target) refuse('OPERATOR_NOT_FOUND', `no operator ${username}`, { field: 'username' });
     if (change.kind === 'SET_ROLES' && sameRoles(target.roles, change.roles)) refuse('OPERATOR_CHANGE_NONE', `${username} holds ${change.roles.join(',')} already`, { field: 'roles' });
     if (change.kind === 'ENABLE' && target.status === 'ACTIVE') refuse('OPERATOR_CHANGE_NONE', `${username} is active already`, { field: 'username' });
-    if (change.kind === 'RESET_SECOND_FACTOR' && target.totpSecret === null) refuse('SECOND_FACTOR_NOT_ENROLLED', `${username} has no second factor to reset`, { field: 'username' });
+    if (change.kind === 'RESET_SECOND_FACTOR' && !(await hasSecondFactor(tx, target.id))) refuse('SECOND_FACTOR_NOT_ENROLLED', `${username} has no second factor to reset`, { field: 'username' });
     from = target.roles;
   }
   const now = ctx.now();

@@ -109,6 +109,7 @@ export async function insertOperator(
     refuse('OPERATOR_EXISTS', `operator ${input.username} exists`, { field: 'username' });
   }
   const created = await tx.operator.create({
+    include: VIEW_INCLUDE,
     data: {
       username: input.username,
       displayName: input.displayName,
@@ -180,7 +181,7 @@ export async function requireAdministratorsLeft(tx: Tx, losing: { id: number; ro
 export async function lockOperator(tx: Tx, username: string) {
   const [target] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM operator WHERE username = ${username} FOR UPDATE`;
   if (!target) refuse('OPERATOR_NOT_FOUND', `no operator ${username}`, { field: 'username' });
-  return tx.operator.findUniqueOrThrow({ where: { id: target.id } });
+  return tx.operator.findUniqueOrThrow({ where: { id: target.id }, include: VIEW_INCLUDE });
 }
 
 /**
@@ -196,7 +197,7 @@ export async function disableOperator(ctx: ServiceContext, actor: Operator, user
     const current = await lockOperator(tx, username);
     if (current.status === 'DISABLED') return view(current);
     await requireAdministratorsLeft(tx, current);
-    const updated = await tx.operator.update({ where: { id: current.id }, data: { status: 'DISABLED', updatedAt: ctx.now() } });
+    const updated = await tx.operator.update({ where: { id: current.id }, data: { status: 'DISABLED', updatedAt: ctx.now() }, include: VIEW_INCLUDE });
     await appendAuditEvent(tx, {
       actor,
       action: 'operator.disable',
@@ -212,11 +213,15 @@ export async function disableOperator(ctx: ServiceContext, actor: Operator, user
 export async function listOperators(ctx: ServiceContext, actor: Operator): Promise<Result<OperatorView[]>> {
   const allowed = checkRole(actor, ['ADMIN', 'AUDITOR'], 'list operators');
   if (!allowed.ok) return allowed;
-  const rows = await ctx.prisma.operator.findMany({ orderBy: { id: 'asc' } });
+  const rows = await ctx.prisma.operator.findMany({ orderBy: { id: 'asc' }, include: VIEW_INCLUDE });
   return ok(rows.map(view));
 }
 
 type OperatorRow = Awaited<ReturnType<Tx['operator']['findUniqueOrThrow']>>;
+
+/** What `view` reads besides the row: whether a second factor is confirmed (secondFactor.ts). */
+export const VIEW_INCLUDE = { secondFactor: { select: { confirmedAt: true } } } as const;
+type ViewedRow = OperatorRow & { readonly secondFactor: { readonly confirmedAt: Date | null } | null };
 
 const AUTHENTICATION_FAILED = err('AUTHENTICATION_FAILED', 'unknown operator, wrong password, disabled or locked operator', { field: 'operator' });
 
@@ -227,27 +232,32 @@ const AUTHENTICATION_FAILED = err('AUTHENTICATION_FAILED', 'unknown operator, wr
  * (the caller's, if any, is not involved); the SIGN_IN_ATTEMPTS-th locks the account for
  * LOCKOUT_MS, and attempts while it is locked are neither checked nor recorded. So an attacker
  * hammering one account writes at most SIGN_IN_ATTEMPTS events per lockout, and one hammering
- * unknown names writes none.
+ * unknown names writes none. The count is cleared only by a whole sign-in (settleSignIn), so a
+ * known password does not reset the count of wrong second-factor codes.
  */
 async function verifyCredentials(ctx: ServiceContext, username: string, password: string): Promise<Result<OperatorRow>> {
   const row = USERNAME_PATTERN.test(username) ? await ctx.prisma.operator.findUnique({ where: { username } }) : null;
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
   const passwordOk = Buffer.byteLength(password) <= MAX_PASSWORD_BYTES && (await verifyPassword(password, row?.passwordHash ?? (await decoyHash)));
   if (!row) return AUTHENTICATION_FAILED;
-  const now = ctx.now();
-  if (row.lockedUntil && row.lockedUntil > now) return AUTHENTICATION_FAILED;
+  if (row.lockedUntil && row.lockedUntil > ctx.now()) return AUTHENTICATION_FAILED;
   if (!passwordOk || row.status !== 'ACTIVE') {
     const recorded = await recordFailedSignIn(ctx, row, passwordOk ? 'disabled' : 'password');
     return recorded.ok ? AUTHENTICATION_FAILED : recorded;
   }
+  return ok(row);
+}
+
+async function settleSignIn(ctx: ServiceContext, row: OperatorRow): Promise<void> {
   if (row.failedSignIns > 0 || row.lockedUntil) {
     // Bookkeeping, not a change of the account: the failures that set it were audited.
     await ctx.prisma.operator.update({ where: { id: row.id }, data: { failedSignIns: 0, lockedUntil: null } });
   }
-  return ok(row);
 }
 
-async function recordFailedSignIn(ctx: ServiceContext, row: OperatorRow, reason: 'password' | 'disabled'): Promise<Result<void>> {
+type FailureReason = 'password' | 'disabled' | 'secondFactor';
+
+async function recordFailedSignIn(ctx: ServiceContext, row: OperatorRow, reason: FailureReason): Promise<Result<void>> {
   return transact(ctx.prisma, async (tx) => {
     const now = ctx.now();
     const [{ failed_sign_ins: attempt }] = await tx.$queryRaw<{ failed_sign_ins: number }[]>`
@@ -266,16 +276,34 @@ async function recordFailedSignIn(ctx: ServiceContext, row: OperatorRow, reason:
 }
 
 /**
- * Signs an operator in. An account whose password someone else chose (mustChangePassword) gets
- * PASSWORD_CHANGE_REQUIRED, once its password verified: it may only change it (changePassword).
+ * A check after the password, such as the console's second factor. A refusal it marks `counts`
+ * is a failed sign-in like a wrong password (counted towards the lockout, audited); others (a
+ * code not given yet) leave the count as it is.
  */
-export async function authenticate(ctx: ServiceContext, username: string, password: string): Promise<Result<Operator>> {
+export type SecondStep = (operator: Operator) => Promise<Result<void> | { readonly ok: false; readonly error: TqError; readonly counts: boolean }>;
+
+/**
+ * Signs an operator in: the password, then `secondStep` when given. An account whose password
+ * someone else chose (mustChangePassword) gets PASSWORD_CHANGE_REQUIRED once both passed: it may
+ * only change it (changePassword).
+ */
+export async function authenticate(ctx: ServiceContext, username: string, password: string, secondStep?: SecondStep): Promise<Result<Operator>> {
   const row = await verifyCredentials(ctx, username, password);
   if (!row.ok) return row;
-  if (row.value.mustChangePassword) {
-    return err('PASSWORD_CHANGE_REQUIRED', `${username} must change the one-time password first (tqca user passwd)`, { field: 'password' });
+  const operator = signedIn(row.value);
+  const second = secondStep ? await secondStep(operator) : ok(undefined);
+  if (!second.ok) {
+    if ('counts' in second && second.counts) {
+      const recorded = await recordFailedSignIn(ctx, row.value, 'secondFactor');
+      if (!recorded.ok) return recorded;
+    }
+    return { ok: false, error: second.error };
   }
-  return ok(signedIn(row.value));
+  await settleSignIn(ctx, row.value);
+  if (row.value.mustChangePassword) {
+    return err('PASSWORD_CHANGE_REQUIRED', `${username} must change the one-time password first`, { field: 'password', details: { operatorId: operator.id } });
+  }
+  return ok(operator);
 }
 
 const signedIn = (row: OperatorRow): Operator => ({ id: row.id, username: row.username, displayName: row.displayName, roles: row.roles });
@@ -286,8 +314,12 @@ export interface PasswordChanged {
   readonly replacedOneTimePassword: boolean;
 }
 
-/** An operator replaces their own password, proving the current one; never logged, only that it changed. */
-export async function changePassword(ctx: ServiceContext, username: string, current: string, next: string): Promise<Result<PasswordChanged>> {
+/**
+ * An operator replaces their own password, proving the current one; never logged, only that it
+ * changed. Every console session of the operator ends but `keepSessionId` (the one changing it):
+ * whoever knew the old password is signed out.
+ */
+export async function changePassword(ctx: ServiceContext, username: string, current: string, next: string, keepSessionId?: string): Promise<Result<PasswordChanged>> {
   const row = await verifyCredentials(ctx, username, current);
   if (!row.ok) return row;
   const checked = checkNewPassword(next);
@@ -297,7 +329,11 @@ export async function changePassword(ctx: ServiceContext, username: string, curr
   const actor = signedIn(row.value);
   return operatorStep(ctx, async (tx) => {
     await requireActiveOperator(tx, actor);
-    const updated = await tx.operator.update({ where: { id: actor.id }, data: { passwordHash: hash, mustChangePassword: false, updatedAt: ctx.now() } });
+    const updated = await tx.operator.update({ where: { id: actor.id }, data: { passwordHash: hash, mustChangePassword: false, failedSignIns: 0, lockedUntil: null, updatedAt: ctx.now() }, include: VIEW_INCLUDE });
+    await tx.consoleSession.updateMany({
+      where: { operatorId: actor.id, endedAt: null, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
+      data: { endedAt: ctx.now(), endReason: 'passwordChanged' },
+    });
     await appendAuditEvent(tx, {
       actor,
       action: 'operator.passwordChanged',
@@ -316,7 +352,7 @@ export async function requireActiveOperator(tx: Tx, actor: Operator): Promise<vo
   if (row?.status !== 'ACTIVE') refuse('OPERATOR_DISABLED', `operator ${actor.username} is disabled`, { field: 'operator' });
 }
 
-export function view(row: OperatorRow): OperatorView {
+export function view(row: ViewedRow): OperatorView {
   return {
     id: row.id,
     username: row.username,
@@ -324,7 +360,7 @@ export function view(row: OperatorRow): OperatorView {
     roles: row.roles,
     status: row.status,
     mustChangePassword: row.mustChangePassword,
-    secondFactorEnrolled: row.totpSecret !== null,
+    secondFactorEnrolled: row.secondFactor?.confirmedAt != null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

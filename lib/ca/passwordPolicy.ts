@@ -1,10 +1,10 @@
 /**
  * What a new password must be: at least 12 characters, at most 1024 bytes, and not one of the
- * 10,000 most common passwords (commonPasswords.txt, source named there) — nor such a password
+ * 10,000 most common passwords (commonPasswords.ts, source named there) — nor such a password
  * repeated, or padded with digits and punctuation ("password1234", "qwertyqwerty"), since the
  * length rule alone pushes people to exactly those.
  */
-import { readFileSync } from 'node:fs';
+import { COMMON_PASSWORDS_TEXT } from './commonPasswords';
 import { err, ok, type Result } from '../errors';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -14,9 +14,7 @@ let common: ReadonlySet<string> | undefined;
 
 function commonPasswords(): ReadonlySet<string> {
   common ??= new Set(
-    readFileSync(new URL('./commonPasswords.txt', import.meta.url), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#')),
+    COMMON_PASSWORDS_TEXT.split('\n').filter((line) => line !== ''),
   );
   return common;
 }

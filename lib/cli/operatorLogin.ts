@@ -5,7 +5,7 @@
  * a hang. The services then authorise the operator (roles, dual control) as for any caller.
  */
 import { authenticate, type Operator, type ServiceContext } from '../ca';
-import { err, ok, type Result } from '../errors';
+import { Code, err, ok, type Result } from '../errors';
 
 export interface Credentials {
   readonly username: string;
@@ -34,7 +34,7 @@ export async function readCredentials(env: Env = process.env, prompter: Prompter
     if (username) password ||= await prompter.ask(`password for ${username}: `, { hidden: true });
   }
   if (!username || !password) {
-    return err('AUTHENTICATION_REQUIRED', 'set TQCA_OPERATOR and TQCA_PASSWORD, or run on a terminal to be asked', { field: 'operator' });
+    return err(Code.AUTHENTICATION_REQUIRED, 'set TQCA_OPERATOR and TQCA_PASSWORD, or run on a terminal to be asked', { field: 'operator' });
   }
   return ok({ username: username.trim(), password });
 }

@@ -19,6 +19,7 @@ import { DB_CODES } from './codes/db';
 import { FOUNDATION_CODES } from './codes/foundation';
 import { HSM_CODES } from './codes/hsm';
 import { LOG_CODES } from './codes/log';
+import { SERVER_CODES } from './codes/server';
 import type { ErrorSpec } from './spec';
 
 export type { Category, ErrorSpec } from './spec';
@@ -34,6 +35,7 @@ const TABLES = {
   log: LOG_CODES,
   cli: CLI_CODES,
   api: API_CODES,
+  server: SERVER_CODES,
 } as const;
 
 export type Layer = keyof typeof TABLES;

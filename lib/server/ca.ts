@@ -1,13 +1,29 @@
 /**
  * The CA services of this server process, opened once through the composition root on first use
- * and shared by every route handler (and, later, the console's pages and actions). Nothing else
- * in the app opens the database or the HSM: the embedded PGlite belongs to exactly one opener.
+ * and shared by pages, server actions and route handlers. Nothing else in the app opens the
+ * database or the HSM: the embedded PGlite belongs to exactly one opener. The server publishes on a
+ * timer too (bundle expiry and lead), once a minute.
  */
-import { openCa, type OpenCa } from '../runtime/openCa';
+import type { CaServices, SignInContext } from '../ca';
 import { TqException } from '../errors';
+import { openCa, type OpenCa } from '../runtime/openCa';
+import { sessionPolicyFrom } from './config';
+import { consoleKeys } from './secrets';
+
+const PUBLICATION_INTERVAL_MS = 60_000;
+
+export interface ConsoleServices {
+  readonly ca: CaServices;
+  /** The same database and clock, with the session policy and the TOTP sealing key. */
+  readonly auth: SignInContext;
+}
+
+interface ServerServices extends ConsoleServices {
+  readonly opened: OpenCa;
+}
 
 // On globalThis: Next may evaluate this module once per route bundle in the same process.
-const holder = globalThis as typeof globalThis & { __tqcaServer?: Promise<OpenCa>; __tqcaBeforeClose?: (() => Promise<void>)[] };
+const holder = globalThis as typeof globalThis & { __tqcaServer?: Promise<ServerServices>; __tqcaBeforeClose?: (() => Promise<void>)[] };
 const beforeCloseHooks = (holder.__tqcaBeforeClose ??= []);
 
 /** Work to finish while the CA is still open when the process is told to stop (e.g. flushing counters). */
@@ -15,8 +31,10 @@ export function beforeClose(hook: () => Promise<void>): void {
   beforeCloseHooks.push(hook);
 }
 
-async function open(): Promise<OpenCa> {
-  const opened = await openCa();
+async function open(): Promise<ServerServices> {
+  const policy = sessionPolicyFrom();
+  const { sealKey } = consoleKeys();
+  const opened = await openCa(process.env, { publicationIntervalMs: PUBLICATION_INTERVAL_MS });
   if (!opened.ok) throw new TqException(opened.error);
   let closing: Promise<void> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -26,14 +44,24 @@ async function open(): Promise<OpenCa> {
         .finally(() => process.exit(0));
     });
   }
-  return opened.value;
+  const { ca } = opened.value;
+  return { opened: opened.value, ca, auth: { prisma: ca.prisma, now: ca.now, sealKey, policy } };
 }
 
-/** The process's opened CA; a failed open is forgotten so that a later request tries again. */
-export function serverCa(): Promise<OpenCa> {
+/** Opened once; a failed open is forgotten so that a later request tries again (the database or HSM may be back). */
+function services(): Promise<ServerServices> {
   holder.__tqcaServer ??= open().catch((e: unknown) => {
     holder.__tqcaServer = undefined;
     throw e;
   });
   return holder.__tqcaServer;
 }
+
+/** The process's opened CA, for route handlers. */
+export const serverCa = async (): Promise<OpenCa> => (await services()).opened;
+
+/** The CA and the console's sign-in context, for pages and server actions. */
+export const consoleServices = async (): Promise<ConsoleServices> => {
+  const { ca, auth } = await services();
+  return { ca, auth };
+};

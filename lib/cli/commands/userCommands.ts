@@ -17,7 +17,7 @@ import {
 } from '../../ca';
 import { Code, err, ok, type Result } from '../../errors';
 import { defineCommand, flag, invalid, positional, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome, type RunContext } from '../command';
-import { removeFirstRunSecret } from '../firstRunSecret';
+import { removeFirstRunSecret } from '../../runtime/firstRunSecret';
 import { readCredentials, terminalPrompter } from '../operatorLogin';
 import { answer, choiceInput, details, idPositional, listing, READ_ONLY } from './caSession';
 import { asDatabaseOperator, onDatabase } from './databaseSession';

@@ -112,7 +112,7 @@ export const CA_CODES = {
   OPERATOR_CHANGE_UNKNOWN: { category: 'notFound', en: 'no operator change request has this id', zh: '没有此编号的操作员变更申请' },
   OPERATOR_CHANGE_STATE: { category: 'conflict', en: 'the operator change request is not pending', zh: '该操作员变更申请不处于待审批状态' },
   OPERATOR_CHANGE_NONE: { category: 'conflict', en: 'the change would change nothing (the role held already, the operator active already)', zh: '该变更不会改变任何内容（已持有该角色，或操作员已在岗）' },
-  SECOND_FACTOR_NOT_ENROLLED: { category: 'conflict', en: 'the operator has no second factor to reset', zh: '该操作员未登记第二因子，无可重置' },
+  SECOND_FACTOR_NOT_ENROLLED: { category: 'conflict', en: 'the operator has no confirmed second factor (none to reset), or no enrolment is under way', zh: '该操作员没有已确认的第二因子（无可重置），或没有进行中的绑定' },
   REASON_REQUIRED: { category: 'badInput', en: 'a rejection needs a non-empty reason', zh: '驳回须填写非空理由' },
   GOVERNANCE_NOT_SEALED: { category: 'conflict', en: 'the operator set is not sealed yet: no root-key ceremony before the seal', zh: '操作员集合尚未封存：封存之前不得开始根密钥仪式' },
   GOVERNANCE_SEALED: { category: 'conflict', en: 'the operator set is sealed already (or was sealed while this change ran)', zh: '操作员集合已封存（或在本次变更进行期间被封存）' },
@@ -123,4 +123,12 @@ export const CA_CODES = {
   PUBLICATION_NO_SIGNER: { category: 'conflict', en: 'no active, unexpired root key that the last bundle’s clients trust can sign the next bundle', zh: '没有可签署下一版本发布包的根公钥（需为启用、未过期且已为上一版本的终端所信任）' },
   PUBLICATION_POLICY_INVALID: { category: 'badInput', en: 'TQCA_BUNDLE_LIFETIME_HOURS or TQCA_BUNDLE_LEAD_HOURS is not a whole number of hours, or the lead is not shorter than the lifetime', zh: 'TQCA_BUNDLE_LIFETIME_HOURS 或 TQCA_BUNDLE_LEAD_HOURS 不是整数小时，或提前量不短于有效期' },
   BUNDLE_NOT_FOUND: { category: 'notFound', en: 'no bundle of this version has been published', zh: '尚未发布该版本的发布包', field: 'version' },
+  // Console sign-in and sessions (signIn.ts, secondFactor.ts); AUTHENTICATION_REQUIRED also the command line's
+  AUTHENTICATION_REQUIRED: { category: 'unauthenticated', en: 'no operator credentials: the command line has neither TQCA_OPERATOR and TQCA_PASSWORD nor a terminal to ask, or a console request carries no live session', zh: '未提供操作员凭据：命令行既未设置 TQCA_OPERATOR 和 TQCA_PASSWORD，也没有可供询问的终端；或控制台请求不带有效会话' },
+  SECOND_FACTOR_REQUIRED: { category: 'unauthenticated', en: 'the operator has enrolled a second factor and the sign-in carried no code', zh: '该操作员已绑定第二因子，但登录时未提供验证码', field: 'code' },
+  SECOND_FACTOR_INVALID: { category: 'unauthenticated', en: 'the TOTP or recovery code is wrong, used already or outside one step of drift', zh: '动态验证码或恢复码错误、已使用，或超出一个时间步的偏差', field: 'code' },
+  SECOND_FACTOR_ENROLLED: { category: 'conflict', en: 'the operator has a confirmed second factor already', zh: '该操作员已绑定第二因子' },
+  SECOND_FACTOR_UNREADABLE: { category: 'internal', en: 'the stored TOTP secret does not open with the console key', zh: '已存储的动态验证码密钥无法用控制台密钥解开' },
+  SESSION_EXPIRED: { category: 'unauthenticated', en: 'the console session ended (signed out, idle timeout or maximum lifetime)', zh: '控制台会话已结束（已退出、空闲超时或超过最长时限）', field: 'session' },
+  STEP_UP_REQUIRED: { category: 'forbidden', en: 'the action needs a second factor confirmed within the last 5 minutes', zh: '该操作需要在最近 5 分钟内确认过第二因子', field: 'code' },
 } as const satisfies ErrorTable;

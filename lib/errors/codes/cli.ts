@@ -13,7 +13,6 @@ export const CLI_CODES = {
   INPUT_TOO_LARGE: { category: 'badInput', en: 'an @path file or stdin holds more than its argument takes (details.limit, in bytes; README lists the caps)', zh: '@path 文件或标准输入的内容超过该参数的上限（details.limit，单位字节；上限见 README）' },
   STDIN_REUSED: { category: 'badInput', en: 'stdin (-) was given for more than one argument', zh: '标准输入（-）被用于多个参数' },
   // Operator sign-in and arguments of the CA commands
-  AUTHENTICATION_REQUIRED: { category: 'unauthenticated', en: 'no operator credentials: TQCA_OPERATOR and TQCA_PASSWORD are unset and there is no terminal to ask', zh: '未提供操作员凭据：未设置 TQCA_OPERATOR 和 TQCA_PASSWORD，且没有可供询问的终端', field: 'operator' },
   CHOICE_INVALID: { category: 'badInput', en: 'an argument is not one of the values it allows', zh: '参数不是其允许的取值之一' },
   ID_INVALID: { category: 'badInput', en: 'an id argument is not a positive integer', zh: '标识参数不是正整数' },
   PASSWORD_MISMATCH: { category: 'badInput', en: 'the two passwords typed differ, or input was aborted', zh: '两次输入的密码不一致，或输入被中止', field: 'password' },

@@ -1,7 +1,12 @@
-# The 10,000 most common passwords, most common first, one per line (lowercase as listed).
-# Source: the "passwords" list of @zxcvbn-ts/language-common 4.1.3 (MIT licence, Copyright (c) 2012-2016
-# Dan Wheeler and Dropbox, Inc., Copyright (c) 2021 @zxcvbn-ts), itself ranked from public password
-# breach corpora; its first 10,000 entries, unchanged. Read by lib/ca/passwordPolicy.ts.
+/**
+ * The 10,000 most common passwords, most common first, one per line (lowercase as listed).
+ * Source: the "passwords" list of @zxcvbn-ts/language-common 4.1.3 (MIT licence, Copyright (c) 2012-2016
+ * Dan Wheeler and Dropbox, Inc., Copyright (c) 2021 @zxcvbn-ts), itself ranked from public password
+ * breach corpora; its first 10,000 entries, unchanged. Read by lib/ca/passwordPolicy.ts.
+ * A module, not a text file beside it: bundlers (the console's Next build) carry a module, where
+ * a file read through `new URL(…, import.meta.url)` becomes an asset URL that does not open.
+ */
+export const COMMON_PASSWORDS_TEXT = `
 123456
 password
 12345678
@@ -10002,3 +10007,4 @@ greedisgood
 24021985
 24061984
 24081990
+`;

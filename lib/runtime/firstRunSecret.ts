@@ -1,7 +1,8 @@
 /**
  * The first-run administrator's one-time password file, `<TQCA_DATA_DIR>/secrets/first-run-admin`
  * (mode 0600): written by scripts/console-setup.ts so that a missed terminal line does not lock
- * the operator out, removed by `tqca user passwd` once that password is replaced.
+ * the operator out, removed once that password is replaced (`tqca user passwd`, or the console's
+ * password page).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

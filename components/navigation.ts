@@ -1,0 +1,17 @@
+// The console's pages in the navigation, with the roles that see them. Pages still check roles themselves.
+import type { OperatorRole } from '../lib/db/generated/enums';
+
+export interface NavItem {
+  readonly href: string;
+  /** Key under `nav` in messages/*.json. */
+  readonly label: string;
+  readonly roles: readonly OperatorRole[];
+}
+
+export const NAVIGATION: readonly NavItem[] = [
+  { href: '/', label: 'dashboard', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/operators', label: 'operators', roles: ['ADMIN', 'AUDITOR'] },
+  { href: '/account/password', label: 'account', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+];
+
+export const navigationFor = (roles: readonly OperatorRole[]) => NAVIGATION.filter((item) => item.roles.some((r) => roles.includes(r)));
