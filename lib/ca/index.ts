@@ -89,3 +89,14 @@ export {
   type CertificateView,
 } from './certificates';
 export { EXPIRY_WARNING_DAYS, expiringCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';
+export {
+  approveAuditKey,
+  checkpointDue,
+  getAuditKey,
+  requestAuditKey,
+  runCheckpointSchedule,
+  signLogCheckpoint,
+  type AuditKeyView,
+  type CheckpointSchedule,
+  type StoredCheckpoint,
+} from './auditLog';

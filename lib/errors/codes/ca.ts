@@ -107,4 +107,8 @@ export const CA_CODES = {
   GOVERNANCE_SET_INCOMPLETE: { category: 'conflict', en: 'the sealed set needs at least two active administrators and two active officers', zh: '封存的集合至少需要两名在岗管理员和两名在岗业务员' },
   INSTITUTION_WITHDRAWAL_PENDING: { category: 'conflict', en: 'a withdrawal of this issuer awaits approval already', zh: '该发卡机构的撤销申请已在等待批准' },
   INSTITUTION_WITHDRAWAL_NONE: { category: 'notFound', en: 'no withdrawal of this institution awaits approval', zh: '该机构没有等待批准的撤销申请' },
+  AUDIT_KEY_MISSING: { category: 'unavailable', en: 'no audit key has been made: checkpoints cannot be signed until an audit-key ceremony ran', zh: '尚未生成审计密钥：审计密钥仪式完成前无法签署检查点' },
+  AUDIT_ORIGIN_INVALID: { category: 'badInput', en: 'the log origin is not a signed-note key name (printable, no spaces or "+")', zh: '日志来源不是合法的签名注记密钥名（可打印字符，不含空格或“+”）', field: 'origin' },
+  AUDIT_KEY_EXISTS: { category: 'conflict', en: 'the log already has its audit key (or a ceremony for one is open)', zh: '日志已有审计密钥（或已有进行中的审计密钥仪式）' },
+  CHECKPOINT_INCONSISTENT: { category: 'internal', en: 'the stored log does not extend the last signed checkpoint: no new checkpoint is signed', zh: '存储的日志未延续上一个已签署的检查点：不签署新检查点' },
 } as const satisfies ErrorTable;
