@@ -8,7 +8,14 @@ import { unwrap, type Result } from '../errors';
 import { addOperator, startHarness, type Harness } from '../../test/e2e/harness';
 import { verifyCheckpointNote } from '../log/checkpoint';
 import { parseVkey } from '../log/note';
-import { approveAuditKey, checkpointDue, getAuditKey, requestAuditKey, runCheckpointSchedule, signLogCheckpoint } from './auditLog';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sm2 } from '../crypto/sm2';
+import { exportLines, verifyExport } from '../log/verify';
+import { authenticate } from './operators';
+import { PASSWORD } from '../../test/e2e/harness';
+import { approveAuditKey, checkpointDue, exportLog, getAuditKey, requestAuditKey, runCheckpointSchedule, signLogCheckpoint } from './auditLog';
 
 let h: Harness;
 beforeAll(async () => {
@@ -68,6 +75,27 @@ describe('the audit key and checkpoints', () => {
     expect(signed?.size).toBe(Number((await h.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).seq) - 1);
     const later = { ...h.ca, now: () => new Date(Date.now() + 61 * 60_000) };
     expect(await checkpointDue(later, schedule)).toBe(true);
+  });
+
+  it('exports the stored log for auditors with its checkpoints and a fresh one, verifying under the audit key', async () => {
+    expect(code(await exportLog(h.ca, h.alice, { format: 'jsonl', certificatesOnly: false }))).toBe('OPERATOR_FORBIDDEN');
+    const carol = unwrap(await authenticate(h.ca, 'carol', PASSWORD));
+    const exported = unwrap(await exportLog(h.ca, carol, { format: 'jsonl', certificatesOnly: false }));
+    const dir = await mkdtemp(join(tmpdir(), 'tqca-export-'));
+    try {
+      const path = join(dir, 'log.jsonl');
+      let text = '';
+      for await (const line of exported.lines) text += line;
+      await writeFile(path, text);
+      const auditKey = unwrap(sm2.publicKeyFromBytes(Uint8Array.from(Buffer.from((await getAuditKey(h.ca))!.publicKey, 'hex'))));
+      const summary = unwrap(await verifyExport(exportLines(path), { auditKey }));
+      expect(summary.entries).toBe(exported.checkpoint.size);
+      expect(summary.checkpoints).toBe(await h.db.prisma.auditCheckpoint.count());
+      const audited = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'log.exported' } });
+      expect(audited.seq).toBe(BigInt(exported.checkpoint.size) + 2n); // after the export's checkpoint and its signing
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to sign when the stored leaves no longer extend the last checkpoint, and stores nothing', async () => {

@@ -9,9 +9,10 @@
  */
 import { toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
-import { err, ok, unwrap, type Result } from '../errors';
+import { err, ok, TqException, unwrap, type Result } from '../errors';
 import type { Tx } from '../db/client';
-import { appendAuditEvent, storedLeaves, unpackTree, SM3_TREE } from '../audit';
+import { appendAuditEvent, normalizeJson, storedLeaves, unpackTree, SM3_TREE } from '../audit';
+import { csvExport, jsonLinesExport, type LogItem } from '../log/export';
 import { checkpointText, signCheckpoint } from '../log/checkpoint';
 import { consistencyProof, leafHashSource, verifyConsistency } from '../log/merkle';
 import { encodeVkey, isKeyName, keyId, type NoteSigner } from '../log/note';
@@ -197,4 +198,56 @@ export async function checkpointDue(ca: CaServices, schedule: CheckpointSchedule
 export async function runCheckpointSchedule(ca: CaServices, schedule: CheckpointSchedule): Promise<Result<StoredCheckpoint | null>> {
   if (!(await checkpointDue(ca, schedule))) return ok(null);
   return signLogCheckpoint(ca, 'system', 'scheduled');
+}
+
+export interface LogExport {
+  /** the checkpoint signed for this export: the export ends at its size */
+  readonly checkpoint: StoredCheckpoint;
+  /** the export's text, streamed: events read from the database in batches */
+  readonly lines: AsyncGenerator<string, unknown>;
+}
+
+const EXPORT_BATCH = 2000;
+
+/** The stored log up to `size` in order, each stored checkpoint right after the entry that reaches it. */
+async function* storedLogItems(ca: CaServices, size: number): AsyncGenerator<LogItem> {
+  const checkpoints = await ca.prisma.auditCheckpoint.findMany({ where: { size: { gt: 0n, lte: BigInt(size) } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
+  let next = 0;
+  for (let from = 0n; from < BigInt(size); ) {
+    const rows = await ca.prisma.auditEvent.findMany({ where: { seq: { gt: from, lte: BigInt(size) } }, orderBy: { seq: 'asc' }, take: EXPORT_BATCH });
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      const details = normalizeJson(row.details, 'details');
+      if (!details.ok) throw new TqException(details.error);
+      yield { kind: 'entry', entry: { ...row, prevHash: new Uint8Array(row.prevHash), hash: new Uint8Array(row.hash), details: details.value } };
+      while (next < checkpoints.length && checkpoints[next].size === row.seq) yield { kind: 'checkpoint', size: Number(row.seq), note: checkpoints[next++].note };
+    }
+    from = rows[rows.length - 1].seq;
+  }
+}
+
+/**
+ * An export for an auditor: a fresh checkpoint is signed first, the export is audited (after it,
+ * so outside what it covers), then the log streams to the checkpoint's size; the JSON Lines
+ * writer verifies every line before it is written.
+ */
+export async function exportLog(ca: CaServices, actor: Operator, options: { format: 'jsonl' | 'csv'; certificatesOnly: boolean }): Promise<Result<LogExport>> {
+  const allowed = checkRole(actor, ['AUDITOR', 'ADMIN'], 'export the audit log');
+  if (!allowed.ok) return allowed;
+  const key = await ca.prisma.auditKey.findUnique({ where: { id: 1 } });
+  if (!key) return err('AUDIT_KEY_MISSING', 'no audit key: run the audit-key ceremony first');
+  const checkpoint = await signLogCheckpoint(ca, actor, 'export');
+  if (!checkpoint.ok) return checkpoint;
+  const { size } = checkpoint.value;
+  const audited = await transact(ca.prisma, async (tx) => {
+    await requireActiveOperator(tx, actor);
+    await appendAuditEvent(tx, { actor, action: 'log.exported', objectType: 'checkpoint', objectId: String(size), details: { size, ...options }, time: ca.now() });
+  });
+  if (!audited.ok) return audited;
+  const items = storedLogItems(ca, size);
+  const lines =
+    options.format === 'csv'
+      ? csvExport(items, { certificatesOnly: options.certificatesOnly })
+      : jsonLinesExport({ origin: key.origin, auditKey: unwrap(sm2.publicKeyFromBytes(new Uint8Array(key.publicKey))), witnesses: [], items });
+  return ok({ checkpoint: checkpoint.value, lines });
 }

@@ -92,11 +92,13 @@ export { EXPIRY_WARNING_DAYS, expiringCertificates, type ExpiryWarning, type Exp
 export {
   approveAuditKey,
   checkpointDue,
+  exportLog,
   getAuditKey,
   requestAuditKey,
   runCheckpointSchedule,
   signLogCheckpoint,
   type AuditKeyView,
   type CheckpointSchedule,
+  type LogExport,
   type StoredCheckpoint,
 } from './auditLog';
