@@ -134,6 +134,7 @@ function hsmSigner(ca: CaServices, key: { origin: string; hsmKeyId: Uint8Array; 
 async function requireExtends(tx: Tx, previous: { size: bigint; root: Uint8Array } | null, size: number, root: Uint8Array): Promise<void> {
   if (!previous) return;
   const first = Number(previous.size);
+  if (first > size) refuse('CHECKPOINT_INCONSISTENT', `the log holds ${size} events, less than the checkpoint at size ${first}`, { details: { size, checkpointSize: first } });
   const proof = await consistencyProof(leafHashSource(SM3_TREE, () => storedLeaves(tx, size)), first, size);
   const consistent = proof.ok ? verifyConsistency(SM3_TREE, first, size, proof.value, new Uint8Array(previous.root), root) : proof;
   if (!consistent.ok) {

@@ -102,3 +102,4 @@ export {
   type LogExport,
   type StoredCheckpoint,
 } from './auditLog';
+export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';

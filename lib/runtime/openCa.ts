@@ -10,7 +10,7 @@
  */
 import { openHsm, QuorumGate, resolveHsmConfig, signingPosture, type SigningPosture } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
-import { checkHsmAtStartup, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
+import { checkHsmAtStartup, LogWatch, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
 
@@ -25,6 +25,8 @@ export interface OpenCa {
   readonly activation: SigningActivation | null;
   /** Where the PIN comes from; `notice` is set for the evaluation token with its PIN on disk. */
   readonly signing: SigningPosture;
+  /** The live log check: the server runs `check()` at start-up and `start(ms)`; it latches signing on failure. */
+  readonly logWatch: LogWatch;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,10 @@ export async function openCa(env: Env = process.env, { readOnly = false }: OpenC
   const closeHsm = async () => {
     if (opened.ok) await opened.value.close();
   };
-  const ca: CaServices = { prisma: db.prisma, keys: checked.value.keys, centerId: centerId.value, now };
+  // The log is checked before this process can sign; a failure latches its keys (lib/ca/logIntegrity.ts).
+  const logWatch = new LogWatch({ prisma: db.prisma, now }, { record: !readOnly });
+  if (!readOnly) await logWatch.check();
+  const ca: CaServices = { prisma: db.prisma, keys: logWatch.guard(checked.value.keys), centerId: centerId.value, now };
   const recovered = await recoverAtStartup(ca);
   if (!recovered.ok) {
     await closeHsm();
@@ -74,6 +79,7 @@ export async function openCa(env: Env = process.env, { readOnly = false }: OpenC
     db,
     activation: opened.ok && opened.value instanceof QuorumGate ? opened.value : null,
     signing: signingPosture(config.value),
+    logWatch,
     async close() {
       await closeHsm();
       await db.close();
