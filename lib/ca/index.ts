@@ -103,3 +103,4 @@ export {
   type StoredCheckpoint,
 } from './auditLog';
 export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';
+export { reconcileWithLog, type Mismatch } from './reconcile';

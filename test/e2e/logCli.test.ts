@@ -57,6 +57,7 @@ describe('tqca log against the CA', () => {
     expect(verified.json).toMatchObject({ valid: true, entries: exported.checkpoint.size });
     expect((await readFile(out, 'utf8')).split('\n').filter((l) => l.includes('"type":"checkpoint"'))).toHaveLength(2);
     await ok('carol', ['log', 'verify-live']);
+    expect(await ok('carol', ['log', 'reconcile'])).toMatchObject({ valid: true, mismatches: [] });
   });
 
   it('verify-live fails with AUDIT_LOG_TAMPERED after the owner rewrites a row', async () => {

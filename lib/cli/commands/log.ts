@@ -2,7 +2,7 @@ import type { CommandGroup } from '../command';
 
 type Name = 'verify' | 'consistency' | 'prove' | 'checkProof' | 'witnessRequest' | 'witness' | 'witnessKeygen';
 const load = (name: Name) => () => import('./logCommands').then((m) => ({ default: m[name] }));
-type DbName = 'auditKeyRequest' | 'auditKeyApprove' | 'auditKey' | 'checkpoint' | 'exportCommand' | 'live';
+type DbName = 'auditKeyRequest' | 'auditKeyApprove' | 'auditKey' | 'checkpoint' | 'exportCommand' | 'live' | 'reconcile';
 const loadDb = (name: DbName) => () => import('./logDbCommands').then((m) => ({ default: m[name] }));
 
 export const log: CommandGroup = {
@@ -19,6 +19,7 @@ export const log: CommandGroup = {
     { name: 'export', summary: 'export the stored log for auditors, with a fresh checkpoint (AUDITOR, ADMIN)', load: loadDb('exportCommand') },
     { name: 'checkpoint', summary: 'sign a checkpoint of the stored log now with the audit key', load: loadDb('checkpoint') },
     { name: 'verify-live', summary: 'check the stored log extends every signed checkpoint (tqca log verify --live)', load: loadDb('live') },
+    { name: 'reconcile', summary: 'compare the certificate table with what the log’s events say (AUDITOR, ADMIN)', load: loadDb('reconcile') },
     { name: 'audit-key', summary: 'print the published audit key and its check value', load: loadDb('auditKey') },
     { name: 'audit-key-request', summary: 'request the audit-key ceremony (first officer)', load: loadDb('auditKeyRequest') },
     { name: 'audit-key-approve', summary: 'approve the audit-key ceremony: the HSM generates the key (second officer)', load: loadDb('auditKeyApprove') },

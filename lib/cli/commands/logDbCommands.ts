@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { approveAuditKey, exportLog, getAuditKey, requestAuditKey, signLogCheckpoint, verifyLiveLog, type StoredCheckpoint } from '../../ca';
+import { approveAuditKey, exportLog, reconcileWithLog, getAuditKey, requestAuditKey, signLogCheckpoint, verifyLiveLog, type StoredCheckpoint } from '../../ca';
 import { toHex } from '../../bytes';
 import { ok } from '../../errors';
 import { defineCommand, flag, invalid, requiredValue, valid, value, type JsonObject } from '../command';
@@ -97,5 +97,21 @@ Exit 1 with AUDIT_LOG_TAMPERED when it does not (a running CA stops signing on t
     asOperator(async (ca) => {
       const report = await verifyLiveLog(ca.prisma);
       return report.ok ? { ...valid({ live: report.value as unknown as JsonObject }), text: details({ ...report.value }) } : invalid(report.error);
+    }, READ_ONLY),
+});
+
+export const reconcile = defineCommand({
+  description: `Replays the certificate events of the log and compares them with the certificate table (AUDITOR, ADMIN).
+Exit 1 with STATE_DISAGREES_WITH_LOG listing each certificate whose state the log does not explain.`,
+  options: {},
+  positionals: {},
+  run: () =>
+    asOperator(async (ca, operator) => {
+      const r = await reconcileWithLog(ca, operator);
+      if (!r.ok) return invalid(r.error);
+      const { checked, mismatches } = r.value;
+      if (mismatches.length === 0) return valid({ checked, mismatches: [] });
+      const error = { code: 'STATE_DISAGREES_WITH_LOG' as const, message: `${mismatches.length} object(s) disagree with the log`, details: { mismatches: mismatches as unknown as JsonObject[] } };
+      return invalid(error, { checked });
     }, READ_ONLY),
 });

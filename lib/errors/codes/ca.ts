@@ -110,6 +110,7 @@ export const CA_CODES = {
   AUDIT_KEY_MISSING: { category: 'unavailable', en: 'no audit key has been made: checkpoints cannot be signed until an audit-key ceremony ran', zh: '尚未生成审计密钥：审计密钥仪式完成前无法签署检查点' },
   AUDIT_ORIGIN_INVALID: { category: 'badInput', en: 'the log origin is not a signed-note key name (printable, no spaces or "+")', zh: '日志来源不是合法的签名注记密钥名（可打印字符，不含空格或“+”）', field: 'origin' },
   AUDIT_LOG_TAMPERED: { category: 'internal', en: 'the stored audit log does not extend its last signed checkpoint (rewritten, truncated or forged): signing is stopped until the CA restarts on an intact log', zh: '存储的审计日志未延续最近签署的检查点（被改写、截断或伪造）：在 CA 于完整日志上重启之前停止一切签名' },
+  STATE_DISAGREES_WITH_LOG: { category: 'conflict', en: 'the database’s current state disagrees with what the audit log’s events say (a change made behind the services)', zh: '数据库当前状态与审计日志事件所述不符（有绕过服务的更改）' },
   AUDIT_KEY_EXISTS: { category: 'conflict', en: 'the log already has its audit key (or a ceremony for one is open)', zh: '日志已有审计密钥（或已有进行中的审计密钥仪式）' },
   CHECKPOINT_INCONSISTENT: { category: 'internal', en: 'the stored log does not extend the last signed checkpoint: no new checkpoint is signed', zh: '存储的日志未延续上一个已签署的检查点：不签署新检查点' },
 } as const satisfies ErrorTable;
