@@ -73,7 +73,7 @@ async function measure(label: string, dbs: Database[]) {
   // Copies of the chain's tables without the tree (their triggers do not matter to the cost).
   await dbs[0].prisma.$executeRawUnsafe(`CREATE TABLE IF NOT EXISTS bench_chain_head (LIKE audit_chain_head INCLUDING DEFAULTS)`);
   await dbs[0].prisma.$executeRawUnsafe(`CREATE TABLE IF NOT EXISTS bench_chain_event (LIKE audit_event INCLUDING ALL)`);
-  await dbs[0].prisma.$executeRawUnsafe(`INSERT INTO bench_chain_head SELECT * FROM audit_chain_head`);
+  await dbs[0].prisma.$executeRawUnsafe(`INSERT INTO bench_chain_head SELECT * FROM audit_chain_head WHERE NOT EXISTS (SELECT FROM bench_chain_head)`);
   const plain = await rate(dbs, plainInsert);
   const chainOnly = await rate(dbs, chainOnlyAppend);
   const audited = await rate(dbs, auditedAppend);
