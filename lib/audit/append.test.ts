@@ -22,7 +22,7 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
   const append = (e: AuditEventInput) => t.db.prisma.$transaction((tx) => appendAuditEvent(tx, e));
 
   it('starts empty at the genesis head', async () => {
-    expect(await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual({ id: 1, seq: 0n, hash: GENESIS_HASH });
+    expect(await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual({ id: 1, seq: 0n, hash: GENESIS_HASH, treeSize: 0n, treeHashes: new Uint8Array(0) });
     expect(await verifyStoredChain(t.db.prisma)).toEqual({ ok: true, value: { events: 0, lastSeq: 0n, lastHash: GENESIS_HASH } });
   });
 

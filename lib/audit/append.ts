@@ -5,7 +5,10 @@
 import { TqException, type ErrorCode } from '../errors';
 import type { Tx } from '../db/client';
 import { canonicalJson, normalizeJson } from './canonicalJson';
-import { CHAIN_VERSION, eventHash, SYSTEM_ACTOR, type ChainedFields } from './chain';
+import { CHAIN_VERSION, encodeEvent, SYSTEM_ACTOR, type ChainedFields } from './chain';
+import { sm3 } from '../crypto/sm3';
+import { packTree, treeState, type StoredTreeHead } from './treeStore';
+import { leafHash, SM3_TREE } from './tree';
 
 /** Who acted: an authenticated operator, or the console itself (recovery jobs, bootstrap). */
 export type AuditActor = { readonly id: number; readonly username: string } | typeof SYSTEM_ACTOR;
@@ -42,8 +45,9 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
   if (!details.ok) throw new TqException(details.error);
 
   try {
-    const [head] = await tx.$queryRaw<{ seq: bigint; hash: Uint8Array }[]>`SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+    const [head] = await tx.$queryRaw<StoredTreeHead[]>`SELECT seq, hash, tree_size, tree_hashes FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
     if (!head) refuse('AUDIT_WRITE_FAILED', 'the audit chain head row is missing');
+    const tree = await treeState(tx, head);
     const fields: ChainedFields = {
       chainVersion: CHAIN_VERSION,
       seq: BigInt(head.seq) + 1n,
@@ -56,15 +60,20 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
       details: details.value,
       prevHash: new Uint8Array(head.hash),
     };
-    const hash = eventHash(fields);
-    // One round trip for the event and the head; the head row is already locked.
+    const encoded = encodeEvent(fields);
+    const hash = sm3(encoded);
+    const leaf = leafHash(SM3_TREE, encoded);
+    tree.append(leaf);
+    const { size, packed } = packTree(tree);
+    // One round trip for the event, its leaf and the head (chain and tree); the head row is locked.
     await tx.$executeRaw`
       WITH event AS (
         INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
                 ${fields.objectId}, ${canonicalJson(fields.details)}::jsonb, ${fields.prevHash}, ${hash})
-        RETURNING seq, hash)
-      UPDATE audit_chain_head SET seq = event.seq, hash = event.hash FROM event WHERE id = 1`;
+        RETURNING seq, hash),
+      leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event)
+      UPDATE audit_chain_head SET seq = event.seq, hash = event.hash, tree_size = ${size}, tree_hashes = ${packed} FROM event WHERE id = 1`;
     return { seq: fields.seq, hash };
   } catch (thrown) {
     if (thrown instanceof TqException) throw thrown;

@@ -19,7 +19,6 @@
  * A later chain version (e.g. for signed checkpoints) starts at some seq with its own tag and
  * version field; events already written keep version 1 and verify as before.
  */
-import { concat } from '../bytes';
 import { sm3 } from '../crypto/sm3';
 import { canonicalJson, type CanonicalJson } from './canonicalJson';
 
@@ -44,35 +43,34 @@ export interface ChainedFields {
   readonly prevHash: Uint8Array;
 }
 
-function uint(value: bigint | number, bytes: 2 | 4 | 8): Uint8Array {
-  const out = new Uint8Array(bytes);
-  const view = new DataView(out.buffer);
-  if (bytes === 2) view.setUint16(0, Number(value));
-  else if (bytes === 4) view.setUint32(0, Number(value));
-  else view.setBigUint64(0, BigInt(value));
-  return out;
-}
-
-function str(text: string): Uint8Array {
-  const utf8 = new TextEncoder().encode(text);
-  return concat(uint(utf8.length, 4), utf8);
-}
+const UTF8 = new TextEncoder();
+const FIXED = TAG.length + 2 + 8 + 8 + 4 + 5 * 4;
+// Encoding into one reused buffer and copying out the result once: one allocation per event
+// instead of two per field (the offline verifier spends much of its time here).
+let scratch = new Uint8Array(4096);
 
 /** The exact bytes hashed for an event (version 1). */
 export function encodeEvent(e: ChainedFields): Uint8Array {
-  return concat(
-    TAG,
-    uint(e.chainVersion, 2),
-    uint(e.seq, 8),
-    uint(e.time.getTime(), 8),
-    uint(e.actorId ?? 0, 4),
-    str(e.actor),
-    str(e.action),
-    str(e.objectType),
-    str(e.objectId),
-    str(canonicalJson(e.details)),
-    e.prevHash,
-  );
+  const strings = [e.actor, e.action, e.objectType, e.objectId, canonicalJson(e.details)];
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const bound = FIXED + e.prevHash.length + 3 * strings.reduce((n, s) => n + s.length, 0);
+  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, 2 * scratch.length));
+  const out = scratch;
+  const view = new DataView(out.buffer);
+  out.set(TAG, 0);
+  let at = TAG.length;
+  view.setUint16(at, e.chainVersion);
+  view.setBigUint64(at + 2, BigInt(e.seq));
+  view.setBigUint64(at + 10, BigInt(e.time.getTime()));
+  view.setUint32(at + 18, e.actorId ?? 0);
+  at += 22;
+  for (const text of strings) {
+    const { written } = UTF8.encodeInto(text, out.subarray(at + 4));
+    view.setUint32(at, written);
+    at += 4 + written;
+  }
+  out.set(e.prevHash, at);
+  return out.slice(0, at + e.prevHash.length);
 }
 
 export const eventHash = (e: ChainedFields): Uint8Array => sm3(encodeEvent(e));

@@ -134,3 +134,18 @@ export {
 } from './signIn';
 export { beginEnrolment, confirmEnrolment, pendingEnrolment, type Enrolment, type SecondFactorContext } from './secondFactor';
 export { readDashboard, type Dashboard, type ExpiringItem } from './dashboard';
+export {
+  approveAuditKey,
+  checkpointDue,
+  exportLog,
+  getAuditKey,
+  requestAuditKey,
+  runCheckpointSchedule,
+  signLogCheckpoint,
+  type AuditKeyView,
+  type CheckpointSchedule,
+  type LogExport,
+  type StoredCheckpoint,
+} from './auditLog';
+export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';
+export { reconcileWithLog, type Mismatch } from './reconcile';

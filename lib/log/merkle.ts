@@ -14,96 +14,18 @@
  *
  * Sizes and indices are JavaScript numbers: exact up to 2^53, far beyond any audit log.
  */
-import { hash } from 'node:crypto';
 import { equal } from '../bytes';
 import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
 
-export interface TreeHash {
-  readonly name: 'sm3' | 'sha256';
-  readonly length: 32;
-}
-
-export const SM3_TREE: TreeHash = { name: 'sm3', length: 32 };
-export const SHA256_TREE: TreeHash = { name: 'sha256', length: 32 };
-
-export function emptyRoot(h: TreeHash): Uint8Array {
-  return new Uint8Array(hash(h.name, new Uint8Array(0), 'buffer'));
-}
-
-// One-shot hash() over a copied buffer: cheaper than a Hash object per call for inputs this short.
-export function leafHash(h: TreeHash, entry: Uint8Array): Uint8Array {
-  const input = new Uint8Array(entry.length + 1);
-  input.set(entry, 1);
-  return new Uint8Array(hash(h.name, input, 'buffer'));
-}
-
-export function nodeHash(h: TreeHash, left: Uint8Array, right: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + left.length + right.length);
-  input[0] = 0x01;
-  input.set(left, 1);
-  input.set(right, 1 + left.length);
-  return new Uint8Array(hash(h.name, input, 'buffer'));
-}
+export { CompactRange, emptyRoot, leafHash, nodeHash, SHA256_TREE, SM3_TREE, type CompactRangeState, type TreeHash } from '../audit/tree';
+import { CompactRange, nodeHash, type TreeHash } from '../audit/tree';
 
 /** The largest power of two strictly below n (n ≥ 2). */
 function split(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
-}
-
-/**
- * The tree's state as a database keeps it: the roots of the perfect subtrees that make up
- * [0, size), left to right (one per set bit of size, largest first). Appending touches only these.
- */
-export interface CompactRangeState {
-  readonly size: number;
-  readonly hashes: readonly Uint8Array[];
-}
-
-export class CompactRange {
-  private readonly stack: Uint8Array[];
-  private count: number;
-
-  constructor(
-    readonly hash: TreeHash,
-    state: CompactRangeState = { size: 0, hashes: [] },
-  ) {
-    if (popcount(state.size) !== state.hashes.length) throw new RangeError(`a compact range of size ${state.size} has ${popcount(state.size)} hashes`);
-    this.stack = [...state.hashes];
-    this.count = state.size;
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  state(): CompactRangeState {
-    return { size: this.count, hashes: [...this.stack] };
-  }
-
-  /** Appends one leaf hash: merges equal-sized subtrees, as binary addition carries. */
-  append(leaf: Uint8Array): void {
-    let h = leaf;
-    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) h = nodeHash(this.hash, this.stack.pop()!, h);
-    this.stack.push(h);
-    this.count += 1;
-  }
-
-  /** MTH over the leaves appended so far: the subtrees folded right to left. */
-  root(): Uint8Array {
-    if (this.stack.length === 0) return emptyRoot(this.hash);
-    let h = this.stack[this.stack.length - 1];
-    for (let i = this.stack.length - 2; i >= 0; i--) h = nodeHash(this.hash, this.stack[i], h);
-    return h;
-  }
-}
-
-function popcount(n: number): number {
-  let bits = 0;
-  for (let v = n; v > 0; v = Math.floor(v / 2)) bits += v % 2;
-  return bits;
 }
 
 /** The leaves [start, end) whose MTH is one hash of a proof. */

@@ -10,7 +10,7 @@
  */
 import { openHsm, QuorumGate, resolveHsmConfig, signingPosture, type SigningPosture } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
-import { checkHsmAtStartup, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
+import { checkHsmAtStartup, LogWatch, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
 import { DEFAULT_PUBLICATION_POLICY, publish, startPublicationScheduler, type PublicationPolicy } from '../publication';
@@ -27,6 +27,8 @@ export interface OpenCa {
   /** Where the PIN comes from; `notice` is set for the evaluation token with its PIN on disk. */
   readonly signing: SigningPosture;
   readonly publicationPolicy: PublicationPolicy;
+  /** The live log check: the server runs `check()` at start-up and `start(ms)`; it latches signing on failure. */
+  readonly logWatch: LogWatch;
   close(): Promise<void>;
 }
 
@@ -90,10 +92,13 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
   const closeHsm = async () => {
     if (opened.ok) await opened.value.close();
   };
+  // The log is checked before this process can sign; a failure latches its keys (lib/ca/logIntegrity.ts).
+  const logWatch = new LogWatch({ prisma: db.prisma, now }, { record: !readOnly });
+  if (!readOnly) await logWatch.check();
   // Every committed change that alters a bundle publishes the next version (lib/publication).
   const ca: CaServices = {
     prisma: db.prisma,
-    keys: checked.value.keys,
+    keys: logWatch.guard(checked.value.keys),
     centerId: centerId.value,
     now,
     async changed(reason) {
@@ -119,6 +124,7 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
     publicationPolicy: policy.value,
     activation: opened.ok && opened.value instanceof QuorumGate ? opened.value : null,
     signing: signingPosture(config.value),
+    logWatch,
     async close() {
       await scheduler?.stop();
       await closeHsm();

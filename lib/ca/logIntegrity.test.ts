@@ -1,0 +1,141 @@
+/**
+ * Item 9's attacks, as someone with the database owner's access would run them against
+ * PostgreSQL (triggers disabled, rows rewritten, the chain re-hashed with the public algorithm),
+ * each detected by the live check, which then latches: this process's keys refuse to sign.
+ * Between attacks the tables are restored from a snapshot, and a fresh watch (a restart) passes.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { unwrap, type Result } from '../errors';
+import { startHarness, type Harness } from '../../test/e2e/harness';
+import { useTestCluster } from '../../test/support/databases';
+import { CompactRange, encodeEvent, eventHash, leafHash, SM3_TREE } from '../audit';
+import { approveAuditKey, requestAuditKey, signLogCheckpoint } from './auditLog';
+import { LogWatch, verifyLiveLog } from './logIntegrity';
+
+const cluster = useTestCluster();
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ url: await cluster.cluster.createDatabase('logintegrity') });
+  unwrap(await approveAuditKey(h.ca, h.bob, unwrap(await requestAuditKey(h.ca, h.alice, 'tqca.test/audit')).id));
+  unwrap(await signLogCheckpoint(h.ca, h.alice, 'operator'));
+  unwrap(await signLogCheckpoint(h.ca, h.alice, 'operator')); // the newest events below a checkpoint: the first signing's
+  for (const table of ['audit_event', 'audit_leaf', 'audit_chain_head', 'audit_checkpoint']) {
+    await h.db.prisma.$executeRawUnsafe(`CREATE TABLE snapshot_${table} AS SELECT * FROM ${table}`);
+  }
+}, 120_000);
+afterAll(() => h?.close());
+
+const code = (r: Result<unknown>) => (r.ok ? 'ok' : r.error.code);
+const sql = (text: string) => h.db.prisma.$executeRawUnsafe(text);
+
+/** As the owner: with the append-only triggers off. */
+async function asOwner(attack: () => Promise<unknown>) {
+  for (const t of ['audit_event', 'audit_leaf', 'audit_checkpoint']) await sql(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
+  try {
+    await attack();
+  } finally {
+    for (const t of ['audit_event', 'audit_leaf', 'audit_checkpoint']) await sql(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
+  }
+}
+
+async function restore() {
+  await asOwner(async () => {
+    for (const t of ['audit_event', 'audit_leaf', 'audit_chain_head', 'audit_checkpoint']) {
+      await sql(`DELETE FROM ${t}`);
+      await sql(`INSERT INTO ${t} SELECT * FROM snapshot_${t}`);
+    }
+  });
+}
+
+/**
+ * Re-hashes the chain from `seq` on, and rebuilds every leaf and the head's tree, as an attacker
+ * can: the algorithms are public. Only the signed checkpoints are beyond reach.
+ */
+async function rehashFrom(seq: bigint) {
+  const rows = await h.db.prisma.auditEvent.findMany({ where: { seq: { gte: seq } }, orderBy: { seq: 'asc' } });
+  let prev: Uint8Array = (await h.db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: seq - 1n } })).hash;
+  for (const row of rows) {
+    const hash = eventHash({ ...row, prevHash: prev, details: row.details as never });
+    await h.db.prisma.$executeRaw`UPDATE audit_event SET prev_hash = ${prev}, hash = ${hash} WHERE seq = ${row.seq}`;
+    prev = hash;
+  }
+  const tree = new CompactRange(SM3_TREE);
+  for (const row of await h.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } })) {
+    const leaf = Uint8Array.from(leafHash(SM3_TREE, encodeEvent({ ...row, details: row.details as never })));
+    tree.append(leaf);
+    await h.db.prisma.$executeRaw`UPDATE audit_leaf SET hash = ${leaf} WHERE seq = ${row.seq}`;
+  }
+  const packed = Uint8Array.from(Buffer.concat(tree.state().hashes));
+  await h.db.prisma.$executeRaw`UPDATE audit_chain_head SET hash = ${prev}, tree_size = ${BigInt(tree.size)}, tree_hashes = ${packed} WHERE id = 1`;
+}
+
+/** The check fails with AUDIT_LOG_TAMPERED, and a watch that saw it refuses to sign. */
+async function expectDetected() {
+  const watch = new LogWatch(h.ca, { raise: () => undefined });
+  expect(code(await watch.check())).toBe('AUDIT_LOG_TAMPERED');
+  const keys = watch.guard(h.keys);
+  const key = await h.db.prisma.auditKey.findUniqueOrThrow({ where: { id: 1 } });
+  expect(code(await keys.sign({ id: key.hsmKeyId }, new Uint8Array([1])))).toBe('AUDIT_LOG_TAMPERED');
+  // Refused by the latch, or before it by the checkpoint's own consistency check.
+  expect(['AUDIT_LOG_TAMPERED', 'CHECKPOINT_INCONSISTENT']).toContain(code(await signLogCheckpoint({ ...h.ca, keys }, h.alice, 'operator')));
+  expect(code(await keys.generateKey({ label: 'x', algorithm: 'sm2' }))).toBe('AUDIT_LOG_TAMPERED');
+}
+
+describe('the live check against database-level attacks on PostgreSQL', () => {
+  afterEach(async () => {
+    await restore();
+    // A restart on the restored log passes (and would sign again).
+    expect(code(await new LogWatch(h.ca).check())).toBe('ok');
+  });
+
+  it('passes on the untouched log', async () => {
+    const report = unwrap(await verifyLiveLog(h.db.prisma));
+    expect(report.checkpointSize).toBe(Number((await h.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).seq) - 1);
+  });
+
+  it('detects the newest events deleted and the head moved back', async () => {
+    await asOwner(async () => {
+      const head = await h.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } });
+      const back = head.seq - 3n;
+      await h.db.prisma.$executeRaw`DELETE FROM audit_leaf WHERE seq > ${back}`;
+      await h.db.prisma.$executeRaw`DELETE FROM audit_event WHERE seq > ${back}`;
+      const last = await h.db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: back } });
+      await h.db.prisma.$executeRaw`UPDATE audit_chain_head SET seq = ${back}, hash = ${last.hash}, tree_size = 0, tree_hashes = ''::bytea WHERE id = 1`;
+    });
+    await expectDetected();
+  });
+
+  it('detects a correctly chained forged event in place of a real one', async () => {
+    await asOwner(async () => {
+      const target = 5n;
+      const real = await h.db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: target } });
+      await h.db.prisma.$executeRaw`UPDATE audit_event SET action = 'operator.forged', details = '{"forged":true}'::jsonb WHERE seq = ${real.seq}`;
+      await rehashFrom(target);
+    });
+    await expectDetected();
+  });
+
+  it('detects an actor edited and the whole chain re-hashed after it', async () => {
+    await asOwner(async () => {
+      await sql(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 3`);
+      await rehashFrom(3n);
+    });
+    expect((await verifyLiveLog(h.db.prisma)).ok).toBe(false);
+    await expectDetected();
+  });
+
+  it('detects a row changed with the append-only trigger disabled by the table owner', async () => {
+    await asOwner(() => sql(`UPDATE audit_event SET object_id = 'other' WHERE seq = 2`));
+    await expectDetected();
+  });
+
+  it('detects checkpoints deleted with the events they covered, while the process that saw them runs', async () => {
+    const watch = new LogWatch(h.ca, { raise: () => undefined });
+    expect(code(await watch.check())).toBe('ok');
+    const newest = await h.db.prisma.auditCheckpoint.findFirstOrThrow({ orderBy: { size: 'desc' } });
+    await asOwner(async () => {
+      await h.db.prisma.$executeRaw`DELETE FROM audit_checkpoint WHERE size = ${newest.size}`;
+    });
+    expect(code(await watch.check())).toBe('AUDIT_LOG_TAMPERED');
+  });
+});
