@@ -463,6 +463,16 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
     const margin = 10;
     expect(idle + margin, 'the burst is long enough to tell').toBeLessThan(POLLS / 5);
     expect(added, `${added} statements for ${POLLS} polls in ${elapsed} ms; ${idle} idle`).toBeLessThanOrEqual(idle + margin);
+
+    // The polls are counted all the same, in the batch the server flushes every 5 s.
+    const version = Number(/^"(\d+)-/.exec(etag)![1]);
+    const counted = () => db.prisma.distributionPoll.findMany({ where: { version, institution: { apiTokens: { some: { publicId: tokens.acquirer.slice(4, 20) } } } } });
+    let rows = await counted();
+    for (let i = 0; i < 80 && rows.reduce((n, r) => n + Number(r.notModified), 0) < POLLS; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = await counted();
+    }
+    expect(rows.reduce((n, r) => n + Number(r.notModified), 0)).toBeGreaterThanOrEqual(POLLS);
   });
 
   it('records an acknowledgement of a real version with its body SM3, and a mismatching hash as an alarm', async () => {
@@ -481,22 +491,28 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
   });
 
   it('serves a version another process published within about a second, from every server process', async () => {
+    const latest = async (server: string, token: string) => ((await (await fetch(`${server}/api/v1/bundles/latest`, { headers: bearer(token) })).json()) as { version: number }).version;
+    // Both servers hold the current manifest in memory before the new version exists.
+    const current = (await published()).at(-1)!.version;
+    expect([await latest(fast, tokens.acquirer), await latest(base, tokens.other)]).toEqual([current, current]);
     const opened = unwrap(await openCa(env));
     let publishedAt: number;
     let target: number;
     try {
-      const before = (await published()).at(-1)!.version;
-      expect(unwrap(await publish(opened.ca, 'scheduled', { policy: DUE })).version).toBe(before + 1);
-      target = before + 1;
+      target = current + 1;
+      expect(unwrap(await publish(opened.ca, 'scheduled', { policy: DUE })).version).toBe(target);
       publishedAt = Date.now();
     } finally {
       await opened.close();
     }
-    const latest = async (server: string, token: string) => ((await (await fetch(`${server}/api/v1/bundles/latest`, { headers: bearer(token) })).json()) as { version: number }).version;
-    while ((await latest(fast, tokens.acquirer)) !== target! && Date.now() - publishedAt < 5000) await new Promise((r) => setTimeout(r, 20));
-    const seen = Date.now() - publishedAt!;
     // The watch refreshes every REFRESH_MS (1 s); the margin is the poll and one refresh's query.
-    expect(seen).toBeLessThan(1500);
-    expect(await latest(base, tokens.other)).toBe(target!);
+    const seenBy = async (server: string, token: string, every: number) => {
+      while ((await latest(server, token)) !== target && Date.now() - publishedAt < 5000) await new Promise((r) => setTimeout(r, every));
+      return Date.now() - publishedAt;
+    };
+    // The first server's token is under its low rate limit: it polls more slowly.
+    const [fastSeen, baseSeen] = await Promise.all([seenBy(fast, tokens.acquirer, 20), seenBy(base, tokens.other, 100)]);
+    expect(fastSeen).toBeLessThan(1500);
+    expect(baseSeen).toBeLessThan(1500);
   });
 });
