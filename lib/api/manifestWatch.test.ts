@@ -10,7 +10,7 @@ import { ok, unwrap } from '../errors';
 import { etagOf, ifNoneMatchHits, ManifestWatch, type PublishedManifest } from './manifestWatch';
 import { PollCounter } from './pollCounter';
 
-const manifest = (version: number): PublishedManifest => ({ version, manifest: new Uint8Array(122).fill(version), bodySm3: new Uint8Array(32).fill(version) });
+const manifest = (version: number): PublishedManifest => ({ version, manifest: new Uint8Array(122).fill(version), bodySm3: new Uint8Array(32).fill(version), publishedAt: new Date(0), expiresAt: new Date(0) });
 
 describe('ManifestWatch', () => {
   let published = manifest(1);

@@ -13,6 +13,8 @@ export interface PublishedManifest {
   /** The 122-byte A5 record. */
   readonly manifest: Uint8Array;
   readonly bodySm3: Uint8Array;
+  readonly publishedAt: Date;
+  readonly expiresAt: Date;
 }
 
 export interface ServedManifest extends PublishedManifest {

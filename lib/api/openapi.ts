@@ -8,13 +8,22 @@ import { ERROR_DEFINITIONS } from '../errors';
 const problem = { $ref: '#/components/responses/Problem' } as const;
 const refusals = { '400': problem, '401': problem, '403': problem, '429': problem, '500': problem, '503': problem } as const;
 const hex = (bytes: number, description: string) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$`, description });
+/** A 200 answer as JSON (the schema named) or, with Accept: application/octet-stream, the raw bytes. */
+const jsonOrBytes = (schema: string) => ({
+  'application/json': { schema: { $ref: `#/components/schemas/${schema}` } },
+  'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+});
+const hexBytes = (description: string) => ({ type: 'string', pattern: '^([0-9a-f]{2})+$', description });
+const version = { type: 'integer', minimum: 1, maximum: 4294967295 } as const;
+const versionParameter = { name: 'version', in: 'path', required: true, description: 'bundle version, decimal', schema: version } as const;
+const object = (properties: Record<string, object>) => ({ type: 'object', required: Object.keys(properties), additionalProperties: false, properties });
 
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
   info: {
     title: 'TQ-CA machine-client API',
     version: '1',
-    description: 'Root keys and acknowledgements for acquirers (TQ-CERT-1). Errors are RFC 9457 problem documents carrying the TQ-CA error code.',
+    description: 'Root keys, bundles, deltas, revocations and acknowledgements for acquirers (TQ-CERT-1). Errors are RFC 9457 problem documents carrying the TQ-CA error code.',
   },
   servers: [{ url: '/api/v1' }],
   security: [{ bearer: [] }],
@@ -26,10 +35,7 @@ export const OPENAPI_DOCUMENT = {
         responses: {
           '200': {
             description: 'JSON by default; with Accept: application/octet-stream the 109-byte A2 records concatenated, in index order',
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/Roots' } },
-              'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
-            },
+            content: jsonOrBytes('Roots'),
           },
           ...refusals,
         },
@@ -42,6 +48,66 @@ export const OPENAPI_DOCUMENT = {
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AcknowledgementRequest' } } } },
         responses: {
           '201': { description: 'recorded; matches=false is an alarm (the body SM3 differs from the published one)', content: { 'application/json': { schema: { $ref: '#/components/schemas/AcknowledgementRecorded' } } } },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/bundles/latest': {
+      get: {
+        operationId: 'getLatestManifest',
+        summary: 'The current manifest (A5); poll it with If-None-Match',
+        responses: {
+          '200': {
+            description: 'JSON by default; with Accept: application/octet-stream the 122-byte A5 record. A strong ETag names the manifest.',
+            headers: { ETag: { schema: { type: 'string' } } },
+            content: jsonOrBytes('Manifest'),
+          },
+          '304': { description: 'If-None-Match named the current manifest', headers: { ETag: { schema: { type: 'string' } } } },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/bundles/{version}': {
+      get: {
+        operationId: 'getBundle',
+        summary: 'A published bundle (TQ-CERT-1 §12), immutable',
+        parameters: [versionParameter],
+        responses: {
+          '200': {
+            description: 'JSON by default; with Accept: application/octet-stream the bundle bytes',
+            content: jsonOrBytes('Bundle'),
+          },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/bundles/{version}/delta': {
+      get: {
+        operationId: 'getBundleDelta',
+        summary: 'The delta that turns bundle `from` into bundle `version` (TQ-CERT-1 §12.3)',
+        parameters: [versionParameter, { name: 'from', in: 'query', required: true, description: 'the version the client holds, older than version', schema: { type: 'integer', minimum: 1, maximum: 4294967295 } }],
+        responses: {
+          '200': {
+            description: 'JSON by default; with Accept: application/octet-stream the delta bytes',
+            content: jsonOrBytes('Delta'),
+          },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/revocations': {
+      get: {
+        operationId: 'getRevocations',
+        summary: 'The A4 revocation list of the latest bundle',
+        responses: {
+          '200': {
+            description: 'JSON by default; with Accept: application/octet-stream the A4 record',
+            content: jsonOrBytes('Revocations'),
+          },
           '404': problem,
           ...refusals,
         },
@@ -85,6 +151,16 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
+      Manifest: object({
+        version,
+        manifest: hex(122, 'the A5 manifest record'),
+        bodySm3: hex(32, 'SM3 of the bundle body, as the manifest signs it'),
+        publishedAt: { type: 'string', format: 'date-time' },
+        expiresAt: { type: 'string', format: 'date-time' },
+      }),
+      Bundle: object({ version, bundle: hexBytes('the bundle') }),
+      Delta: object({ from: version, version, delta: hexBytes('the delta') }),
+      Revocations: object({ revocationList: hexBytes('the A4 record') }),
       AcknowledgementRequest: {
         type: 'object',
         required: ['version', 'bodySm3'],

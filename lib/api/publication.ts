@@ -1,11 +1,10 @@
 /**
- * What the API needs from the publication pipeline (lib/publication, built in parallel): the body
- * SM3 the center published for a bundle version. The one place to wire it: until the pipeline
- * stores bundles, no version has been published and every acknowledgement is refused with
- * ACKNOWLEDGED_VERSION_UNKNOWN.
+ * The body SM3 the center published for a bundle version, against which an acknowledgement is
+ * checked (a mismatch is recorded as an alarm); null when the version was never published.
  */
 import type { CaServices } from '../ca';
+import { listBundles } from '../publication';
 
-export async function publishedBodySm3(_ca: CaServices, _version: number): Promise<Uint8Array | null> {
-  return null;
+export async function publishedBodySm3(ca: CaServices, version: number): Promise<Uint8Array | null> {
+  return (await listBundles(ca)).find((b) => b.version === version)?.bodySm3 ?? null;
 }

@@ -3,8 +3,9 @@
  * software token, real HTTP. The authorization matrix (every endpoint × no token, malformed,
  * unknown, expired, revoked, wrong scope, another institution's object, the right token),
  * malformed input (never a 500), the rate limit's 429 with Retry-After, a revocation made by
- * another process honoured within a second, and every answer checked against the OpenAPI
- * document, which a maintained validator accepts.
+ * another process honoured within a second, bundles published through the real pipeline served,
+ * verified and patched by delta as a terminal would, 304 polls answered without a database query,
+ * and every answer checked against the OpenAPI document, which a maintained validator accepts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,9 +16,12 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../lib/api/openapi';
+import { applyDelta, verifyBundle, type TrustedRoot } from '../../lib/codec';
+import { sm2 } from '../../lib/crypto/sm2';
 import { createApiToken, createInstitution, revokeApiToken, approveCeremony, requestRootKeyChange, requestRootKeyCreation, type Operator, type ServiceContext } from '../../lib/ca';
 import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
+import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
 import { projectRoot } from '../../lib/cli/testSupport';
 import { sealedOperatorSet } from '../support/operators';
@@ -26,6 +30,8 @@ import { startPostgres, type TestPostgres } from '../support/postgres';
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
 const RATE = { TQCA_API_RATE: '2', TQCA_API_BURST: '30' };
+/** A policy under which the latest bundle is always due for replacement. */
+const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_POLICY.lifetimeSeconds };
 
 let pg: TestPostgres;
 let dataDir: string;
@@ -74,6 +80,10 @@ async function seed(env: Record<string, string>) {
     // Created two days ago, valid for one.
     const past = { prisma: ca.prisma, now: () => new Date(Date.now() - 2 * DAY) };
     tokens.expired = await make(past, acquirer.id, 'ACQUIRER', new Date(Date.now() - DAY));
+
+    // The pipeline published after the changes above; one more version replaces the last (a lead
+    // as long as the lifetime makes every bundle due), so there are at least two and a delta.
+    unwrap(await publish(ca, 'scheduled', { policy: DUE }));
   } finally {
     await opened.close();
   }
@@ -96,7 +106,8 @@ async function startServer(args: (port: number) => string[], env: Record<string,
 beforeAll(async () => {
   const build = spawnSync(process.execPath, [join(projectRoot, 'node_modules/next/dist/bin/next'), 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
-  pg = await startPostgres();
+  // pg_stat_statements: the count of queries the servers run, for the 304 test.
+  pg = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));
   env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
   await seed(env);
@@ -104,6 +115,7 @@ beforeAll(async () => {
   const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], env, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
   base = `http://127.0.0.1:${port}`;
   db = await openDatabase({ url: env.DATABASE_URL });
+  await db.prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 }, 600_000);
 
 afterAll(async () => {
@@ -121,15 +133,21 @@ type Doc = { paths: Record<string, Record<string, { responses: Record<string, { 
 
 /** Checks a real response against the document: a documented status, content type and schema. */
 async function conforms(response: Response, path: string, method: string): Promise<unknown> {
-  const text = await response.text();
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const text = Buffer.from(bytes).toString('utf8');
   const operation = (OPENAPI_DOCUMENT as unknown as Doc).paths[path]![method]!;
   let documented = operation.responses[String(response.status)];
   expect(documented, `${method} ${path} ${response.status} is documented`).toBeDefined();
+  if (response.status === 304) {
+    expect(text).toBe('');
+    expect(documented!.content).toBeUndefined();
+    return null;
+  }
   if (documented!.$ref) documented = (OPENAPI_DOCUMENT.components.responses as Record<string, typeof documented>).Problem;
   const type = (response.headers.get('content-type') ?? '').split(';')[0]!;
   const media = documented!.content?.[type];
   expect(media, `${method} ${path} ${response.status} as ${type} is documented`).toBeDefined();
-  if (type === 'application/octet-stream') return new Uint8Array(Buffer.from(text, 'latin1'));
+  if (type === 'application/octet-stream') return bytes;
   const body = JSON.parse(text) as unknown;
   const schema = JSON.parse(JSON.stringify(media!.schema).replaceAll('"#/components/', '"openapi#/components/')) as object;
   const validate = ajv.compile(schema);
@@ -149,10 +167,17 @@ describe('the OpenAPI document', () => {
 });
 
 // --- authorization -----------------------------------------------------------------------------
-const ACK = (acquirer?: string) => JSON.stringify({ version: 1, bodySm3: 'ab'.repeat(32), ...(acquirer ? { acquirer } : {}) });
+/** seed() publishes at least versions 1 and 2; 1000 never is. */
+const UNPUBLISHED = 1000;
+const ACK = (acquirer?: string) => JSON.stringify({ version: UNPUBLISHED, bodySm3: 'ab'.repeat(32), ...(acquirer ? { acquirer } : {}) });
+const get = (headers: Record<string, string>) => ({ headers });
 const ENDPOINTS = [
-  { name: 'GET /roots', path: '/roots', method: 'get', init: (headers: Record<string, string>) => ({ headers }) },
-  { name: 'POST /acknowledgements', path: '/acknowledgements', method: 'post', init: (headers: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: ACK() }) },
+  { name: 'GET /roots', path: '/roots', doc: '/roots', method: 'get', init: get },
+  { name: 'POST /acknowledgements', path: '/acknowledgements', doc: '/acknowledgements', method: 'post', init: (headers: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: ACK() }) },
+  { name: 'GET /bundles/latest', path: '/bundles/latest', doc: '/bundles/latest', method: 'get', init: get },
+  { name: 'GET /bundles/{version}', path: '/bundles/2', doc: '/bundles/{version}', method: 'get', init: get },
+  { name: 'GET /bundles/{version}/delta', path: '/bundles/2/delta?from=1', doc: '/bundles/{version}/delta', method: 'get', init: get },
+  { name: 'GET /revocations', path: '/revocations', doc: '/revocations', method: 'get', init: get },
 ] as const;
 
 const call = (path: string, init: RequestInit = {}) => fetch(`${base}/api/v1${path}`, init);
@@ -174,7 +199,7 @@ describe('authorization matrix', () => {
       const response = await call(endpoint.path, endpoint.init(headers()));
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      expect(await conforms(response, endpoint.path, endpoint.method)).toMatchObject({ status, code, type: `urn:tqca:error:${code}`, instance: `/api/v1${endpoint.path}` });
+      expect(await conforms(response, endpoint.doc, endpoint.method)).toMatchObject({ status, code, type: `urn:tqca:error:${code}`, instance: `/api/v1${endpoint.path.split('?')[0]}` });
     });
   }
 
@@ -199,7 +224,7 @@ describe('authorization matrix', () => {
     const init = (body: string) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...bearer(tokens.acquirer) }, body });
     const mismatch = await call('/acknowledgements', init(ACK(otherCode)));
     expect([mismatch.status, ((await conforms(mismatch, '/acknowledgements', 'post')) as { code: string }).code]).toEqual([403, 'API_INSTITUTION_MISMATCH']);
-    // Nothing is published on this branch yet (lib/publication): the right token reaches the service, which refuses the version.
+    // The right token reaches the service, which refuses a version that was never published.
     const unknown = await call('/acknowledgements', init(ACK()));
     expect([unknown.status, ((await conforms(unknown, '/acknowledgements', 'post')) as { code: string }).code]).toEqual([404, 'ACKNOWLEDGED_VERSION_UNKNOWN']);
   });
@@ -297,5 +322,197 @@ describe('HTTPS served by the CA itself', () => {
       expect(r.exit, args.join(' ')).not.toBe(0);
       expect(r.status).toBe('000');
     }
+  });
+});
+
+// --- bundles ------------------------------------------------------------------------------------
+describe('bundles, deltas and revocations as a terminal fetches them', () => {
+  // A second `next start` of the same build on the same PostgreSQL, with a rate limit a polling burst stays under.
+  let fast: string;
+  beforeAll(async () => {
+    const next = join(projectRoot, 'node_modules/next/dist/bin/next');
+    const limits = { TQCA_API_RATE: '100000', TQCA_API_BURST: '100000' };
+    const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], { ...env, ...limits }, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+    fast = `http://127.0.0.1:${port}`;
+  }, 120_000);
+  const call = (path: string, init: RequestInit = {}) => fetch(`${fast}/api/v1${path}`, init);
+  const acquirer = (accept?: string) => ({ headers: { ...bearer(tokens.acquirer), ...(accept ? { accept } : {}) } });
+  const bytesOf = async (path: string, doc: string) => {
+    const response = await call(path, acquirer('application/octet-stream'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    return { response, bytes: (await conforms(response, doc, 'get')) as Uint8Array };
+  };
+  type Bundle = { version: number; publishedAt: Date; bodySm3: Uint8Array };
+  const published = (): Promise<Bundle[]> => db.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, select: { version: true, publishedAt: true, bodySm3: true } });
+
+  it('GET /bundles/latest serves the newest manifest with a strong ETag, 304 on If-None-Match', async () => {
+    const rows = await published();
+    expect(rows.map((b) => b.version)).toEqual(rows.map((_, i) => i + 1));
+    const newest = rows.at(-1)!;
+    const response = await call('/bundles/latest', acquirer());
+    const etag = response.headers.get('etag')!;
+    expect(etag).toMatch(new RegExp(`^"${newest.version}-[0-9a-f]{32}"$`));
+    const json = (await conforms(response, '/bundles/latest', 'get')) as { version: number; manifest: string; bodySm3: string };
+    expect([json.version, json.bodySm3]).toEqual([newest.version, Buffer.from(newest.bodySm3).toString('hex')]);
+    const { bytes, response: binary } = await bytesOf('/bundles/latest', '/bundles/latest');
+    expect(bytes).toHaveLength(122);
+    expect(Buffer.from(bytes).toString('hex')).toBe(json.manifest);
+    expect(binary.headers.get('etag')).toBe(etag);
+
+    const again = await call('/bundles/latest', { headers: { ...bearer(tokens.acquirer), 'if-none-match': `"1-stale", ${etag}` } });
+    expect([again.status, again.headers.get('etag')]).toEqual([304, etag]);
+    expect(await conforms(again, '/bundles/latest', 'get')).toBeNull();
+    const stale = await call('/bundles/latest', { headers: { ...bearer(tokens.acquirer), 'if-none-match': '"1-stale"' } });
+    expect(stale.status).toBe(200);
+    await stale.arrayBuffer();
+  });
+
+  it('GET /bundles/{version} serves immutable bundles a terminal verifies (and one flipped byte fails); the delta rebuilds the newer byte for byte', async () => {
+    const [older, newer] = (await published()).slice(-2) as [Bundle, Bundle];
+    const root = await db.prisma.rootKey.findUniqueOrThrow({ where: { index: 0x91 } });
+    // A terminal that trusts the root by its check value and takes every version from the first.
+    let trusted: readonly TrustedRoot[] = [{ rootKeyIndex: 0x91, publicKey: unwrap(sm2.publicKeyFromBytes(root.publicKey)) }];
+    let previous: Uint8Array | undefined;
+    for (let v = 1; v < older.version; v++) {
+      const bytes = (await bytesOf(`/bundles/${v}`, '/bundles/{version}')).bytes;
+      trusted = unwrap(verifyBundle({ bundle: bytes, trustedRoots: trusted, previous, now: newer.publishedAt })).trustedRoots;
+      previous = bytes;
+    }
+    const first = await bytesOf(`/bundles/${older.version}`, '/bundles/{version}');
+    expect(first.response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const second = await bytesOf(`/bundles/${newer.version}`, '/bundles/{version}');
+    const v1 = unwrap(verifyBundle({ bundle: first.bytes, trustedRoots: trusted, previous, now: older.publishedAt }));
+    const v2 = unwrap(verifyBundle({ bundle: second.bytes, trustedRoots: v1.trustedRoots, previous: first.bytes, now: newer.publishedAt }));
+    expect(v2.bundle.manifest.version).toBe(newer.version);
+    const flipped = Uint8Array.from(second.bytes);
+    flipped[flipped.length - 40]! ^= 0x01;
+    expect(verifyBundle({ bundle: flipped, trustedRoots: v1.trustedRoots, previous: first.bytes, now: newer.publishedAt }).ok).toBe(false);
+    const json = (await conforms(await call(`/bundles/${newer.version}`, acquirer()), '/bundles/{version}', 'get')) as { version: number; bundle: string };
+    expect(json).toEqual({ version: newer.version, bundle: Buffer.from(second.bytes).toString('hex') });
+
+    const deltaPath = `/bundles/${newer.version}/delta?from=${older.version}`;
+    const delta = await bytesOf(deltaPath, '/bundles/{version}/delta');
+    expect(Buffer.from(unwrap(applyDelta(first.bytes, delta.bytes)))).toEqual(Buffer.from(second.bytes));
+    const deltaJson = (await conforms(await call(deltaPath, acquirer()), '/bundles/{version}/delta', 'get')) as { delta: string };
+    expect(deltaJson.delta).toBe(Buffer.from(delta.bytes).toString('hex'));
+  });
+
+  it('GET /revocations serves the latest bundle’s A4', async () => {
+    const { bytes } = await bytesOf('/revocations', '/revocations');
+    const bundle = await bytesOf(`/bundles/${(await published()).at(-1)!.version}`, '/bundles/{version}');
+    // The A4 closes the bundle (TQ-CERT-1 §12.1).
+    expect(Buffer.from(bundle.bytes.subarray(bundle.bytes.length - bytes.length))).toEqual(Buffer.from(bytes));
+    const json = (await conforms(await call('/revocations', acquirer()), '/revocations', 'get')) as { revocationList: string };
+    expect(json.revocationList).toBe(Buffer.from(bytes).toString('hex'));
+  });
+
+  it.each([
+    ['version 0', '/bundles/0', 'version'],
+    ['a version beyond uint32', '/bundles/4294967296', 'version'],
+    ['a version with a suffix', '/bundles/1x', 'version'],
+    ['a negative version', '/bundles/-1', 'version'],
+    ['a huge version', `/bundles/${'9'.repeat(40)}`, 'version'],
+    ['a leading zero', '/bundles/01', 'version'],
+    ['a bad delta target', '/bundles/2x/delta?from=1', 'version'],
+    ['no from', '/bundles/2/delta', 'from'],
+    ['from 0', '/bundles/2/delta?from=0', 'from'],
+    ['from as text', '/bundles/2/delta?from=one', 'from'],
+    ['from beyond uint32', '/bundles/2/delta?from=4294967296', 'from'],
+    ['from not older than the version', '/bundles/2/delta?from=2', 'from'],
+  ])('refuses %s with a 400 problem', async (_, path, field) => {
+    const response = await call(path, acquirer());
+    expect(response.status).toBe(400);
+    const doc = path.includes('/delta') ? '/bundles/{version}/delta' : '/bundles/{version}';
+    expect(await conforms(response, doc, 'get')).toMatchObject({ code: 'API_VERSION_INVALID', field });
+    expect(serverLog).not.toContain('unexpected fault');
+  });
+
+  it('answers a version never published with 404 BUNDLE_NOT_FOUND', async () => {
+    for (const path of [`/bundles/${UNPUBLISHED}`, `/bundles/${UNPUBLISHED}/delta?from=1`]) {
+      const response = await call(path, acquirer());
+      expect(response.status, path).toBe(404);
+      expect(await conforms(response, path.includes('/delta') ? '/bundles/{version}/delta' : '/bundles/{version}', 'get')).toMatchObject({ code: 'BUNDLE_NOT_FOUND' });
+    }
+  });
+
+  it('answers a burst of 304 polls without a database query per poll', async () => {
+    // PostgreSQL's own count of the statements run in the API database (pg_stat_statements counts
+    // each as it ends; this test's own reads of the count left out). The servers' timers (manifest
+    // watch, token state: once a second per process) keep querying, so the burst is compared with
+    // the same time spent idle, measured right after it.
+    const statements = async () =>
+      Number(
+        (
+          await db.prisma.$queryRaw<{ n: bigint | null }[]>`SELECT sum(calls)::bigint AS n FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`
+        )[0]!.n ?? 0,
+      );
+    const etag = (await call('/bundles/latest', acquirer())).headers.get('etag')!;
+    const poll = { headers: { ...bearer(tokens.acquirer), 'if-none-match': etag } };
+    const POLLS = 300;
+    const before = await statements();
+    const started = Date.now();
+    for (let i = 0; i < POLLS; i++) expect((await call('/bundles/latest', poll)).status).toBe(304);
+    const elapsed = Date.now() - started;
+    const added = (await statements()) - before;
+    const idleBefore = await statements();
+    await new Promise((r) => setTimeout(r, elapsed));
+    const idle = (await statements()) - idleBefore;
+    // The margin: the poll counter's 5 s flush and timer ticks falling on either side of a window.
+    const margin = 10;
+    expect(idle + margin, 'the burst is long enough to tell').toBeLessThan(POLLS / 5);
+    expect(added, `${added} statements for ${POLLS} polls in ${elapsed} ms; ${idle} idle`).toBeLessThanOrEqual(idle + margin);
+
+    // The polls are counted all the same, in the batch the server flushes every 5 s.
+    const version = Number(/^"(\d+)-/.exec(etag)![1]);
+    const counted = () => db.prisma.distributionPoll.findMany({ where: { version, institution: { apiTokens: { some: { publicId: tokens.acquirer.slice(4, 20) } } } } });
+    let rows = await counted();
+    for (let i = 0; i < 80 && rows.reduce((n, r) => n + Number(r.notModified), 0) < POLLS; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = await counted();
+    }
+    expect(rows.reduce((n, r) => n + Number(r.notModified), 0)).toBeGreaterThanOrEqual(POLLS);
+  });
+
+  it('records an acknowledgement of a real version with its body SM3, and a mismatching hash as an alarm', async () => {
+    const { version, bodySm3: published_ } = (await published()).at(-1)!;
+    const bodySm3 = Buffer.from(published_).toString('hex');
+    const ack = (hash: string) => call('/acknowledgements', { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(tokens.acquirer) }, body: JSON.stringify({ version, bodySm3: hash }) });
+    const right = await ack(bodySm3);
+    expect(right.status).toBe(201);
+    expect(await conforms(right, '/acknowledgements', 'post')).toMatchObject({ acknowledgement: { version, bodySm3, matches: true } });
+    const wrong = await ack('ab'.repeat(32));
+    expect(wrong.status).toBe(201);
+    const alarm = (await conforms(wrong, '/acknowledgements', 'post')) as { acknowledgement: { id: number; matches: boolean } };
+    expect(alarm.acknowledgement.matches).toBe(false);
+    const events = await db.prisma.auditEvent.findMany({ where: { action: { in: ['distribution.acknowledged', 'distribution.alarm'] } }, select: { action: true } });
+    expect(events.map((e) => e.action)).toEqual(['distribution.acknowledged', 'distribution.alarm']);
+  });
+
+  it('serves a version another process published within about a second, from every server process', async () => {
+    const latest = async (server: string, token: string) => ((await (await fetch(`${server}/api/v1/bundles/latest`, { headers: bearer(token) })).json()) as { version: number }).version;
+    // Both servers hold the current manifest in memory before the new version exists.
+    const current = (await published()).at(-1)!.version;
+    expect([await latest(fast, tokens.acquirer), await latest(base, tokens.other)]).toEqual([current, current]);
+    const opened = unwrap(await openCa(env));
+    let publishedAt: number;
+    let target: number;
+    try {
+      target = current + 1;
+      expect(unwrap(await publish(opened.ca, 'scheduled', { policy: DUE })).version).toBe(target);
+      publishedAt = Date.now();
+    } finally {
+      await opened.close();
+    }
+    // The watch refreshes every REFRESH_MS (1 s); the margin is the poll and one refresh's query.
+    const seenBy = async (server: string, token: string, every: number) => {
+      while ((await latest(server, token)) !== target && Date.now() - publishedAt < 5000) await new Promise((r) => setTimeout(r, every));
+      return Date.now() - publishedAt;
+    };
+    // The first server's token is under its low rate limit: it polls more slowly.
+    const [fastSeen, baseSeen] = await Promise.all([seenBy(fast, tokens.acquirer, 20), seenBy(base, tokens.other, 100)]);
+    expect(fastSeen).toBeLessThan(1500);
+    expect(baseSeen).toBeLessThan(1500);
   });
 });

@@ -45,7 +45,11 @@ function freePort(): Promise<number> {
 }
 
 /** `binDirs`: where to look for initdb and pg_ctl (default: PG_BIN, then the usual places). */
-export async function startPostgres(options: { binDirs?: readonly string[] } = {}): Promise<TestPostgres> {
+/** `settings`: server parameters given at start (e.g. shared_preload_libraries, which only a start sets). */
+export async function startPostgres(options: { binDirs?: readonly string[]; settings?: Readonly<Record<string, string>> } = {}): Promise<TestPostgres> {
+  const settings = Object.entries(options.settings ?? {})
+    .map(([name, value]) => ` -c ${name}=${value}`)
+    .join('');
   const initdb = findBinary('initdb', options.binDirs ?? BIN_DIRS);
   const pgCtl = findBinary('pg_ctl', options.binDirs ?? BIN_DIRS);
   const asRoot = userInfo().uid === 0;
@@ -65,9 +69,9 @@ export async function startPostgres(options: { binDirs?: readonly string[] } = {
   // A port found free can be taken before the server binds it: retry a few times.
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    const options = `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+    const serverOptions = `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off${settings}`;
     try {
-      await exec(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+      await exec(pgCtl, ['-D', dataDir, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
       break;
     } catch (e) {
       if (attempt >= 3) {
