@@ -97,6 +97,8 @@ describe('quorum activation (TQCA_HSM_QUORUM=2/3, software token)', () => {
 
   it('lock stops signing at once: the sign in flight finishes, the next one is refused', async () => {
     const inFlight = opened.ca.keys.sign(rootKey, MESSAGE);
+    // Past the CA's guards (the live log check, the start-up HSM check), into the token's C_Sign.
+    await new Promise((resolve) => setImmediate(resolve));
     const locked = lockSigning(opened.ca, gate, people.carol);
     expect(await codeOf(opened.ca.keys.sign(rootKey, MESSAGE))).toBe('HSM_LOCKED');
     expect(unwrap(await locked)).toMatchObject({ state: 'locked', activatedBy: [] });
