@@ -3,8 +3,8 @@
  * checked (a mismatch is recorded as an alarm); null when the version was never published.
  */
 import type { CaServices } from '../ca';
-import { listBundles } from '../publication';
+import { bodySm3OfVersion } from '../publication';
 
 export async function publishedBodySm3(ca: CaServices, version: number): Promise<Uint8Array | null> {
-  return (await listBundles(ca)).find((b) => b.version === version)?.bodySm3 ?? null;
+  return bodySm3OfVersion(ca, version);
 }

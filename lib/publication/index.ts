@@ -7,6 +7,7 @@
 export { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 export { publish, publishAsOperator, type PublishOptions, type PublishOutcome } from './publish';
 export {
+  bodySm3OfVersion,
   bundleByVersion,
   currentRevocationList,
   deltaBetween,

@@ -53,6 +53,13 @@ export async function bundleByVersion(ca: CaServices, version: number): Promise<
   return row ? ok(row.bytes) : notFound(version);
 }
 
+/** The body SM3 of a published version (what an acknowledgement is checked against); null when never published. */
+export async function bodySm3OfVersion(ca: CaServices, version: number): Promise<Uint8Array | null> {
+  if (!Number.isSafeInteger(version) || version < 1) return null;
+  const row = await ca.prisma.publishedBundle.findUnique({ where: { version }, select: { bodySm3: true } });
+  return row?.bodySm3 ?? null;
+}
+
 export async function listBundles(ca: CaServices): Promise<BundleSummary[]> {
   const rows = await ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, omit: { bytes: true } });
   const sizes = await ca.prisma.$queryRaw<{ version: number; size: number }[]>`SELECT version, octet_length(bytes) AS size FROM bundle`;
