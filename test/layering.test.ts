@@ -4,7 +4,7 @@
  * CA codec, crypto, audit, database and foundation, never the HSM layer (it declares the keys it
  * needs, lib/ca/keys.ts); only the composition root (lib/runtime) knows both. The command line, the
  * console (app/, and its server side lib/server) and the scripts reach the CA through its service
- * surface (lib/ca/index.ts). No
+ * surface (lib/ca/index.ts). The reference HTTP clients (lib/clients) know only bytes and HTTP. No
  * product code imports test code. Test code itself may compose any layers.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { forEachNode, isTestCode, parseSource, REPO_ROOT, repositorySources, type SourceFile } from './support/sources';
 
-type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'publication' | 'runtime' | 'server' | 'api' | 'cli' | 'app' | 'entry';
+type Layer = 'foundation' | 'codec' | 'hsm' | 'db' | 'audit' | 'log' | 'ca' | 'caSurface' | 'publication' | 'runtime' | 'server' | 'api' | 'cli' | 'clients' | 'app' | 'entry';
 
 const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/(bytes\.ts|errors\/|crypto\/)/, 'foundation'],
@@ -29,6 +29,7 @@ const LAYERS: readonly [RegExp, Layer][] = [
   [/^lib\/server\//, 'server'],
   [/^lib\/api\//, 'api'],
   [/^lib\/cli\//, 'cli'],
+  [/^lib\/clients\//, 'clients'],
   [/^app\//, 'app'],
   [/^(scripts|bin)\//, 'entry'],
 ];
@@ -48,9 +49,11 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   // The server process's CA (lib/server) and the HTTP API's plumbing (lib/api) reach the CA through its surface.
   server: ['foundation', 'caSurface', 'runtime', 'server'],
   api: ['foundation', 'codec', 'caSurface', 'publication', 'server', 'api'],
-  cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'cli'],
+  // The reference HTTP clients (an acquirer's TMS, an issuer's CA system) hold no database and no CA: bytes, HTTP and files.
+  clients: ['foundation', 'codec', 'log', 'clients'],
+  cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'clients', 'cli'],
   app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'server', 'api', 'app'],
-  entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'cli', 'entry'],
+  entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'clients', 'cli', 'entry'],
 };
 
 const layerOf = (path: string): Layer | undefined => LAYERS.find(([pattern]) => pattern.test(path))?.[1];

@@ -13,6 +13,7 @@ import { API_CODES } from './codes/api';
 import { AUDIT_CODES } from './codes/audit';
 import { CA_CODES } from './codes/ca';
 import { CLI_CODES } from './codes/cli';
+import { CLIENT_CODES } from './codes/client';
 import { CODEC_CODES } from './codes/codec';
 import { CRYPTO_CODES } from './codes/crypto';
 import { DB_CODES } from './codes/db';
@@ -36,6 +37,7 @@ const TABLES = {
   cli: CLI_CODES,
   api: API_CODES,
   server: SERVER_CODES,
+  client: CLIENT_CODES,
 } as const;
 
 export type Layer = keyof typeof TABLES;
