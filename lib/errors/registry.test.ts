@@ -67,7 +67,7 @@ describe('the error registry', () => {
       .flatMap((f) => emittedCodes(f).map((e) => ({ ...e, path: f.path })));
     // The scan sees the codes of every layer (a broken scan finds nothing and would pass).
     const layers = new Set(emitted.filter((e) => isErrorCode(e.code)).map((e) => errorDefinition(e.code as never).layer));
-    expect([...layers].sort()).toEqual(['api', 'audit', 'ca', 'cli', 'codec', 'crypto', 'db', 'foundation', 'hsm', 'server']);
+    expect([...layers].sort()).toEqual(['api', 'audit', 'ca', 'cli', 'client', 'codec', 'crypto', 'db', 'foundation', 'hsm', 'server']);
     expect(emitted.filter((e) => !isErrorCode(e.code)).map((e) => `${e.path}:${e.line} ${e.code}`)).toEqual([]);
   });
 
@@ -82,6 +82,7 @@ describe('the error registry', () => {
       [/^lib\/(ca|runtime)\//, 'ca'],
       [/^(lib\/cli|bin)\//, 'cli'],
       [/^(lib\/server|app)\//, 'server'],
+      [/^lib\/clients\//, 'client'],
     ];
     const crossing = repositorySources()
       .filter((f) => !isTestCode(f.path))
