@@ -60,7 +60,8 @@ export interface OpenDatabaseOptions {
   log?: (line: string) => void;
   /**
    * The embedded database's holder shares it with the owner's other processes (the console
-   * server does, so that `tqca` runs beside it): it serves it on an owner-only Unix socket.
+   * server does, so that `tqca` runs beside it): it serves it on an owner-only Unix socket. Such
+   * an opener never joins another holder: a held lock is DB_IN_USE.
    */
   serve?: boolean;
 }
@@ -169,6 +170,8 @@ async function lockOrJoin(location: string, options: OpenDatabaseOptions): Promi
       return { lock: lockDataDir(location) };
     } catch (thrown) {
       if (!(thrown instanceof TqException) || thrown.error.code !== 'DB_IN_USE' || attempt === LOCK_ATTEMPTS) throw thrown;
+      // A server is the holder or nothing: one that joined another would lose its database when that one stops.
+      if (options.serve) throw thrown;
       const socket = servedSocket(location);
       const joined = socket ? await joinHolder(location, options) : undefined;
       if (joined) return { joined };

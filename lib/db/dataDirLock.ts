@@ -35,7 +35,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     const owner = ownerOf(path);
     throw new TqException({
       code: 'DB_IN_USE',
-      message: `the embedded database ${dataDir} is open in ${owner ? `process ${owner}` : 'another process'}, which does not share it (another tqca command, or a server that could not open its socket): wait for it or stop it, or share a PostgreSQL server through DATABASE_URL`,
+      message: `the embedded database ${dataDir} is open in ${owner ? `process ${owner}` : 'another process'}, which this process cannot join (only a running console shares it, and only with tqca commands): wait for it or stop it, or share a PostgreSQL server through DATABASE_URL`,
       field: 'database',
       details: { dataDir, ...(owner ? { pid: owner } : {}) },
     });

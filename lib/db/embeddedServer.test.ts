@@ -2,15 +2,19 @@
  * The embedded database shared through its holder's socket, on a real PGlite directory: a second
  * opener joins instead of failing; clients and the holder get the one session a whole
  * transaction at a time (never interleaved, so advisory locks and read-modify-write stay exact);
- * a client that leaves mid-transaction is rolled back; the socket is its owner's alone.
+ * a client that leaves mid-transaction is rolled back; the socket is its owner's alone; a holder
+ * SIGKILLed under a client's open transaction leaves it DB_HOLDER_GONE and nothing half-written.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from './client';
+import { projectRoot } from '../cli/testSupport';
+import { replyToThrown } from '../cli/main';
+import { embeddedHolderGone, openDatabase, type Database } from './client';
 import { servedSocket, socketDirOf, socketPathOf, SOCKET_PORT } from './embeddedSocket';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tqca-served-'));
@@ -38,6 +42,8 @@ afterAll(async () => {
 describe('the embedded database served by its holder', () => {
   it('lets a second opener join through the socket, both seeing what the other commits', async () => {
     expect(holder.embedded).toEqual({ role: 'holder', serving: true });
+    // A second server never joins: it would lose its database when the holder stops.
+    await expect(openDatabase({ dataDir, serve: true })).rejects.toMatchObject({ error: { code: 'DB_IN_USE' } });
     const joined = await openDatabase({ dataDir });
     try {
       expect(joined.embedded).toEqual({ role: 'joined' });
@@ -167,6 +173,51 @@ describe('the embedded database served by its holder', () => {
     writeFileSync(socketPathOf(other), 'not a socket', { mode: 0o600 });
     expect(() => servedSocket(other)).toThrow(expect.objectContaining({ error: expect.objectContaining({ code: 'DB_SOCKET_UNSAFE', details: expect.objectContaining({ path: socketPathOf(other) }) }) }));
   });
+});
+
+// A holder in a process of its own: serves the database in TQCA_TEST_DB until it is killed.
+const HOLDER = `
+import { openDatabase } from './lib/db/client.ts';
+const db = await openDatabase({ dataDir: process.env.TQCA_TEST_DB, serve: true });
+await db.prisma.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS kept (v int NOT NULL)');
+process.stdout.write('ready');
+setInterval(() => {}, 1000);`;
+
+describe('a holder that dies under its clients', () => {
+  it('fails the client’s transaction with DB_HOLDER_GONE; the next opener takes over and finds only what was committed', async () => {
+    const killedDir = join(scratch, 'killed');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HOLDER], { cwd: projectRoot, env: { ...process.env, TQCA_TEST_DB: killedDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    await new Promise((resolve) => child.stdout!.once('data', resolve));
+    const joined = await openDatabase({ dataDir: killedDir });
+    expect(joined.embedded).toEqual({ role: 'joined' });
+    await joined.prisma.$executeRawUnsafe('INSERT INTO kept VALUES (1)');
+    expect(embeddedHolderGone()).toBeUndefined();
+    const failed = await joined.prisma
+      .$transaction(async (tx) => {
+        await tx.$executeRawUnsafe('INSERT INTO kept VALUES (2)');
+        child.kill('SIGKILL');
+        expect(await exited).toBe('SIGKILL');
+        await tx.$queryRawUnsafe('SELECT 1 AS one');
+      })
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(failed).toBeDefined();
+    expect(embeddedHolderGone()).toMatchObject({ code: 'DB_HOLDER_GONE', details: { dataDir: killedDir } });
+    // The command line reports it as that, not as INTERNAL.
+    expect(JSON.parse(replyToThrown(failed).stdout)).toMatchObject({ valid: false, error: { code: 'DB_HOLDER_GONE' } });
+    await joined.close();
+
+    const taken = await openDatabase({ dataDir: killedDir });
+    try {
+      expect(taken.embedded).toEqual({ role: 'holder', serving: false });
+      expect(await taken.prisma.$queryRawUnsafe('SELECT v FROM kept')).toEqual([{ v: 1 }]);
+    } finally {
+      await taken.close();
+    }
+  }, 120_000);
 });
 
 /** Connects, sends Parse/Bind/Execute of `sql` and a Flush (no Sync), waits for CommandComplete, disconnects. */
