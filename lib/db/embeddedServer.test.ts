@@ -14,7 +14,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../cli/testSupport';
 import { replyToThrown } from '../cli/main';
+import { PGlite } from '@electric-sql/pglite';
 import { embeddedHolderGone, openDatabase, type Database } from './client';
+import { serveEmbedded } from './embeddedServer';
 import { servedSocket, socketDirOf, socketPathOf, SOCKET_PORT } from './embeddedSocket';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tqca-served-'));
@@ -155,6 +157,29 @@ describe('the embedded database served by its holder', () => {
     const b = await client();
     expect((await b.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await b.end();
+  });
+
+  it('disconnects a client that sits in a transaction without a word, so that it cannot stall the holder', async () => {
+    const idleDir = join(scratch, 'idle');
+    mkdirSync(idleDir, { mode: 0o700 });
+    const pglite = await PGlite.create();
+    const server = await serveEmbedded(pglite, join(idleDir, 'db'), { idleTurnMs: 200 });
+    try {
+      const c = new pg.Client({ host: socketDirOf(join(idleDir, 'db')), port: SOCKET_PORT, user: 'postgres', database: 'postgres' });
+      c.on('error', () => {});
+      await c.connect();
+      await c.query('CREATE TABLE idle_row (v int)');
+      const ended = new Promise((resolve) => c.once('end', resolve));
+      // However slow this machine, the client is cut off after BEGIN or after the INSERT, never before.
+      await c.query('BEGIN');
+      await c.query('INSERT INTO idle_row VALUES (1)').catch(() => {});
+      await ended;
+      // The holder has the session again, without the departed client's row.
+      expect((await pglite.query('SELECT count(*)::int AS n FROM idle_row')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await server.close();
+      await pglite.close();
+    }
   });
 
   it('serves on a socket only its owner can reach, and a client refuses one that others could', () => {

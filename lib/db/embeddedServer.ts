@@ -160,19 +160,15 @@ class Connection {
       // The client left while it waited: nothing of its ran.
       if (this.closed) return this.giveBack();
     }
-    this.watchIdle();
+    // The clock runs only while the session waits for this client, not while it works for it.
+    clearTimeout(this.idleTimer);
     const outcome = await execute(this.db, message, (bytes) => {
       if (!this.closed) this.socket.write(bytes);
     });
     if (outcome.ready !== undefined) this.failed = false;
     if (outcome.error) this.failed = true;
     if (outcome.ready === IDLE) this.giveBack();
-  }
-
-  private watchIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.socket.destroy(), this.idleTurnMs);
-    this.idleTimer.unref();
+    else this.idleTimer = setTimeout(() => this.socket.destroy(), this.idleTurnMs).unref();
   }
 
   private giveBack(): void {
