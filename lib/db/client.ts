@@ -223,6 +223,7 @@ async function joinHolder(location: string, options: OpenDatabaseOptions): Promi
   } finally {
     await probe.end();
   }
+  lostHolder = undefined;
   let closing = false;
   // No idle timeout: a connection ends only when this process closes it, or when the holder does.
   const pool = new pg.Pool({ ...config, max: 4, idleTimeoutMillis: 0 });

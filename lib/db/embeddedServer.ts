@@ -133,10 +133,11 @@ class Connection {
 
   /** The next complete frontend message, or undefined when more bytes are needed. */
   private next(): Buffer | undefined {
-    const headerSize = this.started ? 5 : 4;
+    // A typed message is its type byte and a length that counts itself; a startup packet its length and a code.
+    const [headerSize, minimum] = this.started ? [5, 5] : [4, 8];
     if (this.buffer.length < headerSize) return undefined;
     const size = this.started ? 1 + this.buffer.readInt32BE(1) : this.buffer.readInt32BE(0);
-    if (size < headerSize - (this.started ? 1 : 0) || (!this.started && size > MAX_STARTUP)) {
+    if (size < minimum || (!this.started && size > MAX_STARTUP)) {
       this.socket.destroy();
       return undefined;
     }
