@@ -1,5 +1,8 @@
 // Opens the CA database: PostgreSQL through DATABASE_URL in production, otherwise PGlite
 // in-process with its data under the project (.data/db). Both run the same schema and migrations.
+// The embedded database belongs to one process (its lock); a holder that serves it
+// (embeddedServer.ts) lets the owner's other processes in through a Unix socket, and an opener
+// that finds the lock taken joins through that socket instead.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,12 +10,14 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { TqException } from '../errors';
+import { TqException, type TqError } from '../errors';
 import { PrismaClient, type Prisma } from './generated/client';
-import { lockDataDir } from './dataDirLock';
+import { lockDataDir, type DataDirLock } from './dataDirLock';
 import { checkPrivateTree, makePrivateDir, privatisePglite } from './privateTree';
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
-import { applyMigrations } from './migrations';
+import { applyMigrations, migrationsApplied } from './migrations';
+import { serveEmbedded, type EmbeddedServer } from './embeddedServer';
+import { servedSocket, socketDirOf, socketPathFits, SOCKET_PORT } from './embeddedSocket';
 
 export type { PrismaClient };
 /** The client inside `prisma.$transaction(async (tx) => …)`. */
@@ -28,6 +33,11 @@ export function embeddedDataDir(env: Readonly<Record<string, string | undefined>
 export interface Database {
   readonly prisma: PrismaClient;
   readonly engine: 'pglite' | 'postgresql';
+  /**
+   * For PGlite: `holder` when this process has the files open (and `serving` says whether it
+   * shares them), `joined` when it reaches another process's through its socket.
+   */
+  readonly embedded?: { readonly role: 'holder'; readonly serving: boolean } | { readonly role: 'joined' };
   /** Where the data lives: the PGlite directory, or the PostgreSQL URL without its password. */
   readonly location: string;
   /** Migrations this open applied (empty when the database was current or `migrate` was false). */
@@ -48,6 +58,12 @@ export interface OpenDatabaseOptions {
    */
   create?: boolean;
   log?: (line: string) => void;
+  /**
+   * The embedded database's holder shares it with the owner's other processes (the console
+   * server does, so that `tqca` runs beside it): it serves it on an owner-only Unix socket. Such
+   * an opener never joins another holder: a held lock is DB_IN_USE.
+   */
+  serve?: boolean;
 }
 
 // Any constant works; it serialises migration runs of several processes against one server.
@@ -75,7 +91,12 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
     // PGlite does not create a missing parent directory.
     makePrivateDir(dirname(location));
   }
-  const lock = inMemory ? undefined : lockDataDir(location);
+  let lock: DataDirLock | undefined;
+  if (!inMemory) {
+    const taken = await lockOrJoin(location, options);
+    if ('joined' in taken) return taken.joined;
+    lock = taken.lock;
+  }
   // Directories PGlite creates honour the umask (its files do not: privatisePglite).
   const umask = process.umask(0o077);
   const pglite = await PGlite.create(inMemory ? dataDir : location)
@@ -91,7 +112,10 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
     })
     .finally(() => process.umask(umask));
   if (!inMemory) privatisePglite(location);
+  let server: EmbeddedServer | undefined;
   const closeAll = async () => {
+    // Clients first: what they had open is rolled back while PGlite is still open.
+    await server?.close();
     await pglite.close();
     if (!inMemory) privatisePglite(location);
     lock?.release();
@@ -100,9 +124,12 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
     const query = async (sql: string) => (await pglite.query<Record<string, unknown>>(sql)).rows;
     const appliedMigrations = options.migrate === false ? [] : await applyMigrations(pgliteMigrationAdapter(pglite), { log: options.log, query });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    // Served only once migrated: a client never sees a half-migrated schema.
+    if (options.serve && !inMemory) server = await serveOrWarn(pglite, location, options.log);
     return {
       prisma,
       engine: 'pglite',
+      embedded: { role: 'holder', serving: server !== undefined },
       location,
       appliedMigrations,
       async close() {
@@ -115,6 +142,111 @@ async function openPglite(dataDir: string, options: OpenDatabaseOptions): Promis
     await closeAll();
     throw e;
   }
+}
+
+/** Serving is a convenience: when the socket cannot be made, the holder runs alone, as before. */
+async function serveOrWarn(pglite: PGlite, location: string, log: ((line: string) => void) | undefined): Promise<EmbeddedServer | undefined> {
+  const warn = log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (!socketPathFits(location)) {
+    warn(`tqca: the embedded database is not shared with tqca: the socket path ${socketDirOf(location)}/… is longer than a Unix socket allows; move the data directory (TQCA_DATA_DIR) to a shorter path`);
+    return undefined;
+  }
+  try {
+    return await serveEmbedded(pglite, location);
+  } catch (thrown) {
+    warn(`tqca: the embedded database is not shared with tqca: cannot serve ${socketDirOf(location)} (${thrown instanceof Error ? thrown.message : String(thrown)})`);
+    return undefined;
+  }
+}
+
+// A holder that is stopping releases its lock just after its socket: an opener may find the lock
+// taken and then the socket gone, and try the lock again.
+const LOCK_ATTEMPTS = 3;
+
+/** This process's lock on the directory, or the database of the process that holds it and serves it. */
+async function lockOrJoin(location: string, options: OpenDatabaseOptions): Promise<{ lock: DataDirLock } | { joined: Database }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { lock: lockDataDir(location) };
+    } catch (thrown) {
+      if (!(thrown instanceof TqException) || thrown.error.code !== 'DB_IN_USE' || attempt === LOCK_ATTEMPTS) throw thrown;
+      // A server is the holder or nothing: one that joined another would lose its database when that one stops.
+      if (options.serve) throw thrown;
+      const socket = servedSocket(location);
+      const joined = socket ? await joinHolder(location, options) : undefined;
+      if (joined) return { joined };
+      // No socket: the holder shares nothing (a tqca command, an older server); it is reported as DB_IN_USE.
+      if (!socket) throw thrown;
+    }
+  }
+}
+
+let lostHolder: { location: string } | undefined;
+
+/**
+ * DB_HOLDER_GONE when this process reached the embedded database through its holder's socket and
+ * the holder closed it (stopped, or died) while this process still used it; what this process had
+ * not committed was rolled back (by the holder, or with the holder's end).
+ */
+export function embeddedHolderGone(): TqError | undefined {
+  if (!lostHolder) return undefined;
+  return {
+    code: 'DB_HOLDER_GONE',
+    message: `the process serving the embedded database ${lostHolder.location} closed it during this command: what was not committed was rolled back; run the command again`,
+    field: 'database',
+    details: { dataDir: lostHolder.location },
+  };
+}
+
+/** Connects through the holder's socket; undefined when nobody answers there (a holder that has just stopped). */
+async function joinHolder(location: string, options: OpenDatabaseOptions): Promise<Database | undefined> {
+  // PGlite has one role and one database, both `postgres`, and asks for no password.
+  const config = { host: socketDirOf(location), port: SOCKET_PORT, user: 'postgres', database: 'postgres' };
+  const probe = new pg.Client(config);
+  try {
+    await probe.connect();
+  } catch (thrown) {
+    const errno = (thrown as NodeJS.ErrnoException).code;
+    if (errno === 'ECONNREFUSED' || errno === 'ENOENT') return undefined;
+    throw thrown;
+  }
+  try {
+    // The holder migrated when it opened; a command newer than the holder must not run on its older schema.
+    if (options.migrate !== false && !(await migrationsApplied(async (sql) => (await probe.query(sql)).rows))) {
+      throw new TqException({
+        code: 'DB_SERVED_SCHEMA_STALE',
+        message: `the process serving the embedded database ${location} has not applied every migration this command knows: restart it (it migrates when it opens the database), then run the command again`,
+        field: 'database',
+        details: { dataDir: location },
+      });
+    }
+  } finally {
+    await probe.end();
+  }
+  lostHolder = undefined;
+  let closing = false;
+  // No idle timeout: a connection ends only when this process closes it, or when the holder does.
+  const pool = new pg.Pool({ ...config, max: 4, idleTimeoutMillis: 0 });
+  pool.on('connect', (client) =>
+    client.on('end', () => {
+      if (!closing) lostHolder = { location };
+    }),
+  );
+  // An idle connection the holder closed: reported by the next use, not as an uncaught error.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    engine: 'pglite',
+    embedded: { role: 'joined' },
+    location,
+    appliedMigrations: [],
+    async close() {
+      closing = true;
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {

@@ -2,7 +2,8 @@
 // directory would both write it and corrupt it. An exclusive flock(2) on a file beside the
 // directory makes the second opener fail with a typed error instead. The kernel drops the lock
 // when its owner's descriptor closes, including when the owner dies, so there is no stale lock to
-// judge: the pid written into the file only names the owner in the DB_IN_USE message.
+// judge: the pid written into the file only names the owner in the DB_IN_USE message. An owner
+// that serves the database (embeddedServer.ts) is joined through its socket instead (client.ts).
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import fsExt from 'fs-ext';
 import { TqException } from '../errors';
@@ -34,7 +35,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     const owner = ownerOf(path);
     throw new TqException({
       code: 'DB_IN_USE',
-      message: `the embedded database ${dataDir} is open in ${owner ? `process ${owner}` : 'another process'}; stop it, or share a PostgreSQL server through DATABASE_URL`,
+      message: `the embedded database ${dataDir} is open in ${owner ? `process ${owner}` : 'another process'}, which this process cannot join (only a running console shares it, and only with tqca commands): wait for it or stop it, or share a PostgreSQL server through DATABASE_URL`,
       field: 'database',
       details: { dataDir, ...(owner ? { pid: owner } : {}) },
     });

@@ -100,6 +100,9 @@ async function upToDate(query: SqlQuery, migrationsList: MigrationList): Promise
   });
 }
 
+/** True when the database behind `query` has every local migration applied, unchanged. */
+export const migrationsApplied = async (query: SqlQuery, dir?: string): Promise<boolean> => upToDate(query, await readMigrations(dir));
+
 /** Applies pending migrations; returns the names applied (empty when the database is current). */
 export async function applyMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,

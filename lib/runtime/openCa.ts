@@ -70,6 +70,11 @@ export interface OpenCaOptions {
   readonly readOnly?: boolean;
   /** A long-running server: publish on a timer (expiry, bundles nearing theirs) every this many ms. */
   readonly publicationIntervalMs?: number;
+  /**
+   * A long-running server holding the embedded database shares it with `tqca` over an owner-only
+   * Unix socket (lib/db/embeddedServer.ts); a process that finds it held joins it either way.
+   */
+  readonly serveEmbedded?: boolean;
 }
 
 export async function openCa(env: Env = process.env, options: OpenCaOptions = {}): Promise<Result<OpenCa>> {
@@ -80,7 +85,7 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
   if (!policy.ok) return policy;
   const config = resolveHsmConfig(env, { createSecrets: !readOnly });
   if (!config.ok) return config;
-  const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env), create: !readOnly });
+  const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env), create: !readOnly, serve: options.serveEmbedded });
   const now = () => new Date();
   // The database first: a token store is not re-created empty under root keys in use (hsmCheck).
   const opened = await openHsm(config.value, { initialise: !readOnly && (await mayInitialiseToken(db.prisma)) });

@@ -1,8 +1,9 @@
 /**
  * The CA services of this server process, opened once through the composition root on first use
  * and shared by pages, server actions and route handlers. Nothing else in the app opens the
- * database or the HSM: the embedded PGlite belongs to exactly one opener. The server publishes on a
- * timer too (bundle expiry and lead), once a minute.
+ * database or the HSM: the embedded PGlite belongs to exactly one opener, which serves it to `tqca`
+ * on an owner-only socket (lib/db/embeddedServer.ts). The server publishes on a timer too (bundle
+ * expiry and lead), once a minute.
  */
 import type { CaServices, SignInContext } from '../ca';
 import { TqException } from '../errors';
@@ -34,7 +35,7 @@ export function beforeClose(hook: () => Promise<void>): void {
 async function open(): Promise<ServerServices> {
   const policy = sessionPolicyFrom();
   const { sealKey } = consoleKeys();
-  const opened = await openCa(process.env, { publicationIntervalMs: PUBLICATION_INTERVAL_MS });
+  const opened = await openCa(process.env, { publicationIntervalMs: PUBLICATION_INTERVAL_MS, serveEmbedded: true });
   if (!opened.ok) throw new TqException(opened.error);
   let closing: Promise<void> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

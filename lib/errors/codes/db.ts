@@ -4,6 +4,10 @@ import type { ErrorTable } from '../spec';
 export const DB_CODES = {
   DB_CONSTRAINT: { category: 'conflict', en: 'the database refused the change by a constraint the service’s own checks let through', zh: '数据库约束拒绝了该变更（服务自身的检查未能拦截）' },
   DB_IN_USE: { category: 'unavailable', en: 'another process holds the embedded database directory', zh: '嵌入式数据库目录正被另一进程占用', field: 'database' },
+  // Sharing the embedded database with its holder (lib/db/embeddedServer.ts)
+  DB_HOLDER_GONE: { category: 'unavailable', en: 'the process serving the embedded database closed it during the command; what was not committed was rolled back: run it again', zh: '提供嵌入式数据库的进程在命令执行期间关闭了连接；未提交的内容已回滚，请重新执行', field: 'database' },
+  DB_SOCKET_UNSAFE: { category: 'forbidden', en: 'the embedded database’s socket or its directory is not this user’s alone (details.path, details.mode, details.uid): not connected', zh: '嵌入式数据库的套接字或其目录并非仅归当前用户所有（details.path、details.mode、details.uid）：未连接', field: 'database' },
+  DB_SERVED_SCHEMA_STALE: { category: 'unavailable', en: 'the process serving the embedded database has not applied every migration this command knows: restart it', zh: '提供嵌入式数据库的进程尚未应用本命令所知的全部迁移：请重启该进程', field: 'database' },
   DB_NOT_FOUND: { category: 'notFound', en: 'a read-only command found no embedded database yet (details.dataDir); nothing was created', zh: '只读命令尚未找到嵌入式数据库（details.dataDir），未创建任何文件', field: 'database' },
   DB_DAMAGED: { category: 'unavailable', en: 'PGlite cannot open the embedded database directory: damaged or foreign files (details.dataDir)', zh: 'PGlite 无法打开嵌入式数据库目录：文件已损坏或不属于 PGlite（details.dataDir）', field: 'database' },
   // The data directory (lib/db/privateTree.ts)
