@@ -9,7 +9,7 @@ export const log: CommandGroup = {
   name: 'log',
   summary: 'the tamper-evident audit log: export, checkpoints, live check; offline: verify exports, proofs, witness cosigning (docs/log-format.md)',
   commands: [
-    { name: 'verify', summary: 'recompute an export’s chain and tree; check checkpoints and cosignatures', load: load('verify') },
+    { name: 'verify', summary: 'recompute an export’s chain and tree; check checkpoints and cosignatures; --live: the stored log', load: load('verify') },
     { name: 'consistency', summary: 'prove a newer export extends an older one', load: load('consistency') },
     { name: 'prove', summary: 'print an inclusion proof (tlog-proof) for one entry', load: load('prove') },
     { name: 'check-proof', summary: 'verify an inclusion proof offline', load: load('checkProof') },
@@ -18,7 +18,7 @@ export const log: CommandGroup = {
     { name: 'witness-keygen', summary: 'make a witness SM2 key file and print its vkey', load: load('witnessKeygen') },
     { name: 'export', summary: 'export the stored log for auditors, with a fresh checkpoint (AUDITOR, ADMIN)', load: loadDb('exportCommand') },
     { name: 'checkpoint', summary: 'sign a checkpoint of the stored log now with the audit key', load: loadDb('checkpoint') },
-    { name: 'verify-live', summary: 'check the stored log extends every signed checkpoint (tqca log verify --live)', load: loadDb('live') },
+    { name: 'verify-live', summary: 'the older name of tqca log verify --live', load: loadDb('live') },
     { name: 'reconcile', summary: 'compare the certificate table with what the log’s events say (AUDITOR, ADMIN)', load: loadDb('reconcile') },
     { name: 'audit-key', summary: 'print the published audit key and its check value', load: loadDb('auditKey') },
     { name: 'audit-key-request', summary: 'request the audit-key ceremony (first officer)', load: loadDb('auditKeyRequest') },

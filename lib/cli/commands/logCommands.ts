@@ -11,7 +11,8 @@ import { encodeBase64, parseVkey, type NoteKey } from '../../log/note';
 import { checkInclusionProof, proveConsistencyRequest, proveInclusion } from '../../log/proof';
 import { exportLines, verifyConsistentExports, verifyExport, type CheckpointSummary, type ExportSummary, type VerifyOptions } from '../../log/verify';
 import { createWitnessKey, directoryStateStore, loadWitnessKey, witnessCheckpoint } from '../../log/witness';
-import { defineCommand, invalid, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type RunContext } from '../command';
+import { defineCommand, flag, invalid, optionalPositional, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome, type RunContext } from '../command';
+import { usageError } from '../args';
 import { cliError } from '../errorCodes';
 import { publicKeyInput } from '../inputs';
 
@@ -86,15 +87,25 @@ function summaryView(s: ExportSummary): JsonObject {
   };
 }
 
+/** A command line that does not fit: exit 2, as the parser answers. */
+const usageOutcome = (message: string, field: string): Outcome => ({ ...invalid(usageError(message, { field })), exitCode: 2 });
+
 const EXIT = 'Exit 0 valid, 1 invalid (the typed error names the first bad line, entry or checkpoint), 2 usage.';
 
 export const verify = defineCommand({
   description: `Recomputes an export's audit chain and Merkle tree in one streaming pass, checks every
 checkpoint's root when its size is reached, its audit-key signature and the cosignatures of the
-given witnesses. Entries after the last checkpoint with a quorum are reported as unattested. ${EXIT}`,
-  options: trustOptions,
-  positionals: { export: positional('<export>', 'the JSON Lines export file', pathInput('export')) },
+given witnesses. Entries after the last checkpoint with a quorum are reported as unattested.
+With --live instead of an export: checks the CA's stored log (chain, leaves, tree, every signed
+checkpoint) as the signed-in operator; exit 1 with AUDIT_LOG_TAMPERED when it fails. ${EXIT}`,
+  options: { ...trustOptions, live: flag('check the stored log of the configured database instead of an export') },
+  positionals: { export: optionalPositional('<export>', 'the JSON Lines export file (not with --live)', pathInput('export')) },
   async run({ options, positionals }) {
+    if (options.live) {
+      if (positionals.export !== undefined) return usageOutcome('give either an export or --live, not both', 'export');
+      return (await import('./logDbCommands')).checkStoredLog();
+    }
+    if (positionals.export === undefined) return usageOutcome('missing argument <export> (or --live)', 'export');
     const policy = trust(options);
     if (!policy.ok) return invalid(policy.error);
     const r = await verifyExport(exportLines(positionals.export), policy.value);

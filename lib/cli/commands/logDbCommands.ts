@@ -88,16 +88,19 @@ renamed). Verify the file with 'tqca log verify --audit-key <X‖Y hex>'. Audite
     }, { signs: true }),
 });
 
+/** `tqca log verify --live`: the stored log now, as the signed-in operator. */
+export const checkStoredLog = () =>
+  asOperator(async (ca) => {
+    const report = await verifyLiveLog(ca.prisma);
+    return report.ok ? { ...valid({ live: report.value as unknown as JsonObject }), text: details({ ...report.value }) } : invalid(report.error);
+  }, READ_ONLY);
+
 export const live = defineCommand({
-  description: `Checks the stored log now: chain, leaves and tree, and that it extends every signed checkpoint.
-Exit 1 with AUDIT_LOG_TAMPERED when it does not (a running CA stops signing on the same finding).`,
+  description: `The older name of 'tqca log verify --live' (the same check): chain, leaves and tree, and that
+the stored log extends every signed checkpoint. Exit 1 with AUDIT_LOG_TAMPERED when it does not.`,
   options: {},
   positionals: {},
-  run: () =>
-    asOperator(async (ca) => {
-      const report = await verifyLiveLog(ca.prisma);
-      return report.ok ? { ...valid({ live: report.value as unknown as JsonObject }), text: details({ ...report.value }) } : invalid(report.error);
-    }, READ_ONLY),
+  run: checkStoredLog,
 });
 
 export const reconcile = defineCommand({
