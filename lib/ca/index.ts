@@ -148,4 +148,5 @@ export {
   type StoredCheckpoint,
 } from './auditLog';
 export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';
+export { addCosignatures, latestCheckpoint, listWitnessKeys, logConsistencyProof, registerWitnessKey, type LatestCheckpoint, type StoredCosignatures, type WitnessKeyView } from './witnesses';
 export { reconcileWithLog, type Mismatch } from './reconcile';

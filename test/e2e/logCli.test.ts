@@ -58,7 +58,7 @@ describe('tqca log against the CA', () => {
     expect((await readFile(out, 'utf8')).split('\n').filter((l) => l.includes('"type":"checkpoint"'))).toHaveLength(2);
     await ok('carol', ['log', 'verify', '--live']);
     expect(await ok('carol', ['log', 'reconcile'])).toMatchObject({ valid: true, mismatches: [] });
-  });
+  }, 300_000);
 
   it('verify --live fails with AUDIT_LOG_TAMPERED after the owner rewrites a row, as does its older name verify-live', async () => {
     await h.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_event DISABLE TRIGGER USER`);
@@ -72,5 +72,5 @@ describe('tqca log against the CA', () => {
     // A signing command in a new process stops too.
     const signing = await as('alice', ['log', 'checkpoint']);
     expect(signing.json).toMatchObject({ valid: false, error: { code: 'AUDIT_LOG_TAMPERED' } });
-  });
+  }, 300_000);
 });

@@ -2,7 +2,7 @@ import type { CommandGroup } from '../command';
 
 type Name = 'verify' | 'consistency' | 'prove' | 'checkProof' | 'witnessRequest' | 'witness' | 'witnessKeygen';
 const load = (name: Name) => () => import('./logCommands').then((m) => ({ default: m[name] }));
-type DbName = 'auditKeyRequest' | 'auditKeyApprove' | 'auditKey' | 'checkpoint' | 'exportCommand' | 'live' | 'reconcile';
+type DbName = 'auditKeyRequest' | 'auditKeyApprove' | 'auditKey' | 'checkpoint' | 'exportCommand' | 'live' | 'reconcile' | 'witnessRegister' | 'witnessKeys';
 const loadDb = (name: DbName) => () => import('./logDbCommands').then((m) => ({ default: m[name] }));
 
 export const log: CommandGroup = {
@@ -22,6 +22,8 @@ export const log: CommandGroup = {
     { name: 'reconcile', summary: 'compare the certificate table with what the log’s events say (AUDITOR, ADMIN)', load: loadDb('reconcile') },
     { name: 'audit-key', summary: 'print the published audit key and its check value', load: loadDb('auditKey') },
     { name: 'audit-key-request', summary: 'request the audit-key ceremony (first officer)', load: loadDb('auditKeyRequest') },
+    { name: 'witness-register', summary: 'register an auditor’s witness key for an institution’s WITNESS tokens (ADMIN)', load: loadDb('witnessRegister') },
+    { name: 'witness-keys', summary: 'list the registered witness keys', load: loadDb('witnessKeys') },
     { name: 'audit-key-approve', summary: 'approve the audit-key ceremony: the HSM generates the key (second officer)', load: loadDb('auditKeyApprove') },
   ],
 };

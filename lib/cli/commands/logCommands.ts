@@ -56,8 +56,9 @@ const vkeyInput: ArgumentParser<NoteKey> = (text) => {
   return key;
 };
 
+const AUDIT_KEY = 'the audit key (SM2 public key, 64 bytes: hex, @path or -) the checkpoints must be signed with';
 const trustOptions = {
-  auditKey: requiredValue('<X‖Y hex>', 'the audit key (SM2 public key, 64 bytes: hex, @path or -) the checkpoints must be signed with', publicKeyInput('auditKey')),
+  auditKey: requiredValue('<X‖Y hex>', AUDIT_KEY, publicKeyInput('auditKey')),
   witness: repeatedValue('<vkey>', 'a trusted witness (signed-note vkey); repeat for each', vkeyInput, false),
   quorum: value('<K>', 'cosignatures of distinct trusted witnesses a checkpoint needs (default 0)', countInput('quorum', 0)),
 };
@@ -98,7 +99,11 @@ checkpoint's root when its size is reached, its audit-key signature and the cosi
 given witnesses. Entries after the last checkpoint with a quorum are reported as unattested.
 With --live instead of an export: checks the CA's stored log (chain, leaves, tree, every signed
 checkpoint) as the signed-in operator; exit 1 with AUDIT_LOG_TAMPERED when it fails. ${EXIT}`,
-  options: { ...trustOptions, live: flag('check the stored log of the configured database instead of an export') },
+  options: {
+    ...trustOptions,
+    auditKey: value('<X‖Y hex>', `${AUDIT_KEY} (required with an export)`, publicKeyInput('auditKey')),
+    live: flag('check the stored log of the configured database instead of an export'),
+  },
   positionals: { export: optionalPositional('<export>', 'the JSON Lines export file (not with --live)', pathInput('export')) },
   async run({ options, positionals }) {
     if (options.live) {
@@ -106,7 +111,8 @@ checkpoint) as the signed-in operator; exit 1 with AUDIT_LOG_TAMPERED when it fa
       return (await import('./logDbCommands')).checkStoredLog();
     }
     if (positionals.export === undefined) return usageOutcome('missing argument <export> (or --live)', 'export');
-    const policy = trust(options);
+    if (options.auditKey === undefined) return usageOutcome('missing option --audit-key <X‖Y hex>', 'auditKey');
+    const policy = trust({ ...options, auditKey: options.auditKey });
     if (!policy.ok) return invalid(policy.error);
     const r = await verifyExport(exportLines(positionals.export), policy.value);
     return r.ok ? valid(summaryView(r.value)) : invalid(r.error);
