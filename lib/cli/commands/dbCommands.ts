@@ -6,7 +6,7 @@
 import { appendAuditEvent, SYSTEM_ACTOR } from '../../audit';
 import { grantAppRole } from '../../db/appRole';
 import { openDatabase } from '../../db/client';
-import { ok, TqException } from '../../errors';
+import { Code, ok, TqException } from '../../errors';
 import { defineCommand, positional, valid } from '../command';
 import { details } from './caSession';
 
@@ -23,7 +23,7 @@ Run it again after every upgrade. Recorded in the audit log (database.appRole.gr
     const database = await openDatabase({ create: false });
     try {
       if (database.engine !== 'postgresql') {
-        throw new TqException({ code: 'DB_APP_ROLE_REFUSED', message: 'the embedded PGlite has a single user: there is no application role to restrict; set DATABASE_URL to the PostgreSQL owner', field: 'database' });
+        throw new TqException({ code: Code.DB_APP_ROLE_REFUSED, message: 'the embedded PGlite has a single user: there is no application role to restrict; set DATABASE_URL to the PostgreSQL owner', field: 'database' });
       }
       const grants = await grantAppRole(database.prisma, positionals.role, (tx, g) =>
         appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: 'database.appRole.granted', objectType: 'database', objectId: g.role, details: { tables: g.tables }, time: new Date() }),
