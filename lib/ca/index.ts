@@ -12,6 +12,7 @@ export { recoverAtStartup, type RecoveryReport } from './recovery';
 export { enterSigningShare, lockSigning, type SigningActivation, type SigningStatus } from './activation';
 export {
   authenticate,
+  signInAtCommandLine,
   bootstrapAdministrator,
   changePassword,
   disableOperator,

@@ -41,7 +41,9 @@ import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
-import { projectRoot } from '../../lib/cli/testSupport';
+import { projectRoot, runTqca } from '../../lib/cli/testSupport';
+import { createWitnessKey } from '../../lib/log/witness';
+import { toHex } from '../../lib/bytes';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -62,6 +64,7 @@ const tokens = {} as Record<'acquirer' | 'other' | 'expired' | 'revoked' | 'issu
 /** The auditor's witness whose key seed() registers, and the size of the first of the two checkpoints seed() signs. */
 let witness: NoteSigner;
 let firstCheckpointSize: number;
+let auditorId: number;
 let otherCode: string;
 let serverLog = '';
 
@@ -106,6 +109,7 @@ async function seed(env: Record<string, string>) {
     unwrap(await approveAuditKey(ca, bob, unwrap(await requestAuditKey(ca, alice, 'tqca.test/api')).id));
     firstCheckpointSize = unwrap(await signLogCheckpoint(ca, alice, 'operator')).size;
     const auditor = unwrap(await createInstitution(ca, admin, { kind: 'PLATFORM', nameZh: '审计见证' }));
+    auditorId = auditor.id;
     witness = softwareSigner('witness.test', 'cosignature', sm2.generatePrivateKey());
     unwrap(await registerWitnessKey(ca, admin, { institutionId: auditor.id, vkey: encodeVkey(witness) }));
     tokens.witness = await make(ca, auditor.id, 'WITNESS', inMonth);
@@ -332,6 +336,28 @@ describe('witnesses: checkpoint, consistency proof, cosignature', () => {
     expect(await codeOf(await call('/log/checkpoint', { headers: bearer(tokens.acquirer) }), '/log/checkpoint', 'get')).toEqual([403, 'API_SCOPE_FORBIDDEN']);
     expect(serverLog).not.toContain('unexpected fault');
   });
+
+  it('tqca log witness --server fetches the checkpoint and proof, cosigns, and posts with the WITNESS token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tqca-witness-'));
+    try {
+      const keyFile = join(dir, 'witness.key');
+      const vkey = unwrap(await createWitnessKey(keyFile, 'cli-witness.test'));
+      unwrap(await registerWitnessKey({ prisma: db.prisma, now: () => new Date() }, admin, { institutionId: auditorId, vkey }));
+      writeFileSync(join(dir, 'token'), `${tokens.witness}\n`, { mode: 0o600 });
+      const auditKey = toHex((await db.prisma.auditKey.findUniqueOrThrow({ where: { id: 1 } })).publicKey);
+      const witnessArgs = ['--json', 'log', 'witness', '--key', keyFile, '--state', dir, '--audit-key', auditKey, '--server', base, '--token-file', join(dir, 'token')];
+      const run = await runTqca(witnessArgs);
+      expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+      expect(run.json).toMatchObject({ valid: true, previousSize: 0, stored: ['cli-witness.test'] });
+      const stored = await db.prisma.auditCosignature.findMany({ where: { checkpointSize: BigInt(run.json.size) } });
+      expect(stored).toHaveLength(2); // the witness of the test above, and this one
+      // Again: the same checkpoint, consistent with the state (from its own size), nothing new stored.
+      const again = await runTqca(witnessArgs);
+      expect(again.json).toMatchObject({ valid: true, previousSize: run.json.size, stored: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 // --- malformed input ---------------------------------------------------------------------------

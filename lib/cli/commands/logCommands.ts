@@ -13,6 +13,7 @@ import { exportLines, verifyConsistentExports, verifyExport, type CheckpointSumm
 import { createWitnessKey, directoryStateStore, loadWitnessKey, witnessCheckpoint } from '../../log/witness';
 import { defineCommand, flag, invalid, optionalPositional, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome, type RunContext } from '../command';
 import { usageError } from '../args';
+import { fetchWitnessRequest, postCosignature, readTokenFile, type WitnessServer } from '../witnessServer';
 import { cliError } from '../errorCodes';
 import { publicKeyInput } from '../inputs';
 
@@ -191,21 +192,37 @@ export const witness = defineCommand({
 old size is the size this witness last cosigned (its --state), and the consistency proof from that
 checkpoint; then adds a cosignature line (type 0xff tqca/sm2-sm3-cosignature@v1), stores the new
 state atomically and prints the cosigned checkpoint. A fork or rollback is refused
-(LOG_WITNESS_CONFLICT). ${EXIT}`,
+(LOG_WITNESS_CONFLICT). With --server and --token-file instead of a request file: fetches the CA's
+newest checkpoint and the proof from the state's size (GET /api/v1/log/checkpoint, /log/consistency,
+with a WITNESS token), cosigns as above and posts the cosignature (POST /api/v1/log/cosignatures). ${EXIT}`,
   options: {
     key: requiredValue('<file>', 'the witness key file (tqca log witness-keygen)', pathInput('key')),
     state: requiredValue('<dir>', 'the directory holding the last cosigned checkpoint', (text) => ok(text)),
     auditKey: trustOptions.auditKey,
+    server: value('<url>', 'the CA server, e.g. https://ca.example.cn (with --token-file; no request file)', (text) => ok(text)),
+    tokenFile: value('<file>', 'the file holding the WITNESS API token', pathInput('tokenFile')),
   },
-  positionals: { request: positional('<request>', 'the witness request (old size, proof, checkpoint)', pathInput('request')) },
+  positionals: { request: optionalPositional('<request>', 'the witness request (old size, proof, checkpoint); not with --server', pathInput('request')) },
   async run({ options, positionals }, context) {
+    if ((options.server === undefined) !== (options.tokenFile === undefined)) return usageOutcome('--server and --token-file go together', 'server');
+    if ((options.server === undefined) === (positionals.request === undefined)) return usageOutcome('give a witness request file, or --server and --token-file', 'request');
     const key = await loadWitnessKey(options.key);
     if (!key.ok) return invalid(key.error);
-    const request = await readText(positionals.request, context, 'request');
+    const store = directoryStateStore(options.state);
+    let server: WitnessServer | undefined;
+    if (options.server !== undefined) {
+      const token = await readTokenFile(options.tokenFile!);
+      if (!token.ok) return invalid(token.error);
+      server = { url: options.server, token: token.value };
+    }
+    const request = server ? await fetchWitnessRequest(server, store) : await readText(positionals.request!, context, 'request');
     if (!request.ok) return invalid(request.error);
-    const r = await witnessCheckpoint(request.value, options.auditKey, key.value, directoryStateStore(options.state), context.now);
+    const r = await witnessCheckpoint(request.value, options.auditKey, key.value, store, context.now);
     if (!r.ok) return invalid(r.error);
-    return { ...valid({ size: r.value.checkpoint.size, previousSize: r.value.previous?.size ?? 0, checkpoint: r.value.note }), text: r.value.note };
+    const posted = server ? await postCosignature(server, r.value.note) : undefined;
+    if (posted && !posted.ok) return invalid(posted.error);
+    const body = { size: r.value.checkpoint.size, previousSize: r.value.previous?.size ?? 0, checkpoint: r.value.note, ...(posted?.ok ? { stored: posted.value.added } : {}) };
+    return { ...valid(body), text: r.value.note };
   },
 });
 
