@@ -85,6 +85,8 @@ describe('witness keys and cosignatures', () => {
     expect(stored).toMatchObject({ size: latest.size, added: ['witness.example'], note: cosigned });
     expect(unwrap(await addCosignatures(h.ca, client, cosigned)).added).toEqual([]);
     expect((await latestCheckpoint(h.ca))!.note).toBe(cosigned);
+    // The stored cosignature does not carry an unregistered one in with it.
+    expect(code(await addCosignatures(h.ca, client, await cosign(cosigned, stranger)))).toBe('COSIGNATURE_UNVERIFIED');
     expect(await h.db.prisma.auditEvent.count({ where: { action: 'log.cosigned', objectId: String(latest.size) } })).toBe(1);
   });
 

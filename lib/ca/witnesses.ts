@@ -142,8 +142,16 @@ export async function addCosignatures(ca: ServiceContext, client: ApiClient, not
     }
     const verified = verifyNote(note.value, [...noteKeys.keys()]);
     if (!verified.ok) refuse(verified.error.code, verified.error.message, { field: 'note', details: verified.error.details });
-    if (verified.value.verified.length === 0) {
-      refuse('COSIGNATURE_UNVERIFIED', 'no cosignature on the note is by a witness key registered for this token’s institution', { field: 'note' });
+    // Every line the CA does not hold already (its own signature, stored cosignatures) must be a
+    // cosignature by one of this institution's witness keys: nothing posted is silently dropped.
+    const held = new Set([...storedNote.value.signatures.map(formatSignatureLine), ...(await tx.auditCosignature.findMany({ where: { checkpointSize: size }, select: { line: true } })).map((c) => c.line)]);
+    const byKey = [...noteKeys.values()];
+    const foreign = note.value.signatures.filter((s) => !held.has(formatSignatureLine(s)) && !byKey.some((k) => k.name === s.name && toHex(k.keyId) === toHex(s.keyId)));
+    if (foreign.length > 0 || verified.value.verified.length === 0) {
+      refuse('COSIGNATURE_UNVERIFIED', 'a cosignature on the note is not by a witness key registered for this token’s institution', {
+        field: 'note',
+        details: { names: (foreign.length > 0 ? foreign : note.value.signatures).map((s) => s.name) },
+      });
     }
     const existing = new Set((await tx.auditCosignature.findMany({ where: { checkpointSize: size }, select: { witnessKeyId: true } })).map((c) => c.witnessKeyId));
     const added: string[] = [];
