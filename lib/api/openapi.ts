@@ -16,6 +16,7 @@ const jsonOrBytes = (schema: string) => ({
 const hexBytes = (description: string) => ({ type: 'string', pattern: '^([0-9a-f]{2})+$', description });
 const version = { type: 'integer', minimum: 1, maximum: 4294967295 } as const;
 const versionParameter = { name: 'version', in: 'path', required: true, description: 'bundle version, decimal', schema: version } as const;
+const treeSize = { type: 'integer', minimum: 0 } as const;
 const object = (properties: Record<string, object>) => ({ type: 'object', required: Object.keys(properties), additionalProperties: false, properties });
 
 export const OPENAPI_DOCUMENT = {
@@ -23,7 +24,7 @@ export const OPENAPI_DOCUMENT = {
   info: {
     title: 'TQ-CA machine-client API',
     version: '1',
-    description: 'Root keys, bundles, deltas, revocations and acknowledgements for acquirers (TQ-CERT-1). Errors are RFC 9457 problem documents carrying the TQ-CA error code.',
+    description: 'Root keys, bundles, deltas, revocations and acknowledgements for acquirers (TQ-CERT-1); checkpoints, consistency proofs and cosignatures for the audit log’s witnesses. Errors are RFC 9457 problem documents carrying the TQ-CA error code.',
   },
   servers: [{ url: '/api/v1' }],
   security: [{ bearer: [] }],
@@ -113,6 +114,44 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/log/checkpoint': {
+      get: {
+        operationId: 'getLogCheckpoint',
+        summary: 'Witnesses: the newest signed checkpoint of the audit log (c2sp.org/tlog-checkpoint) with the cosignatures stored so far',
+        responses: {
+          '200': { description: 'the checkpoint note', content: { 'application/json': { schema: { $ref: '#/components/schemas/LogCheckpoint' } } } },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/log/consistency': {
+      get: {
+        operationId: 'getLogConsistency',
+        summary: 'Witnesses: an RFC 9162 consistency proof from tree size `from` to a signed checkpoint’s size `to`',
+        parameters: [
+          { name: 'from', in: 'query', required: true, description: 'the size the witness last cosigned (0: none)', schema: treeSize },
+          { name: 'to', in: 'query', required: true, description: 'the size of the checkpoint to cosign', schema: treeSize },
+        ],
+        responses: {
+          '200': { description: 'the proof, base64 hashes in RFC 9162 order', content: { 'application/json': { schema: { $ref: '#/components/schemas/LogConsistency' } } } },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/log/cosignatures': {
+      post: {
+        operationId: 'postLogCosignature',
+        summary: 'Witnesses: the checkpoint note with the witness’s cosignature (c2sp.org/tlog-cosignature) added; stored once it verifies under a registered witness key',
+        requestBody: { required: true, content: { 'application/json': { schema: object({ note: { type: 'string', description: 'the cosigned checkpoint note' } }) } } },
+        responses: {
+          '201': { description: 'stored; `added` names the witnesses new in this post', content: { 'application/json': { schema: { $ref: '#/components/schemas/LogCosignatures' } } } },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'getOpenApi',
@@ -190,6 +229,11 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
+      LogCheckpoint: object({ checkpoint: object({ size: treeSize, note: { type: 'string', description: 'the signed note: checkpoint text, blank line, signature lines' } }) }),
+      LogConsistency: object({ consistency: object({ from: treeSize, to: treeSize, proof: { type: 'array', items: { type: 'string', contentEncoding: 'base64' } } }) }),
+      LogCosignatures: object({
+        cosignatures: object({ size: treeSize, added: { type: 'array', items: { type: 'string' } }, note: { type: 'string', description: 'the checkpoint with every stored cosignature' } }),
+      }),
       Problem: {
         type: 'object',
         required: ['type', 'title', 'status', 'detail', 'code'],

@@ -24,8 +24,8 @@ const MAX_LIFETIME_MS = 2 * 366 * 24 * 3600 * 1000;
 /** last_used_at is written at most this often per token: no database write per request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The institution kind each scope is for. */
-const SCOPE_KIND: Readonly<Record<ApiTokenScope, InstitutionKind>> = { ACQUIRER: 'ACQUIRER', ISSUER: 'ISSUER' };
+/** The institution kind each scope is for (null: any; an auditor's witness may be run by any institution). */
+const SCOPE_KIND: Readonly<Record<ApiTokenScope, InstitutionKind | null>> = { ACQUIRER: 'ACQUIRER', ISSUER: 'ISSUER', WITNESS: null };
 
 export interface ApiTokenView {
   readonly id: string;
@@ -109,7 +109,8 @@ export async function createApiToken(ctx: ServiceContext, actor: Operator, input
     await requireActiveOperator(tx, actor);
     const institution = await tx.institution.findUnique({ where: { id: input.institutionId } });
     if (!institution) refuse('INSTITUTION_NOT_FOUND', `no institution has id ${input.institutionId}`, { field: 'institution' });
-    if (institution.kind !== SCOPE_KIND[input.scope]) {
+    const kind = SCOPE_KIND[input.scope];
+    if (kind !== null && institution.kind !== kind) {
       refuse('API_TOKEN_SCOPE_KIND', `scope ${input.scope} is for ${SCOPE_KIND[input.scope]} institutions, not ${institution.kind}`, { details: { scope: input.scope, kind: institution.kind } });
     }
     if (institution.status !== 'ACTIVE') refuse('API_INSTITUTION_INACTIVE', `institution ${input.institutionId} is ${institution.status}`, { field: 'institution' });

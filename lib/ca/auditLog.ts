@@ -15,11 +15,12 @@ import { appendAuditEvent, normalizeJson, storedLeaves, unpackTree, SM3_TREE } f
 import { csvExport, jsonLinesExport, type LogItem } from '../log/export';
 import { checkpointText, signCheckpoint } from '../log/checkpoint';
 import { consistencyProof, leafHashSource, verifyConsistency } from '../log/merkle';
-import { encodeVkey, isKeyName, keyId, type NoteSigner } from '../log/note';
+import { encodeVkey, isKeyName, keyId, parseVkey, type NoteSigner } from '../log/note';
 import { checkRole, type Operator } from './context';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, transact } from './transaction';
+import { cosignatureLines, cosignedNote, listWitnessKeys } from './witnesses';
 
 export interface AuditKeyView {
   readonly origin: string;
@@ -210,9 +211,11 @@ export interface LogExport {
 
 const EXPORT_BATCH = 2000;
 
-/** The stored log up to `size` in order, each stored checkpoint right after the entry that reaches it. */
+/** The stored log up to `size` in order, each stored checkpoint (with its stored cosignatures) right after the entry that reaches it. */
 async function* storedLogItems(ca: CaServices, size: number): AsyncGenerator<LogItem> {
-  const checkpoints = await ca.prisma.auditCheckpoint.findMany({ where: { size: { gt: 0n, lte: BigInt(size) } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
+  const signed = await ca.prisma.auditCheckpoint.findMany({ where: { size: { gt: 0n, lte: BigInt(size) } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
+  const cosignatures = await cosignatureLines(ca, signed.map((c) => c.size));
+  const checkpoints = signed.map((c) => ({ size: c.size, note: cosignedNote(c.note, cosignatures.get(c.size) ?? []) }));
   let next = 0;
   for (let from = 0n; from < BigInt(size); ) {
     const rows = await ca.prisma.auditEvent.findMany({ where: { seq: { gt: from, lte: BigInt(size) } }, orderBy: { seq: 'asc' }, take: EXPORT_BATCH });
@@ -246,9 +249,11 @@ export async function exportLog(ca: CaServices, actor: Operator, options: { form
   });
   if (!audited.ok) return audited;
   const items = storedLogItems(ca, size);
+  // The header names every registered witness: the writer checks their stored cosignatures as it goes.
+  const witnesses = (await listWitnessKeys(ca)).map((k) => unwrap(parseVkey(k.vkey)));
   const lines =
     options.format === 'csv'
       ? csvExport(items, { certificatesOnly: options.certificatesOnly })
-      : jsonLinesExport({ origin: key.origin, auditKey: unwrap(sm2.publicKeyFromBytes(new Uint8Array(key.publicKey))), witnesses: [], items });
+      : jsonLinesExport({ origin: key.origin, auditKey: unwrap(sm2.publicKeyFromBytes(new Uint8Array(key.publicKey))), witnesses, items });
   return ok({ checkpoint: checkpoint.value, lines });
 }

@@ -1,6 +1,7 @@
 /**
  * Time-driven state: certificates past their MMYY are expired (derived at the instant asked
- * about, never stored), with 90/30/7-day warnings to query ahead of it; root keys past their
+ * about, never stored; the log records each expiry once, as certificate.expired), with 90/30/7-day
+ * warnings to query ahead of it; root keys past their
  * expiry day become EXPIRED; requests left open too long become EXPIRED. Renewal is a new
  * request (new key, number and serial), so nothing here extends anything.
  */
@@ -95,5 +96,32 @@ export async function expireStaleRequests(ca: CaServices, at = ca.now(), lifetim
       });
     }
     return stale.map((s) => s.id);
+  });
+}
+
+/**
+ * Certificates whose validity ended by `at` get their `certificate.expired` event, once each: the
+ * status is derived, so the event is the expiry's only record. Under the chain head's lock, so
+ * two processes never record one expiry twice.
+ */
+export async function recordExpiredCertificates(ca: CaServices, at = ca.now()): Promise<Result<string[]>> {
+  return transact(ca.prisma, async (tx) => {
+    await tx.$queryRaw`SELECT seq FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+    const ended = await tx.$queryRaw<{ number: bigint; expires_at: Date }[]>`
+      SELECT c.number, c.expires_at FROM certificate c
+      WHERE c.expires_at <= ${at}
+        AND NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.object_type = 'certificate' AND e.object_id = c.number::text AND e.action = 'certificate.expired')
+      ORDER BY c.number`;
+    for (const c of ended) {
+      await appendAuditEvent(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'certificate.expired',
+        objectType: 'certificate',
+        objectId: c.number.toString(),
+        details: { expiresAt: c.expires_at },
+        time: at,
+      });
+    }
+    return ended.map((c) => c.number.toString());
   });
 }

@@ -83,6 +83,8 @@ async function raiseAlarm(ca: Pick<CaServices, 'prisma' | 'now'>, alarm: TqError
 /** The start-up check deferred to the first call that changes or uses a key, once signing is activated. */
 function checkedBeforeSigning(ca: Pick<CaServices, 'prisma' | 'now'>, keys: CaKeys, raise: Raise): CaKeys {
   let verdict: Promise<TqError | null> | null = null;
+  // Once the HSM matched, no signature waits for the check again.
+  let passed = false;
   const check = async (): Promise<TqError | null> => {
     verdict ??= rootKeyDiscrepancy(ca.prisma, keys).then(async (alarm) => {
       if (alarm && alarm.code !== Code.HSM_LOCKED) await raiseAlarm(ca, alarm, raise);
@@ -91,12 +93,13 @@ function checkedBeforeSigning(ca: Pick<CaServices, 'prisma' | 'now'>, keys: CaKe
     const alarm = await verdict;
     // Still locked: ask again next time; a discrepancy refuses for the life of the process.
     if (alarm?.code === Code.HSM_LOCKED) verdict = null;
+    passed = alarm === null;
     return alarm;
   };
   const guarded =
     <A extends unknown[], T>(call: (...args: A) => Promise<Result<T>>) =>
     async (...args: A): Promise<Result<T>> => {
-      const alarm = await check();
+      const alarm = passed ? null : await check();
       return alarm ? { ok: false, error: alarm } : call(...args);
     };
   return {

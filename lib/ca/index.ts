@@ -12,6 +12,7 @@ export { recoverAtStartup, type RecoveryReport } from './recovery';
 export { enterSigningShare, lockSigning, type SigningActivation, type SigningStatus } from './activation';
 export {
   authenticate,
+  signInAtCommandLine,
   bootstrapAdministrator,
   changePassword,
   disableOperator,
@@ -148,4 +149,5 @@ export {
   type StoredCheckpoint,
 } from './auditLog';
 export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';
+export { addCosignatures, latestCheckpoint, listWitnessKeys, logConsistencyProof, registerWitnessKey, type LatestCheckpoint, type StoredCosignatures, type WitnessKeyView } from './witnesses';
 export { reconcileWithLog, type Mismatch } from './reconcile';

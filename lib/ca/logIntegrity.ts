@@ -113,6 +113,8 @@ export class LogWatch {
   private alarm: TqError | null = null;
   private seen: SeenCheckpoint | null = null;
   private checked: Promise<unknown> | null = null;
+  /** A check has finished: from then on a signature waits for none (a later failure latches). */
+  private settled = false;
 
   constructor(
     private readonly ca: Pick<CaServices, 'prisma' | 'now'>,
@@ -124,7 +126,9 @@ export class LogWatch {
   }
 
   check(): Promise<Result<LiveLogReport>> {
-    const run = this.run();
+    const run = this.run().finally(() => {
+      this.settled = true;
+    });
     this.checked = run;
     return run;
   }
@@ -156,7 +160,7 @@ export class LogWatch {
     const refusing =
       <A extends unknown[], T>(call: (...args: A) => Promise<Result<T>>) =>
       async (...args: A): Promise<Result<T>> => {
-        await (this.checked ?? this.check());
+        if (!this.settled) await (this.checked ?? this.check());
         return this.alarm ? { ok: false, error: this.alarm } : call(...args);
       };
     return {

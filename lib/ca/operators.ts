@@ -306,6 +306,19 @@ export async function authenticate(ctx: ServiceContext, username: string, passwo
   return ok(operator);
 }
 
+/**
+ * A command-line sign-in (each `tqca` command that acts as an operator): the password, then the
+ * success audited. The console audits its own with the session it opens (signIn.ts).
+ */
+export async function signInAtCommandLine(ctx: ServiceContext, username: string, password: string): Promise<Result<Operator>> {
+  const operator = await authenticate(ctx, username, password);
+  if (!operator.ok) return operator;
+  const recorded = await transact(ctx.prisma, (tx) =>
+    appendAuditEvent(tx, { actor: operator.value, action: 'operator.signIn.succeeded', objectType: 'operator', objectId: String(operator.value.id), details: { channel: 'cli' }, time: ctx.now() }),
+  );
+  return recorded.ok ? operator : recorded;
+}
+
 const signedIn = (row: OperatorRow): Operator => ({ id: row.id, username: row.username, displayName: row.displayName, roles: row.roles });
 
 export interface PasswordChanged {

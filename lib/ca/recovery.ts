@@ -6,7 +6,7 @@
  * Then the time-driven changes that fell due while nothing ran: expired root keys and requests.
  */
 import type { Result } from '../errors';
-import { expireRootKeys, expireStaleRequests } from './expiry';
+import { expireRootKeys, expireStaleRequests, recordExpiredCertificates } from './expiry';
 import { recoverInterruptedIssuances } from './issuance';
 import { recoverCeremonies } from './rootKeys';
 import type { CaServices } from './services';
@@ -19,6 +19,8 @@ export interface RecoveryReport {
   readonly closedCeremonies: readonly number[];
   readonly expiredRootKeys: readonly string[];
   readonly expiredRequests: readonly number[];
+  /** certificate numbers whose expiry was recorded in the log now */
+  readonly expiredCertificates: readonly string[];
 }
 
 export async function recoverAtStartup(ca: CaServices, before = new Date(ca.now().getTime() - RECOVERY_GRACE_MS)): Promise<Result<RecoveryReport>> {
@@ -30,6 +32,8 @@ export async function recoverAtStartup(ca: CaServices, before = new Date(ca.now(
   if (!rootKeys.ok) return rootKeys;
   const requests = await expireStaleRequests(ca);
   if (!requests.ok) return requests;
+  const certificates = await recordExpiredCertificates(ca);
+  if (!certificates.ok) return certificates;
   return {
     ok: true,
     value: {
@@ -37,6 +41,7 @@ export async function recoverAtStartup(ca: CaServices, before = new Date(ca.now(
       closedCeremonies: ceremonies.value.map((c) => c.id),
       expiredRootKeys: rootKeys.value,
       expiredRequests: requests.value,
+      expiredCertificates: certificates.value,
     },
   };
 }

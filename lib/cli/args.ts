@@ -116,7 +116,8 @@ export async function parseArguments<O extends OptionSpecs, P extends Positional
   const { values, flags, positionals } = raw.value;
 
   const positionalKeys = Object.keys(command.positionals);
-  if (positionals.length < positionalKeys.length) {
+  const required = positionalKeys.filter((key) => !command.positionals[key].optional).length;
+  if (positionals.length < required) {
     const missing = command.positionals[positionalKeys[positionals.length]];
     return fail(`missing argument ${missing.placeholder}`, { field: positionalKeys[positionals.length] });
   }
@@ -150,6 +151,7 @@ export async function parseArguments<O extends OptionSpecs, P extends Positional
   const parsedPositionals: Record<string, unknown> = {};
   for (const [index, key] of positionalKeys.entries()) {
     const spec = command.positionals[key];
+    if (index >= positionals.length) break;
     const parsed = await spec.parse(positionals[index], context);
     if (!parsed.ok) return { ok: false, error: badValue(spec.placeholder, key, parsed.error) };
     parsedPositionals[key] = parsed.value;

@@ -28,6 +28,8 @@ export interface Parameter<T> {
   readonly placeholder: string;
   readonly description: string;
   readonly parse: ArgumentParser<T>;
+  /** May be left out (only after every required one): then undefined. */
+  readonly optional?: true;
 }
 
 export interface ValueOption<T, Required extends boolean = boolean> extends Parameter<T> {
@@ -63,7 +65,7 @@ type OptionValue<S> = S extends FlagOption
 
 export interface ParsedArguments<O extends OptionSpecs, P extends PositionalSpecs> {
   readonly options: { readonly [K in keyof O]: OptionValue<O[K]> };
-  readonly positionals: { readonly [K in keyof P]: P[K] extends Parameter<infer T> ? T : never };
+  readonly positionals: { readonly [K in keyof P]: P[K] extends Parameter<infer T> ? (P[K] extends { optional: true } ? T | undefined : T) : never };
 }
 
 /** JSON as commands hand it to the renderer; Uint8Array becomes lowercase hex, Date ISO-8601 UTC. */
@@ -74,10 +76,11 @@ export interface JsonObject {
 
 /**
  * What a command answers. Exit 0: valid/success; exit 1: invalid, with `"valid": false` and the
- * typed error. Usage errors (exit 2) never reach a command: its arguments are parsed before `run`.
+ * typed error. Usage errors (exit 2) are the parser's, before `run`, except a combination of
+ * arguments only the command can judge (`usage`).
  */
 export interface Outcome {
-  readonly exitCode: 0 | 1;
+  readonly exitCode: 0 | 1 | 2;
   readonly json: JsonObject;
   /** Human-readable rendering for table-like commands; printed instead of JSON unless `--json`. */
   readonly text?: string;
@@ -146,4 +149,9 @@ export const positional = <T>(placeholder: string, description: string, parse: A
   placeholder,
   description,
   parse,
+});
+
+export const optionalPositional = <T>(placeholder: string, description: string, parse: ArgumentParser<T>): Parameter<T> & { optional: true } => ({
+  ...positional(placeholder, description, parse),
+  optional: true,
 });

@@ -50,7 +50,7 @@ export function usageLine(group: CommandGroup, entry: CommandEntry, command: Com
     if (spec.kind === 'list') return spec.required ? `${word} [${word}]…` : `[${word}]…`;
     return spec.kind === 'value' && spec.required ? word : `[${word}]`;
   });
-  const positionals = Object.values(command.positionals).map((p) => p.placeholder);
+  const positionals = Object.values(command.positionals).map((p) => (p.optional ? `[${p.placeholder}]` : p.placeholder));
   return ['tqca', group.name, entry.name, ...options, ...positionals].join(' ');
 }
 

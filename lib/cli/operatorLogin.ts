@@ -4,7 +4,7 @@
  * stderr with the password unechoed. Without a terminal a missing credential is an error, never
  * a hang. The services then authorise the operator (roles, dual control) as for any caller.
  */
-import { authenticate, type Operator, type ServiceContext } from '../ca';
+import { signInAtCommandLine, type Operator, type ServiceContext } from '../ca';
 import { Code, err, ok, type Result } from '../errors';
 
 export interface Credentials {
@@ -39,11 +39,11 @@ export async function readCredentials(env: Env = process.env, prompter: Prompter
   return ok({ username: username.trim(), password });
 }
 
-/** Reads the credentials and authenticates them against the operators table. */
+/** Reads the credentials and authenticates them against the operators table; a success is audited. */
 export async function signIn(ctx: ServiceContext, env: Env = process.env, prompter: Prompter | undefined = terminalPrompter()): Promise<Result<Operator>> {
   const credentials = await readCredentials(env, prompter);
   if (!credentials.ok) return credentials;
-  return authenticate(ctx, credentials.value.username, credentials.value.password);
+  return signInAtCommandLine(ctx, credentials.value.username, credentials.value.password);
 }
 
 /** One line from the TTY in raw mode, so that a hidden answer is never echoed. */

@@ -18,12 +18,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../lib/api/openapi';
 import { applyDelta, verifyBundle, type TrustedRoot } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
-import { createApiToken, createInstitution, revokeApiToken, approveCeremony, requestRootKeyChange, requestRootKeyCreation, type Operator, type ServiceContext } from '../../lib/ca';
+import {
+  approveAuditKey,
+  approveCeremony,
+  createApiToken,
+  createInstitution,
+  registerWitnessKey,
+  requestAuditKey,
+  requestRootKeyChange,
+  requestRootKeyCreation,
+  revokeApiToken,
+  signLogCheckpoint,
+  type ApiTokenScope,
+  type Operator,
+  type ServiceContext,
+} from '../../lib/ca';
+import { cosignCheckpoint } from '../../lib/log/checkpoint';
+import { verifyConsistency } from '../../lib/log/merkle';
+import { decodeBase64, encodeVkey, parseNote, softwareSigner, type NoteSigner } from '../../lib/log/note';
+import { SM3_TREE } from '../../lib/audit';
 import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
-import { projectRoot } from '../../lib/cli/testSupport';
+import { projectRoot, runTqca } from '../../lib/cli/testSupport';
+import { createWitnessKey } from '../../lib/log/witness';
+import { toHex } from '../../lib/bytes';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -40,7 +60,11 @@ let env: Record<string, string>;
 let base: string;
 let db: Database;
 let admin: Operator;
-const tokens = {} as Record<'acquirer' | 'other' | 'expired' | 'revoked' | 'issuer' | 'limited' | 'late', string>;
+const tokens = {} as Record<'acquirer' | 'other' | 'expired' | 'revoked' | 'issuer' | 'limited' | 'late' | 'witness', string>;
+/** The auditor's witness whose key seed() registers, and the size of the first of the two checkpoints seed() signs. */
+let witness: NoteSigner;
+let firstCheckpointSize: number;
+let auditorId: number;
 let otherCode: string;
 let serverLog = '';
 
@@ -67,7 +91,7 @@ async function seed(env: Record<string, string>) {
     const other = unwrap(await createInstitution(ca, admin, { kind: 'ACQUIRER', nameZh: '收单乙' }));
     otherCode = Buffer.from(other.code).toString('hex');
     const issuer = unwrap(await createInstitution(ca, admin, { kind: 'ISSUER', nameZh: '发卡丙' }));
-    const make = async (ctx: ServiceContext, institutionId: number, scope: 'ACQUIRER' | 'ISSUER', expiresAt: Date) =>
+    const make = async (ctx: ServiceContext, institutionId: number, scope: ApiTokenScope, expiresAt: Date) =>
       unwrap(await createApiToken(ctx, admin, { institutionId, scope, label: 'test', expiresAt })).token;
     const inMonth = new Date(Date.now() + 30 * DAY);
     tokens.acquirer = await make(ca, acquirer.id, 'ACQUIRER', inMonth);
@@ -80,6 +104,16 @@ async function seed(env: Record<string, string>) {
     // Created two days ago, valid for one.
     const past = { prisma: ca.prisma, now: () => new Date(Date.now() - 2 * DAY) };
     tokens.expired = await make(past, acquirer.id, 'ACQUIRER', new Date(Date.now() - DAY));
+
+    // The audit log's witness: a checkpoint, the witness's key and token, a second checkpoint.
+    unwrap(await approveAuditKey(ca, bob, unwrap(await requestAuditKey(ca, alice, 'tqca.test/api')).id));
+    firstCheckpointSize = unwrap(await signLogCheckpoint(ca, alice, 'operator')).size;
+    const auditor = unwrap(await createInstitution(ca, admin, { kind: 'PLATFORM', nameZh: '审计见证' }));
+    auditorId = auditor.id;
+    witness = softwareSigner('witness.test', 'cosignature', sm2.generatePrivateKey());
+    unwrap(await registerWitnessKey(ca, admin, { institutionId: auditor.id, vkey: encodeVkey(witness) }));
+    tokens.witness = await make(ca, auditor.id, 'WITNESS', inMonth);
+    unwrap(await signLogCheckpoint(ca, alice, 'operator'));
 
     // The pipeline published after the changes above; one more version replaces the last (a lead
     // as long as the lifetime makes every bundle due), so there are at least two and a delta.
@@ -178,6 +212,15 @@ const ENDPOINTS = [
   { name: 'GET /bundles/{version}', path: '/bundles/2', doc: '/bundles/{version}', method: 'get', init: get },
   { name: 'GET /bundles/{version}/delta', path: '/bundles/2/delta?from=1', doc: '/bundles/{version}/delta', method: 'get', init: get },
   { name: 'GET /revocations', path: '/revocations', doc: '/revocations', method: 'get', init: get },
+  { name: 'GET /log/checkpoint', path: '/log/checkpoint', doc: '/log/checkpoint', method: 'get', init: get },
+  { name: 'GET /log/consistency', path: '/log/consistency?from=1&to=2', doc: '/log/consistency', method: 'get', init: get },
+  {
+    name: 'POST /log/cosignatures',
+    path: '/log/cosignatures',
+    doc: '/log/cosignatures',
+    method: 'post',
+    init: (headers: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ note: 'x' }) }),
+  },
 ] as const;
 
 const call = (path: string, init: RequestInit = {}) => fetch(`${base}/api/v1${path}`, init);
@@ -251,6 +294,70 @@ describe('authorization matrix', () => {
     expect(await conforms(limited!, '/roots', 'get')).toMatchObject({ status: 429, code: 'API_RATE_LIMITED' });
     expect((await call('/roots', { headers: bearer(tokens.other) })).status).toBe(200);
   });
+});
+
+// --- the audit log's witnesses ------------------------------------------------------------------
+describe('witnesses: checkpoint, consistency proof, cosignature', () => {
+  const asWitness = (init: RequestInit = {}) => ({ ...init, headers: { ...bearer(tokens.witness), ...(init.headers as Record<string, string>) } });
+  const postNote = (note: string, token = tokens.witness) =>
+    call('/log/cosignatures', { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify({ note }) });
+  const codeOf = async (response: Response, path: string, method: string) => [response.status, ((await conforms(response, path, method)) as { code: string }).code];
+
+  it('lets a witness check the new checkpoint against the one it cosigned, cosign it, and have it stored', async () => {
+    const latest = ((await conforms(await call('/log/checkpoint', asWitness()), '/log/checkpoint', 'get')) as { checkpoint: { size: number; note: string } }).checkpoint;
+    expect(latest.size).toBeGreaterThan(firstCheckpointSize);
+    const body = (await conforms(await call(`/log/consistency?from=${firstCheckpointSize}&to=${latest.size}`, asWitness()), '/log/consistency', 'get')) as { consistency: { proof: string[] } };
+    const first = await db.prisma.auditCheckpoint.findUniqueOrThrow({ where: { size: BigInt(firstCheckpointSize) } });
+    const root = decodeBase64(unwrap(parseNote(latest.note)).text.split('\n')[2]!)!;
+    const proof = body.consistency.proof.map((p) => decodeBase64(p)!);
+    expect(verifyConsistency(SM3_TREE, firstCheckpointSize, latest.size, proof, new Uint8Array(first.root), root).ok).toBe(true);
+
+    const cosigned = unwrap(await cosignCheckpoint(unwrap(parseNote(latest.note)), witness, BigInt(Math.floor(Date.now() / 1000))));
+    const stored = await postNote(cosigned);
+    expect(stored.status).toBe(201);
+    expect(await conforms(stored, '/log/cosignatures', 'post')).toEqual({ cosignatures: { size: latest.size, added: ['witness.test'], note: cosigned } });
+    const again = (await conforms(await call('/log/checkpoint', asWitness()), '/log/checkpoint', 'get')) as { checkpoint: { note: string } };
+    expect(again.checkpoint.note).toBe(cosigned);
+    expect(await db.prisma.auditCosignature.count({ where: { checkpointSize: BigInt(latest.size) } })).toBe(1);
+  });
+
+  it('refuses a cosignature by an unregistered key (403), of a checkpoint the CA did not sign (404), and bad sizes (400, 404)', async () => {
+    const latest = ((await (await call('/log/checkpoint', asWitness())).json()) as { checkpoint: { size: number; note: string } }).checkpoint;
+    const stranger = softwareSigner('stranger.test', 'cosignature', sm2.generatePrivateKey());
+    const strangers = unwrap(await cosignCheckpoint(unwrap(parseNote(latest.note)), stranger, 1n));
+    expect(await codeOf(await postNote(strangers), '/log/cosignatures', 'post')).toEqual([403, 'COSIGNATURE_UNVERIFIED']);
+    const forged = unwrap(parseNote(latest.note)).text.replace(/^\d+$/m, String(latest.size + 1000));
+    const unsigned = unwrap(await cosignCheckpoint({ text: forged, signatures: [] }, witness, 1n));
+    expect(await codeOf(await postNote(unsigned), '/log/cosignatures', 'post')).toEqual([404, 'CHECKPOINT_UNKNOWN']);
+    expect(await codeOf(await postNote('not a note'), '/log/cosignatures', 'post')).toEqual([400, 'LOG_NOTE_MALFORMED']);
+    expect(await codeOf(await call(`/log/consistency?from=1&to=${latest.size + 1}`, asWitness()), '/log/consistency', 'get')).toEqual([404, 'CHECKPOINT_UNKNOWN']);
+    expect(await codeOf(await call(`/log/consistency?from=${latest.size + 1}&to=${latest.size}`, asWitness()), '/log/consistency', 'get')).toEqual([400, 'PROOF_SIZES_INVALID']);
+    expect(await codeOf(await call('/log/consistency?from=-1&to=2', asWitness()), '/log/consistency', 'get')).toEqual([400, 'API_TREE_SIZE_INVALID']);
+    expect(await codeOf(await call('/log/checkpoint', { headers: bearer(tokens.acquirer) }), '/log/checkpoint', 'get')).toEqual([403, 'API_SCOPE_FORBIDDEN']);
+    expect(serverLog).not.toContain('unexpected fault');
+  });
+
+  it('tqca log witness --server fetches the checkpoint and proof, cosigns, and posts with the WITNESS token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tqca-witness-'));
+    try {
+      const keyFile = join(dir, 'witness.key');
+      const vkey = unwrap(await createWitnessKey(keyFile, 'cli-witness.test'));
+      unwrap(await registerWitnessKey({ prisma: db.prisma, now: () => new Date() }, admin, { institutionId: auditorId, vkey }));
+      writeFileSync(join(dir, 'token'), `${tokens.witness}\n`, { mode: 0o600 });
+      const auditKey = toHex((await db.prisma.auditKey.findUniqueOrThrow({ where: { id: 1 } })).publicKey);
+      const witnessArgs = ['--json', 'log', 'witness', '--key', keyFile, '--state', dir, '--audit-key', auditKey, '--server', base, '--token-file', join(dir, 'token')];
+      const run = await runTqca(witnessArgs);
+      expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+      expect(run.json).toMatchObject({ valid: true, previousSize: 0, stored: ['cli-witness.test'] });
+      const stored = await db.prisma.auditCosignature.findMany({ where: { checkpointSize: BigInt(run.json.size) } });
+      expect(stored).toHaveLength(2); // the witness of the test above, and this one
+      // Again: the same checkpoint, consistent with the state (from its own size), nothing new stored.
+      const again = await runTqca(witnessArgs);
+      expect(again.json).toMatchObject({ valid: true, previousSize: run.json.size, stored: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 // --- malformed input ---------------------------------------------------------------------------

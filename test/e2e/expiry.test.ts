@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap } from '../../lib/errors';
 import { listCertificates } from '../../lib/ca/certificates';
-import { expiringCertificates, expireRootKeys, expireStaleRequests } from '../../lib/ca/expiry';
+import { expiringCertificates, expireRootKeys, expireStaleRequests, recordExpiredCertificates } from '../../lib/ca/expiry';
 import { recoverAtStartup } from '../../lib/ca/recovery';
 import { showRequest } from '../../lib/ca/requests';
 import { listRootKeys } from '../../lib/ca/rootKeys';
@@ -51,6 +51,14 @@ describe('expiry', () => {
     clock = new Date('2027-01-31T16:00:00.000Z');
     expect((await listCertificates(h.ca, { status: 'EXPIRED' })).map((c) => c.number)).toEqual([december.number, january.number]);
 
+    // The log records each certificate's expiry once, as the clock passes it.
+    const expiredEvents = () => h.db.prisma.auditEvent.findMany({ where: { action: 'certificate.expired' }, orderBy: { seq: 'asc' }, select: { objectId: true } });
+    const numbers = async () => (await h.db.prisma.certificate.findMany({ orderBy: { number: 'asc' }, select: { number: true } })).map((c) => c.number.toString());
+    const [decemberNumber, januaryNumber, februaryNumber] = await numbers();
+    expect(unwrap(await recordExpiredCertificates(h.ca))).toEqual([decemberNumber, januaryNumber]);
+    expect(unwrap(await recordExpiredCertificates(h.ca))).toEqual([]);
+    expect((await expiredEvents()).map((e) => e.objectId)).toEqual([decemberNumber, januaryNumber]);
+
     // The open request is 68 days old: it expires, once, with an audit event.
     const events = await h.db.prisma.auditEvent.count();
     expect(unwrap(await expireStaleRequests(h.ca))).toEqual([open.id]);
@@ -62,7 +70,8 @@ describe('expiry', () => {
     clock = new Date('2031-12-31T15:59:59.999Z');
     expect(unwrap(await expireRootKeys(h.ca))).toEqual([]);
     clock = new Date('2031-12-31T16:00:00.000Z');
-    expect(unwrap(await recoverAtStartup(h.ca))).toMatchObject({ expiredRootKeys: ['83'], expiredRequests: [] });
+    expect(unwrap(await recoverAtStartup(h.ca))).toMatchObject({ expiredRootKeys: ['83'], expiredRequests: [], expiredCertificates: [februaryNumber] });
+    expect((await expiredEvents()).map((e) => e.objectId)).toEqual([decemberNumber, januaryNumber, februaryNumber]);
     expect((await listRootKeys(h.ca)).map((k) => k.state)).toEqual(['EXPIRED']);
   });
 });

@@ -6,6 +6,7 @@
 import type { CommandGroup } from '../command';
 import { bundle } from './bundle';
 import { cert } from './cert';
+import { db } from './db';
 import { distribution } from './distribution';
 import { governance } from './governance';
 import { hsm } from './hsm';
@@ -18,4 +19,4 @@ import { root } from './root';
 import { token } from './token';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm, db];

@@ -69,6 +69,12 @@ describe('tqca log', () => {
     expect(noQuorum).toMatchObject({ exitCode: 1, json: { error: { code: 'LOG_QUORUM' } } });
   });
 
+  it('verify takes an export or --live, never both or neither (exit 2)', async () => {
+    const both = await runTqca(['--json', 'log', 'verify', '--live', 'package.json']);
+    const neither = await runTqca(['--json', 'log', 'verify']);
+    expect([both.exitCode, both.json.error.code, neither.exitCode, neither.json.error.code]).toEqual([2, 'USAGE', 2, 'USAGE']);
+  });
+
   it('verify names the first bad entry; consistency tells an extension from a rewrite; prove and check-proof round-trip', async () => {
     const older = await writeExport('older.jsonl', 9, []);
     const newer = await writeExport('newer.jsonl', 17, []);

@@ -11,7 +11,9 @@ import { encodeBase64, parseVkey, type NoteKey } from '../../log/note';
 import { checkInclusionProof, proveConsistencyRequest, proveInclusion } from '../../log/proof';
 import { exportLines, verifyConsistentExports, verifyExport, type CheckpointSummary, type ExportSummary, type VerifyOptions } from '../../log/verify';
 import { createWitnessKey, directoryStateStore, loadWitnessKey, witnessCheckpoint } from '../../log/witness';
-import { defineCommand, invalid, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type RunContext } from '../command';
+import { defineCommand, flag, invalid, optionalPositional, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome, type RunContext } from '../command';
+import { usageError } from '../args';
+import { fetchWitnessRequest, postCosignature, readTokenFile, type WitnessServer } from '../witnessServer';
 import { cliError } from '../errorCodes';
 import { publicKeyInput } from '../inputs';
 
@@ -55,8 +57,9 @@ const vkeyInput: ArgumentParser<NoteKey> = (text) => {
   return key;
 };
 
+const AUDIT_KEY = 'the audit key (SM2 public key, 64 bytes: hex, @path or -) the checkpoints must be signed with';
 const trustOptions = {
-  auditKey: requiredValue('<X‖Y hex>', 'the audit key (SM2 public key, 64 bytes: hex, @path or -) the checkpoints must be signed with', publicKeyInput('auditKey')),
+  auditKey: requiredValue('<X‖Y hex>', AUDIT_KEY, publicKeyInput('auditKey')),
   witness: repeatedValue('<vkey>', 'a trusted witness (signed-note vkey); repeat for each', vkeyInput, false),
   quorum: value('<K>', 'cosignatures of distinct trusted witnesses a checkpoint needs (default 0)', countInput('quorum', 0)),
 };
@@ -86,16 +89,31 @@ function summaryView(s: ExportSummary): JsonObject {
   };
 }
 
+/** A command line that does not fit: exit 2, as the parser answers. */
+const usageOutcome = (message: string, field: string): Outcome => ({ ...invalid(usageError(message, { field })), exitCode: 2 });
+
 const EXIT = 'Exit 0 valid, 1 invalid (the typed error names the first bad line, entry or checkpoint), 2 usage.';
 
 export const verify = defineCommand({
   description: `Recomputes an export's audit chain and Merkle tree in one streaming pass, checks every
 checkpoint's root when its size is reached, its audit-key signature and the cosignatures of the
-given witnesses. Entries after the last checkpoint with a quorum are reported as unattested. ${EXIT}`,
-  options: trustOptions,
-  positionals: { export: positional('<export>', 'the JSON Lines export file', pathInput('export')) },
+given witnesses. Entries after the last checkpoint with a quorum are reported as unattested.
+With --live instead of an export: checks the CA's stored log (chain, leaves, tree, every signed
+checkpoint) as the signed-in operator; exit 1 with AUDIT_LOG_TAMPERED when it fails. ${EXIT}`,
+  options: {
+    ...trustOptions,
+    auditKey: value('<X‖Y hex>', `${AUDIT_KEY} (required with an export)`, publicKeyInput('auditKey')),
+    live: flag('check the stored log of the configured database instead of an export'),
+  },
+  positionals: { export: optionalPositional('<export>', 'the JSON Lines export file (not with --live)', pathInput('export')) },
   async run({ options, positionals }) {
-    const policy = trust(options);
+    if (options.live) {
+      if (positionals.export !== undefined) return usageOutcome('give either an export or --live, not both', 'export');
+      return (await import('./logDbCommands')).checkStoredLog();
+    }
+    if (positionals.export === undefined) return usageOutcome('missing argument <export> (or --live)', 'export');
+    if (options.auditKey === undefined) return usageOutcome('missing option --audit-key <X‖Y hex>', 'auditKey');
+    const policy = trust({ ...options, auditKey: options.auditKey });
     if (!policy.ok) return invalid(policy.error);
     const r = await verifyExport(exportLines(positionals.export), policy.value);
     return r.ok ? valid(summaryView(r.value)) : invalid(r.error);
@@ -174,21 +192,37 @@ export const witness = defineCommand({
 old size is the size this witness last cosigned (its --state), and the consistency proof from that
 checkpoint; then adds a cosignature line (type 0xff tqca/sm2-sm3-cosignature@v1), stores the new
 state atomically and prints the cosigned checkpoint. A fork or rollback is refused
-(LOG_WITNESS_CONFLICT). ${EXIT}`,
+(LOG_WITNESS_CONFLICT). With --server and --token-file instead of a request file: fetches the CA's
+newest checkpoint and the proof from the state's size (GET /api/v1/log/checkpoint, /log/consistency,
+with a WITNESS token), cosigns as above and posts the cosignature (POST /api/v1/log/cosignatures). ${EXIT}`,
   options: {
     key: requiredValue('<file>', 'the witness key file (tqca log witness-keygen)', pathInput('key')),
     state: requiredValue('<dir>', 'the directory holding the last cosigned checkpoint', (text) => ok(text)),
     auditKey: trustOptions.auditKey,
+    server: value('<url>', 'the CA server, e.g. https://ca.example.cn (with --token-file; no request file)', (text) => ok(text)),
+    tokenFile: value('<file>', 'the file holding the WITNESS API token', pathInput('tokenFile')),
   },
-  positionals: { request: positional('<request>', 'the witness request (old size, proof, checkpoint)', pathInput('request')) },
+  positionals: { request: optionalPositional('<request>', 'the witness request (old size, proof, checkpoint); not with --server', pathInput('request')) },
   async run({ options, positionals }, context) {
+    if ((options.server === undefined) !== (options.tokenFile === undefined)) return usageOutcome('--server and --token-file go together', 'server');
+    if ((options.server === undefined) === (positionals.request === undefined)) return usageOutcome('give a witness request file, or --server and --token-file', 'request');
     const key = await loadWitnessKey(options.key);
     if (!key.ok) return invalid(key.error);
-    const request = await readText(positionals.request, context, 'request');
+    const store = directoryStateStore(options.state);
+    let server: WitnessServer | undefined;
+    if (options.server !== undefined) {
+      const token = await readTokenFile(options.tokenFile!);
+      if (!token.ok) return invalid(token.error);
+      server = { url: options.server, token: token.value };
+    }
+    const request = server ? await fetchWitnessRequest(server, store) : await readText(positionals.request!, context, 'request');
     if (!request.ok) return invalid(request.error);
-    const r = await witnessCheckpoint(request.value, options.auditKey, key.value, directoryStateStore(options.state), context.now);
+    const r = await witnessCheckpoint(request.value, options.auditKey, key.value, store, context.now);
     if (!r.ok) return invalid(r.error);
-    return { ...valid({ size: r.value.checkpoint.size, previousSize: r.value.previous?.size ?? 0, checkpoint: r.value.note }), text: r.value.note };
+    const posted = server ? await postCosignature(server, r.value.note) : undefined;
+    if (posted && !posted.ok) return invalid(posted.error);
+    const body = { size: r.value.checkpoint.size, previousSize: r.value.previous?.size ?? 0, checkpoint: r.value.note, ...(posted?.ok ? { stored: posted.value.added } : {}) };
+    return { ...valid(body), text: r.value.note };
   },
 });
 

@@ -8,12 +8,14 @@ import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { approveAuditKey, exportLog, reconcileWithLog, getAuditKey, requestAuditKey, signLogCheckpoint, verifyLiveLog, type StoredCheckpoint } from '../../ca';
+import { approveAuditKey, exportLog, findInstitution, listWitnessKeys, reconcileWithLog, getAuditKey, registerWitnessKey, requestAuditKey, signLogCheckpoint, verifyLiveLog, type InstitutionKind, type StoredCheckpoint } from '../../ca';
 import { toHex } from '../../bytes';
 import { ok } from '../../errors';
-import { defineCommand, flag, invalid, requiredValue, valid, value, type JsonObject } from '../command';
+import { defineCommand, flag, invalid, positional, requiredValue, valid, value, type JsonObject } from '../command';
 import { cliError } from '../errorCodes';
-import { answer, asOperator, choiceInput, details, idPositional, READ_ONLY } from './caSession';
+import { fixedBytesInput } from '../inputs';
+import { answer, asOperator, choiceInput, details, idPositional, listing, READ_ONLY } from './caSession';
+import { asDatabaseOperator } from './databaseSession';
 
 /** Free text, checked by the service (the origin) or the file system (the path). */
 const text = (t: string) => ok(t);
@@ -88,16 +90,19 @@ renamed). Verify the file with 'tqca log verify --audit-key <X‖Y hex>'. Audite
     }, { signs: true }),
 });
 
+/** `tqca log verify --live`: the stored log now, as the signed-in operator. */
+export const checkStoredLog = () =>
+  asOperator(async (ca) => {
+    const report = await verifyLiveLog(ca.prisma);
+    return report.ok ? { ...valid({ live: report.value as unknown as JsonObject }), text: details({ ...report.value }) } : invalid(report.error);
+  }, READ_ONLY);
+
 export const live = defineCommand({
-  description: `Checks the stored log now: chain, leaves and tree, and that it extends every signed checkpoint.
-Exit 1 with AUDIT_LOG_TAMPERED when it does not (a running CA stops signing on the same finding).`,
+  description: `The older name of 'tqca log verify --live' (the same check): chain, leaves and tree, and that
+the stored log extends every signed checkpoint. Exit 1 with AUDIT_LOG_TAMPERED when it does not.`,
   options: {},
   positionals: {},
-  run: () =>
-    asOperator(async (ca) => {
-      const report = await verifyLiveLog(ca.prisma);
-      return report.ok ? { ...valid({ live: report.value as unknown as JsonObject }), text: details({ ...report.value }) } : invalid(report.error);
-    }, READ_ONLY),
+  run: checkStoredLog,
 });
 
 export const reconcile = defineCommand({
@@ -114,4 +119,39 @@ Exit 1 with STATE_DISAGREES_WITH_LOG listing each certificate whose state the lo
       const error = { code: 'STATE_DISAGREES_WITH_LOG' as const, message: `${mismatches.length} object(s) disagree with the log`, details: { mismatches: mismatches as unknown as JsonObject[] } };
       return invalid(error, { checked });
     }, READ_ONLY),
+});
+
+export const witnessRegister = defineCommand({
+  description: `Registers an auditor's witness key (ADMIN): the cosignature vkey the witness printed
+('tqca log witness-keygen'), for the institution whose WITNESS tokens ('tqca token create witness --kind …')
+post its cosignatures. Audited as log.witnessKeyRegistered; a key is registered once and never changed.`,
+  options: {
+    kind: requiredValue('<kind>', 'the institution’s kind (issuer | acquirer | platform)', choiceInput('kind', ['issuer', 'acquirer', 'platform'] as const)),
+    code: requiredValue('<code>', 'the institution’s 4-byte code, 8 hex digits', fixedBytesInput('code', 4)),
+  },
+  positionals: { vkey: positional('<vkey>', 'the witness’s cosignature vkey', text) },
+  run: ({ options, positionals }) =>
+    asDatabaseOperator(async (ctx, operator) => {
+      const institution = await findInstitution(ctx, { kind: options.kind.toUpperCase() as InstitutionKind, code: options.code });
+      if (!institution.ok) return invalid(institution.error);
+      return answer(await registerWitnessKey(ctx, operator, { institutionId: institution.value.id, vkey: positionals.vkey }), 'witnessKey', (k) => details({ ...k }));
+    }),
+});
+
+export const witnessKeys = defineCommand({
+  description: 'Lists the registered witness keys: id, name, key ID, institution, vkey.',
+  options: {},
+  positionals: {},
+  run: () =>
+    asDatabaseOperator(
+      async (ctx) =>
+        listing(await listWitnessKeys(ctx), 'witnessKeys', [
+          ['id', (k) => String(k.id)],
+          ['name', (k) => k.name],
+          ['keyId', (k) => k.keyId],
+          ['institution', (k) => String(k.institutionId)],
+          ['vkey', (k) => k.vkey],
+        ]),
+      READ_ONLY,
+    ),
 });

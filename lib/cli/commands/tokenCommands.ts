@@ -1,12 +1,13 @@
 /** `tqca token …`: each command is one call of the CA's API-token service (lib/ca/apiTokens.ts). */
-import { createApiToken, findInstitution, listApiTokens, revokeApiToken, type ApiTokenScope, type ApiTokenView } from '../../ca';
+import { createApiToken, findInstitution, listApiTokens, revokeApiToken, type ApiTokenScope, type ApiTokenView, type InstitutionKind } from '../../ca';
 import { Code, err, ok, type Result } from '../../errors';
-import { defineCommand, invalid, positional, requiredValue, type ArgumentParser } from '../command';
+import { defineCommand, invalid, positional, requiredValue, value, type ArgumentParser } from '../command';
+import { cliError } from '../errorCodes';
 import { fixedBytesInput, instantInput } from '../inputs';
 import { answer, choiceInput, details, listing } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
 
-const SCOPES = ['acquirer', 'issuer'] as const;
+const SCOPES = ['acquirer', 'issuer', 'witness'] as const;
 
 const nonEmpty =
   (field: string): ArgumentParser<string> =>
@@ -31,8 +32,11 @@ const tokenText = (t: ApiTokenView) =>
 export const create = defineCommand({
   description: `Creates an API token for an institution (administrators). The scope is the institution's
 kind: an acquirer's token reads roots, bundles and revocations and posts acknowledgements. The token
-is printed once — give it to the institution over a protected channel; only its SM3 is stored.`,
+is printed once — give it to the institution over a protected channel; only its SM3 is stored.
+A witness token (an auditor's witness: checkpoints, proofs, cosignatures) is for an institution of
+any kind, named with --kind.`,
   options: {
+    kind: value('<kind>', 'witness tokens: the institution’s kind (issuer | acquirer | platform)', choiceInput('kind', ['issuer', 'acquirer', 'platform'] as const)),
     label: requiredValue('<text>', 'what the token is for (e.g. the TMS host)', nonEmpty('label')),
     expires: requiredValue('<time>', 'expiry (ISO-8601), at most 2 years ahead', instantInput('expires')),
   },
@@ -43,7 +47,9 @@ is printed once — give it to the institution over a protected channel; only it
   run: ({ options, positionals }) =>
     asDatabaseOperator(async (ctx, operator) => {
       const scope = positionals.scope.toUpperCase() as ApiTokenScope;
-      const institution = await findInstitution(ctx, { kind: scope, code: positionals.code });
+      const kind = scope === 'WITNESS' ? options.kind?.toUpperCase() : scope;
+      if (!kind) return invalid(cliError('USAGE', 'a witness token names its institution’s kind with --kind', { field: 'kind' }).error);
+      const institution = await findInstitution(ctx, { kind: kind as InstitutionKind, code: positionals.code });
       if (!institution.ok) return invalid(institution.error);
       const created = await createApiToken(ctx, operator, { institutionId: institution.value.id, scope, label: options.label, expiresAt: options.expires });
       return answer(created, 'token', (c) => `${tokenText(c.view)}\ntoken (shown once, store it now): ${c.token}\n`);

@@ -13,6 +13,7 @@ export const API_CODES = {
   API_BODY_TOO_LARGE: { category: 'badInput', en: 'the request body is larger than the endpoint accepts', zh: '请求体超过该接口允许的大小' },
   API_BODY_INVALID: { category: 'badInput', en: 'the request body is not JSON of the endpoint’s schema', zh: '请求体不是符合该接口模式的 JSON' },
   API_VERSION_INVALID: { category: 'badInput', en: 'a bundle version is not a decimal integer 1–4294967295', zh: '分发包版本不是 1–4294967295 之间的十进制整数', field: 'version' },
+  API_TREE_SIZE_INVALID: { category: 'badInput', en: 'a tree size in the query is not a decimal integer', zh: '查询中的树大小不是十进制整数' },
   API_INSTITUTION_MISMATCH: { category: 'forbidden', en: 'the request names another institution than the token’s', zh: '请求指向的机构不是令牌所属机构' },
   API_INTERNAL: { category: 'internal', en: 'an unexpected fault in the API, i.e. a bug (its stack goes to the server’s stderr)', zh: 'API 发生意外故障，即程序缺陷（调用栈输出到服务器的标准错误）' },
 } as const satisfies ErrorTable;

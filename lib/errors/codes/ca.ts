@@ -137,4 +137,9 @@ export const CA_CODES = {
   STATE_DISAGREES_WITH_LOG: { category: 'conflict', en: 'the database’s current state disagrees with what the audit log’s events say (a change made behind the services)', zh: '数据库当前状态与审计日志事件所述不符（有绕过服务的更改）' },
   AUDIT_KEY_EXISTS: { category: 'conflict', en: 'the log already has its audit key (or a ceremony for one is open)', zh: '日志已有审计密钥（或已有进行中的审计密钥仪式）' },
   CHECKPOINT_INCONSISTENT: { category: 'internal', en: 'the stored log does not extend the last signed checkpoint: no new checkpoint is signed', zh: '存储的日志未延续上一个已签署的检查点：不签署新检查点' },
+  WITNESS_KEY_KIND: { category: 'badInput', en: 'a witness key is a cosignature verifier key (tqca log witness-keygen prints one), not a note key', zh: '见证人密钥须为联署验证密钥（由 tqca log witness-keygen 生成），而非注记密钥', field: 'vkey' },
+  WITNESS_KEY_EXISTS: { category: 'conflict', en: 'this witness key is registered already', zh: '该见证人密钥已登记', field: 'vkey' },
+  CHECKPOINT_UNKNOWN: { category: 'notFound', en: 'this CA signed no checkpoint of that size (or with that text)', zh: '本 CA 未签署该树大小（或该正文）的检查点' },
+  PROOF_SIZES_INVALID: { category: 'badInput', en: 'a consistency proof is asked from a tree size larger than the one it proves', zh: '一致性证明的起始树大小大于目标树大小' },
+  COSIGNATURE_UNVERIFIED: { category: 'forbidden', en: 'no cosignature on the note is by a witness key registered for the token’s institution', zh: '注记上没有由该令牌所属机构登记的见证人密钥所作的联署' },
 } as const satisfies ErrorTable;
