@@ -85,8 +85,9 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     const previous = latest ? unwrap(decodeBundle(latest.bytes)) : undefined;
     const contents = unwrap(await readContents(tx, ca, now));
     const trusted = trustedRoots(previous, contents.rootKeys);
-    const signer = chooseSigner(contents.rootKeys, trusted);
-    const rotationPending = signer.index !== contents.rootKeys[contents.rootKeys.length - 1].index;
+    const signers = contents.rootKeys.filter((k) => k.state === 'ACTIVE');
+    const signer = chooseSigner(signers, trusted);
+    const rotationPending = signer.index !== signers[signers.length - 1].index;
 
     const held = await tx.revocationListIssue.findFirst({ orderBy: { sequence: 'desc' } });
     const heldList = held ? unwrap(revocationList.decode(held.bytes)) : undefined;
@@ -157,7 +158,7 @@ interface Trusted extends TrustedRoot {
 
 function trustedRoots(previous: Bundle | undefined, listed: readonly ListedRootKey[]): Trusted[] {
   if (previous) return previous.rootKeys.map((k) => ({ rootKeyIndex: k.rootKeyIndex, publicKey: k.publicKey }));
-  return listed.map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
+  return listed.filter((k) => k.state === 'ACTIVE').map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
 }
 
 /** The highest-index listed key that clients already trust under that very index. */
