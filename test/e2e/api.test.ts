@@ -62,6 +62,10 @@ async function seed(env: Record<string, string>) {
     const created = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x91, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
     unwrap(await approveCeremony(ca, bob, created.id));
     unwrap(await approveCeremony(ca, bob, unwrap(await requestRootKeyChange(ca, alice, 'ACTIVATE', 0x91)).id));
+    // A rollover key, announced: the bundles (and so /roots) list it ahead of use.
+    const next = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x92, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
+    unwrap(await approveCeremony(ca, bob, next.id));
+    unwrap(await approveCeremony(ca, bob, unwrap(await requestRootKeyChange(ca, alice, 'ANNOUNCE', 0x92)).id));
 
     const acquirer = unwrap(await createInstitution(ca, admin, { kind: 'ACQUIRER', nameZh: '收单甲' }));
     const other = unwrap(await createInstitution(ca, admin, { kind: 'ACQUIRER', nameZh: '收单乙' }));
@@ -155,6 +159,14 @@ async function conforms(response: Response, path: string, method: string): Promi
   return body;
 }
 
+describe('GET /health', () => {
+  it('answers liveness without a token, as documented', async () => {
+    const response = await fetch(`${base}/api/v1/health`);
+    expect([response.status, response.headers.get('cache-control')]).toEqual([200, 'no-store']);
+    expect(await conforms(response, '/health', 'get')).toEqual({ status: 'ok' });
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('is valid OpenAPI 3.1 and is what /api/v1/openapi.json serves', async () => {
     const validator = new Validator();
@@ -203,13 +215,21 @@ describe('authorization matrix', () => {
     });
   }
 
-  it('GET /roots answers the right token with the active root keys’ A2 records, as JSON or bytes', async () => {
-    const json = (await conforms(await call('/roots', { headers: bearer(tokens.acquirer) }), '/roots', 'get')) as { roots: { index: string; a2Record: string; checkValue: string }[] };
-    expect(json.roots.map((r) => r.index)).toEqual(['91']);
-    expect(json.roots[0]!.a2Record).toHaveLength(218);
+  it('GET /roots answers the right token with the current bundle’s A2 records and their states, as JSON or bytes', async () => {
+    const json = (await conforms(await call('/roots', { headers: bearer(tokens.acquirer) }), '/roots', 'get')) as {
+      version: number;
+      roots: { index: string; state: string; a2Record: string; checkValue: string }[];
+    };
+    expect(json.roots.map((r) => [r.index, r.state])).toEqual([['91', 'active'], ['92', 'announced']]);
+    // Exactly the A2 part of the bundle it names, the latest.
+    const latest = await db.prisma.publishedBundle.findFirstOrThrow({ orderBy: { version: 'desc' } });
+    expect(json.version).toBe(latest.version);
+    const a2s = Buffer.from(latest.bytes.subarray(122, 122 + 109 * latest.a2Count)).toString('hex');
+    expect(json.roots.map((r) => r.a2Record).join('')).toBe(a2s);
+    expect(json.roots.map((r) => r.checkValue)).toEqual(json.roots.map((r) => r.a2Record.slice(-64)));
     const binary = await call('/roots', { headers: { ...bearer(tokens.acquirer), accept: 'application/octet-stream' } });
     expect(binary.headers.get('content-type')).toBe('application/octet-stream');
-    expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(json.roots[0]!.a2Record);
+    expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(a2s);
     // last_used_at: written once for these two requests (at most once a minute per token).
     const used = () => db.prisma.apiToken.findUniqueOrThrow({ where: { publicId: tokens.acquirer.slice(4, 20) } }).then((t) => t.lastUsedAt);
     for (let i = 0; i < 50 && (await used()) === null; i++) await new Promise((r) => setTimeout(r, 50));
