@@ -11,7 +11,7 @@
  */
 import { equal, samePublicBytes, toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
-import { err, type Result } from '../errors';
+import { err, ok, type Result } from '../errors';
 import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, type Bundle } from './bundle';
 import { certificateRecord } from './certificateRecord';
 import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
@@ -30,7 +30,7 @@ export interface BundleVerificationInput {
   /**
    * P, the last accepted bundle; none before the first. Bytes are decoded; a Bundle is taken as
    * decoded (the `bundle` an earlier verifyBundle returned), so a client keeping it decodes P once.
-   * Either way the new bundle's A3 records byte-identical to P's take P's decoded values.
+   * A decoded P's byte-identical A3 records lend the new bundle their decoded values.
    */
   readonly previous?: Uint8Array | Bundle;
   /** The clearing center the client is configured for, when it is. */
@@ -74,9 +74,11 @@ export function checkBundle(input: BundleVerificationInput, manifestSignature: b
   if (!now.ok) return now;
   const skew = input.skewSeconds ?? BUNDLE_SKEW_SECONDS;
   if (!Number.isInteger(skew) || skew < 0) return err('VALUE_RANGE', `skewSeconds must be a non-negative integer, got ${skew}`, { field: 'skewSeconds' });
-  const held = input.previous instanceof Uint8Array ? decodeBundle(input.previous) : { ok: true as const, value: input.previous };
-  const decoded = decodeBundle(input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes, held.ok ? held.value : undefined);
+  // A decoded P lends the new bundle its decoded A3s; P as bytes is decoded after the bundle (which fails first if broken).
+  const known = input.previous instanceof Uint8Array ? undefined : input.previous;
+  const decoded = decodeBundle(input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes, known);
   if (!decoded.ok) return decoded;
+  const held = input.previous instanceof Uint8Array ? decodeBundle(input.previous) : ok(known);
   if (!held.ok) return { ok: false, error: { ...held.error, field: `previous.${held.error.field}` } };
   const previous = held.value;
   const bundle = decoded.value;

@@ -7,9 +7,8 @@
  * verified and patched by delta as a terminal would, 304 polls answered without a database query,
  * and every answer checked against the OpenAPI document, which a maintained validator accepts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -23,8 +22,8 @@ import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
-import { projectRoot } from '../../lib/cli/testSupport';
 import { sealedOperatorSet } from '../support/operators';
+import { apiAnswers, buildNext, nextStart, startServer as startNextServer } from '../support/nextServer';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 const PASSWORD = 'correct horse battery staple';
@@ -43,14 +42,6 @@ let admin: Operator;
 const tokens = {} as Record<'acquirer' | 'other' | 'expired' | 'revoked' | 'issuer' | 'limited' | 'late', string>;
 let otherCode: string;
 let serverLog = '';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function seed(env: Record<string, string>) {
   const opened = unwrap(await openCa(env));
@@ -93,30 +84,21 @@ async function seed(env: Record<string, string>) {
   }
 }
 
-/** Starts `args` (next start, or the TLS entry) on a free port; resolves once `ready(port)` says it listens. */
-async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args(port), { cwd: projectRoot, env: { ...process.env, ...env, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout!.on('data', (d) => (serverLog += d));
-  child.stderr!.on('data', (d) => (serverLog += d));
-  for (let i = 0; i < 300; i++) {
-    if (await Promise.resolve(ready(port)).catch(() => false)) return { child, port };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not come up:\n${serverLog}`);
+/** Starts `args` (next start, or the TLS entry); every server's output goes to serverLog. */
+async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>) {
+  const started = await startNextServer(args, env, ready, (chunk) => (serverLog += chunk));
+  children.push(started.child);
+  return started;
 }
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(projectRoot, 'node_modules/next/dist/bin/next'), 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
+  buildNext();
   // pg_stat_statements: the count of queries the servers run, for the 304 test.
   pg = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));
   env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
   await seed(env);
-  const next = join(projectRoot, 'node_modules/next/dist/bin/next');
-  const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], env, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+  const { port } = await startServer(nextStart, env, apiAnswers);
   base = `http://127.0.0.1:${port}`;
   db = await openDatabase({ url: env.DATABASE_URL });
   await db.prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -350,9 +332,8 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
   // A second `next start` of the same build on the same PostgreSQL, with a rate limit a polling burst stays under.
   let fast: string;
   beforeAll(async () => {
-    const next = join(projectRoot, 'node_modules/next/dist/bin/next');
     const limits = { TQCA_API_RATE: '100000', TQCA_API_BURST: '100000' };
-    const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], { ...env, ...limits }, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+    const { port } = await startServer(nextStart, { ...env, ...limits }, apiAnswers);
     fast = `http://127.0.0.1:${port}`;
   }, 120_000);
   const call = (path: string, init: RequestInit = {}) => fetch(`${fast}/api/v1${path}`, init);
