@@ -26,6 +26,10 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Equality of public bytes at memcmp speed (not constant-time: never for secrets or MACs). */
+export const samePublicBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 export function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;

@@ -32,12 +32,15 @@ export const OPENAPI_DOCUMENT = {
     '/roots': {
       get: {
         operationId: 'getRoots',
-        summary: 'The A2 records of the active root keys, with their check values',
+        summary: 'The root keys of the current bundle: its A2 records, with their check values and states',
+        description:
+          'Exactly the A2 records of the latest published bundle (TQ-CERT-1 §5), so this answer and the bundles never disagree. The state is what the bundle implies: active signs it; announced is listed ahead of use (above the signer); retiring is listed below the signer, kept for its certificates.',
         responses: {
           '200': {
-            description: 'JSON by default; with Accept: application/octet-stream the 109-byte A2 records concatenated, in index order',
+            description: 'JSON by default; with Accept: application/octet-stream the 109-byte A2 records of the bundle concatenated, in index order',
             content: jsonOrBytes('Roots'),
           },
+          '404': problem,
           ...refusals,
         },
       },
@@ -152,6 +155,14 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/health': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'Liveness: the server process answers (reads neither the database nor the HSM)',
+        security: [],
+        responses: { '200': { description: 'alive', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'getOpenApi',
@@ -169,19 +180,22 @@ export const OPENAPI_DOCUMENT = {
       Problem: { description: 'An error (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
     },
     schemas: {
+      Health: object({ status: { const: 'ok' } }),
       Roots: {
         type: 'object',
-        required: ['roots'],
+        required: ['version', 'roots'],
         additionalProperties: false,
         properties: {
+          version: { ...version, description: 'the bundle version the records are read from' },
           roots: {
             type: 'array',
             items: {
               type: 'object',
-              required: ['index', 'expiry', 'checkValue', 'a2Record'],
+              required: ['index', 'state', 'expiry', 'checkValue', 'a2Record'],
               additionalProperties: false,
               properties: {
                 index: hex(1, 'root-key index'),
+                state: { enum: ['announced', 'active', 'retiring'], description: 'as the bundle implies: the signer is active, keys above it announced, keys below it retiring' },
                 expiry: { type: 'string', pattern: '^[0-9]{6}$', description: 'last valid day, YYMMDD' },
                 checkValue: hex(32, 'SM3 check value of the A2 record'),
                 a2Record: hex(109, 'the A2 record'),

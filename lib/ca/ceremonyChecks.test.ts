@@ -12,6 +12,8 @@ function createFacts(change: Partial<CeremonyFacts> = {}): CeremonyFacts {
     approver: officer(2),
     now: NOW,
     create: { index: 0x81, environment: 'TEST', expiry: { year: 2030, month: 12, day: 31 }, keyLabel: 'root-81' },
+    anotherKeyActive: false,
+    announceLeadDays: 90,
     indexClaimed: async () => false,
     hsmHealth: async () => null,
     hsmPublicKey: async () => null,
@@ -23,7 +25,7 @@ function activateFacts(change: Partial<CeremonyFacts> = {}): CeremonyFacts {
   return createFacts({
     action: 'ACTIVATE',
     create: undefined,
-    rootKey: { state: 'PENDING', expiry: { year: 2030, month: 12, day: 31 }, createdById: 1, keyLabel: 'root-81', publicKey: KEY },
+    rootKey: { state: 'PENDING', expiry: { year: 2030, month: 12, day: 31 }, createdById: 1, keyLabel: 'root-81', publicKey: KEY, announcedAt: null },
     hsmPublicKey: async () => KEY,
     ...change,
   });
@@ -83,6 +85,22 @@ describe('ceremony checks before signing', () => {
     const facts = activateFacts();
     expect(await failedCodes({ ...facts, rootKey: { ...facts.rootKey!, state: 'RETIRED' } })).toEqual(['ROOT_KEY_STATE']);
     expect(await failedCodes({ ...facts, now: new Date('2031-01-01T00:00:00Z') })).toEqual(['ROOT_KEY_EXPIRED']);
+  });
+
+  it('announces only a pending key, and lets its creator approve that (it signs nothing yet)', async () => {
+    const facts = activateFacts({ action: 'ANNOUNCE', requester: officer(2), approver: officer(1) });
+    expect(await failedCodes(facts)).toEqual([]);
+    expect(await failedCodes({ ...facts, rootKey: { ...facts.rootKey!, state: 'ANNOUNCED', announcedAt: NOW } })).toEqual(['ROOT_KEY_STATE']);
+  });
+
+  it('activates a rollover key only after it has been announced for the lead', async () => {
+    const rollover = activateFacts({ anotherKeyActive: true });
+    expect(await failedCodes(rollover)).toEqual(['ROOT_KEY_NOT_ANNOUNCED']);
+    const announced = { ...rollover.rootKey!, state: 'ANNOUNCED' as const, announcedAt: NOW };
+    const day = 86_400_000;
+    expect(await failedCodes({ ...rollover, rootKey: announced, now: new Date(NOW.getTime() + 90 * day - 1) })).toEqual(['ROOT_KEY_ANNOUNCEMENT_TOO_RECENT']);
+    expect(await failedCodes({ ...rollover, rootKey: announced, now: new Date(NOW.getTime() + 90 * day) })).toEqual([]);
+    expect(await failedCodes({ ...rollover, rootKey: announced, announceLeadDays: 120, now: new Date(NOW.getTime() + 90 * day) })).toEqual(['ROOT_KEY_ANNOUNCEMENT_TOO_RECENT']);
   });
 
   it('retires only an active key', async () => {

@@ -5,10 +5,10 @@
  */
 import { equal } from '../bytes';
 import type { ErrorCode, TqError } from '../errors';
-import { checkIndexForEnvironment, checkRootKeyExpiry, checkRootKeyTransition, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
+import { checkAnnouncementLead, checkIndexForEnvironment, checkRootKeyExpiry, checkRootKeyTransition, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
 import type { CalendarDay } from '../codec';
 
-export type CeremonyAction = 'CREATE' | 'ACTIVATE' | 'RETIRE';
+export type CeremonyAction = 'CREATE' | 'ANNOUNCE' | 'ACTIVATE' | 'RETIRE';
 
 export interface CreateParameters {
   readonly index: number;
@@ -31,6 +31,8 @@ export interface RootKeyFacts {
   readonly keyLabel: string;
   /** X ‖ Y as recorded at creation. */
   readonly publicKey: Uint8Array;
+  /** When its announcement was approved; null if never announced. */
+  readonly announcedAt: Date | null;
 }
 
 /** What the checks read; the service fills it from the database and the HSM, read-only. */
@@ -41,8 +43,12 @@ export interface CeremonyFacts {
   readonly now: Date;
   /** CREATE only. */
   readonly create?: CreateParameters;
-  /** ACTIVATE and RETIRE only. */
+  /** ANNOUNCE, ACTIVATE and RETIRE only. */
   readonly rootKey?: RootKeyFacts;
+  /** Another root key than this one is ACTIVE (ACTIVATE: a rollover, so the key must have been announced). */
+  readonly anotherKeyActive: boolean;
+  /** How long an announced key waits before activation (TQCA_ROOT_ANNOUNCE_LEAD_DAYS). */
+  readonly announceLeadDays: number;
   /** True when a root key or another open CREATE ceremony already claims the index. */
   indexClaimed(index: number): Promise<boolean>;
   /** The HSM answers and offers the mechanisms the profile needs. */
@@ -110,6 +116,18 @@ const CHECKS = {
     return (await hsmPublicKey(label)) !== null ? problem('HSM_LABEL_IN_USE', 'the HSM already holds a key with this label', { label }) : null;
   },
 
+  canBeAnnounced: ({ rootKey }) => {
+    const r = checkRootKeyTransition(need(rootKey, 'rootKey').state, 'ANNOUNCED');
+    return r.ok ? null : r.error;
+  },
+
+  /** A rollover key has been in the bundles for the lead (TQ-CERT-1 §4.2), so terminals hold it. */
+  announcedForLead: ({ rootKey, anotherKeyActive, announceLeadDays, now }) => {
+    const k = need(rootKey, 'rootKey');
+    const r = checkAnnouncementLead({ state: k.state, announcedAt: k.announcedAt, anotherKeyActive, leadDays: announceLeadDays, now });
+    return r.ok ? null : r.error;
+  },
+
   canBecomeActive: ({ rootKey }) => {
     const r = checkRootKeyTransition(need(rootKey, 'rootKey').state, 'ACTIVE');
     return r.ok ? null : r.error;
@@ -139,7 +157,8 @@ export type CeremonyCheckName = keyof typeof CHECKS;
 /** The checks each action runs, in order. Changing what a ceremony verifies is editing this table. */
 export const CEREMONY_CHECKS: Readonly<Record<CeremonyAction, readonly CeremonyCheckName[]>> = {
   CREATE: ['approverIsNotRequester', 'bothAreActiveOfficers', 'indexMatchesEnvironment', 'indexUnclaimed', 'expiryWindow', 'hsmHealthy', 'keyLabelUnused'],
-  ACTIVATE: ['approverIsNotRequester', 'approverIsNotCreator', 'bothAreActiveOfficers', 'canBecomeActive', 'notExpired', 'hsmHealthy', 'hsmKeyMatchesRecord'],
+  ANNOUNCE: ['approverIsNotRequester', 'bothAreActiveOfficers', 'canBeAnnounced', 'notExpired', 'hsmHealthy', 'hsmKeyMatchesRecord'],
+  ACTIVATE: ['approverIsNotRequester', 'approverIsNotCreator', 'bothAreActiveOfficers', 'canBecomeActive', 'announcedForLead', 'notExpired', 'hsmHealthy', 'hsmKeyMatchesRecord'],
   RETIRE: ['approverIsNotRequester', 'bothAreActiveOfficers', 'canBeRetired'],
 };
 

@@ -63,7 +63,7 @@ export async function readDashboard(ca: CaServices, actor: Operator, horizonDays
     ca.prisma.certificateRequest.count({ where: { state: 'APPROVED' } }),
     ca.prisma.rootKeyCeremony.count({ where: { status: 'PENDING' } }),
     ca.prisma.certificate.findMany({ where: { status: 'ACTIVE', expiresAt: { gt: at, lte: horizon } }, select: { number: true, expiresAt: true } }),
-    ca.prisma.rootKey.findMany({ where: { state: { in: ['PENDING', 'ACTIVE'] } }, select: { index: true, expiresOn: true } }),
+    ca.prisma.rootKey.findMany({ where: { state: { in: ['PENDING', 'ANNOUNCED', 'ACTIVE'] } }, select: { index: true, expiresOn: true } }),
   ]);
   const item = (kind: ExpiringItem['kind'], id: string, expiresAt: Date): ExpiringItem => {
     const daysLeft = Math.floor((expiresAt.getTime() - at.getTime()) / DAY_MS);

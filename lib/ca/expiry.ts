@@ -58,7 +58,7 @@ export async function expiringCertificates(
 export async function expireRootKeys(ca: CaServices, at = ca.now()): Promise<Result<string[]>> {
   return transact(ca.prisma, async (tx) => {
     const live = await tx.$queryRaw<{ id: number; index: number; expires_on: Date }[]>`
-      SELECT id, index, expires_on FROM root_key WHERE state IN ('PENDING', 'ACTIVE') ORDER BY index FOR UPDATE`;
+      SELECT id, index, expires_on FROM root_key WHERE state IN ('PENDING', 'ANNOUNCED', 'ACTIVE') ORDER BY index FOR UPDATE`;
     const past = live.filter((k) => expiryDay.end(calendarDayOf(k.expires_on)).getTime() < at.getTime());
     for (const key of past) {
       await tx.rootKey.update({ where: { id: key.id }, data: { state: 'EXPIRED' } });

@@ -186,10 +186,12 @@ export function replayGovernance(events: readonly StoredEvent[]): GovernanceRepo
         if (ceremony) rootKeyCreators.set(e.objectId, ceremony.requester);
         break;
       }
+      case 'rootKey.announced':
       case 'rootKey.activated':
       case 'rootKey.retired': {
         const ceremonyId = String(d.ceremonyId);
-        dual('rootKeyCeremony', `${ceremonyId} (${e.action === 'rootKey.activated' ? 'ACTIVATE' : 'RETIRE'} ${e.objectId})`, ceremonies.get(ceremonyId)?.requester, e.actorId, 'OFFICER');
+        const action = { 'rootKey.announced': 'ANNOUNCE', 'rootKey.activated': 'ACTIVATE', 'rootKey.retired': 'RETIRE' }[e.action];
+        dual('rootKeyCeremony', `${ceremonyId} (${action} ${e.objectId})`, ceremonies.get(ceremonyId)?.requester, e.actorId, 'OFFICER');
         if (e.action === 'rootKey.activated' && rootKeyCreators.get(e.objectId) === e.actorId) {
           flag('DUAL_CONTROL', `root key ${e.objectId} activated by the officer who created it`, [e.actorId]);
         }

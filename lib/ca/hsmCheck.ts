@@ -16,7 +16,7 @@ import { formatIndex } from './rootKeyRules';
 import type { CaServices } from './services';
 import { transact } from './transaction';
 
-const IN_USE: Prisma.RootKeyWhereInput = { state: { in: ['ACTIVE', 'PENDING'] } };
+const IN_USE: Prisma.RootKeyWhereInput = { state: { in: ['ACTIVE', 'ANNOUNCED', 'PENDING'] } };
 
 /** The embedded token may be created only under a CA that has no root key in use. */
 export async function mayInitialiseToken(prisma: PrismaClient): Promise<boolean> {

@@ -61,10 +61,11 @@ export {
   requestRootKeyChange,
   requestRootKeyCreation,
   type CeremonyView,
+  type RootKeyChange,
   type RootKeyProposal,
   type RootKeyView,
 } from './rootKeys';
-export { formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
+export { announceLeadDaysFrom, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
 export {
   approveRequest,
   issueChallenge,

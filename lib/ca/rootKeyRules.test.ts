@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  announceLeadDaysFrom,
   checkIndexForEnvironment,
   checkRootKeyExpiry,
   checkRootKeyTransition,
@@ -68,7 +69,10 @@ describe('root-key expiry', () => {
 });
 
 describe('root-key life cycle', () => {
-  it('allows pending → active → retired and expiry, nothing else', () => {
+  it('allows pending → announced → active → retired and expiry, nothing else', () => {
+    expect(checkRootKeyTransition('PENDING', 'ANNOUNCED').ok).toBe(true);
+    expect(checkRootKeyTransition('ANNOUNCED', 'ACTIVE').ok).toBe(true);
+    expect(checkRootKeyTransition('ANNOUNCED', 'RETIRED').ok).toBe(true);
     expect(checkRootKeyTransition('PENDING', 'ACTIVE').ok).toBe(true);
     expect(checkRootKeyTransition('ACTIVE', 'RETIRED').ok).toBe(true);
     expect(checkRootKeyTransition('ACTIVE', 'EXPIRED').ok).toBe(true);
@@ -78,6 +82,9 @@ describe('root-key life cycle', () => {
       ['RETIRED', 'ACTIVE'],
       ['EXPIRED', 'ACTIVE'],
       ['ACTIVE', 'PENDING'],
+      ['ACTIVE', 'ANNOUNCED'],
+      ['ANNOUNCED', 'ANNOUNCED'],
+      ['RETIRED', 'ANNOUNCED'],
     ] as const) {
       const r = checkRootKeyTransition(from, to);
       expect(!r.ok && r.error.code).toBe('ROOT_KEY_STATE');
@@ -89,5 +96,17 @@ describe('root-key life cycle', () => {
     expect(rootKeyUsable('ACTIVE', day, new Date('2030-12-31T15:59:59.999Z'))).toBe(true);
     expect(rootKeyUsable('ACTIVE', day, new Date('2030-12-31T16:00:00.000Z'))).toBe(false);
     expect(rootKeyUsable('PENDING', day, NOW)).toBe(false);
+  });
+});
+
+describe('announcement lead (TQCA_ROOT_ANNOUNCE_LEAD_DAYS)', () => {
+  it('defaults to the profile’s 90 days and may lengthen it, never shorten it', () => {
+    expect(announceLeadDaysFrom(undefined)).toEqual({ ok: true, value: 90 });
+    expect(announceLeadDaysFrom('')).toEqual({ ok: true, value: 90 });
+    expect(announceLeadDaysFrom('180')).toEqual({ ok: true, value: 180 });
+    for (const text of ['89', '0', '-90', '90.5', ' 90', '3651', '1e3', 'ninety']) {
+      const r = announceLeadDaysFrom(text);
+      expect(!r.ok && [r.error.code, r.error.field]).toEqual(['ROOT_KEY_ANNOUNCE_LEAD_INVALID', 'TQCA_ROOT_ANNOUNCE_LEAD_DAYS']);
+    }
   });
 });

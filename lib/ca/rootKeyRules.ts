@@ -8,7 +8,7 @@ import { err, ok, type Result } from '../errors';
 import { DAY_MS } from './validity';
 
 export type RootKeyEnvironment = 'PRODUCTION' | 'TEST';
-export type RootKeyState = 'PENDING' | 'ACTIVE' | 'RETIRED' | 'EXPIRED';
+export type RootKeyState = 'PENDING' | 'ANNOUNCED' | 'ACTIVE' | 'RETIRED' | 'EXPIRED';
 
 /** Index `01`–`7F` is production, `80`–`FE` test; `00` and `FF` are never assigned. */
 export function environmentOfIndex(index: number): Result<RootKeyEnvironment> {
@@ -84,9 +84,14 @@ export function parseRootKeyExpiry(text: string): Result<CalendarDay> {
 export const formatRootKeyExpiry = ({ year, month, day }: CalendarDay): string =>
   [year % 100, month, day].map((v) => String(v).padStart(2, '0')).join('');
 
-/** Life cycle: PENDING → ACTIVE → RETIRED | EXPIRED; PENDING may also expire unused. */
+/**
+ * Life cycle: PENDING → ANNOUNCED → ACTIVE → RETIRED | EXPIRED. PENDING → ACTIVE only for a key
+ * no bundle can carry first (no other key active: see checkAnnouncementLead); an announced key
+ * may be withdrawn (RETIRED) without ever signing; any unused key may expire.
+ */
 const TRANSITIONS: Readonly<Record<RootKeyState, readonly RootKeyState[]>> = {
-  PENDING: ['ACTIVE', 'EXPIRED'],
+  PENDING: ['ANNOUNCED', 'ACTIVE', 'EXPIRED'],
+  ANNOUNCED: ['ACTIVE', 'RETIRED', 'EXPIRED'],
   ACTIVE: ['RETIRED', 'EXPIRED'],
   RETIRED: [],
   EXPIRED: [],
@@ -106,3 +111,51 @@ export function rootKeyUsable(state: RootKeyState, expiry: CalendarDay, at: Date
   return state === 'ACTIVE' && at.getTime() <= expiryDay.end(expiry).getTime();
 }
 
+
+/** TQ-CERT-1 §4.2: a new root index is distributed at least 90 days before terminals must use it. */
+export const MINIMUM_ANNOUNCE_LEAD_DAYS = 90;
+const MAXIMUM_ANNOUNCE_LEAD_DAYS = 3650;
+
+/** TQCA_ROOT_ANNOUNCE_LEAD_DAYS: unset is the profile's 90 days; it may lengthen the lead, never shorten it. */
+export function announceLeadDaysFrom(text: string | undefined): Result<number> {
+  if (!text) return ok(MINIMUM_ANNOUNCE_LEAD_DAYS);
+  const days = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : NaN;
+  if (!(days >= MINIMUM_ANNOUNCE_LEAD_DAYS && days <= MAXIMUM_ANNOUNCE_LEAD_DAYS)) {
+    return err('ROOT_KEY_ANNOUNCE_LEAD_INVALID', `TQCA_ROOT_ANNOUNCE_LEAD_DAYS must be a whole number of days from ${MINIMUM_ANNOUNCE_LEAD_DAYS} to ${MAXIMUM_ANNOUNCE_LEAD_DAYS}`, {
+      field: 'TQCA_ROOT_ANNOUNCE_LEAD_DAYS',
+      details: { value: text },
+    });
+  }
+  return ok(days);
+}
+
+export interface AnnouncementFacts {
+  readonly state: RootKeyState;
+  readonly announcedAt: Date | null;
+  /** Some other root key is ACTIVE: its bundles can carry this one ahead of use. */
+  readonly anotherKeyActive: boolean;
+  readonly leadDays: number;
+  readonly now: Date;
+}
+
+/**
+ * Activation waits until terminals have had the key for the lead. The first key (none other
+ * active) has no bundle to travel in: acquirers confirm its check value out of band.
+ */
+export function checkAnnouncementLead(f: AnnouncementFacts): Result<void> {
+  if (!f.anotherKeyActive) return ok(undefined);
+  if (f.state !== 'ANNOUNCED' || f.announcedAt === null) {
+    return err('ROOT_KEY_NOT_ANNOUNCED', 'another root key is active: announce this one (tqca root announce) and wait the lead before activating it', {
+      field: 'index',
+      details: { state: f.state, leadDays: f.leadDays },
+    });
+  }
+  const usableFrom = new Date(f.announcedAt.getTime() + f.leadDays * DAY_MS);
+  if (f.now.getTime() < usableFrom.getTime()) {
+    return err('ROOT_KEY_ANNOUNCEMENT_TOO_RECENT', `announced ${f.announcedAt.toISOString()}; it may be activated from ${usableFrom.toISOString()} (${f.leadDays} days)`, {
+      field: 'index',
+      details: { announcedAt: f.announcedAt.toISOString(), activatableFrom: usableFrom.toISOString(), leadDays: f.leadDays },
+    });
+  }
+  return ok(undefined);
+}

@@ -14,7 +14,7 @@ import type { Prisma } from '../db/generated/client';
 import { runCeremonyChecks, type CeremonyAction, type CeremonyCheckResult, type CeremonyFacts, type CreateParameters, type OfficerFacts } from './ceremonyChecks';
 import type { Tx } from '../db/client';
 import { calendarDayOf } from './requestLookup';
-import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
+import { checkIndexForEnvironment, checkRootKeyExpiry, environmentOfIndex, formatIndex, formatRootKeyExpiry, MINIMUM_ANNOUNCE_LEAD_DAYS, parseRootKeyExpiry, type RootKeyEnvironment } from './rootKeyRules';
 import { checkRole, type Operator } from './context';
 import { requireSeal } from './governance';
 import { requireActiveOperator } from './operators';
@@ -50,6 +50,8 @@ export interface RootKeyView {
   readonly a2Record: string;
   readonly hsmKeyLabel: string;
   readonly createdBy: number;
+  readonly announcedAt: string | null;
+  readonly announcedBy: number | null;
   readonly activatedBy: number | null;
   readonly retiredBy: number | null;
 }
@@ -84,6 +86,8 @@ export function rootKeyView(k: Prisma.RootKeyGetPayload<object>): RootKeyView {
     a2Record: toHex(k.a2Record),
     hsmKeyLabel: k.hsmKeyLabel,
     createdBy: k.createdById,
+    announcedAt: k.announcedAt?.toISOString() ?? null,
+    announcedBy: k.announcedById,
     activatedBy: k.activatedById,
     retiredBy: k.retiredById,
   };
@@ -123,8 +127,11 @@ export async function requestRootKeyCreation(ca: CaServices, actor: Operator, pr
   });
 }
 
-/** First officer: asks to activate (PENDING → ACTIVE) or retire (ACTIVE → RETIRED) a root key. */
-export async function requestRootKeyChange(ca: CaServices, actor: Operator, action: 'ACTIVATE' | 'RETIRE', index: number): Promise<Result<CeremonyView>> {
+/**
+ * First officer: asks to announce (PENDING → ANNOUNCED: listed in the bundles ahead of use),
+ * activate (→ ACTIVE) or retire (→ RETIRED) a root key.
+ */
+export async function requestRootKeyChange(ca: CaServices, actor: Operator, action: RootKeyChange, index: number): Promise<Result<CeremonyView>> {
   const allowed = checkRole(actor, ['OFFICER'], 'request root-key ceremonies');
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
@@ -179,17 +186,14 @@ export async function approveCeremony(ca: CaServices, approver: Operator, ceremo
     }
 
     const key = ceremony.rootKey!;
-    const change: Prisma.RootKeyUpdateInput =
-      ceremony.action === 'ACTIVATE'
-        ? { state: 'ACTIVE', activatedAt: now, activatedBy: { connect: { id: approver.id } } }
-        : { state: 'RETIRED', retiredAt: now, retiredBy: { connect: { id: approver.id } } };
+    const { change, verb } = CHANGES[ceremony.action as RootKeyChange](now, approver.id);
     await tx.rootKey.update({ where: { id: key.id }, data: change });
     const executed = await tx.rootKeyCeremony.update({
       where: { id: ceremonyId },
       data: { status: 'EXECUTED', executedAt: now, ...approval },
       include: CEREMONY_INCLUDE,
     });
-    await auditRootKey(tx, ca, approver, ceremony.action === 'ACTIVATE' ? 'activated' : 'retired', key.index, { ceremonyId, checks: report.results });
+    await auditRootKey(tx, ca, approver, verb, key.index, { ceremonyId, checks: report.results });
     return { view: ceremonyView(executed), failure: null, create };
   });
   if (!decided.ok) return refusedApproval(ca, approver, { type: 'rootKeyCeremony', id: ceremonyId }, decided.error);
@@ -220,6 +224,15 @@ export async function cancelCeremony(ca: CaServices, actor: Operator, ceremonyId
   });
 }
 
+export type RootKeyChange = 'ANNOUNCE' | 'ACTIVATE' | 'RETIRE';
+
+/** What an approved change writes on the key, and the verb of its audit event. */
+const CHANGES: Readonly<Record<RootKeyChange, (now: Date, by: number) => { change: Prisma.RootKeyUpdateInput; verb: string }>> = {
+  ANNOUNCE: (now, by) => ({ change: { state: 'ANNOUNCED', announcedAt: now, announcedBy: { connect: { id: by } } }, verb: 'announced' }),
+  ACTIVATE: (now, by) => ({ change: { state: 'ACTIVE', activatedAt: now, activatedBy: { connect: { id: by } } }, verb: 'activated' }),
+  RETIRE: (now, by) => ({ change: { state: 'RETIRED', retiredAt: now, retiredBy: { connect: { id: by } } }, verb: 'retired' }),
+};
+
 function createParameters(ceremony: { id: number; parameters: Prisma.JsonValue }): CreateParameters {
   const p = ceremony.parameters as { index: number; environment: RootKeyEnvironment; expiry: string };
   const expiry = parseRootKeyExpiry(p.expiry);
@@ -239,14 +252,17 @@ async function ceremonyFacts(
     return { id: o.id, roles: o.roles, status: o.status };
   };
   const key = ceremony.rootKey;
+  const othersActive = await tx.rootKey.count({ where: { state: 'ACTIVE', ...(key ? { id: { not: key.id } } : {}) } });
   return {
     action: ceremony.action,
+    anotherKeyActive: othersActive > 0,
+    announceLeadDays: ca.rootKeyAnnounceLeadDays ?? MINIMUM_ANNOUNCE_LEAD_DAYS,
     requester: await officer(ceremony.requestedById),
     approver: await officer(approver.id),
     now: ca.now(),
     create,
     rootKey: key
-      ? { state: key.state, expiry: calendarDayOf(key.expiresOn), createdById: key.createdById, keyLabel: key.hsmKeyLabel, publicKey: key.publicKey }
+      ? { state: key.state, expiry: calendarDayOf(key.expiresOn), createdById: key.createdById, keyLabel: key.hsmKeyLabel, publicKey: key.publicKey, announcedAt: key.announcedAt }
       : undefined,
     async indexClaimed(index) {
       if ((await tx.rootKey.count({ where: { index } })) > 0) return true;

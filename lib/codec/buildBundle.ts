@@ -8,14 +8,15 @@
  * bundle a client would reject is never emitted; the A3 signatures are checked once, not twice.
  */
 import { concat } from '../bytes';
-import { Code, err, TqException, type Result } from '../errors';
-import { bodyDigest, type Bundle } from './bundle';
+import { Code, err, ok, TqException, type Result } from '../errors';
+import { bodyDigest, decodeBundle, knownCertificates, type Bundle, type KnownCertificates } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { expiryDay } from './expiry';
 import { manifestRecord, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
 import { revocationList, type RevocationList } from './revocationList';
 import { rootKeyRecord, type RootKeyRecord } from './rootKeyRecord';
 import { hexByte, parseInput, rebase } from './structure';
+import type { TrustedRoot } from './trustedRoot';
 import { verifySignature } from './verificationKey';
 import { checkBundle, type BundleVerificationInput } from './verifyBundle';
 
@@ -30,8 +31,16 @@ export interface BundleContents {
   readonly certificates: readonly (Uint8Array | CertificateRecord)[];
   /** Signed by the manifest's signing key. */
   readonly revocationList: Uint8Array | RevocationList;
-  /** The last published bundle: rollback, rebinding and A4 sequence are checked against it. */
+  /**
+   * The last published bundle: rollback, rebinding and A4 sequence are checked against it (a
+   * Bundle is taken as decoded; its byte-identical A3 records are not decoded again).
+   */
   readonly previous?: Uint8Array | Bundle;
+  /**
+   * T of the clients that will check the bundle (a publisher: the predecessor's A2 keys), so the
+   * one check before signing is the client's own (check 2 included); default: the signing key alone.
+   */
+  readonly trustedRoots?: readonly TrustedRoot[];
   /** `previous` was verified before it was published: its unchanged A3 records are not verified again (verifyBundle `previousVerified`). */
   readonly previousVerified?: boolean;
 }
@@ -42,7 +51,9 @@ export type BundleSigner = (message: Uint8Array) => Promise<Result<Uint8Array>>;
 const ZERO_SIGNATURE = new Uint8Array(64);
 
 export async function buildBundle(contents: BundleContents, sign: BundleSigner): Promise<Result<Bundle>> {
-  const parsed = parseContents(contents);
+  const held = contents.previous instanceof Uint8Array ? decodeBundle(contents.previous) : ok(contents.previous);
+  if (!held.ok) return { ok: false, error: rebase(held.error, 0, 'previous') };
+  const parsed = parseContents(contents, held.value && knownCertificates(held.value));
   if (!parsed.ok) return parsed;
   const { rootKeys, certificates, list } = parsed.value;
   const { manifest } = contents;
@@ -68,7 +79,7 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
 
   const body = concat(
     ...rootKeys.map((k) => rootKeyRecord.encode(k)),
-    ...certificates.map((c) => certificateRecord.encode(c)),
+    ...certificates.map((c) => c.bytes),
     revocationList.encode(list),
   );
   const fields: ManifestFields = {
@@ -86,8 +97,8 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
     throw e;
   }
   const check: Omit<BundleVerificationInput, 'bundle'> = {
-    trustedRoots: [{ rootKeyIndex: signing.rootKeyIndex, publicKey: signing.publicKey }],
-    previous: contents.previous,
+    trustedRoots: contents.trustedRoots ?? [{ rootKeyIndex: signing.rootKeyIndex, publicKey: signing.publicKey }],
+    previous: held.value,
     previousVerified: contents.previousVerified,
     centerId: manifest.clearingCenterId,
     now: publication,
@@ -115,27 +126,29 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
 
 interface ParsedContents {
   readonly rootKeys: readonly RootKeyRecord[];
-  readonly certificates: readonly CertificateRecord[];
+  /** Each A3 with its bytes (as given, or encoded). */
+  readonly certificates: readonly { readonly record: CertificateRecord; readonly bytes: Uint8Array }[];
   readonly list: RevocationList;
 }
 
-/** Each record parsed (errors name its input position), A2 sorted by index, A3 by number. */
-function parseContents(contents: BundleContents): Result<ParsedContents> {
+/** Each record parsed (errors name its input position; A3s known from the predecessor are taken as decoded), A2 sorted by index, A3 by number. */
+function parseContents(contents: BundleContents, known: KnownCertificates | undefined): Result<ParsedContents> {
   const rootKeys: RootKeyRecord[] = [];
   for (const [i, input] of contents.rootKeys.entries()) {
     const r = parseInput<RootKeyRecord>(input, rootKeyRecord);
     if (!r.ok) return { ok: false, error: rebase(r.error, 0, `rootKeys[${i}]`) };
     rootKeys.push(r.value);
   }
-  const certificates: CertificateRecord[] = [];
+  const certificates: { record: CertificateRecord; bytes: Uint8Array }[] = [];
   for (const [i, input] of contents.certificates.entries()) {
-    const c = parseInput(input, certificateRecord);
+    const same = input instanceof Uint8Array ? known?.(input) : undefined;
+    const c = same ? ok(same) : parseInput(input, certificateRecord);
     if (!c.ok) return { ok: false, error: rebase(c.error, 0, `certificates[${i}]`) };
-    certificates.push(c.value);
+    certificates.push({ record: c.value, bytes: input instanceof Uint8Array ? input : certificateRecord.encode(c.value) });
   }
   const list = parseInput(contents.revocationList, revocationList);
   if (!list.ok) return { ok: false, error: rebase(list.error, 0, 'revocationList') };
   rootKeys.sort((a, b) => a.rootKeyIndex - b.rootKeyIndex);
-  certificates.sort((a, b) => a.certificateNumber - b.certificateNumber);
+  certificates.sort((a, b) => a.record.certificateNumber - b.record.certificateNumber);
   return { ok: true, value: { rootKeys, certificates, list: list.value } };
 }

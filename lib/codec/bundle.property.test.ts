@@ -1,9 +1,12 @@
 /**
  * Random publication histories (issue, revoke, time passing so certificates expire, root announce,
  * activate, retire), each step published with buildBundle by a reference model of what §12.2 says a
- * bundle holds. Every bundle passes §12.2 against its predecessor, and the delta from every earlier
- * version rebuilds it exactly and verifies for a client holding that version — unless the newer
- * bundle's signing root was announced after it (root rotation skipped a step): then ROOT_UNTRUSTED.
+ * bundle holds. A root key is announced (listed, signing nothing) and activated only once it has
+ * been listed for the 90-day lead (§4.2), as the CA does; an announced key may be retired unused.
+ * Every bundle passes §12.2 against its predecessor — its signer is always one the predecessor's
+ * clients trust, so a rollover never needs an intermediate version — and the delta from every
+ * earlier version rebuilds it exactly and verifies for a client holding that version, unless the
+ * newer bundle's signing root was announced after it: then ROOT_UNTRUSTED.
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import { toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { ok, unwrap } from '../errors';
 import { a2, a3, a4, at, unix } from './testBundles';
+import { decodeBundle } from './bundle';
 import { buildBundle } from './buildBundle';
 import { applyDelta, makeDelta } from './bundleDelta';
 import { expiryMonth, type CalendarMonth } from './expiry';
@@ -34,6 +38,8 @@ interface Root {
   readonly index: number;
   readonly key: KeyPair;
   active: boolean;
+  /** When a published bundle first listed it (the announcement reached clients). */
+  listedSince?: number;
 }
 interface Certificate {
   readonly number: number;
@@ -44,12 +50,14 @@ interface Certificate {
 }
 
 const WEEK = 7 * 86_400;
+const ANNOUNCE_LEAD = 90 * 86_400;
 
 /** The reference model: the CA's state, and the bundle §12.2 says it publishes at `time`. */
 class History {
   time = unix('2026-12-01T00:00:00Z');
   version = 0;
   private nextNumber = 1;
+  private nextIndex = 2;
   readonly roots: Root[] = [{ index: 1, key: keyPair(sm2.generatePrivateKey()), active: true }];
   readonly certificates: Certificate[] = [];
 
@@ -72,13 +80,16 @@ class History {
     } else if (s.kind === 'advance') {
       this.time += s.days * 86_400;
     } else if (s.kind === 'announce') {
-      this.roots.push({ index: this.roots.at(-1)!.index + 1, key: keyPair(sm2.generatePrivateKey()), active: false });
+      // Indexes are never reused: a client's T keeps every index it was given.
+      this.roots.push({ index: this.nextIndex++, key: keyPair(sm2.generatePrivateKey()), active: false });
     } else if (s.kind === 'activate') {
-      const pending = this.roots.find((r) => !r.active);
-      if (pending) pending.active = true;
+      const announced = this.roots.find((r) => !r.active);
+      if (announced?.listedSince !== undefined && this.time - announced.listedSince >= ANNOUNCE_LEAD) announced.active = true;
     } else if (s.kind === 'retire') {
+      // An announced key may be withdrawn; the last active one keeps signing.
       const active = this.roots.filter((r) => r.active);
-      if (active.length > 1) this.roots.splice(this.roots.indexOf(active[s.pick % active.length]), 1);
+      const retirable = active.length > 1 ? this.roots : this.roots.filter((r) => !r.active);
+      if (retirable.length > 0) this.roots.splice(this.roots.indexOf(retirable[s.pick % retirable.length]), 1);
     }
   }
 
@@ -89,6 +100,7 @@ class History {
     this.time += 3600;
     this.version += 1;
     const signing = this.signing;
+    for (const r of this.roots) r.listedSince ??= this.time;
     const entries = this.certificates.filter((c) => c.revoked && !this.expired(c.expiry)).map((c) => c.revoked!);
     const built = await buildBundle(
       {
@@ -112,7 +124,19 @@ interface Published {
   readonly trusted: readonly TrustedRoot[];
 }
 
-const rotation: Step[] = [{ kind: 'issue', months: 2 }, { kind: 'announce' }, { kind: 'issue', months: 3 }, { kind: 'activate' }, { kind: 'issue', months: 1 }, { kind: 'retire', pick: 0 }, { kind: 'revoke', pick: 0 }, { kind: 'advance', days: 60 }];
+const rotation: Step[] = [
+  { kind: 'issue', months: 2 },
+  { kind: 'announce' },
+  { kind: 'issue', months: 3 },
+  { kind: 'activate' }, // too early: refused, the old key keeps signing
+  { kind: 'advance', days: 60 },
+  { kind: 'advance', days: 31 },
+  { kind: 'activate' },
+  { kind: 'issue', months: 1 },
+  { kind: 'retire', pick: 0 },
+  { kind: 'revoke', pick: 0 },
+  { kind: 'advance', days: 60 },
+];
 
 it('every bundle of a random history verifies after its predecessor, and every delta rebuilds it', async () => {
   await fc.assert(
@@ -125,8 +149,12 @@ it('every bundle of a random history verifies after its predecessor, and every d
         history.apply(s);
         const before = published.at(-1)!;
         const bytes = await history.publish(before.bytes);
+        expect(before.trusted.map((r) => r.rootKeyIndex)).toContain(history.signing.index);
         const accepted = verifyBundle({ bundle: bytes, trustedRoots: before.trusted, previous: before.bytes, now: at(history.time) });
         expect(accepted.ok || accepted.error).toBe(true);
+        // The publisher's way: P decoded and verified before, its identical A3s neither decoded nor verified again.
+        const fast = verifyBundle({ bundle: bytes, trustedRoots: before.trusted, previous: unwrap(decodeBundle(before.bytes)), previousVerified: true, now: at(history.time) });
+        expect(unwrap(fast).bundle).toEqual(unwrap(accepted).bundle);
         published.push({ bytes, time: history.time, signingIndex: history.signing.index, trusted: unwrap(accepted).trustedRoots });
       }
       published.forEach((newer, k) => {

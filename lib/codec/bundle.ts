@@ -4,6 +4,7 @@
  * errors name the record (`a3[4].certificate.expiry`) and carry the offset in the bundle.
  * The delta (§12.3) reads its records with the same readers.
  */
+import { samePublicBytes } from '../bytes';
 import { sm3 } from '../crypto/sm3';
 import type { Result } from '../errors';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
@@ -116,14 +117,35 @@ export function readRootKeys(r: FieldReader, count: number): RootKeyRecord[] {
   return records;
 }
 
+/** The decoded A3 of a bundle decoded before whose bytes are exactly these, if it has one. */
+export type KnownCertificates = (bytes: Uint8Array) => CertificateRecord | undefined;
+
+/**
+ * Decoding is a function of the bytes alone: an A3 byte-identical to one of `known` (a bundle
+ * this code decoded before) takes that decoded value instead of being decoded again — the
+ * certificate key's Y recovery is most of a bundle's decoding cost. Looked up by the number in
+ * the record's bytes 2–5, then compared in full.
+ */
+export function knownCertificates(known: Bundle): KnownCertificates {
+  const layout = bundleLayout(known.manifest);
+  const position = new Map(known.certificates.map((c, i) => [c.certificateNumber, i]));
+  return (bytes) => {
+    const i = position.get(((bytes[2] << 24) | (bytes[3] << 16) | (bytes[4] << 8) | bytes[5]) >>> 0);
+    if (i === undefined) return undefined;
+    const at = layout.a3(i);
+    return samePublicBytes(known.bytes.subarray(at, at + certificateRecord.length), bytes) ? known.certificates[i] : undefined;
+  };
+}
+
 /** A3 records named `${name}[i]`, strictly ascending by certificate number. */
-export function readCertificates(r: FieldReader, count: number, name: string, counted: string): CertificateRecord[] {
+export function readCertificates(r: FieldReader, count: number, name: string, counted: string, known?: KnownCertificates): CertificateRecord[] {
   const records: CertificateRecord[] = [];
   for (let i = 0; i < count; i++) {
     const field = `${name}[${i}]`;
     const offset = r.offset;
     expectRecord(r, field, certificateRecord.tag, certificateRecord.length, counted);
-    const record = r.parse(certificateRecord.length, certificateRecord.decode, field);
+    const same = known?.(r.bytes.subarray(offset, offset + certificateRecord.length));
+    const record = same ? (r.skip(certificateRecord.length), same) : r.parse(certificateRecord.length, certificateRecord.decode, field);
     const before = records[i - 1];
     if (before && record.certificateNumber <= before.certificateNumber) {
       fail('RECORD_ORDER', `${field} has certificate number ${record.certificateNumber}, not above ${before.certificateNumber}`, {
@@ -163,12 +185,16 @@ export function readFinalRevocationList(r: FieldReader): RevocationList {
   return list;
 }
 
-/** §12.2 check 1. Signatures, the body digest and freshness are verifyBundle's. */
-export function decodeBundle(bytes: Uint8Array): Result<Bundle> {
+/**
+ * §12.2 check 1. Signatures, the body digest and freshness are verifyBundle's. `known`: a bundle
+ * decoded before (the predecessor) whose byte-identical A3 records are taken as decoded there.
+ */
+export function decodeBundle(bytes: Uint8Array, known?: Bundle): Result<Bundle> {
+  const same = known && knownCertificates(known);
   return decodeStructure('bundle', bytes, null, (r) => {
     const manifest = readManifest(r);
     const rootKeys = readRootKeys(r, manifest.a2Count);
-    const certificates = readCertificates(r, manifest.a3Count, 'a3', `the manifest counts ${manifest.a3Count} A3 records`);
+    const certificates = readCertificates(r, manifest.a3Count, 'a3', `the manifest counts ${manifest.a3Count} A3 records`, same);
     const list = readFinalRevocationList(r);
     return { manifest, rootKeys, certificates, revocationList: list, bytes: bytes.slice() };
   });

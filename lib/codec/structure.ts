@@ -121,6 +121,11 @@ export class FieldReader {
     return out;
   }
 
+  /** Steps over `length` bytes the caller has read otherwise. */
+  skip(length: number): void {
+    this.at += length;
+  }
+
   /** A fixed byte: anything else is `code` at this field. */
   constant(field: string, expected: number, code: ErrorCode, what: string): void {
     const offset = this.at;

@@ -9,9 +9,9 @@
  * thirty plain verifications, and each verification is then ~5× cheaper). The new T holds them,
  * so a TMS that keeps the returned T pays for preparing once.
  */
-import { equal, toHex } from '../bytes';
+import { equal, samePublicBytes, toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
-import { err, type Result } from '../errors';
+import { err, ok, type Result } from '../errors';
 import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, type Bundle } from './bundle';
 import { certificateRecord } from './certificateRecord';
 import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
@@ -27,7 +27,11 @@ export interface BundleVerificationInput {
   readonly bundle: Uint8Array | Bundle;
   /** T: root keys confirmed out of band (by check value) or returned by an earlier verification. */
   readonly trustedRoots: readonly TrustedRoot[];
-  /** P, the last accepted bundle; none before the first. */
+  /**
+   * P, the last accepted bundle; none before the first. Bytes are decoded; a Bundle is taken as
+   * decoded (the `bundle` an earlier verifyBundle returned), so a client keeping it decodes P once.
+   * A decoded P's byte-identical A3 records lend the new bundle their decoded values.
+   */
   readonly previous?: Uint8Array | Bundle;
   /** The clearing center the client is configured for, when it is. */
   readonly centerId?: number;
@@ -70,19 +74,19 @@ export function checkBundle(input: BundleVerificationInput, manifestSignature: b
   if (!now.ok) return now;
   const skew = input.skewSeconds ?? BUNDLE_SKEW_SECONDS;
   if (!Number.isInteger(skew) || skew < 0) return err('VALUE_RANGE', `skewSeconds must be a non-negative integer, got ${skew}`, { field: 'skewSeconds' });
-  const decoded = decodeBundle(input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes);
+  // A decoded P lends the new bundle its decoded A3s; P as bytes is decoded after the bundle (which fails first if broken).
+  const known = input.previous instanceof Uint8Array ? undefined : input.previous;
+  const decoded = decodeBundle(input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes, known);
   if (!decoded.ok) return decoded;
-  let previous: Bundle | undefined;
-  if (input.previous !== undefined) {
-    const p = decodeBundle(input.previous instanceof Uint8Array ? input.previous : input.previous.bytes);
-    if (!p.ok) return { ok: false, error: { ...p.error, field: `previous.${p.error.field}` } };
-    previous = p.value;
-  }
+  const held = input.previous instanceof Uint8Array ? decodeBundle(input.previous) : ok(known);
+  if (!held.ok) return { ok: false, error: { ...held.error, field: `previous.${held.error.field}` } };
+  const previous = held.value;
   const bundle = decoded.value;
   return attempt(() => {
     const trusted = new Map(input.trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
     checkSigner(bundle, trusted, input.centerId, manifestSignature);
-    checkBodyDigest(bundle);
+    // The builder (manifestSignature false) has just computed the digest over these very bytes.
+    if (manifestSignature) checkBodyDigest(bundle);
     checkFreshness(bundle, previous, now.value.getTime() / 1000, skew);
     const reused = input.previousVerified && previous ? recordsVerifiedBefore(bundle, previous) : new Set<number>();
     const keys = checkRootKeys(bundle, trusted, reused);
@@ -239,7 +243,7 @@ function recordsVerifiedBefore(bundle: Bundle, previous: Bundle): Set<number> {
     const k1 = keyNow.get(record.rootKeyIndex);
     if (j === undefined || !k0 || !k1 || !equal(k0, k1)) return;
     const held = previous.bytes.subarray(before.a3(j), before.a3(j) + certificateRecord.length);
-    if (equal(held, bundle.bytes.subarray(now.a3(i), now.a3(i) + certificateRecord.length))) reused.add(i);
+    if (samePublicBytes(held, bundle.bytes.subarray(now.a3(i), now.a3(i) + certificateRecord.length))) reused.add(i);
   });
   return reused;
 }
@@ -265,7 +269,7 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
     }
     expectOk(checkCertificateExpiry(record.certificate, publication), at + CERTIFICATE_OFFSET, `${name}.certificate`);
     const before = held.get(record.certificateNumber);
-    if (before && !equal(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
+    if (before && !samePublicBytes(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
       const issuerChanged = !equal(before.subarray(0, 4), bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET));
       fail('CERT_REBOUND', `certificate number ${hexId(record.certificateNumber)} is bound to another ${issuerChanged ? 'issuer id' : 'certificate'} in the accepted bundle`, {
         field: `${name}.${issuerChanged ? 'issuerId' : 'certificate'}`,

@@ -1,6 +1,6 @@
 /**
  * What the next bundle lists, read from the CA's state at one instant (§12.2): the A2 records of
- * the active root keys not expired at the publication time, the A3 records of the certificates
+ * the active and the announced root keys not expired at the publication time, the A3 records of the certificates
  * issued under them that are neither revoked nor expired, and the entries of the revocation list
  * (every revoked certificate not yet expired).
  */
@@ -16,6 +16,8 @@ export interface ListedRootKey {
   readonly hsmKeyId: Uint8Array;
   readonly publicKey: Uint8Array;
   readonly a2: Uint8Array;
+  /** Only ACTIVE keys sign; an ANNOUNCED one is listed ahead of use (TQ-CERT-1 §4.2 rollover). */
+  readonly state: 'ACTIVE' | 'ANNOUNCED';
 }
 
 export interface PublicationContents {
@@ -29,13 +31,15 @@ export interface PublicationContents {
 }
 
 export async function readContents(tx: Tx, ca: CaServices, at: Date): Promise<Result<PublicationContents>> {
-  const active = await tx.rootKey.findMany({ where: { state: 'ACTIVE' }, orderBy: { index: 'asc' } });
+  const inBundle = await tx.rootKey.findMany({ where: { state: { in: ['ACTIVE', 'ANNOUNCED'] } }, orderBy: { index: 'asc' } });
   const rootKeys: ListedRootKey[] = [];
-  for (const k of active) {
+  for (const k of inBundle) {
     const a2 = rootKeyRecord.decode(k.a2Record);
     if (!a2.ok) return a2;
-    if (!expiryDay.isExpired(a2.value.expiry, at)) rootKeys.push({ index: k.index, hsmKeyId: k.hsmKeyId, publicKey: k.publicKey, a2: k.a2Record });
+    const state = k.state === 'ACTIVE' ? 'ACTIVE' : 'ANNOUNCED';
+    if (!expiryDay.isExpired(a2.value.expiry, at)) rootKeys.push({ index: k.index, hsmKeyId: k.hsmKeyId, publicKey: k.publicKey, a2: k.a2Record, state });
   }
+  const active = inBundle.filter((k) => k.state === 'ACTIVE');
   const byId = new Map(active.map((k) => [k.id, rootKeys.find((r) => r.index === k.index)]));
   // One statement, one snapshot: read apart, a revocation committing in between would list a
   // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.

@@ -16,6 +16,7 @@ export {
   rootRecords,
   type BundleSummary,
   type LatestManifest,
+  type PublishedRoots,
   type RootRecord,
 } from './reads';
 export { startPublicationScheduler, type PublicationScheduler, type SchedulerOptions } from './scheduler';

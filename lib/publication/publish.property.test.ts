@@ -1,6 +1,9 @@
 /**
  * Random CA histories through the real services (software token, PGlite): issue, revoke, time
- * passing (certificates expire, bundles near their expiry), root-key activation and retirement.
+ * passing (certificates expire, bundles near their expiry), root-key announcement (a new key,
+ * announced under dual control), activation (refused with ROOT_KEY_ANNOUNCEMENT_TOO_RECENT until
+ * the key has been announced for the 90-day lead on the services' clock) and retirement (of an
+ * active key, or of an announced one never used).
  * Each change publishes through the CA's `changed` hook (as lib/runtime wires it), time passing
  * through an explicit publication (as the scheduler does). Then, for every new version: it lists
  * exactly what a model of §12.2 says; it passes the client algorithm against its predecessor with
@@ -28,14 +31,16 @@ type Step =
   | { kind: 'issue'; months: number; root: number }
   | { kind: 'revoke'; pick: number }
   | { kind: 'advance'; days: number }
-  | { kind: 'activate' }
+  | { kind: 'announce' }
+  | { kind: 'activate'; pick: number }
   | { kind: 'retire'; pick: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('issue' as const), months: fc.integer({ min: 1, max: 4 }), root: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('revoke' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), days: fc.integer({ min: 2, max: 45 }) }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'activate' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), days: fc.integer({ min: 2, max: 60 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'announce' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('activate' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retire' as const), pick: fc.nat() }) },
 );
 
@@ -52,6 +57,9 @@ let ca: CaServices;
 const published: Result<PublishOutcome>[] = [];
 const issued: Issued[] = [];
 const activeRoots: number[] = [];
+/** Announced keys and when their announcement was approved. */
+const announcedRoots: { index: number; at: Date }[] = [];
+const ANNOUNCE_LEAD_MS = 90 * 86_400_000;
 let nextRootIndex = 0x80;
 let nextIssuer = 0x00003000;
 /** What a client holds: T and P, from version 1 on. */
@@ -61,16 +69,24 @@ let checkedVersion = 0;
 beforeAll(async () => {
   h = await startHarness({ now: () => clock });
   ca = { ...h.ca, now: () => clock, changed: async (reason) => void published.push(await publish(ca, reason)) };
-  await activateRoot();
+  await activateRoot(await createRoot());
 }, 120_000);
 afterAll(() => h?.close());
 
-async function activateRoot(): Promise<void> {
+async function createRoot(): Promise<number> {
   const index = nextRootIndex++;
   const create = unwrap(await requestRootKeyCreation(ca, h.alice, { index, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
   unwrap(await approveCeremony(ca, h.bob, create.id));
-  const activation = unwrap(await requestRootKeyChange(ca, h.alice, 'ACTIVATE', index));
-  unwrap(await approveCeremony(ca, h.bob, activation.id));
+  return index;
+}
+
+async function approveChange(action: 'ANNOUNCE' | 'ACTIVATE' | 'RETIRE', index: number): Promise<Result<unknown>> {
+  const asked = unwrap(await requestRootKeyChange(ca, h.alice, action, index));
+  return approveCeremony(ca, h.bob, asked.id);
+}
+
+async function activateRoot(index: number): Promise<void> {
+  unwrap(await approveChange('ACTIVATE', index));
   activeRoots.push(index);
   if (trusted.length === 0) {
     const row = await ca.prisma.rootKey.findUniqueOrThrow({ where: { index } });
@@ -108,13 +124,33 @@ async function run(s: Step): Promise<void> {
       clock = new Date(clock.getTime() + s.days * 86_400_000);
       published.push(await publish(ca, 'expiry'));
       return;
-    case 'activate':
-      return activateRoot();
+    case 'announce': {
+      const index = await createRoot();
+      unwrap(await approveChange('ANNOUNCE', index));
+      announcedRoots.push({ index, at: clock });
+      return;
+    }
+    case 'activate': {
+      if (announcedRoots.length === 0) return;
+      const k = s.pick % announcedRoots.length;
+      const { index, at } = announcedRoots[k];
+      if (clock.getTime() - at.getTime() < ANNOUNCE_LEAD_MS) {
+        const refused = await approveChange('ACTIVATE', index);
+        expect(refused.ok ? 'ok' : refused.error.code).toBe('ROOT_KEY_ANNOUNCEMENT_TOO_RECENT');
+        return;
+      }
+      announcedRoots.splice(k, 1);
+      return activateRoot(index);
+    }
     case 'retire': {
-      if (activeRoots.length < 2) return; // the last signer stays: clients would trust no one else
-      const index = activeRoots.splice(s.pick % activeRoots.length, 1)[0];
-      const retire = unwrap(await requestRootKeyChange(ca, h.alice, 'RETIRE', index));
-      unwrap(await approveCeremony(ca, h.bob, retire.id));
+      // An announced key may be withdrawn; the last signer stays (clients would trust no one else).
+      const retirable = [...announcedRoots.map((r) => r.index), ...(activeRoots.length > 1 ? activeRoots : [])];
+      if (retirable.length === 0) return;
+      const index = retirable[s.pick % retirable.length];
+      unwrap(await approveChange('RETIRE', index));
+      const k = announcedRoots.findIndex((r) => r.index === index);
+      if (k >= 0) announcedRoots.splice(k, 1);
+      else activeRoots.splice(activeRoots.indexOf(index), 1);
     }
   }
 }
@@ -128,6 +164,8 @@ async function checkNewVersions(): Promise<void> {
     const previous = v > 1 ? unwrap(await bundleByVersion(ca, v - 1)) : undefined;
     // A client fetching each version as it appears.
     const { publishedAt } = await ca.prisma.publishedBundle.findUniqueOrThrow({ where: { version: v }, select: { publishedAt: true } });
+    // Announced for the lead, a new signer is one clients trust already: no intermediate version.
+    if (v > 1) expect(trusted.map((r) => r.rootKeyIndex)).toContain(unwrap(decodeBundle(bytes)).manifest.rootKeyIndex);
     const verified = verifyBundle({ bundle: bytes, trustedRoots: trusted, previous, centerId: ca.centerId, now: publishedAt });
     expect(verified.ok ? 'ok' : verified.error).toBe('ok');
     trusted = unwrap(verified).trustedRoots;
@@ -140,7 +178,7 @@ async function checkNewVersions(): Promise<void> {
   // The newest version lists what §12.2 says, now.
   const bundle = unwrap(decodeBundle(unwrap(await bundleByVersion(ca, latest))));
   const listedAt = new Date(bundle.manifest.publicationTime * 1000);
-  expect(bundle.rootKeys.map((k) => k.rootKeyIndex)).toEqual([...activeRoots].sort((a, b) => a - b));
+  expect(bundle.rootKeys.map((k) => k.rootKeyIndex)).toEqual([...activeRoots, ...announcedRoots.map((r) => r.index)].sort((a, b) => a - b));
   const expected = issued.filter((c) => !c.revoked && c.expiresAt > listedAt && activeRoots.includes(c.rootIndex)).map((c) => c.number);
   expect(bundle.certificates.map((c) => c.certificateNumber)).toEqual(expected);
   const revoked = issued.filter((c) => c.revoked && c.expiresAt > listedAt).map((c) => c.number);

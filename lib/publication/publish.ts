@@ -12,13 +12,12 @@
  * rolled-back version never left the process.
  */
 import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
-import { concat, equal, toHex } from '../bytes';
+import { concat, equal, samePublicBytes, toHex } from '../bytes';
 import { refuseWith, transact, type CaServices, type Operator } from '../ca';
 import {
   buildBundle,
   decodeBundle,
   revocationList,
-  verifyBundle,
   type Bundle,
   type RevocationEntry,
   type RevocationList,
@@ -73,20 +72,23 @@ export async function publishAsOperator(ca: CaServices, operator: Operator, poli
 interface Attempt {
   readonly outcome: PublishOutcome;
   readonly rotationPending: boolean;
+  /** The latest version after this attempt, decoded. */
+  readonly published: Bundle;
 }
 
 async function publishOnce(ca: CaServices, reason: PublicationReason, options: PublishOptions): Promise<Result<Attempt>> {
   const policy = options.policy ?? DEFAULT_PUBLICATION_POLICY;
-  return transact(ca.prisma, async (tx) => {
+  const attempt = await transact(ca.prisma, async (tx): Promise<Attempt> => {
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PUBLICATION_LOCK})`;
     const now = ca.now();
     const publicationTime = Math.floor(now.getTime() / 1000);
-    const latest = await tx.publishedBundle.findFirst({ orderBy: { version: 'desc' } });
-    const previous = latest ? unwrap(decodeBundle(latest.bytes)) : undefined;
+    const latest = await tx.publishedBundle.findFirst({ orderBy: { version: 'desc' }, omit: { bytes: true } });
+    const previous = latest ? await predecessor(tx, ca, latest) : undefined;
     const contents = unwrap(await readContents(tx, ca, now));
     const trusted = trustedRoots(previous, contents.rootKeys);
-    const signer = chooseSigner(contents.rootKeys, trusted);
-    const rotationPending = signer.index !== contents.rootKeys[contents.rootKeys.length - 1].index;
+    const signers = contents.rootKeys.filter((k) => k.state === 'ACTIVE');
+    const signer = chooseSigner(signers, trusted);
+    const rotationPending = signer.index !== signers[signers.length - 1].index;
 
     const held = await tx.revocationListIssue.findFirst({ orderBy: { sequence: 'desc' } });
     const heldList = held ? unwrap(revocationList.decode(held.bytes)) : undefined;
@@ -95,8 +97,8 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     const listBytes = reusable ? held!.bytes : revocationList.encode(list);
 
     if (latest && previous && reusable && latest.signingRootIndex === signer.index && latest.expiresAt.getTime() - now.getTime() > policy.leadSeconds * 1000) {
-      if (equal(bodyOf(latest.bytes), concat(...contents.rootKeys.map((k) => k.a2), ...contents.certificates, listBytes))) {
-        return { outcome: { unchanged: true as const, version: latest.version }, rotationPending: false };
+      if (samePublicBytes(bodyOf(previous.bytes), concat(...contents.rootKeys.map((k) => k.a2), ...contents.certificates, listBytes))) {
+        return { outcome: { unchanged: true as const, version: latest.version }, rotationPending: false, published: previous };
       }
     }
 
@@ -115,13 +117,13 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         revocationList: listBytes,
         previous,
         previousVerified: true,
+        // Verify before publishing, as a client holding the predecessor will: the builder's one check
+        // is the client's with this T, on the very bytes, then the signature on them.
+        trustedRoots: trusted,
       },
       (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
     );
     if (!built.ok) refuseWith(built.error);
-    // Verify what is published, as a client holding the predecessor will (which was verified so before it was stored).
-    const verified = verifyBundle({ bundle: built.value.bytes, trustedRoots: trusted, previous, previousVerified: true, centerId: ca.centerId, now });
-    if (!verified.ok) refuseWith(verified.error);
 
     if (!reusable) await storeRevocationList(tx, list, listBytes, now);
     await storeBundle(tx, built.value, reason, now);
@@ -144,8 +146,27 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
       },
       time: now,
     });
-    return { outcome: { version }, rotationPending };
+    return { outcome: { version }, rotationPending, published: built.value };
   }, {}, PUBLICATION_TIMEOUT_MS);
+  // Only a committed version becomes the next publication's predecessor.
+  if (attempt.ok) latestDecoded.set(ca.prisma, attempt.value.published);
+  return attempt;
+}
+
+/**
+ * The latest stored version, decoded, per database: a publication decodes its predecessor once,
+ * not each time. Keyed by the stored manifest (version, body SM3 and signature), so another
+ * process's newer version, or a rolled-back one, is never taken for it; then decoded afresh.
+ */
+const latestDecoded = new WeakMap<object, Bundle>();
+
+async function predecessor(tx: Tx, ca: CaServices, latest: { version: number; manifest: Uint8Array; bodySm3: Uint8Array }): Promise<Bundle> {
+  const held = latestDecoded.get(ca.prisma);
+  if (held && held.manifest.version === latest.version && samePublicBytes(held.manifest.bodyDigest, latest.bodySm3) && samePublicBytes(held.bytes.subarray(0, 122), latest.manifest)) {
+    return held;
+  }
+  const { bytes } = await tx.publishedBundle.findUniqueOrThrow({ where: { version: latest.version }, select: { bytes: true } });
+  return unwrap(decodeBundle(bytes));
 }
 
 const bodyOf = (bundle: Uint8Array) => bundle.subarray(122);
@@ -157,7 +178,7 @@ interface Trusted extends TrustedRoot {
 
 function trustedRoots(previous: Bundle | undefined, listed: readonly ListedRootKey[]): Trusted[] {
   if (previous) return previous.rootKeys.map((k) => ({ rootKeyIndex: k.rootKeyIndex, publicKey: k.publicKey }));
-  return listed.map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
+  return listed.filter((k) => k.state === 'ACTIVE').map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
 }
 
 /** The highest-index listed key that clients already trust under that very index. */

@@ -4,7 +4,7 @@
  * kept in a small cache: both ends are immutable), the current A4 and the root keys' A2 records.
  */
 import type { CaServices } from '../ca';
-import { makeDelta } from '../codec';
+import { makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type CalendarDay } from '../codec';
 import { err, ok, type Result } from '../errors';
 
 export interface LatestManifest {
@@ -24,13 +24,25 @@ export interface BundleSummary extends LatestManifest {
   readonly size: number;
 }
 
+/** A root key as the current bundle carries it (§5: A2 records, ascending by index). */
 export interface RootRecord {
   readonly index: number;
-  /** The 109-byte A2 record. */
+  /** The 109-byte A2 record, as published. */
   readonly a2: Uint8Array;
   readonly checkValue: Uint8Array;
-  /** active, retired or expired: pending keys have not been published. */
-  readonly state: string;
+  readonly expiry: CalendarDay;
+  /**
+   * What the bundle implies: `active` signs it (the highest-index key clients trust); `announced`
+   * is listed above the signer, ahead of use; `retiring` is listed below it, superseded as signer
+   * and kept for the certificates issued under it.
+   */
+  readonly state: 'announced' | 'active' | 'retiring';
+}
+
+export interface PublishedRoots {
+  /** The bundle version the records are read from. */
+  readonly version: number;
+  readonly roots: readonly RootRecord[];
 }
 
 const notFound = (version: number | null) =>
@@ -94,8 +106,23 @@ export async function currentRevocationList(ca: CaServices): Promise<Result<Uint
   return row ? ok(row.revocationList.bytes) : notFound(null);
 }
 
-/** Every root key that has been in use, ascending by index, with its A2 record. */
-export async function rootRecords(ca: CaServices): Promise<Result<RootRecord[]>> {
-  const keys = await ca.prisma.rootKey.findMany({ where: { state: { not: 'PENDING' } }, orderBy: { index: 'asc' } });
-  return ok(keys.map((k) => ({ index: k.index, a2: k.a2Record, checkValue: k.checkValue, state: k.state.toLowerCase() })));
+/**
+ * The root keys of the latest bundle, read from its stored bytes (only the A2 part is fetched),
+ * so what /roots serves is what acquirers' bundles list, never a second opinion of the database.
+ */
+export async function rootRecords(ca: CaServices): Promise<Result<PublishedRoots>> {
+  const [row] = await ca.prisma.$queryRaw<{ version: number; signer: number; a2s: Uint8Array }[]>`
+    SELECT version, signing_root_index AS signer, substring(bytes FROM ${MANIFEST_RECORD_LENGTH + 1} FOR a2_count * ${ROOT_KEY_RECORD_LENGTH}) AS a2s
+    FROM bundle ORDER BY version DESC LIMIT 1`;
+  if (!row) return notFound(null);
+  const roots: RootRecord[] = [];
+  for (let at = 0; at < row.a2s.length; at += ROOT_KEY_RECORD_LENGTH) {
+    const a2 = row.a2s.slice(at, at + ROOT_KEY_RECORD_LENGTH);
+    // Stored bundles were verified before they were stored: a record that does not decode is tampering.
+    const record = rootKeyRecord.decode(a2);
+    if (!record.ok) return err('INTERNAL', `the A2 records of stored bundle ${row.version} do not decode: ${record.error.code}`, { details: { version: row.version } });
+    const { rootKeyIndex: index, checkValue, expiry } = record.value;
+    roots.push({ index, a2, checkValue, expiry, state: index === row.signer ? 'active' : index > row.signer ? 'announced' : 'retiring' });
+  }
+  return ok({ version: row.version, roots });
 }

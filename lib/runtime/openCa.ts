@@ -10,7 +10,7 @@
  */
 import { openHsm, QuorumGate, resolveHsmConfig, signingPosture, type SigningPosture } from '../../hsm';
 import { bytesToUint, parseHex } from '../bytes';
-import { checkHsmAtStartup, LogWatch, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
+import { announceLeadDaysFrom, checkHsmAtStartup, LogWatch, mayInitialiseToken, recoverAtStartup, type CaServices, type SigningActivation } from '../ca';
 import { embeddedDataDir, openDatabase, type Database } from '../db/client';
 import { err, ok, type Result } from '../errors';
 import { DEFAULT_PUBLICATION_POLICY, publish, startPublicationScheduler, type PublicationPolicy } from '../publication';
@@ -83,6 +83,8 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
   if (!centerId.ok) return centerId;
   const policy = publicationPolicyFrom(env);
   if (!policy.ok) return policy;
+  const announceLead = announceLeadDaysFrom(env.TQCA_ROOT_ANNOUNCE_LEAD_DAYS);
+  if (!announceLead.ok) return announceLead;
   const config = resolveHsmConfig(env, { createSecrets: !readOnly });
   if (!config.ok) return config;
   const db = await openDatabase({ url: env.DATABASE_URL || undefined, dataDir: embeddedDataDir(env), create: !readOnly, serve: options.serveEmbedded });
@@ -105,6 +107,7 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
     prisma: db.prisma,
     keys: logWatch.guard(checked.value.keys),
     centerId: centerId.value,
+    rootKeyAnnounceLeadDays: announceLead.value,
     now,
     async changed(reason) {
       try {

@@ -7,9 +7,8 @@
  * verified and patched by delta as a terminal would, 304 polls answered without a database query,
  * and every answer checked against the OpenAPI document, which a maintained validator accepts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -41,10 +40,11 @@ import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
-import { projectRoot, runTqca } from '../../lib/cli/testSupport';
+import { runTqca } from '../../lib/cli/testSupport';
 import { createWitnessKey } from '../../lib/log/witness';
 import { toHex } from '../../lib/bytes';
 import { sealedOperatorSet } from '../support/operators';
+import { apiAnswers, buildNext, nextStart, startServer as startNextServer } from '../support/nextServer';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 const PASSWORD = 'correct horse battery staple';
@@ -68,14 +68,6 @@ let auditorId: number;
 let otherCode: string;
 let serverLog = '';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 async function seed(env: Record<string, string>) {
   const opened = unwrap(await openCa(env));
   try {
@@ -86,6 +78,10 @@ async function seed(env: Record<string, string>) {
     const created = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x91, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
     unwrap(await approveCeremony(ca, bob, created.id));
     unwrap(await approveCeremony(ca, bob, unwrap(await requestRootKeyChange(ca, alice, 'ACTIVATE', 0x91)).id));
+    // A rollover key, announced: the bundles (and so /roots) list it ahead of use.
+    const next = unwrap(await requestRootKeyCreation(ca, alice, { index: 0x92, environment: 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
+    unwrap(await approveCeremony(ca, bob, next.id));
+    unwrap(await approveCeremony(ca, bob, unwrap(await requestRootKeyChange(ca, alice, 'ANNOUNCE', 0x92)).id));
 
     const acquirer = unwrap(await createInstitution(ca, admin, { kind: 'ACQUIRER', nameZh: '收单甲' }));
     const other = unwrap(await createInstitution(ca, admin, { kind: 'ACQUIRER', nameZh: '收单乙' }));
@@ -123,30 +119,21 @@ async function seed(env: Record<string, string>) {
   }
 }
 
-/** Starts `args` (next start, or the TLS entry) on a free port; resolves once `ready(port)` says it listens. */
-async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args(port), { cwd: projectRoot, env: { ...process.env, ...env, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout!.on('data', (d) => (serverLog += d));
-  child.stderr!.on('data', (d) => (serverLog += d));
-  for (let i = 0; i < 300; i++) {
-    if (await Promise.resolve(ready(port)).catch(() => false)) return { child, port };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not come up:\n${serverLog}`);
+/** Starts `args` (next start, or the TLS entry); every server's output goes to serverLog. */
+async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>) {
+  const started = await startNextServer(args, env, ready, (chunk) => (serverLog += chunk));
+  children.push(started.child);
+  return started;
 }
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(projectRoot, 'node_modules/next/dist/bin/next'), 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
+  buildNext();
   // pg_stat_statements: the count of queries the servers run, for the 304 test.
   pg = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));
   env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
   await seed(env);
-  const next = join(projectRoot, 'node_modules/next/dist/bin/next');
-  const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], env, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+  const { port } = await startServer(nextStart, env, apiAnswers);
   base = `http://127.0.0.1:${port}`;
   db = await openDatabase({ url: env.DATABASE_URL });
   await db.prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -188,6 +175,14 @@ async function conforms(response: Response, path: string, method: string): Promi
   expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
   return body;
 }
+
+describe('GET /health', () => {
+  it('answers liveness without a token, as documented', async () => {
+    const response = await fetch(`${base}/api/v1/health`);
+    expect([response.status, response.headers.get('cache-control')]).toEqual([200, 'no-store']);
+    expect(await conforms(response, '/health', 'get')).toEqual({ status: 'ok' });
+  });
+});
 
 describe('the OpenAPI document', () => {
   it('is valid OpenAPI 3.1 and is what /api/v1/openapi.json serves', async () => {
@@ -246,13 +241,21 @@ describe('authorization matrix', () => {
     });
   }
 
-  it('GET /roots answers the right token with the active root keys’ A2 records, as JSON or bytes', async () => {
-    const json = (await conforms(await call('/roots', { headers: bearer(tokens.acquirer) }), '/roots', 'get')) as { roots: { index: string; a2Record: string; checkValue: string }[] };
-    expect(json.roots.map((r) => r.index)).toEqual(['91']);
-    expect(json.roots[0]!.a2Record).toHaveLength(218);
+  it('GET /roots answers the right token with the current bundle’s A2 records and their states, as JSON or bytes', async () => {
+    const json = (await conforms(await call('/roots', { headers: bearer(tokens.acquirer) }), '/roots', 'get')) as {
+      version: number;
+      roots: { index: string; state: string; a2Record: string; checkValue: string }[];
+    };
+    expect(json.roots.map((r) => [r.index, r.state])).toEqual([['91', 'active'], ['92', 'announced']]);
+    // Exactly the A2 part of the bundle it names, the latest.
+    const latest = await db.prisma.publishedBundle.findFirstOrThrow({ orderBy: { version: 'desc' } });
+    expect(json.version).toBe(latest.version);
+    const a2s = Buffer.from(latest.bytes.subarray(122, 122 + 109 * latest.a2Count)).toString('hex');
+    expect(json.roots.map((r) => r.a2Record).join('')).toBe(a2s);
+    expect(json.roots.map((r) => r.checkValue)).toEqual(json.roots.map((r) => r.a2Record.slice(-64)));
     const binary = await call('/roots', { headers: { ...bearer(tokens.acquirer), accept: 'application/octet-stream' } });
     expect(binary.headers.get('content-type')).toBe('application/octet-stream');
-    expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(json.roots[0]!.a2Record);
+    expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(a2s);
     // last_used_at: written once for these two requests (at most once a minute per token).
     const used = () => db.prisma.apiToken.findUniqueOrThrow({ where: { publicId: tokens.acquirer.slice(4, 20) } }).then((t) => t.lastUsedAt);
     for (let i = 0; i < 50 && (await used()) === null; i++) await new Promise((r) => setTimeout(r, 50));
@@ -437,9 +440,8 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
   // A second `next start` of the same build on the same PostgreSQL, with a rate limit a polling burst stays under.
   let fast: string;
   beforeAll(async () => {
-    const next = join(projectRoot, 'node_modules/next/dist/bin/next');
     const limits = { TQCA_API_RATE: '100000', TQCA_API_BURST: '100000' };
-    const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], { ...env, ...limits }, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+    const { port } = await startServer(nextStart, { ...env, ...limits }, apiAnswers);
     fast = `http://127.0.0.1:${port}`;
   }, 120_000);
   const call = (path: string, init: RequestInit = {}) => fetch(`${fast}/api/v1${path}`, init);

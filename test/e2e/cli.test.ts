@@ -107,6 +107,18 @@ describe('tqca root, request and cert as two officers', () => {
     expect(numbers.find((n: { number: string }) => n.number === certificate.number)).toMatchObject({ state: 'ISSUED', rootKeyIndex: '95', signed: certificate.certificate });
   }, 300_000);
 
+  it('announces a rollover key with root announce and root approve; activating it before the lead is refused', async () => {
+    const created = await ok('alice', ['root', 'create', '--index', '96', '--environment', 'test', '--expiry', '311231']);
+    await ok('bob', ['root', 'approve', String(created.ceremony.id)]);
+    await refused('bob', ['root', 'approve', String((await ok('alice', ['root', 'activate', '96'])).ceremony.id)], 'ROOT_KEY_NOT_ANNOUNCED');
+    const announce = await ok('alice', ['root', 'announce', '96']);
+    expect(announce.ceremony).toMatchObject({ action: 'ANNOUNCE', status: 'PENDING', rootKeyIndex: '96' });
+    await refused('alice', ['root', 'approve', String(announce.ceremony.id)], 'DUAL_CONTROL_SAME_OFFICER');
+    expect((await ok('bob', ['root', 'approve', String(announce.ceremony.id)])).ceremony.status).toBe('EXECUTED');
+    expect((await ok('alice', ['root', 'list'])).rootKeys.find((k: { index: string }) => k.index === '96')).toMatchObject({ state: 'ANNOUNCED', announcedBy: h.bob.id });
+    await refused('bob', ['root', 'approve', String((await ok('alice', ['root', 'activate', '96'])).ceremony.id)], 'ROOT_KEY_ANNOUNCEMENT_TOO_RECENT');
+  }, 300_000);
+
   it('refuses an operator who does not authenticate, and one who is not an officer', async () => {
     const wrong = await runTqca(['root', 'list'], { env: operatorEnv('alice', 'not the password') });
     expect(wrong.json).toMatchObject({ valid: false, error: { code: 'AUTHENTICATION_FAILED' } });

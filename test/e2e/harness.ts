@@ -7,7 +7,7 @@
 import { openPkcs11KeyManager } from '../../hsm/pkcs11KeyManager';
 import { softToken, type TokenUnderTest } from '../../hsm/testTokens';
 import type { KeyManager } from '../../hsm/keyManager';
-import { requestRecord, type CalendarMonth } from '../../lib/codec';
+import { requestRecord, type CalendarDay, type CalendarMonth } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
 import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
@@ -144,10 +144,20 @@ export async function issuedCertificate(h: CaUnderTest, serial: number, expiry: 
   return unwrap(await issueCertificate(h.ca, h.bob, request.id));
 }
 
-/** A root key created and activated under dual control (alice requests, bob approves). */
-export async function activeRootKey(h: CaUnderTest, index: number): Promise<RootKeyView> {
-  const create = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index, environment: index <= 0x7f ? 'PRODUCTION' : 'TEST', expiry: { year: 2031, month: 12, day: 31 } }));
+/**
+ * A root key created and activated under dual control (alice requests, bob approves). When
+ * another key is active (a rollover) it is announced first, and its announcement is dated the
+ * lead back — a key announced 90 days ago — for scenarios that are not about the lead
+ * (lib/ca/rootKeys.test.ts drives the lead through the services' clock).
+ */
+export async function activeRootKey(h: CaUnderTest, index: number, expiry: CalendarDay = { year: 2031, month: 12, day: 31 }): Promise<RootKeyView> {
+  const create = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index, environment: index <= 0x7f ? 'PRODUCTION' : 'TEST', expiry }));
   unwrap(await approveCeremony(h.ca, h.bob, create.id));
+  if ((await h.ca.prisma.rootKey.count({ where: { state: 'ACTIVE' } })) > 0) {
+    unwrap(await approveCeremony(h.ca, h.bob, unwrap(await requestRootKeyChange(h.ca, h.alice, 'ANNOUNCE', index)).id));
+    const lead = (h.ca.rootKeyAnnounceLeadDays ?? 90) * 86_400_000;
+    await h.ca.prisma.rootKey.update({ where: { index }, data: { announcedAt: new Date(h.ca.now().getTime() - lead) } });
+  }
   const activation = unwrap(await requestRootKeyChange(h.ca, h.alice, 'ACTIVATE', index));
   unwrap(await approveCeremony(h.ca, h.bob, activation.id));
   return (await listRootKeys(h.ca)).find((k) => k.index === formatIndex(index))!;

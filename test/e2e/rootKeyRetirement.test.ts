@@ -13,7 +13,7 @@ import { listAllocations, listCertificates } from '../../lib/ca/certificates';
 import { issueCertificate } from '../../lib/ca/issuance';
 import { showRequest } from '../../lib/ca/requests';
 import { approveRetarget, requestRetarget } from '../../lib/ca/retargets';
-import { approveCeremony, requestRootKeyChange, requestRootKeyCreation } from '../../lib/ca/rootKeys';
+import { approveCeremony, requestRootKeyChange } from '../../lib/ca/rootKeys';
 import { verifyIssuerCertificate } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
 import { unwrap } from '../../lib/errors';
@@ -85,9 +85,7 @@ describe.each([
     expect(code(await requestRetarget(h.ca, h.alice, requestId, 0x86, '  '))).toBe('RETARGET_REASON_MISSING');
 
     // A key that ends before the certificate would: approval re-runs the checks and fails the re-target.
-    const shortLived = unwrap(await requestRootKeyCreation(h.ca, h.alice, { index: 0x87, environment: 'TEST', expiry: { year: 2027, month: 12, day: 31 } }));
-    unwrap(await approveCeremony(h.ca, h.bob, shortLived.id));
-    unwrap(await approveCeremony(h.ca, h.bob, unwrap(await requestRootKeyChange(h.ca, h.alice, 'ACTIVATE', 0x87)).id));
+    await activeRootKey(h, 0x87, { year: 2027, month: 12, day: 31 });
     const tooShort = unwrap(await requestRetarget(h.ca, h.alice, requestId, 0x87, 'root key 85 retired'));
     expect(code(await approveRetarget(h.ca, h.bob, tooShort.id))).toBe('EXPIRY_BEYOND_ROOT_KEY');
     expect(unwrap(await showRequest(h.ca, requestId)).rootKeyIndex).toBe('85');

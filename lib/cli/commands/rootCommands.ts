@@ -1,5 +1,5 @@
 /** `tqca root …`: each command is one call of lib/ca/rootKeys as the authenticated operator. */
-import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, parseRootKeyExpiry, requestRootKeyChange, requestRootKeyCreation, type CeremonyView } from '../../ca';
+import { approveCeremony, cancelCeremony, listCeremonies, listRootKeys, parseRootKeyExpiry, requestRootKeyChange, requestRootKeyCreation, type CeremonyView, type RootKeyChange } from '../../ca';
 import { defineCommand, flag, positional, requiredValue, valid } from '../command';
 import { answer, asOperator, choiceInput, details, idPositional, READ_ONLY, rootKeyIndexInput, table } from './caSession';
 
@@ -50,21 +50,30 @@ Under TQCA_HSM_QUORUM, K officers first activate signing at the terminal for thi
     asOperator(async (ca, operator) => answer(await approveCeremony(ca, operator, positionals.ceremony), 'ceremony', ceremonyText), { signs: true }),
 });
 
-export const activate = defineCommand({
-  description: 'Requests activation (PENDING → ACTIVE) of a root key; a second officer approves.',
-  options: {},
-  positionals: { index: indexPositional },
-  run: ({ positionals }) =>
-    asOperator(async (ca, operator) => answer(await requestRootKeyChange(ca, operator, 'ACTIVATE', positionals.index), 'ceremony', ceremonyText)),
-});
+/** A root-key transition one officer requests and a second approves ('tqca root approve'). */
+const changeCommand = (action: RootKeyChange, description: string) =>
+  defineCommand({
+    description,
+    options: {},
+    positionals: { index: indexPositional },
+    run: ({ positionals }) => asOperator(async (ca, operator) => answer(await requestRootKeyChange(ca, operator, action, positionals.index), 'ceremony', ceremonyText)),
+  });
 
-export const retire = defineCommand({
-  description: 'Requests retirement (ACTIVE → RETIRED) of a root key; a second officer approves. Certificates under it stay valid.',
-  options: {},
-  positionals: { index: indexPositional },
-  run: ({ positionals }) =>
-    asOperator(async (ca, operator) => answer(await requestRootKeyChange(ca, operator, 'RETIRE', positionals.index), 'ceremony', ceremonyText)),
-});
+export const announce = changeCommand(
+  'ANNOUNCE',
+  `Requests announcement (PENDING → ANNOUNCED) of a root key; a second officer approves with
+'tqca root approve', and the next bundle lists its A2 record for acquirers (TQ-CERT-1 §4.2 rollover).
+It signs nothing until activated, which waits TQCA_ROOT_ANNOUNCE_LEAD_DAYS (default 90) from the approval.`,
+);
+
+export const activate = changeCommand(
+  'ACTIVATE',
+  `Requests activation (ANNOUNCED → ACTIVE) of a root key; a second officer approves. While another
+root key is active the key must have been announced for the lead (ROOT_KEY_NOT_ANNOUNCED,
+ROOT_KEY_ANNOUNCEMENT_TOO_RECENT); the first root key is activated from PENDING.`,
+);
+
+export const retire = changeCommand('RETIRE', 'Requests retirement (ACTIVE or ANNOUNCED → RETIRED) of a root key; a second officer approves. Certificates under it stay valid.');
 
 export const cancel = defineCommand({
   description: 'Withdraws a ceremony that awaits approval.',

@@ -1,7 +1,13 @@
-/** GET /api/v1/roots: the A2 records of the root keys terminals trust now, with their check values. */
-import { listRootKeys } from '../../../../lib/ca';
+/**
+ * GET /api/v1/roots: the root keys of the current published bundle — its A2 records with their
+ * check values and the state the bundle implies (lib/publication rootRecords) — so /roots and the
+ * bundles acquirers verify can never disagree.
+ */
+import { toHex } from '../../../../lib/bytes';
+import { formatRootKeyExpiry } from '../../../../lib/ca';
 import { apiRoute } from '../../../../lib/api/route';
 import { binaryResponse, jsonResponse, negotiate, problemResponse } from '../../../../lib/api/respond';
+import { rootRecords } from '../../../../lib/publication';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -9,7 +15,16 @@ export const dynamic = 'force-dynamic';
 export const GET = apiRoute('ACQUIRER', async ({ request, ca }) => {
   const representation = negotiate(request.headers.get('accept'), ['json', 'binary']);
   if (!representation.ok) return problemResponse(representation.error, request);
-  const roots = (await listRootKeys(ca)).filter((k) => k.state === 'ACTIVE');
-  if (representation.value === 'binary') return binaryResponse(Buffer.concat(roots.map((k) => Buffer.from(k.a2Record, 'hex'))));
-  return jsonResponse({ roots: roots.map((k) => ({ index: k.index, expiry: k.expiry, checkValue: k.checkValue, a2Record: k.a2Record })) });
+  const published = await rootRecords(ca);
+  if (!published.ok) return problemResponse(published.error, request);
+  const { version, roots } = published.value;
+  const headers = { 'cache-control': 'no-cache' };
+  if (representation.value === 'binary') return binaryResponse(Buffer.concat(roots.map((k) => k.a2)), headers);
+  return jsonResponse(
+    {
+      version,
+      roots: roots.map((k) => ({ index: toHex(Uint8Array.of(k.index)), state: k.state, expiry: formatRootKeyExpiry(k.expiry), checkValue: toHex(k.checkValue), a2Record: toHex(k.a2) })),
+    },
+    { headers },
+  );
 });

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench:api`: the acquirers' poll against a real `next build` + `next start` on
+ * 127.0.0.1 (the servers and helpers of test/e2e/api.test.ts, test/support/nextServer.ts), on a
+ * throwaway PostgreSQL (test/support/postgres.ts) with the software token, load from autocannon
+ * (bounded: CONNECTIONS connections, at most SECONDS s and MAX_REQUESTS requests per run).
+ *
+ * (a) the If-None-Match 304 answer of GET /api/v1/bundles/latest against GET /api/v1/health (a
+ *     constant answer of the same server, no token), target ≥ 0.8×;
+ * (b) that 304 path with SMALL and with LARGE certificates in the bundle, target flat within 10%;
+ * (c) one publication at LARGE certificates against its floor (SM3 of the body plus two HSM
+ *     signatures), measured as bench:publication does, on PostgreSQL here.
+ *
+ * Ratios, not assertions: the machine is shared. BENCH_API_LARGE (default 10000) sets LARGE;
+ * BENCH_API_BUILT=1 reuses an existing `next build`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { createApiToken, createInstitution } from '../lib/ca';
+import { unwrap } from '../lib/errors';
+import { startHarness, type Harness } from '../test/e2e/harness';
+import { apiAnswers, buildNext, nextStart, startServer } from '../test/support/nextServer';
+import { startPostgres } from '../test/support/postgres';
+import { measurePublication, seedCertificates, type PublicationCost } from './seedCertificates';
+
+const SMALL = 100;
+const LARGE = Number(process.env.BENCH_API_LARGE ?? 10_000);
+const CONNECTIONS = 10;
+const SECONDS = 5;
+const MAX_REQUESTS = 50_000;
+
+async function load(url: string, headers: Record<string, string>, expectStatus: number): Promise<number> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, maxOverallRequests: MAX_REQUESTS, headers });
+  const answered = expectStatus === 304 ? result['3xx'] : result['2xx'];
+  if (result.errors > 0 || answered !== result.requests.total) {
+    throw new Error(`${url}: ${result.requests.total} requests, ${answered} answered ${expectStatus}, ${result.errors} errors, ${result.non2xx} not 2xx`);
+  }
+  return result.requests.total / (result.duration || SECONDS);
+}
+
+interface Measured {
+  readonly certificates: number;
+  readonly health: number;
+  readonly notModified: number;
+  readonly publication?: PublicationCost;
+}
+
+/** A CA with `certificates` certificates published, an acquirer's token, and a server on its database. */
+async function measure(url: string, certificates: number, publication: boolean): Promise<Measured> {
+  const h: Harness = await startHarness({ url });
+  const dataDir = mkdtempSync(join(tmpdir(), 'tqca-bench-api-'));
+  try {
+    console.log(`seeding ${certificates} certificates…`);
+    await seedCertificates(h, certificates);
+    const cost = publication ? await measurePublication(h) : undefined;
+    const acquirer = unwrap(await createInstitution(h.ca, h.admin, { kind: 'ACQUIRER', nameZh: '基准收单机构' }));
+    const { token } = unwrap(await createApiToken(h.ca, h.admin, { institutionId: acquirer.id, scope: 'ACQUIRER', label: 'bench', expiresAt: new Date(Date.now() + 86_400_000) }));
+    const env = {
+      ...h.token.env,
+      DATABASE_URL: url,
+      TQCA_DATA_DIR: dataDir,
+      TQCA_PKCS11_MODULE: h.token.modulePath,
+      TQCA_HSM_PROFILE: 'softtoken',
+      TQCA_TOKEN_LABEL: h.token.tokenLabel,
+      TQCA_HSM_PIN: h.token.pin,
+      // The poll path is measured, not the per-token rate limit.
+      TQCA_API_RATE: '10000000',
+      TQCA_API_BURST: '10000000',
+    };
+    const { child, port } = await startServer(nextStart, env, apiAnswers, () => {});
+    try {
+      const base = `http://127.0.0.1:${port}/api/v1`;
+      const auth = { authorization: `Bearer ${token}` };
+      const etag = (await fetch(`${base}/bundles/latest`, { headers: auth })).headers.get('etag')!;
+      const poll = { ...auth, 'if-none-match': etag };
+      // Warm both paths (compilation, caches), then health before and after the polls.
+      await load(`${base}/health`, {}, 200);
+      await load(`${base}/bundles/latest`, poll, 304);
+      const before = await load(`${base}/health`, {}, 200);
+      const notModified = await load(`${base}/bundles/latest`, poll, 304);
+      const after = await load(`${base}/health`, {}, 200);
+      return { certificates, health: (before + after) / 2, notModified, publication: cost };
+    } finally {
+      child.kill('SIGTERM');
+    }
+  } finally {
+    await h.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.BENCH_API_BUILT !== '1') {
+  console.log('next build…');
+  buildNext();
+}
+const pg = await startPostgres();
+try {
+  const small = await measure(await pg.createDatabase('bench_api_small'), SMALL, false);
+  const large = await measure(await pg.createDatabase('bench_api_large'), LARGE, true);
+  const rate = (n: number) => `${n.toFixed(0)} req/s`;
+  for (const m of [small, large]) {
+    console.log(`${m.certificates} certificates: GET /health ${rate(m.health)}, GET /bundles/latest (304) ${rate(m.notModified)}`);
+  }
+  console.log(`(a) 304 / health at ${SMALL}: ${(small.notModified / small.health).toFixed(2)}×, at ${LARGE}: ${(large.notModified / large.health).toFixed(2)}× (target ≥ 0.8×)`);
+  console.log(`(b) 304 at ${LARGE} / at ${SMALL}: ${(large.notModified / small.notModified).toFixed(2)}× (target within 0.9–1.1×)`);
+  const { publication, floor } = large.publication!;
+  console.log(`(c) publication at ${LARGE}: ${publication.toFixed(1)} ms, floor ${floor.toFixed(1)} ms: ${(publication / floor).toFixed(1)}× (target ≤ 2×)`);
+} finally {
+  await pg.stop();
+}
