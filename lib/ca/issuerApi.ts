@@ -24,6 +24,8 @@ export const ISSUER_REQUEST_STATES = ['submitted', 'reviewed', 'approved', 'issu
 
 export interface IssuerRequestView {
   readonly id: number;
+  /** Eight hex digits. */
+  readonly issuerId: string;
   readonly state: IssuerRequestState;
   readonly serial: number;
   /** MMYY. */
@@ -63,7 +65,7 @@ const tokenOf = (client: ApiClient): Attribution => ({ actor: SYSTEM_ACTOR, deta
 function issuerRequestView(row: RequestRow): IssuerRequestView {
   const r = requestView(row);
   const state: IssuerRequestState = r.state === 'SUBMITTED' && r.fingerprintConfirmedAt !== null ? 'reviewed' : (r.state.toLowerCase() as IssuerRequestState);
-  return { id: r.id, state, serial: r.serial, expiry: r.expiry, fingerprint: r.fingerprint, submittedAt: r.submittedAt, rejection: r.rejection, certificateNumber: r.certificateNumber };
+  return { id: r.id, issuerId: r.issuerId, state, serial: r.serial, expiry: r.expiry, fingerprint: r.fingerprint, submittedAt: r.submittedAt, rejection: r.rejection, certificateNumber: r.certificateNumber };
 }
 
 /** A fresh single-use challenge for the token's institution (profile §8). */

@@ -9,6 +9,5 @@ export const dynamic = 'force-dynamic';
 export const POST = apiRoute('ISSUER', async ({ request, ca, client }) => {
   const challenge = await issueClientChallenge(ca, client);
   if (!challenge.ok) return problemResponse(challenge.error, request);
-  const { challenge: value, issuedAt, expiresAt } = challenge.value;
-  return jsonResponse({ challenge: value, issuedAt, expiresAt }, { status: 201, headers: { 'cache-control': 'no-store' } });
+  return jsonResponse(challenge.value, { status: 201, headers: { 'cache-control': 'no-store' } });
 });
