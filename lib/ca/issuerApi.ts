@@ -10,7 +10,7 @@ import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { toHex } from '../bytes';
 import { requestRecord } from '../codec';
 import type { Prisma } from '../db/generated/client';
-import { err, ok, type Result } from '../errors';
+import { Code, err, ok, type Result } from '../errors';
 import type { ApiClient } from './apiTokens';
 import { CERTIFICATE_INCLUDE, certificateView, certificateWhere, formatCertificateNumber, type CertificateStatus } from './certificates';
 import { createChallenge, REQUEST_INCLUDE, requestView, storeSubmission, type Attribution, type ChallengeView, type RequestRow } from './requests';
@@ -100,7 +100,7 @@ async function submitAsClient(ca: CaServices, client: ApiClient, a1: Uint8Array)
   const own = Number.parseInt(client.institutionCode, 16);
   if (decoded.value.issuerId !== own) {
     const named = decoded.value.issuerId.toString(16).toUpperCase().padStart(8, '0');
-    return err('API_INSTITUTION_MISMATCH', `the A1 record names issuer ${named}, not the token’s ${client.institutionCode.toUpperCase()}`, { field: 'issuerId', offset: 1 });
+    return err(Code.API_INSTITUTION_MISMATCH, `the A1 record names issuer ${named}, not the token’s ${client.institutionCode.toUpperCase()}`, { field: 'issuerId', offset: 1 });
   }
   const stored = await storeSubmission(ca, a1, decoded.value, tokenOf(client), undefined, async () => undefined);
   if (!stored.ok) return stored;

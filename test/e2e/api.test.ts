@@ -26,10 +26,11 @@ import { openCa } from '../../lib/runtime/openCa';
 import { projectRoot } from '../../lib/cli/testSupport';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
+import { describeIssuerApi, seedIssuers, type IssuerTokens } from './issuerApi';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
-const RATE = { TQCA_API_RATE: '2', TQCA_API_BURST: '30' };
+const RATE = { TQCA_API_RATE: '2', TQCA_API_BURST: '30', TQCA_API_SUBMISSION_RATE: '2' };
 /** A policy under which the latest bundle is always due for replacement. */
 const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_POLICY.lifetimeSeconds };
 
@@ -42,6 +43,7 @@ let db: Database;
 let admin: Operator;
 const tokens = {} as Record<'acquirer' | 'other' | 'expired' | 'revoked' | 'issuer' | 'limited' | 'late', string>;
 let otherCode: string;
+let issuerTokens: IssuerTokens;
 let serverLog = '';
 
 const freePort = () =>
@@ -80,6 +82,7 @@ async function seed(env: Record<string, string>) {
     // Created two days ago, valid for one.
     const past = { prisma: ca.prisma, now: () => new Date(Date.now() - 2 * DAY) };
     tokens.expired = await make(past, acquirer.id, 'ACQUIRER', new Date(Date.now() - DAY));
+    issuerTokens = await seedIssuers(ca, admin, { id: issuer.id, token: tokens.issuer }, acquirer.id);
 
     // The pipeline published after the changes above; one more version replaces the last (a lead
     // as long as the lifetime makes every bundle due), so there are at least two and a delta.
@@ -195,7 +198,8 @@ describe('authorization matrix', () => {
     ['a token of the wrong scope', () => bearer(tokens.issuer), 403, 'API_SCOPE_FORBIDDEN'],
   ];
   for (const endpoint of ENDPOINTS) {
-    it.each(refusals)(`${endpoint.name} refuses %s`, async (_, headers, status, code) => {
+    // GET /roots serves issuers too: they verify their certificates against its A2 records.
+    it.each(endpoint.path === '/roots' ? refusals.filter(([name]) => name !== 'a token of the wrong scope') : refusals)(`${endpoint.name} refuses %s`, async (_, headers, status, code) => {
       const response = await call(endpoint.path, endpoint.init(headers()));
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -207,6 +211,7 @@ describe('authorization matrix', () => {
     const json = (await conforms(await call('/roots', { headers: bearer(tokens.acquirer) }), '/roots', 'get')) as { roots: { index: string; a2Record: string; checkValue: string }[] };
     expect(json.roots.map((r) => r.index)).toEqual(['91']);
     expect(json.roots[0]!.a2Record).toHaveLength(218);
+    expect(await conforms(await call('/roots', { headers: bearer(tokens.issuer) }), '/roots', 'get')).toEqual(json);
     const binary = await call('/roots', { headers: { ...bearer(tokens.acquirer), accept: 'application/octet-stream' } });
     expect(binary.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(json.roots[0]!.a2Record);
@@ -251,6 +256,16 @@ describe('authorization matrix', () => {
     expect(await conforms(limited!, '/roots', 'get')).toMatchObject({ status: 429, code: 'API_RATE_LIMITED' });
     expect((await call('/roots', { headers: bearer(tokens.other) })).status).toBe(200);
   });
+});
+
+// --- the issuer endpoints and the reference issuer client (test/e2e/issuerApi.ts) --------------
+describeIssuerApi({
+  base: () => base,
+  env: () => env,
+  db: () => db,
+  tokens: () => issuerTokens,
+  password: PASSWORD,
+  conforms,
 });
 
 // --- malformed input ---------------------------------------------------------------------------
