@@ -188,7 +188,7 @@ export function describeIssuerApi(h: IssuerHarness): void {
       expect(readFileSync(join(work, 'issuer.cert'))).toHaveLength(106);
       expect(readFileSync(join(work, 'issuer.a3'))).toHaveLength(184);
       const verified = await runTqca(['cert', 'verify', '--root', rootKey, `@${join(work, 'issuer.cert')}`, '--json']);
-      expect(verified.json, verified.stdout).toMatchObject({ valid: true, certificate: { serial: 0x1a } });
+      expect(verified.json, verified.stdout).toMatchObject({ valid: true, certificate: { serial: '00001a' } });
 
       // The fetch is attributed to the token in the audit chain.
       const fetches = await h.db().prisma.auditEvent.findMany({ where: { action: 'certificate.fetched' } });
