@@ -9,7 +9,8 @@ import type { Sm2PublicKey } from '../../crypto/sm2';
 import { ok, type Result } from '../../errors';
 import type { ApiEndpoint } from '../../clients/http';
 import { fetchCertificate, parseExpiry, renew as renewCertificate, requestCertificate, type RootTrust } from '../../clients/issuer/issuer';
-import { fingerprintOf, generateFileKey, openFileKey } from '../../clients/issuer/keys';
+import { fingerprintOf } from '../../clients/issuer/keys';
+import { withKeyStore, type Pkcs11Token } from '../../clients/issuer/pkcs11';
 import { defineCommand, flag, invalid, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome } from '../command';
 import { cliError } from '../errorCodes';
 import { publicKeyInput } from '../inputs';
@@ -64,6 +65,29 @@ const connection = {
   tlsKey: value('<file>', 'PEM key of the client certificate', fileInput('tlsKey', PEM_LIMIT)),
 };
 
+const keyStore = {
+  pkcs11: value('<module>', 'keep the key in the issuer’s own PKCS#11 token instead of a file: its library', text),
+  tokenLabel: value('<label>', 'with --pkcs11: the token’s label (default tqca-issuer)', text),
+  pinFile: value('<file>', 'with --pkcs11: a file holding the user PIN', text),
+  profile: value('<name>', 'with --pkcs11: the vendor profile, luna | sansec | tass | softtoken or a JSON file (default softtoken)', text),
+};
+
+interface KeyStoreOptions {
+  readonly pkcs11?: string;
+  readonly tokenLabel?: string;
+  readonly pinFile?: string;
+  readonly profile?: string;
+}
+
+function tokenOf(o: KeyStoreOptions): Result<Pkcs11Token | null> {
+  if (o.pkcs11 === undefined) {
+    const stray = (['tokenLabel', 'pinFile', 'profile'] as const).find((k) => o[k] !== undefined);
+    return stray ? cliError('USAGE', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --pkcs11`, { field: stray }) : ok(null);
+  }
+  if (o.pinFile === undefined) return cliError('USAGE', '--pkcs11 needs --pin-file (the token’s user PIN)', { field: 'pinFile' });
+  return ok({ module: o.pkcs11, tokenLabel: o.tokenLabel ?? 'tqca-issuer', pinFile: o.pinFile, profile: o.profile ?? 'softtoken' });
+}
+
 interface ConnectionOptions {
   readonly server: URL;
   readonly tokenFile: string;
@@ -85,12 +109,15 @@ const outcome = <T extends object>(result: Result<T>, render: (value: T) => { js
 };
 
 export const keygen = defineCommand({
-  description: `Makes a fresh SM2 key whose public point has even Y (TQ-CERT-1 §2) and writes it to --out, readable
-by its owner only (0600). An existing file is never replaced: a key is certified once.`,
-  options: { out: requiredValue('<file>', 'the new key file', text) },
+  description: `Makes a fresh SM2 key whose public point has even Y (TQ-CERT-1 §2): into the file --out, readable by its
+owner only (0600), or with --pkcs11 into the issuer's own token under the label --out. An existing file or label is
+never replaced: a key is certified once.`,
+  options: { out: requiredValue('<file | label>', 'the new key file (with --pkcs11: the new key’s label)', text), ...keyStore },
   positionals: {},
   async run({ options }) {
-    return outcome(generateFileKey(options.out), (key) => {
+    const token = tokenOf(options);
+    if (!token.ok) return invalid(token.error);
+    return outcome(await withKeyStore(token.value, (store) => store.generate(options.out)), (key) => {
       const body = { key: key.reference, publicKey: toHex(key.publicKey.bytes), fingerprint: fingerprintOf(key.publicKey) };
       return { json: body, text: details(body) };
     });
@@ -103,15 +130,20 @@ signs it with the key (the proof of possession) and submits it. Read the printed
 center's officer out of band; then fetch the certificate with the printed request id.`,
   options: {
     ...connection,
-    key: requiredValue('<file>', 'the key to certify (tqca issuer keygen)', text),
+    key: requiredValue('<file | label>', 'the key to certify (tqca issuer keygen; with --pkcs11 its label)', text),
+    ...keyStore,
     serial: requiredValue('<hex>', 'the certificate serial the issuer chooses, 1–FFFFFF, never reused', serialInput),
     expiry: requiredValue('<MMYY>', 'last month of validity', (t) => parseExpiry(t)),
   },
   positionals: {},
   async run({ options }, context) {
-    const key = openFileKey(options.key);
-    if (!key.ok) return invalid(key.error);
-    const submitted = await requestCertificate(endpointOf(options), { key: key.value, serial: options.serial, expiry: options.expiry, now: () => new Date(Math.max(Date.now(), context.now.getTime())) });
+    const token = tokenOf(options);
+    if (!token.ok) return invalid(token.error);
+    const submitted = await withKeyStore(token.value, async (store) => {
+      const key = await store.open(options.key);
+      if (!key.ok) return key;
+      return requestCertificate(endpointOf(options), { key: key.value, serial: options.serial, expiry: options.expiry, now: () => new Date(Math.max(Date.now(), context.now.getTime())) });
+    });
     return outcome(submitted, (s) => {
       const body = { request: s.request.id, state: s.request.state, fingerprint: s.fingerprint, serial: s.request.serial, expiry: s.request.expiry, key: s.key };
       return { json: body, text: details({ ...body, next: `read the fingerprint to the clearing center, then: tqca issuer fetch --request ${s.request.id} --wait` }) };
@@ -179,18 +211,25 @@ center otherwise, so running it again is harmless. All state comes from the API:
   options: {
     ...connection,
     before: requiredValue('<days>', 'renew when the newest certificate expires within this many days', positiveInput('before', 3650)),
-    keyDir: requiredValue('<dir>', 'where the fresh key file goes', text),
+    keyDir: value('<dir>', 'where the fresh key file goes (not with --pkcs11: the key goes into the token)', text),
+    ...keyStore,
     months: value('<n>', 'validity of the new certificate in months (default 12)', positiveInput('months', 36)),
   },
   positionals: {},
   async run({ options }, context) {
+    const token = tokenOf(options);
+    if (!token.ok) return invalid(token.error);
+    if ((token.value === null) !== (options.keyDir !== undefined)) return invalid(cliError('USAGE', 'give --key-dir for key files, or --pkcs11 for a token', { field: 'keyDir' }).error);
     const now = () => new Date(Math.max(Date.now(), context.now.getTime()));
-    const renewed = await renewCertificate(endpointOf(options), {
-      beforeDays: options.before,
-      months: options.months ?? 12,
-      now,
-      newKey: async () => generateFileKey(join(options.keyDir, `issuer-key-${now().toISOString().replace(/[:.]/g, '')}.json`)),
-    });
+    const name = `issuer-key-${now().toISOString().replace(/[-:.]/g, '')}`;
+    const renewed = await withKeyStore(token.value, (store) =>
+      renewCertificate(endpointOf(options), {
+        beforeDays: options.before,
+        months: options.months ?? 12,
+        now,
+        newKey: () => store.generate(options.keyDir === undefined ? name : join(options.keyDir, `${name}.json`)),
+      }),
+    );
     return outcome(renewed, (r) => {
       const body: JsonObject =
         r.action === 'none'

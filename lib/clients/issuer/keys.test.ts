@@ -27,12 +27,12 @@ describe('the issuer client’s key files', () => {
   it('never replaces a key file, and refuses one others may read or that is not a key', () => {
     const path = join(dir, 'once.json');
     expect(generateFileKey(path).ok).toBe(true);
-    expect(generateFileKey(path)).toMatchObject({ ok: false, error: { code: 'CLIENT_KEY_FILE_EXISTS' } });
+    expect(generateFileKey(path)).toMatchObject({ ok: false, error: { code: 'CLIENT_KEY_EXISTS' } });
     chmodSync(path, 0o644);
-    expect(openFileKey(path)).toMatchObject({ ok: false, error: { code: 'CLIENT_KEY_FILE_INVALID' } });
+    expect(openFileKey(path)).toMatchObject({ ok: false, error: { code: 'CLIENT_KEY_INVALID' } });
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, '{"format":"other"}', { mode: 0o600 });
-    expect(openFileKey(junk)).toMatchObject({ ok: false, error: { code: 'CLIENT_KEY_FILE_INVALID' } });
+    expect(openFileKey(junk)).toMatchObject({ ok: false, error: { code: 'CLIENT_KEY_INVALID' } });
   });
 
   it('reads MMYY and counts months in CST', () => {

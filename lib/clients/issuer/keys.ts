@@ -47,8 +47,8 @@ export function generateFileKey(path: string): Result<IssuerKey> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'EEXIST'
-      ? err('CLIENT_KEY_FILE_EXISTS', `${path} exists: a key is certified once, so a new one goes to a new file`, { field: 'out' })
-      : err('CLIENT_KEY_FILE_INVALID', `${path}: ${(e as Error).message}`, { field: 'out' });
+      ? err('CLIENT_KEY_EXISTS', `${path} exists: a key is certified once, so a new one goes to a new file`, { field: 'out' })
+      : err('CLIENT_KEY_INVALID', `${path}: ${(e as Error).message}`, { field: 'out' });
   }
   try {
     // The umask cannot widen 0600, but a file system may ignore the mode at creation.
@@ -62,7 +62,7 @@ export function generateFileKey(path: string): Result<IssuerKey> {
 
 /** Reads a key file written by generateFileKey; refused when others may read it (as ssh refuses such keys). */
 export function openFileKey(path: string): Result<IssuerKey> {
-  const bad = (why: string) => err('CLIENT_KEY_FILE_INVALID', `${path}: ${why}`, { field: 'key' });
+  const bad = (why: string) => err('CLIENT_KEY_INVALID', `${path}: ${why}`, { field: 'key' });
   let text: string;
   try {
     if ((statSync(path).mode & 0o077) !== 0) return bad('the key file is readable by others than its owner (chmod 600)');
