@@ -4,8 +4,9 @@
  * CA codec, crypto, audit, database and foundation, never the HSM layer (it declares the keys it
  * needs, lib/ca/keys.ts); only the composition root (lib/runtime) knows both. The command line, the
  * console (app/, and its server side lib/server) and the scripts reach the CA through its service
- * surface (lib/ca/index.ts). The reference HTTP clients (lib/clients) know only bytes and HTTP. No
- * product code imports test code. Test code itself may compose any layers.
+ * surface (lib/ca/index.ts). The reference HTTP clients (lib/clients) know only bytes, HTTP and (for an
+ * issuer's key in its own token) the HSM layer. No product code imports test code. Test code itself
+ * may compose any layers.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
@@ -49,8 +50,9 @@ const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   // The server process's CA (lib/server) and the HTTP API's plumbing (lib/api) reach the CA through its surface.
   server: ['foundation', 'caSurface', 'runtime', 'server'],
   api: ['foundation', 'codec', 'caSurface', 'publication', 'server', 'api'],
-  // The reference HTTP clients (an acquirer's TMS, an issuer's CA system) hold no database and no CA: bytes, HTTP and files.
-  clients: ['foundation', 'codec', 'log', 'clients'],
+  // The reference HTTP clients (an acquirer's TMS, an issuer's CA system) hold no database and no CA: bytes, HTTP and files,
+  // and the HSM layer, which knows keys and nothing of certificates, for an issuer's key kept in its own PKCS#11 token.
+  clients: ['foundation', 'codec', 'log', 'hsm', 'clients'],
   cli: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'clients', 'cli'],
   app: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'server', 'api', 'app'],
   entry: ['foundation', 'codec', 'db', 'audit', 'log', 'hsm', 'caSurface', 'publication', 'runtime', 'clients', 'cli', 'entry'],

@@ -65,7 +65,7 @@ export interface Refusal extends TqError {
 const refused = (refusal: Refusal): Result<never, Refusal> => ({ ok: false, error: refusal });
 
 /** The client the request's bearer token stands for, if it may call an endpoint of `scope` now. */
-export async function authorize(ca: CaServices, request: Request, scope: ApiTokenScope): Promise<Result<ApiClient, Refusal>> {
+export async function authorize(ca: CaServices, request: Request, scope: ApiTokenScope | readonly ApiTokenScope[]): Promise<Result<ApiClient, Refusal>> {
   watchTokenState(ca);
   const header = request.headers.get('authorization');
   if (header === null) return refused({ code: 'API_AUTHORIZATION_MISSING', message: 'send Authorization: Bearer <token>', field: 'authorization' });

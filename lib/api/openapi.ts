@@ -3,6 +3,8 @@
  * does not pay for a generator). Tests validate it with @seriousme/openapi-schema-validator and
  * check real responses against its schemas (test/e2e/api.test.ts).
  */
+import { ISSUER_CERTIFICATE_STATES, ISSUER_REQUEST_STATES } from '../ca';
+import { REVOCATION_REASONS } from '../codec';
 import { ERROR_DEFINITIONS } from '../errors';
 
 const problem = { $ref: '#/components/responses/Problem' } as const;
@@ -17,6 +19,20 @@ const hexBytes = (description: string) => ({ type: 'string', pattern: '^([0-9a-f
 const version = { type: 'integer', minimum: 1, maximum: 4294967295 } as const;
 const versionParameter = { name: 'version', in: 'path', required: true, description: 'bundle version, decimal', schema: version } as const;
 const treeSize = { type: 'integer', minimum: 0 } as const;
+const hexUpper = (bytes: number, description: string) => ({ type: 'string', pattern: `^[0-9A-F]{${bytes * 2}}$`, description });
+const nullableTime = { oneOf: [{ type: 'null' }, { type: 'string', format: 'date-time' }] };
+const CERTIFICATE_SUMMARY = {
+  number: hexUpper(4, 'certificate number, as QR field 4 carries it'),
+  state: { enum: [...ISSUER_CERTIFICATE_STATES] },
+  serial: { type: 'integer', minimum: 1, maximum: 16777215 },
+  expiry: { type: 'string', pattern: '^[0-9]{4}$', description: 'MMYY, valid through the end of that month (CST)' },
+  expiresAt: { type: 'string', format: 'date-time', description: 'the first instant after validity' },
+  rootKeyIndex: hexUpper(1, 'the root key that signed it'),
+  requestId: { type: 'integer', minimum: 1 },
+  issuedAt: { type: 'string', format: 'date-time' },
+  revokedAt: nullableTime,
+  revocationReason: { oneOf: [{ type: 'null' }, { enum: [...REVOCATION_REASONS] }] },
+};
 const object = (properties: Record<string, object>) => ({ type: 'object', required: Object.keys(properties), additionalProperties: false, properties });
 
 export const OPENAPI_DOCUMENT = {
@@ -24,7 +40,8 @@ export const OPENAPI_DOCUMENT = {
   info: {
     title: 'TQ-CA machine-client API',
     version: '1',
-    description: 'Root keys, bundles, deltas, revocations and acknowledgements for acquirers (TQ-CERT-1); checkpoints, consistency proofs and cosignatures for the audit log’s witnesses. Errors are RFC 9457 problem documents carrying the TQ-CA error code.',
+    description:
+      'Root keys, bundles, deltas, revocations and acknowledgements for acquirers; challenges, certificate requests (A1) and certificates for issuers (TQ-CERT-1); checkpoints, consistency proofs and cosignatures for the audit log’s witnesses. Errors are RFC 9457 problem documents carrying the TQ-CA error code.',
   },
   servers: [{ url: '/api/v1' }],
   security: [{ bearer: [] }],
@@ -32,7 +49,7 @@ export const OPENAPI_DOCUMENT = {
     '/roots': {
       get: {
         operationId: 'getRoots',
-        summary: 'The root keys of the current bundle: its A2 records, with their check values and states',
+        summary: 'The root keys of the current bundle: its A2 records, with their check values and states (acquirer and issuer tokens)',
         description:
           'Exactly the A2 records of the latest published bundle (TQ-CERT-1 §5), so this answer and the bundles never disagree. The state is what the bundle implies: active signs it; announced is listed ahead of use (above the signer); retiring is listed below the signer, kept for its certificates.',
         responses: {
@@ -155,6 +172,83 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/challenges': {
+      post: {
+        operationId: 'postChallenge',
+        summary: 'A fresh 16-byte single-use challenge for the token’s issuer, valid 24 hours (TQ-CERT-1 §8)',
+        responses: {
+          '201': { description: 'issued', content: { 'application/json': { schema: { $ref: '#/components/schemas/Challenge' } } } },
+          ...refusals,
+        },
+      },
+    },
+    '/requests': {
+      post: {
+        operationId: 'postRequest',
+        summary: 'Submit an A1 record (161 bytes); every §8 check runs, a refusal names the field and stores nothing',
+        description: 'Limited per token beyond the general rate (TQCA_API_SUBMISSION_RATE, TQCA_API_SUBMISSION_BURST). The A1 must name the token’s issuer.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream', description: 'the 161-byte A1 record' } },
+            'application/json': { schema: { $ref: '#/components/schemas/RequestSubmission' } },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'stored; read the fingerprint to the clearing center out of band',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/RequestAnswer' } } },
+          },
+          '409': problem,
+          ...refusals,
+        },
+      },
+      get: {
+        operationId: 'listRequests',
+        summary: 'The token’s issuer’s requests, oldest first',
+        parameters: [{ name: 'state', in: 'query', required: false, schema: { enum: [...ISSUER_REQUEST_STATES] } }],
+        responses: {
+          '200': { description: 'the requests', content: { 'application/json': { schema: { $ref: '#/components/schemas/Requests' } } } },
+          ...refusals,
+        },
+      },
+    },
+    '/requests/{id}': {
+      get: {
+        operationId: 'getRequest',
+        summary: 'One of the token’s issuer’s requests: its state and, once issued, the certificate number',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 2147483647 } }],
+        responses: {
+          '200': { description: 'the request', content: { 'application/json': { schema: { $ref: '#/components/schemas/RequestAnswer' } } } },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
+    '/certificates': {
+      get: {
+        operationId: 'listCertificates',
+        summary: 'The token’s issuer’s certificates, in number order',
+        parameters: [{ name: 'state', in: 'query', required: false, schema: { enum: [...ISSUER_CERTIFICATE_STATES] } }],
+        responses: {
+          '200': { description: 'the certificates', content: { 'application/json': { schema: { $ref: '#/components/schemas/Certificates' } } } },
+          ...refusals,
+        },
+      },
+    },
+    '/certificates/{number}': {
+      get: {
+        operationId: 'getCertificate',
+        summary: 'One of the token’s issuer’s certificates with its A3 record, state, expiry and revocation',
+        parameters: [{ name: 'number', in: 'path', required: true, description: 'eight hex digits', schema: { type: 'string', pattern: '^[0-9a-fA-F]{8}$' } }],
+        responses: {
+          '200': { description: 'JSON by default; with Accept: application/octet-stream the 106-byte certificate', content: jsonOrBytes('CertificateAnswer') },
+          '404': problem,
+          ...refusals,
+        },
+      },
+    },
     '/health': {
       get: {
         operationId: 'getHealth',
@@ -247,6 +341,35 @@ export const OPENAPI_DOCUMENT = {
       LogConsistency: object({ consistency: object({ from: treeSize, to: treeSize, proof: { type: 'array', items: { type: 'string', contentEncoding: 'base64' } } }) }),
       LogCosignatures: object({
         cosignatures: object({ size: treeSize, added: { type: 'array', items: { type: 'string' } }, note: { type: 'string', description: 'the checkpoint with every stored cosignature' } }),
+      }),
+      Challenge: object({
+        issuerId: hexUpper(4, 'the token’s issuer, bytes 1–4 of the A1 record'),
+        challenge: hex(16, 'bytes 77–92 of the A1 record'),
+        issuedAt: { type: 'string', format: 'date-time' },
+        expiresAt: { type: 'string', format: 'date-time' },
+      }),
+      RequestSubmission: object({ a1: { type: 'string', pattern: '^([0-9a-fA-F]{2})+$', description: 'the 161-byte A1 record, hex' } }),
+      Request: object({
+        id: { type: 'integer', minimum: 1 },
+        issuerId: hexUpper(4, 'the issuer'),
+        state: { enum: [...ISSUER_REQUEST_STATES], description: 'reviewed: the center confirmed the fingerprint; approval by a second officer follows' },
+        serial: { type: 'integer', minimum: 1, maximum: 16777215 },
+        expiry: { type: 'string', pattern: '^[0-9]{4}$', description: 'MMYY' },
+        fingerprint: hex(8, 'SM3(X‖Y)[0..7], to read to the center out of band'),
+        submittedAt: { type: 'string', format: 'date-time' },
+        rejection: { oneOf: [{ type: 'null' }, object({ code: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] } })] },
+        certificateNumber: { oneOf: [{ type: 'null' }, hex(4, 'once issued')] },
+      }),
+      RequestAnswer: object({ request: { $ref: '#/components/schemas/Request' } }),
+      Requests: object({ requests: { type: 'array', items: { $ref: '#/components/schemas/Request' } } }),
+      CertificateSummary: object(CERTIFICATE_SUMMARY),
+      Certificates: object({ certificates: { type: 'array', items: { $ref: '#/components/schemas/CertificateSummary' } } }),
+      CertificateAnswer: object({
+        certificate: object({
+          ...CERTIFICATE_SUMMARY,
+          certificate: hex(106, 'the issuer certificate'),
+          a3Record: { oneOf: [{ type: 'null' }, hex(184, 'the A3 distribution record')] },
+        }),
       }),
       Problem: {
         type: 'object',

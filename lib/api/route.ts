@@ -19,7 +19,7 @@ export interface Call<P> {
 
 type NextContext<P> = { params: Promise<P> };
 
-export function apiRoute<P = Record<string, never>>(scope: ApiTokenScope, endpoint: (call: Call<P>) => Promise<Response>) {
+export function apiRoute<P = Record<string, never>>(scope: ApiTokenScope | readonly ApiTokenScope[], endpoint: (call: Call<P>) => Promise<Response>) {
   return async (request: Request, context: NextContext<P>): Promise<Response> => {
     try {
       const { ca } = await serverCa();
@@ -34,10 +34,8 @@ export function apiRoute<P = Record<string, never>>(scope: ApiTokenScope, endpoi
   };
 }
 
-/** The request body as JSON, refused unless it is application/json of at most `maxBytes`. */
-export async function readJson(request: Request, maxBytes: number): Promise<Result<unknown>> {
-  const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) return err('API_MEDIA_TYPE', 'send the body as Content-Type: application/json', { field: 'content-type' });
+/** The request body's bytes, at most `maxBytes` (a longer body is refused before it is read to the end). */
+export async function readBody(request: Request, maxBytes: number): Promise<Result<Buffer>> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   const tooLarge = () => err('API_BODY_TOO_LARGE', `the body may hold at most ${maxBytes} bytes`, { details: { maxBytes } });
   if (declared > maxBytes) return tooLarge();
@@ -50,9 +48,24 @@ export async function readJson(request: Request, maxBytes: number): Promise<Resu
       chunks.push(chunk);
     }
   }
+  return ok(Buffer.concat(chunks));
+}
+
+/** `type` is application/json (any parameters). */
+export const isJson = (type: string | null): boolean => /^application\/json\s*(;|$)/i.test(type ?? '');
+
+/** The request body as JSON, refused unless it is application/json of at most `maxBytes`. */
+export async function readJson(request: Request, maxBytes: number): Promise<Result<unknown>> {
+  if (!isJson(request.headers.get('content-type'))) return err('API_MEDIA_TYPE', 'send the body as Content-Type: application/json', { field: 'content-type' });
+  const body = await readBody(request, maxBytes);
+  if (!body.ok) return body;
+  return parseJson(body.value);
+}
+
+export function parseJson(body: Buffer): Result<unknown> {
   try {
-    return ok(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+    return ok(JSON.parse(body.toString('utf8')) as unknown);
   } catch {
-    return err('API_BODY_INVALID', 'the body is not JSON', { details: { bytes: size } });
+    return err('API_BODY_INVALID', 'the body is not JSON', { details: { bytes: body.length } });
   }
 }

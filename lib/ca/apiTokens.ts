@@ -184,7 +184,9 @@ export async function loadTokenRecord(ctx: ServiceContext, publicId: string): Pr
  * Unknown id and wrong secret answer alike; expiry and revocation are told only to a caller who
  * proved the secret. Pure: the caller decides where the record comes from.
  */
-export function checkToken(record: TokenRecord | null, presented: PresentedToken, scope: ApiTokenScope, now: Date): Result<ApiClient> {
+/** `scopes`: the scopes an endpoint serves (GET /roots serves acquirers and issuers alike). */
+export function checkToken(record: TokenRecord | null, presented: PresentedToken, scopes: ApiTokenScope | readonly ApiTokenScope[], now: Date): Result<ApiClient> {
+  const allowed: readonly ApiTokenScope[] = typeof scopes === 'string' ? [scopes] : scopes;
   // Hash even for an unknown id, so both refusals cost the same.
   const presentedHash = sm3(presented.secret);
   const stored = record?.secretHash ?? new Uint8Array(32);
@@ -193,7 +195,10 @@ export function checkToken(record: TokenRecord | null, presented: PresentedToken
   if (record.revokedAt) return err('API_TOKEN_REVOKED', `token ${record.client.publicId} was revoked`, { details: { revokedAt: record.revokedAt.toISOString() } });
   if (record.expiresAt.getTime() <= now.getTime()) return err('API_TOKEN_EXPIRED', `token ${record.client.publicId} expired`, { details: { expiresAt: record.expiresAt.toISOString() } });
   if (!record.institutionActive) return err('API_INSTITUTION_INACTIVE', 'the token’s institution is not active');
-  if (record.client.scope !== scope) return err('API_SCOPE_FORBIDDEN', `this endpoint needs scope ${scope.toLowerCase()}`, { details: { scope: record.client.scope.toLowerCase(), required: scope.toLowerCase() } });
+  if (!allowed.includes(record.client.scope)) {
+    const required = allowed.map((s) => s.toLowerCase()).join(' or ');
+    return err('API_SCOPE_FORBIDDEN', `this endpoint needs scope ${required}`, { details: { scope: record.client.scope.toLowerCase(), required } });
+  }
   return ok(record.client);
 }
 

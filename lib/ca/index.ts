@@ -80,6 +80,21 @@ export {
   type RequestView,
 } from './requests';
 export { issueCertificate } from './issuance';
+export {
+  fetchClientCertificate,
+  ISSUER_CERTIFICATE_STATES,
+  ISSUER_REQUEST_STATES,
+  issueClientChallenge,
+  listClientCertificates,
+  listClientRequests,
+  showClientRequest,
+  submitClientRequest,
+  type IssuerCertificateState,
+  type IssuerCertificateSummary,
+  type IssuerCertificateView,
+  type IssuerRequestState,
+  type IssuerRequestView,
+} from './issuerApi';
 export { approveRetarget, requestRetarget, type RetargetView } from './retargets';
 export { checkHsmAtStartup, mayInitialiseToken, recordTokenInitialisation, type CheckedHsm } from './hsmCheck';
 export {

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../bytes';
 import { CHALLENGE_LENGTH, requestRecord, type RequestRecord } from '../codec';
-import { appendAuditEvent } from '../audit';
+import { appendAuditEvent, type AuditActor } from '../audit';
 import type { Tx } from '../db/client';
-import type { Prisma } from '../db/generated/client';
+import type { Institution, Prisma } from '../db/generated/client';
 import { TqException, type Result } from '../errors';
 import { formatCertificateNumber } from './certificates';
 import { checkSubmission, keyFingerprint, type RequestPolicy } from './requestChecks';
@@ -54,14 +54,14 @@ export interface RequestView {
   readonly certificateNumber: string | null;
 }
 
-const REQUEST_INCLUDE = {
+export const REQUEST_INCLUDE = {
   institution: { select: { code: true } },
   rootKey: { select: { index: true } },
   certificate: { select: { number: true } },
 } as const;
-type RequestRow = Prisma.CertificateRequestGetPayload<{ include: typeof REQUEST_INCLUDE }>;
+export type RequestRow = Prisma.CertificateRequestGetPayload<{ include: typeof REQUEST_INCLUDE }>;
 
-function requestView(r: RequestRow): RequestView {
+export function requestView(r: RequestRow): RequestView {
   return {
     id: r.id,
     issuerId: toHex(r.institution.code).toUpperCase(),
@@ -100,32 +100,42 @@ export async function issueChallenge(ca: CaServices, actor: Operator, issuerId: 
   if (!allowed.ok) return allowed;
   return transact(ca.prisma, async (tx) => {
     await requireActiveOperator(tx, actor);
-    const institution = await issuer(tx, issuerId);
-    if (institution.status !== 'ACTIVE') refuse('ISSUER_NOT_ACTIVE', `issuer is ${institution.status.toLowerCase()}`, { field: 'issuerId' });
-    const now = ca.now();
-    const challenge = await tx.challenge.create({
-      data: {
-        institutionId: institution.id,
-        value: new Uint8Array(randomBytes(CHALLENGE_LENGTH)),
-        issuedAt: now,
-        expiresAt: new Date(now.getTime() + CHALLENGE_LIFETIME_MS),
-      },
-    });
-    await appendAuditEvent(tx, {
-      actor,
-      action: 'challenge.issued',
-      objectType: 'challenge',
-      objectId: String(challenge.id),
-      details: { issuerId: toHex(institution.code), expiresAt: challenge.expiresAt },
-      time: now,
-    });
-    return {
-      issuerId: toHex(institution.code).toUpperCase(),
-      challenge: toHex(challenge.value),
-      issuedAt: challenge.issuedAt.toISOString(),
-      expiresAt: challenge.expiresAt.toISOString(),
-    };
+    return createChallenge(ca, tx, await issuer(tx, issuerId), { actor });
   });
+}
+
+/** Who a challenge or a submission is attributed to in the audit chain: an operator, or an API token (lib/ca/issuerApi.ts). */
+export interface Attribution {
+  readonly actor: AuditActor;
+  /** Added to the event's details: the token's public id for an API client. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export async function createChallenge(ca: CaServices, tx: Tx, institution: Institution, by: Attribution): Promise<ChallengeView> {
+  if (institution.status !== 'ACTIVE') refuse('ISSUER_NOT_ACTIVE', `issuer is ${institution.status.toLowerCase()}`, { field: 'issuerId' });
+  const now = ca.now();
+  const challenge = await tx.challenge.create({
+    data: {
+      institutionId: institution.id,
+      value: new Uint8Array(randomBytes(CHALLENGE_LENGTH)),
+      issuedAt: now,
+      expiresAt: new Date(now.getTime() + CHALLENGE_LIFETIME_MS),
+    },
+  });
+  await appendAuditEvent(tx, {
+    actor: by.actor,
+    action: 'challenge.issued',
+    objectType: 'challenge',
+    objectId: String(challenge.id),
+    details: { issuerId: toHex(institution.code), expiresAt: challenge.expiresAt, ...by.details },
+    time: now,
+  });
+  return {
+    issuerId: toHex(institution.code).toUpperCase(),
+    challenge: toHex(challenge.value),
+    issuedAt: challenge.issuedAt.toISOString(),
+    expiresAt: challenge.expiresAt.toISOString(),
+  };
 }
 
 /**
@@ -137,9 +147,20 @@ export async function submitRequest(ca: CaServices, actor: Operator, a1: Uint8Ar
   if (!allowed.ok) return allowed;
   const decoded = requestRecord.decode(a1);
   if (!decoded.ok) return decoded;
-  const record = decoded.value;
+  return storeSubmission(ca, a1, decoded.value, { actor }, policy, (tx) => requireActiveOperator(tx, actor));
+}
+
+/** The §8 checks and the write of one decoded A1, after `precheck` (who submits) in the same transaction. */
+export async function storeSubmission(
+  ca: CaServices,
+  a1: Uint8Array,
+  record: RequestRecord,
+  by: Attribution,
+  policy: RequestPolicy | undefined,
+  precheck: (tx: Tx) => Promise<unknown>,
+): Promise<Result<RequestView>> {
   return transact(ca.prisma, async (tx) => {
-    await requireActiveOperator(tx, actor);
+    await precheck(tx);
     // Two submissions of one challenge serialise here; the second sees it used.
     await tx.$queryRaw`SELECT id FROM challenge WHERE value = ${record.challenge} FOR UPDATE`;
     await lockIssuer(tx, record.issuerId);
@@ -163,11 +184,11 @@ export async function submitRequest(ca: CaServices, actor: Operator, a1: Uint8Ar
       include: REQUEST_INCLUDE,
     });
     await appendAuditEvent(tx, {
-      actor,
+      actor: by.actor,
       action: 'certificateRequest.submitted',
       objectType: 'certificateRequest',
       objectId: String(request.id),
-      details: { issuerId: toHex(institution.code), serial: record.serial, fingerprint: request.fingerprint, challengeId: challenge.id },
+      details: { issuerId: toHex(institution.code), serial: record.serial, fingerprint: request.fingerprint, challengeId: challenge.id, ...by.details },
       time: now,
     });
     return requestView(request);

@@ -46,10 +46,11 @@ import { toHex } from '../../lib/bytes';
 import { sealedOperatorSet } from '../support/operators';
 import { apiAnswers, buildNext, nextStart, startServer as startNextServer } from '../support/nextServer';
 import { startPostgres, type TestPostgres } from '../support/postgres';
+import { describeIssuerApi, seedIssuers, type IssuerTokens } from './issuerApi';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
-const RATE = { TQCA_API_RATE: '2', TQCA_API_BURST: '30' };
+const RATE = { TQCA_API_RATE: '2', TQCA_API_BURST: '30', TQCA_API_SUBMISSION_RATE: '2' };
 /** A policy under which the latest bundle is always due for replacement. */
 const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_POLICY.lifetimeSeconds };
 
@@ -66,6 +67,7 @@ let witness: NoteSigner;
 let firstCheckpointSize: number;
 let auditorId: number;
 let otherCode: string;
+let issuerTokens: IssuerTokens;
 let serverLog = '';
 
 async function seed(env: Record<string, string>) {
@@ -100,6 +102,7 @@ async function seed(env: Record<string, string>) {
     // Created two days ago, valid for one.
     const past = { prisma: ca.prisma, now: () => new Date(Date.now() - 2 * DAY) };
     tokens.expired = await make(past, acquirer.id, 'ACQUIRER', new Date(Date.now() - DAY));
+    issuerTokens = await seedIssuers(ca, admin, { id: issuer.id, token: tokens.issuer }, acquirer.id);
 
     // The audit log's witness: a checkpoint, the witness's key and token, a second checkpoint.
     unwrap(await approveAuditKey(ca, bob, unwrap(await requestAuditKey(ca, alice, 'tqca.test/api')).id));
@@ -233,7 +236,8 @@ describe('authorization matrix', () => {
     ['a token of the wrong scope', () => bearer(tokens.issuer), 403, 'API_SCOPE_FORBIDDEN'],
   ];
   for (const endpoint of ENDPOINTS) {
-    it.each(refusals)(`${endpoint.name} refuses %s`, async (_, headers, status, code) => {
+    // GET /roots serves issuers too: they verify their certificates against its A2 records.
+    it.each(endpoint.path === '/roots' ? refusals.filter(([name]) => name !== 'a token of the wrong scope') : refusals)(`${endpoint.name} refuses %s`, async (_, headers, status, code) => {
       const response = await call(endpoint.path, endpoint.init(headers()));
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -253,6 +257,7 @@ describe('authorization matrix', () => {
     const a2s = Buffer.from(latest.bytes.subarray(122, 122 + 109 * latest.a2Count)).toString('hex');
     expect(json.roots.map((r) => r.a2Record).join('')).toBe(a2s);
     expect(json.roots.map((r) => r.checkValue)).toEqual(json.roots.map((r) => r.a2Record.slice(-64)));
+    expect(await conforms(await call('/roots', { headers: bearer(tokens.issuer) }), '/roots', 'get')).toEqual(json);
     const binary = await call('/roots', { headers: { ...bearer(tokens.acquirer), accept: 'application/octet-stream' } });
     expect(binary.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await binary.arrayBuffer()).toString('hex')).toBe(a2s);
@@ -361,6 +366,16 @@ describe('witnesses: checkpoint, consistency proof, cosignature', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+// --- the issuer endpoints and the reference issuer client (test/e2e/issuerApi.ts) --------------
+describeIssuerApi({
+  base: () => base,
+  env: () => env,
+  db: () => db,
+  tokens: () => issuerTokens,
+  password: PASSWORD,
+  conforms,
 });
 
 // --- malformed input ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { distribution } from './distribution';
 import { governance } from './governance';
 import { hsm } from './hsm';
 import { institution } from './institution';
+import { issuer } from './issuer';
 import { log } from './log';
 import { qr } from './qr';
 import { record } from './record';
@@ -19,4 +20,4 @@ import { root } from './root';
 import { token } from './token';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm, db];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm, db, issuer];

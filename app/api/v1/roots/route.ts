@@ -12,7 +12,8 @@ import { rootRecords } from '../../../../lib/publication';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const GET = apiRoute('ACQUIRER', async ({ request, ca }) => {
+// Issuers' clients verify their certificates against these records too.
+export const GET = apiRoute(['ACQUIRER', 'ISSUER'], async ({ request, ca }) => {
   const representation = negotiate(request.headers.get('accept'), ['json', 'binary']);
   if (!representation.ok) return problemResponse(representation.error, request);
   const published = await rootRecords(ca);
