@@ -74,10 +74,11 @@ export interface JsonObject {
 
 /**
  * What a command answers. Exit 0: valid/success; exit 1: invalid, with `"valid": false` and the
- * typed error. Usage errors (exit 2) never reach a command: its arguments are parsed before `run`.
+ * typed error; exit 3: an alarm a monitor must see (`tqca tms`: the installed bundle is past or near
+ * its expiry). Usage errors (exit 2) never reach a command: its arguments are parsed before `run`.
  */
 export interface Outcome {
-  readonly exitCode: 0 | 1;
+  readonly exitCode: 0 | 1 | 3;
   readonly json: JsonObject;
   /** Human-readable rendering for table-like commands; printed instead of JSON unless `--json`. */
   readonly text?: string;
