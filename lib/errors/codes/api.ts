@@ -14,5 +14,6 @@ export const API_CODES = {
   API_BODY_INVALID: { category: 'badInput', en: 'the request body is not JSON of the endpoint’s schema', zh: '请求体不是符合该接口模式的 JSON' },
   API_VERSION_INVALID: { category: 'badInput', en: 'a bundle version is not a decimal integer 1–4294967295', zh: '分发包版本不是 1–4294967295 之间的十进制整数', field: 'version' },
   API_INSTITUTION_MISMATCH: { category: 'forbidden', en: 'the request names another institution than the token’s', zh: '请求指向的机构不是令牌所属机构' },
+  API_CONFIG_INVALID: { category: 'internal', en: 'an API setting (TQCA_API_RATE, TQCA_API_BURST) is not a positive number: the server does not start', zh: 'API 配置项（TQCA_API_RATE、TQCA_API_BURST）不是正数：服务器不启动' },
   API_INTERNAL: { category: 'internal', en: 'an unexpected fault in the API, i.e. a bug (its stack goes to the server’s stderr)', zh: 'API 发生意外故障，即程序缺陷（调用栈输出到服务器的标准错误）' },
 } as const satisfies ErrorTable;
