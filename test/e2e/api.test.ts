@@ -7,9 +7,8 @@
  * verified and patched by delta as a terminal would, 304 polls answered without a database query,
  * and every answer checked against the OpenAPI document, which a maintained validator accepts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -23,9 +22,9 @@ import { openDatabase, type Database } from '../../lib/db/client';
 import { unwrap } from '../../lib/errors';
 import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
-import { projectRoot } from '../../lib/cli/testSupport';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
+import { buildNext, serverGroup } from './apiServer';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
@@ -35,22 +34,13 @@ const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_PO
 
 let pg: TestPostgres;
 let dataDir: string;
-const children: ChildProcess[] = [];
+const servers = serverGroup();
 let env: Record<string, string>;
 let base: string;
 let db: Database;
 let admin: Operator;
 const tokens = {} as Record<'acquirer' | 'other' | 'expired' | 'revoked' | 'issuer' | 'limited' | 'late', string>;
 let otherCode: string;
-let serverLog = '';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function seed(env: Record<string, string>) {
   const opened = unwrap(await openCa(env));
@@ -89,37 +79,20 @@ async function seed(env: Record<string, string>) {
   }
 }
 
-/** Starts `args` (next start, or the TLS entry) on a free port; resolves once `ready(port)` says it listens. */
-async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args(port), { cwd: projectRoot, env: { ...process.env, ...env, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout!.on('data', (d) => (serverLog += d));
-  child.stderr!.on('data', (d) => (serverLog += d));
-  for (let i = 0; i < 300; i++) {
-    if (await Promise.resolve(ready(port)).catch(() => false)) return { child, port };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not come up:\n${serverLog}`);
-}
-
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(projectRoot, 'node_modules/next/dist/bin/next'), 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
+  buildNext('.next');
   // pg_stat_statements: the count of queries the servers run, for the 304 test.
   pg = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));
   env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
   await seed(env);
-  const next = join(projectRoot, 'node_modules/next/dist/bin/next');
-  const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], env, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
-  base = `http://127.0.0.1:${port}`;
+  ({ base } = await servers.startNext(env));
   db = await openDatabase({ url: env.DATABASE_URL });
   await db.prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 }, 600_000);
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGTERM');
+  servers.stopAll();
   await db?.close();
   await pg?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -275,7 +248,7 @@ describe('malformed input gets a 4xx problem, never a 500', () => {
     expect(response.status).toBe(400);
     const path = new URL(response.url).pathname.replace('/api/v1', '');
     expect(await conforms(response, path, path === '/roots' ? 'get' : 'post')).toMatchObject({ code });
-    expect(serverLog).not.toContain('unexpected fault');
+    expect(servers.log()).not.toContain('unexpected fault');
   });
 });
 
@@ -308,7 +281,7 @@ describe('HTTPS served by the CA itself', () => {
     issue('stranger', 'acquirer TMS', 'rogue', 'extendedKeyUsage=clientAuth');
     const tls = { TQCA_TLS_CERT: join(dir(), 'server.pem'), TQCA_TLS_KEY: join(dir(), 'server.key'), TQCA_TLS_CLIENT_CA: join(dir(), 'ca.pem') };
     // A second server process on the same PostgreSQL, speaking TLS with client certificates.
-    ({ port } = await startServer(() => ['scripts/tlsServer.mjs'], { ...env, ...tls }, () => /https:\/\/127\.0\.0\.1/.test(serverLog)));
+    ({ port } = await servers.start(() => ['scripts/tlsServer.mjs'], { ...env, ...tls }, () => /https:\/\/127\.0\.0\.1/.test(servers.log())));
   });
 
   it('answers a client whose certificate the client CA signed', () => {
@@ -330,10 +303,8 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
   // A second `next start` of the same build on the same PostgreSQL, with a rate limit a polling burst stays under.
   let fast: string;
   beforeAll(async () => {
-    const next = join(projectRoot, 'node_modules/next/dist/bin/next');
     const limits = { TQCA_API_RATE: '100000', TQCA_API_BURST: '100000' };
-    const { port } = await startServer((p) => [next, 'start', '-p', String(p), '-H', '127.0.0.1'], { ...env, ...limits }, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
-    fast = `http://127.0.0.1:${port}`;
+    ({ base: fast } = await servers.startNext({ ...env, ...limits }));
   }, 120_000);
   const call = (path: string, init: RequestInit = {}) => fetch(`${fast}/api/v1${path}`, init);
   const acquirer = (accept?: string) => ({ headers: { ...bearer(tokens.acquirer), ...(accept ? { accept } : {}) } });
@@ -425,7 +396,7 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
     expect(response.status).toBe(400);
     const doc = path.includes('/delta') ? '/bundles/{version}/delta' : '/bundles/{version}';
     expect(await conforms(response, doc, 'get')).toMatchObject({ code: 'API_VERSION_INVALID', field });
-    expect(serverLog).not.toContain('unexpected fault');
+    expect(servers.log()).not.toContain('unexpected fault');
   });
 
   it('answers a version never published with 404 BUNDLE_NOT_FOUND', async () => {
