@@ -3,8 +3,16 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     // A malformed API setting stops the server here, not at the first machine client's request.
+    // Next only logs a hook that throws and serves on, so the process ends itself.
     const { rateLimitFrom } = await import('./lib/api/rateLimit');
-    rateLimitFrom(process.env);
+    try {
+      rateLimitFrom(process.env);
+    } catch (thrown) {
+      const error = (thrown as { error?: { code?: string; message?: string } }).error;
+      if (error?.code !== 'API_CONFIG_INVALID') throw thrown;
+      process.stderr.write(`tqca: ${error.code}: ${error.message}\n`);
+      process.exit(2);
+    }
     const { consoleServices } = await import('./lib/server/ca');
     await consoleServices();
   }

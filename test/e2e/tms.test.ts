@@ -209,8 +209,8 @@ describe('start-up configuration', () => {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code, output).not.toBe(0);
-    expect(output).toContain('TQCA_API_RATE');
+    expect(code, output).toBe(2);
+    expect(output).toContain('tqca: API_CONFIG_INVALID: TQCA_API_RATE must be a positive number, not "fast"');
   }, 120_000);
 });
 

@@ -132,7 +132,7 @@ export async function pull(options: PullOptions): Promise<PullReport> {
   const verified: PullReport['verified'][number][] = [];
   let previous = installed?.bundle;
   for (const version of versions) {
-    const step = await fetchVerified(options, version, previous, trusted, first);
+    const step = await fetchVerified(options, version, previous, trusted, version < offered, first);
     if (!step.ok) return finish({ outcome: 'refused', offered, verified, error: step.error });
     verified.push({ version, via: step.value.via, ...(step.value.deltaRefused ? { deltaRefused: step.value.deltaRefused } : {}) });
     previous = step.value.bundle;
@@ -173,10 +173,18 @@ interface Step {
   readonly deltaRefused?: TqError;
 }
 
-/** Version `version`: by delta from `previous` when there is one, else (or when the delta fails in any way) in full; verified either way. */
-async function fetchVerified(options: PullOptions, version: number, previous: Bundle | undefined, trusted: readonly TrustedRoot[], fetched?: Uint8Array): Promise<Result<Step>> {
+/**
+ * Version `version`: by delta from `previous` when there is one, else (or when the delta fails in
+ * any way) in full; verified either way. A version on the way to the offered one (`intermediate`)
+ * is checked at its own publication time: it may have expired since, and it serves only to carry
+ * trust to the next signer (as TUF checks the root versions between the held and the newest);
+ * the version installed is always checked at now.
+ */
+async function fetchVerified(options: PullOptions, version: number, previous: Bundle | undefined, trusted: readonly TrustedRoot[], intermediate: boolean, fetched?: Uint8Array): Promise<Result<Step>> {
   const check = (bytes: Uint8Array) => {
-    const verified = verifyBundle({ bundle: bytes, trustedRoots: trusted, previous, centerId: options.centerId, now: options.now, previousVerified: previous !== undefined });
+    const manifest = manifestRecord.decode(bytes.subarray(0, MANIFEST_RECORD_LENGTH));
+    const now = intermediate && manifest.ok ? new Date(manifest.value.publicationTime * 1000) : options.now;
+    const verified = verifyBundle({ bundle: bytes, trustedRoots: trusted, previous, centerId: options.centerId, now, previousVerified: previous !== undefined });
     if (!verified.ok) return verified;
     if (verified.value.bundle.manifest.version !== version) return err(Code.BUNDLE_VERSION_CONFLICT, `asked for version ${version}, the server sent ${verified.value.bundle.manifest.version}`, { field: 'manifest.version' });
     return verified;
