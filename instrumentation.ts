@@ -5,11 +5,12 @@ export async function register() {
     // A malformed API setting stops the server here, not at the first machine client's request.
     // Next only logs a hook that throws and serves on, so the process ends itself.
     const { rateLimitFrom } = await import('./lib/api/rateLimit');
+    const { Code } = await import('./lib/errors');
     try {
       rateLimitFrom(process.env);
     } catch (thrown) {
       const error = (thrown as { error?: { code?: string; message?: string } }).error;
-      if (error?.code !== 'API_CONFIG_INVALID') throw thrown;
+      if (error?.code !== Code.API_CONFIG_INVALID) throw thrown;
       process.stderr.write(`tqca: ${error.code}: ${error.message}\n`);
       process.exit(2);
     }
