@@ -8,7 +8,7 @@
  * and every answer checked against the OpenAPI document, which a maintained validator accepts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -24,6 +24,7 @@ import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa } from '../../lib/runtime/openCa';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
+import { CA_EXTENSIONS, CLIENT_EXTENSIONS, SERVER_EXTENSIONS, tlsIssuer } from '../support/tlsCertificates';
 import { buildNext, serverGroup } from './apiServer';
 
 const PASSWORD = 'correct horse battery staple';
@@ -255,17 +256,6 @@ describe('malformed input gets a 4xx problem, never a 500', () => {
 // --- HTTPS (spec 9.2) ---------------------------------------------------------------------------
 describe('HTTPS served by the CA itself', () => {
   const dir = () => join(dataDir, 'tls');
-  const openssl = (...args: string[]) => {
-    const r = spawnSync('openssl', args, { cwd: dir(), encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  };
-  /** A P-256 key and a certificate for `cn` signed by `ca` (self-signed when ca is undefined). */
-  const issue = (name: string, cn: string, ca: string | undefined, extensions: string) => {
-    writeFileSync(join(dir(), `${name}.ext`), `${extensions}\n`);
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    if (ca === undefined) openssl('x509', '-req', '-in', `${name}.csr`, '-key', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-    else openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-  };
   let port: number;
   const curl = (...args: string[]) => {
     const r = spawnSync('curl', ['-sS', '--cacert', 'ca.pem', '-o', '/dev/null', '-w', '%{http_code}', ...args, `https://127.0.0.1:${port}/api/v1/roots`], { cwd: dir(), encoding: 'utf8' });
@@ -273,12 +263,12 @@ describe('HTTPS served by the CA itself', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(dir());
-    issue('ca', 'TQ-CA test TLS root', undefined, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign');
-    issue('rogue', 'another CA', undefined, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign');
-    issue('server', '127.0.0.1', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
-    issue('client', 'acquirer TMS', 'ca', 'extendedKeyUsage=clientAuth');
-    issue('stranger', 'acquirer TMS', 'rogue', 'extendedKeyUsage=clientAuth');
+    const issue = tlsIssuer(dir());
+    issue('ca', 'TQ-CA test TLS root', undefined, CA_EXTENSIONS);
+    issue('rogue', 'another CA', undefined, CA_EXTENSIONS);
+    issue('server', '127.0.0.1', 'ca', SERVER_EXTENSIONS);
+    issue('client', 'acquirer TMS', 'ca', CLIENT_EXTENSIONS);
+    issue('stranger', 'acquirer TMS', 'rogue', CLIENT_EXTENSIONS);
     const tls = { TQCA_TLS_CERT: join(dir(), 'server.pem'), TQCA_TLS_KEY: join(dir(), 'server.key'), TQCA_TLS_CLIENT_CA: join(dir(), 'ca.pem') };
     // A second server process on the same PostgreSQL, speaking TLS with client certificates.
     ({ port } = await servers.start(() => ['scripts/tlsServer.mjs'], { ...env, ...tls }, () => /https:\/\/127\.0\.0\.1/.test(servers.log())));

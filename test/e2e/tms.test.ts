@@ -24,6 +24,7 @@ import { DEFAULT_PUBLICATION_POLICY, publish } from '../../lib/publication';
 import { openCa, type OpenCa } from '../../lib/runtime/openCa';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
+import { CA_EXTENSIONS, CLIENT_EXTENSIONS, SERVER_EXTENSIONS, tlsIssuer } from '../support/tlsCertificates';
 import { buildNext, NEXT_BIN, serverGroup } from './apiServer';
 import { activeRootKey, issuedCertificate, PASSWORD, type CaUnderTest } from './harness';
 
@@ -43,6 +44,7 @@ let base: string;
 let tokenFile: string;
 let state: string;
 let checkValue: string;
+let secondCheckValue: string;
 
 /** The CA in this process, on the server's database and token store: the operators' side of the journey. */
 async function openTestCa(): Promise<OpenCa> {
@@ -143,7 +145,7 @@ describe('tqca tms pull against a running server', () => {
 
   it('root rotation: a manifest signed by a root not yet trusted is reached through the version the trusted root signed', async () => {
     const before = await latest();
-    await activeRootKey(h, 0x92);
+    secondCheckValue = (await activeRootKey(h, 0x92)).checkValue;
     // The activation publishes twice: a version signed by 91 that lists 92, then one signed by 92.
     expect(await latest()).toBe(before + 2);
     const run = await pull();
@@ -196,6 +198,30 @@ describe('tqca tms pull against a running server', () => {
     expectExit(run, 1);
     expect(run.json).toMatchObject({ outcome: 'refused', offered: 1, error: { code: 'BUNDLE_ROLLBACK' }, installed: { version: installed } });
     restored.child.kill('SIGTERM');
+  });
+});
+
+describe('tqca tms pull over HTTPS with a client certificate', () => {
+  it('installs through the server’s own TLS with --ca-cert, --cert and --key; without a client certificate the handshake fails', async () => {
+    const tls = join(dir, 'tls');
+    const issue = tlsIssuer(tls);
+    issue('ca', 'TQ-CA test TLS root', undefined, CA_EXTENSIONS);
+    issue('server', '127.0.0.1', 'ca', SERVER_EXTENSIONS);
+    issue('client', 'acquirer TMS', 'ca', CLIENT_EXTENSIONS);
+    const tlsEnv = { TQCA_TLS_CERT: join(tls, 'server.pem'), TQCA_TLS_KEY: join(tls, 'server.key'), TQCA_TLS_CLIENT_CA: join(tls, 'ca.pem') };
+    const { port, child } = await servers.start(() => ['scripts/tlsServer.mjs'], { ...env, ...tlsEnv }, () => /tqca: https:\/\/127\.0\.0\.1/.test(servers.log()));
+    try {
+      const https = ['tms', 'pull', '--json', '--server', `https://127.0.0.1:${port}`, '--token-file', tokenFile, '--state', join(dir, 'tls-state'), '--root-check', checkValue, '--root-check', secondCheckValue, '--ca-cert', join(tls, 'ca.pem')];
+      const refused = await runTqca(https);
+      expectExit(refused, 1);
+      expect(refused.json.error.code).toBe('CLIENT_SERVER_UNREACHABLE');
+      const installed = await runTqca([...https, '--cert', join(tls, 'client.pem'), '--key', join(tls, 'client.key')]);
+      expectExit(installed, 0);
+      // A fresh TMS is given the check values of the keys in use: 92 signs the current version.
+      expect(installed.json).toMatchObject({ outcome: 'installed', installed: { version: await latest(), acknowledged: true } });
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
 

@@ -111,7 +111,7 @@ installed bundle is past or within --warn-hours of its expiry (the center stoppe
     server: requiredValue('<url>', 'the CA API base URL, e.g. https://ca.example:8443', serverInput),
     tokenFile: requiredValue('<file>', 'a file holding the acquirer API token (tqca token create)', fileText('tokenFile')),
     state: stateOption,
-    rootCheck: repeatedValue('<64 hex>', 'a root key check value confirmed out of band (A2 bytes 77–108; repeat for each), for the first pull', fixedBytesInput('rootCheck', 32), false),
+    rootCheck: repeatedValue('<64 hex>', 'a root key check value confirmed out of band (A2 bytes 77–108), for the first pull: one for each key in use, the current signer’s at least', fixedBytesInput('rootCheck', 32), false),
     rootsFile: value('<file>', 'A2 records (binary or hex) obtained out of band, for the first pull', rootRecordsInput),
     center: value('<8 hex>', 'the clearing-center id the TMS is configured for', uint32Input('center')),
     caCert: value('<file>', 'PEM trust anchors for the server’s TLS certificate (default: the system store)', fileText('caCert')),
