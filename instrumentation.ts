@@ -2,6 +2,18 @@
 // process stops the server at once), instead of on the first signed-in request.
 export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
+    // A malformed API setting stops the server here, not at the first machine client's request.
+    // Next only logs a hook that throws and serves on, so the process ends itself.
+    const { rateLimitFrom } = await import('./lib/api/rateLimit');
+    const { Code } = await import('./lib/errors');
+    try {
+      rateLimitFrom(process.env);
+    } catch (thrown) {
+      const error = (thrown as { error?: { code?: string; message?: string } }).error;
+      if (error?.code !== Code.API_CONFIG_INVALID) throw thrown;
+      process.stderr.write(`tqca: ${error.code}: ${error.message}\n`);
+      process.exit(2);
+    }
     const { consoleServices } = await import('./lib/server/ca');
     await consoleServices();
   }

@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import { createApiToken, createInstitution } from '../lib/ca';
 import { unwrap } from '../lib/errors';
 import { startHarness, type Harness } from '../test/e2e/harness';
-import { apiAnswers, buildNext, nextStart, startServer } from '../test/support/nextServer';
+import { buildNext, serverGroup } from '../test/support/nextServer';
 import { startPostgres } from '../test/support/postgres';
 import { measurePublication, seedCertificates, type PublicationCost } from './seedCertificates';
 
@@ -68,9 +68,9 @@ async function measure(url: string, certificates: number, publication: boolean):
       TQCA_API_RATE: '10000000',
       TQCA_API_BURST: '10000000',
     };
-    const { child, port } = await startServer(nextStart, env, apiAnswers, () => {});
+    const { child, base: origin } = await serverGroup().startNext(env);
+    const base = `${origin}/api/v1`;
     try {
-      const base = `http://127.0.0.1:${port}/api/v1`;
       const auth = { authorization: `Bearer ${token}` };
       const etag = (await fetch(`${base}/bundles/latest`, { headers: auth })).headers.get('etag')!;
       const poll = { ...auth, 'if-none-match': etag };
@@ -92,7 +92,7 @@ async function measure(url: string, certificates: number, publication: boolean):
 
 if (process.env.BENCH_API_BUILT !== '1') {
   console.log('next build…');
-  buildNext();
+  buildNext('.next');
 }
 const pg = await startPostgres();
 try {

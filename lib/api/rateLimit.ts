@@ -3,6 +3,8 @@
  * behind N processes a client may reach N times the rate (the README says so). Buckets refill
  * continuously at `rate` per second up to `burst`.
  */
+import { TqException } from '../errors';
+
 export interface RateLimit {
   /** Requests per second, sustained. */
   readonly rate: number;
@@ -52,11 +54,20 @@ export class TokenBuckets {
   }
 }
 
-/** TQCA_API_RATE (requests/s, default 10) and TQCA_API_BURST (default 60); malformed values fall back to the defaults. */
+/**
+ * TQCA_API_RATE (requests/s, default 10) and TQCA_API_BURST (default 60): unset or empty takes the
+ * default; anything else must be a positive decimal number, or the server refuses to start
+ * (API_CONFIG_INVALID naming the variable) rather than run with a limit nobody chose.
+ */
 export function rateLimitFrom(env: Readonly<Record<string, string | undefined>>): RateLimit {
-  const positive = (text: string | undefined, fallback: number) => {
+  const positive = (name: 'TQCA_API_RATE' | 'TQCA_API_BURST', fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
     const n = Number(text);
-    return text !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+    if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(n) || n <= 0) {
+      throw new TqException({ code: 'API_CONFIG_INVALID', message: `${name} must be a positive number, not ${JSON.stringify(text.slice(0, 32))}`, field: name, details: { value: text.slice(0, 32) } });
+    }
+    return n;
   };
-  return { rate: positive(env.TQCA_API_RATE, 10), burst: positive(env.TQCA_API_BURST, 60) };
+  return { rate: positive('TQCA_API_RATE', 10), burst: positive('TQCA_API_BURST', 60) };
 }

@@ -6,7 +6,8 @@
  */
 import { appendAuditEvent, SYSTEM_ACTOR } from '../audit';
 import { equal, toHex } from '../bytes';
-import { ok, type Result } from '../errors';
+import { revocationList } from '../codec';
+import { err, ok, type Result } from '../errors';
 import type { ApiClient } from './apiTokens';
 import type { ServiceContext } from './context';
 import { refuse, transact } from './transaction';
@@ -147,4 +148,86 @@ export async function distributionStatus(
             .map((a) => a.id),
         };
   return ok({ latest: options.latest, acquirers: rows, ...(missing ? { missing } : {}) });
+}
+
+/** One revocation on its way to the acquirers. */
+export interface RevocationPropagation {
+  /** 8 hex, as the certificate carries it. */
+  readonly certificateNumber: string;
+  readonly revokedAt: Date;
+  /** The first published version whose A4 lists the certificate; null until one has. */
+  readonly firstVersion: number | null;
+  readonly firstPublishedAt: Date | null;
+  /** Per active acquirer: when it first acknowledged (with the published body SM3) that version or a later one. */
+  readonly acknowledged: readonly { readonly institutionId: number; readonly code: string; readonly at: Date }[];
+  /** Active acquirers that have not acknowledged such a version yet (their codes). */
+  readonly pending: readonly string[];
+  /** When the last active acquirer acknowledged it; null while any is pending. */
+  readonly completedAt: Date | null;
+  /** completedAt − revokedAt, in milliseconds: the revocation's propagation time. */
+  readonly propagationMs: number | null;
+}
+
+/** Publications that started before a revocation committed are read as far back as this before it (their time is taken before the lock). */
+const PUBLICATION_CLOCK_MARGIN_MS = 60_000;
+
+/**
+ * For each revocation since `since` (the newest `limit`, newest first): the first version that
+ * carries it, and the time until every active acquirer acknowledged that version or a later one.
+ * "Carries" is read from the published A4 itself, not inferred from times: a publication that read
+ * the certificates just before the revocation committed does not list it, whatever its timestamp.
+ */
+export async function revocationPropagation(ctx: ServiceContext, options: { since?: Date; limit?: number } = {}): Promise<Result<RevocationPropagation[]>> {
+  const revoked = await ctx.prisma.certificate.findMany({
+    where: { status: 'REVOKED', revokedAt: { not: null, ...(options.since ? { gte: options.since } : {}) } },
+    orderBy: [{ revokedAt: 'desc' }, { number: 'desc' }],
+    take: options.limit ?? 100,
+    select: { number: true, revokedAt: true },
+  });
+  if (revoked.length === 0) return ok([]);
+  const earliest = Math.min(...revoked.map((c) => c.revokedAt!.getTime()));
+  const bundles = await ctx.prisma.publishedBundle.findMany({
+    where: { publishedAt: { gte: new Date(earliest - PUBLICATION_CLOCK_MARGIN_MS) } },
+    orderBy: { version: 'asc' },
+    select: { version: true, publishedAt: true, a4Sequence: true },
+  });
+  const lists = await ctx.prisma.revocationListIssue.findMany({ where: { sequence: { in: [...new Set(bundles.map((b) => b.a4Sequence))] } }, select: { sequence: true, bytes: true } });
+  const listed = new Map<number, Set<number>>();
+  for (const list of lists) {
+    const decoded = revocationList.decode(list.bytes);
+    // A stored A4 that does not decode is tampered storage: report it, never guess around it.
+    if (!decoded.ok) return err('STORED_REVOCATION_LIST_CORRUPT', `stored A4 sequence ${list.sequence} does not decode: ${decoded.error.message}`, { details: { sequence: list.sequence, cause: decoded.error.code } });
+    listed.set(list.sequence, new Set(decoded.value.entries.map((e) => e.certificateNumber)));
+  }
+  const acquirers = await ctx.prisma.institution.findMany({ where: { kind: 'ACQUIRER', status: 'ACTIVE' }, orderBy: { code: 'asc' }, select: { id: true, code: true } });
+  const firstVersion = bundles[0]?.version ?? 0;
+  const acks = await ctx.prisma.distributionAcknowledgement.findMany({
+    where: { matches: true, version: { gte: firstVersion }, institutionId: { in: acquirers.map((a) => a.id) } },
+    orderBy: { receivedAt: 'asc' },
+    select: { institutionId: true, version: true, receivedAt: true },
+  });
+  return ok(
+    revoked.map((c): RevocationPropagation => {
+      const number = Number(c.number);
+      const first = bundles.find((b) => listed.get(b.a4Sequence)?.has(number)) ?? null;
+      const acknowledged = first
+        ? acquirers.flatMap((a) => {
+            const ack = acks.find((k) => k.institutionId === a.id && k.version >= first.version);
+            return ack ? [{ institutionId: a.id, code: toHex(a.code), at: ack.receivedAt }] : [];
+          })
+        : [];
+      const pending = acquirers.filter((a) => !acknowledged.some((k) => k.institutionId === a.id)).map((a) => toHex(a.code));
+      const completedAt = first && pending.length === 0 ? new Date(Math.max(first.publishedAt.getTime(), ...acknowledged.map((k) => k.at.getTime()))) : null;
+      return {
+        certificateNumber: number.toString(16).padStart(8, '0'),
+        revokedAt: c.revokedAt!,
+        firstVersion: first?.version ?? null,
+        firstPublishedAt: first?.publishedAt ?? null,
+        acknowledged,
+        pending,
+        completedAt,
+        propagationMs: completedAt ? completedAt.getTime() - c.revokedAt!.getTime() : null,
+      };
+    }),
+  );
 }

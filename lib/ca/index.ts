@@ -130,11 +130,13 @@ export {
   distributionStatus,
   recordAcknowledgement,
   recordPolls,
+  revocationPropagation,
   type Acknowledgement,
   type AcknowledgementView,
   type AcquirerDistribution,
   type DistributionStatus,
   type PollCount,
+  type RevocationPropagation,
 } from './distribution';
 export {
   confirmSecondFactor,

@@ -76,11 +76,12 @@ export interface JsonObject {
 
 /**
  * What a command answers. Exit 0: valid/success; exit 1: invalid, with `"valid": false` and the
- * typed error. Usage errors (exit 2) are the parser's, before `run`, except a combination of
+ * typed error; exit 3: an alarm a monitor must see (`tqca tms`: the installed bundle is past or near
+ * its expiry). Usage errors (exit 2) are the parser's, before `run`, except a combination of
  * arguments only the command can judge (`usage`).
  */
 export interface Outcome {
-  readonly exitCode: 0 | 1 | 2;
+  readonly exitCode: 0 | 1 | 2 | 3;
   readonly json: JsonObject;
   /** Human-readable rendering for table-like commands; printed instead of JSON unless `--json`. */
   readonly text?: string;

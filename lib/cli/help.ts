@@ -12,7 +12,8 @@ or - (stdin, same rule). Times are ISO-8601: 2026-06-01 (00:00 UTC) or 2026-06-0
 
 Output is one JSON object on stdout: bytes as lowercase hex, times ISO-8601 UTC.
 Exit codes: 0 valid/success; 1 invalid ("valid": false and a typed "error"); 2 usage error
-(message on stderr, {"error": {"code": "USAGE", …}} on stdout).
+(message on stderr, {"error": {"code": "USAGE", …}} on stdout); 3 alarm (tqca tms: the installed bundle
+is past or near its expiry).
 
 Global options: --help, -h (help for any level); --json (JSON instead of tables, for listing commands).`;
 

@@ -1,5 +1,5 @@
 /**
- * `tqca` entry point: argv in, exit code out (0 valid/success, 1 invalid, 2 usage).
+ * `tqca` entry point: argv in, exit code out (0 valid/success, 1 invalid, 2 usage, 3 alarm).
  *
  * stdout carries one JSON object (help text when asked for it; a listing command's table unless
  * `--json`); stderr carries what a person needs on a usage error. Nothing escapes as an uncaught exception: a TqException keeps
@@ -16,7 +16,7 @@ import { groups } from './commands';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help';
 
 export interface Reply {
-  readonly exitCode: 0 | 1 | 2;
+  readonly exitCode: 0 | 1 | 2 | 3;
   readonly stdout: string;
   readonly stderr?: string;
 }

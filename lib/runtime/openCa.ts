@@ -46,15 +46,16 @@ export function centerIdFrom(env: Env): Result<number> {
  * long a bundle lives, and how long before its expiry the next one is published.
  */
 export function publicationPolicyFrom(env: Env): Result<PublicationPolicy> {
-  const hours = (name: string, fallback: number): Result<number> => {
+  // Seconds either way: the default is the policy's own, a setting is whole hours.
+  const hours = (name: string, fallbackSeconds: number): Result<number> => {
     const text = env[name];
-    if (!text) return ok(fallback);
+    if (!text) return ok(fallbackSeconds);
     if (!/^[1-9][0-9]*$/.test(text)) return err('PUBLICATION_POLICY_INVALID', `${name} must be a whole number of hours`, { field: name, details: { value: text } });
     return ok(Number(text) * 3600);
   };
-  const lifetime = hours('TQCA_BUNDLE_LIFETIME_HOURS', DEFAULT_PUBLICATION_POLICY.lifetimeSeconds / 3600);
+  const lifetime = hours('TQCA_BUNDLE_LIFETIME_HOURS', DEFAULT_PUBLICATION_POLICY.lifetimeSeconds);
   if (!lifetime.ok) return lifetime;
-  const lead = hours('TQCA_BUNDLE_LEAD_HOURS', DEFAULT_PUBLICATION_POLICY.leadSeconds / 3600);
+  const lead = hours('TQCA_BUNDLE_LEAD_HOURS', DEFAULT_PUBLICATION_POLICY.leadSeconds);
   if (!lead.ok) return lead;
   if (lead.value >= lifetime.value) {
     return err('PUBLICATION_POLICY_INVALID', 'TQCA_BUNDLE_LEAD_HOURS must be shorter than TQCA_BUNDLE_LIFETIME_HOURS', { field: 'TQCA_BUNDLE_LEAD_HOURS' });

@@ -7,8 +7,8 @@
  * verified and patched by delta as a terminal would, 304 polls answered without a database query,
  * and every answer checked against the OpenAPI document, which a maintained validator accepts.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -44,9 +44,10 @@ import { runTqca } from '../../lib/cli/testSupport';
 import { createWitnessKey } from '../../lib/log/witness';
 import { toHex } from '../../lib/bytes';
 import { sealedOperatorSet } from '../support/operators';
-import { apiAnswers, buildNext, nextStart, startServer as startNextServer } from '../support/nextServer';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { describeIssuerApi, seedIssuers, type IssuerTokens } from './issuerApi';
+import { CA_EXTENSIONS, CLIENT_EXTENSIONS, SERVER_EXTENSIONS, tlsIssuer } from '../support/tlsCertificates';
+import { buildNext, serverGroup } from '../support/nextServer';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
@@ -56,7 +57,7 @@ const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_PO
 
 let pg: TestPostgres;
 let dataDir: string;
-const children: ChildProcess[] = [];
+const servers = serverGroup();
 let env: Record<string, string>;
 let base: string;
 let db: Database;
@@ -68,7 +69,6 @@ let firstCheckpointSize: number;
 let auditorId: number;
 let otherCode: string;
 let issuerTokens: IssuerTokens;
-let serverLog = '';
 
 async function seed(env: Record<string, string>) {
   const opened = unwrap(await openCa(env));
@@ -122,28 +122,20 @@ async function seed(env: Record<string, string>) {
   }
 }
 
-/** Starts `args` (next start, or the TLS entry); every server's output goes to serverLog. */
-async function startServer(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>) {
-  const started = await startNextServer(args, env, ready, (chunk) => (serverLog += chunk));
-  children.push(started.child);
-  return started;
-}
-
 beforeAll(async () => {
-  buildNext();
+  buildNext('.next');
   // pg_stat_statements: the count of queries the servers run, for the 304 test.
   pg = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));
   env = { DATABASE_URL: await pg.createDatabase('api'), TQCA_DATA_DIR: dataDir, TQCA_HSM_POOL_SIZE: '2', ...RATE };
   await seed(env);
-  const { port } = await startServer(nextStart, env, apiAnswers);
-  base = `http://127.0.0.1:${port}`;
+  ({ base } = await servers.startNext(env));
   db = await openDatabase({ url: env.DATABASE_URL });
   await db.prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 }, 600_000);
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGTERM');
+  servers.stopAll();
   await db?.close();
   await pg?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -342,7 +334,7 @@ describe('witnesses: checkpoint, consistency proof, cosignature', () => {
     expect(await codeOf(await call(`/log/consistency?from=${latest.size + 1}&to=${latest.size}`, asWitness()), '/log/consistency', 'get')).toEqual([400, 'PROOF_SIZES_INVALID']);
     expect(await codeOf(await call('/log/consistency?from=-1&to=2', asWitness()), '/log/consistency', 'get')).toEqual([400, 'API_TREE_SIZE_INVALID']);
     expect(await codeOf(await call('/log/checkpoint', { headers: bearer(tokens.acquirer) }), '/log/checkpoint', 'get')).toEqual([403, 'API_SCOPE_FORBIDDEN']);
-    expect(serverLog).not.toContain('unexpected fault');
+    expect(servers.log()).not.toContain('unexpected fault');
   });
 
   it('tqca log witness --server fetches the checkpoint and proof, cosigns, and posts with the WITNESS token', async () => {
@@ -400,24 +392,13 @@ describe('malformed input gets a 4xx problem, never a 500', () => {
     expect(response.status).toBe(400);
     const path = new URL(response.url).pathname.replace('/api/v1', '');
     expect(await conforms(response, path, path === '/roots' ? 'get' : 'post')).toMatchObject({ code });
-    expect(serverLog).not.toContain('unexpected fault');
+    expect(servers.log()).not.toContain('unexpected fault');
   });
 });
 
 // --- HTTPS (spec 9.2) ---------------------------------------------------------------------------
 describe('HTTPS served by the CA itself', () => {
   const dir = () => join(dataDir, 'tls');
-  const openssl = (...args: string[]) => {
-    const r = spawnSync('openssl', args, { cwd: dir(), encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  };
-  /** A P-256 key and a certificate for `cn` signed by `ca` (self-signed when ca is undefined). */
-  const issue = (name: string, cn: string, ca: string | undefined, extensions: string) => {
-    writeFileSync(join(dir(), `${name}.ext`), `${extensions}\n`);
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    if (ca === undefined) openssl('x509', '-req', '-in', `${name}.csr`, '-key', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-    else openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-  };
   let port: number;
   const curl = (...args: string[]) => {
     const r = spawnSync('curl', ['-sS', '--cacert', 'ca.pem', '-o', '/dev/null', '-w', '%{http_code}', ...args, `https://127.0.0.1:${port}/api/v1/roots`], { cwd: dir(), encoding: 'utf8' });
@@ -425,15 +406,15 @@ describe('HTTPS served by the CA itself', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(dir());
-    issue('ca', 'TQ-CA test TLS root', undefined, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign');
-    issue('rogue', 'another CA', undefined, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign');
-    issue('server', '127.0.0.1', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
-    issue('client', 'acquirer TMS', 'ca', 'extendedKeyUsage=clientAuth');
-    issue('stranger', 'acquirer TMS', 'rogue', 'extendedKeyUsage=clientAuth');
+    const issue = tlsIssuer(dir());
+    issue('ca', 'TQ-CA test TLS root', undefined, CA_EXTENSIONS);
+    issue('rogue', 'another CA', undefined, CA_EXTENSIONS);
+    issue('server', '127.0.0.1', 'ca', SERVER_EXTENSIONS);
+    issue('client', 'acquirer TMS', 'ca', CLIENT_EXTENSIONS);
+    issue('stranger', 'acquirer TMS', 'rogue', CLIENT_EXTENSIONS);
     const tls = { TQCA_TLS_CERT: join(dir(), 'server.pem'), TQCA_TLS_KEY: join(dir(), 'server.key'), TQCA_TLS_CLIENT_CA: join(dir(), 'ca.pem') };
     // A second server process on the same PostgreSQL, speaking TLS with client certificates.
-    ({ port } = await startServer(() => ['scripts/tlsServer.mjs'], { ...env, ...tls }, () => /https:\/\/127\.0\.0\.1/.test(serverLog)));
+    ({ port } = await servers.start(() => ['scripts/tlsServer.mjs'], { ...env, ...tls }, () => /https:\/\/127\.0\.0\.1/.test(servers.log())));
   });
 
   it('answers a client whose certificate the client CA signed', () => {
@@ -456,8 +437,7 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
   let fast: string;
   beforeAll(async () => {
     const limits = { TQCA_API_RATE: '100000', TQCA_API_BURST: '100000' };
-    const { port } = await startServer(nextStart, { ...env, ...limits }, apiAnswers);
-    fast = `http://127.0.0.1:${port}`;
+    ({ base: fast } = await servers.startNext({ ...env, ...limits }));
   }, 120_000);
   const call = (path: string, init: RequestInit = {}) => fetch(`${fast}/api/v1${path}`, init);
   const acquirer = (accept?: string) => ({ headers: { ...bearer(tokens.acquirer), ...(accept ? { accept } : {}) } });
@@ -549,7 +529,7 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
     expect(response.status).toBe(400);
     const doc = path.includes('/delta') ? '/bundles/{version}/delta' : '/bundles/{version}';
     expect(await conforms(response, doc, 'get')).toMatchObject({ code: 'API_VERSION_INVALID', field });
-    expect(serverLog).not.toContain('unexpected fault');
+    expect(servers.log()).not.toContain('unexpected fault');
   });
 
   it('answers a version never published with 404 BUNDLE_NOT_FOUND', async () => {

@@ -1,6 +1,8 @@
 /**
- * A real Next.js server for end-to-end tests and benchmarks: `next build` once, then `next start`
- * (or another entry) on a free 127.0.0.1 port, with its output collected.
+ * Real Next.js servers for the end-to-end suites and benchmarks: one `next build` per suite (into
+ * its own folder, so suites running side by side do not overwrite each other's build), then `next
+ * start` (or another entry) processes on free ports, their output collected for failure messages,
+ * stopped together.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -17,37 +19,52 @@ export const freePort = () =>
     });
   });
 
-export function buildNext(): void {
-  const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
+export interface ServerGroup {
+  /** Every server's stdout and stderr so far. */
+  readonly log: () => string;
+  /** Starts `args` on a free port; resolves once `ready(port)` says it listens. */
+  start(args: (port: number) => string[], env: Record<string, string>, ready: (port: number) => boolean | Promise<boolean>): Promise<{ child: ChildProcess; port: number }>;
+  /** `next start` of this group's build on a free port, ready once /api/v1/openapi.json answers; its base URL. */
+  startNext(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }>;
+  stopAll(): void;
+}
+
+/** `next build` into `distDir` (relative to the project); throws with the build's output when it fails. */
+export function buildNext(distDir: string): void {
+  const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TQCA_NEXT_DIST_DIR: distDir }, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
 }
 
-/** `next start` on 127.0.0.1 and the given port. */
-export const nextStart = (port: number) => [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'];
-
-/** Ready once the public OpenAPI document answers. */
-export const apiAnswers = async (port: number) => (await fetch(`http://127.0.0.1:${port}/api/v1/openapi.json`)).ok;
-
-/** Starts `args` on a free port; resolves once `ready(port)` says it listens. Output goes to `output`. */
-export async function startServer(
-  args: (port: number) => string[],
-  env: Record<string, string>,
-  ready: (port: number) => boolean | Promise<boolean>,
-  output: (chunk: string) => void,
-): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, args(port), { cwd: projectRoot, env: { ...process.env, ...env, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Servers over the build in `distDir` (the default `.next` when undefined). */
+export function serverGroup(distDir?: string): ServerGroup {
+  const children: ChildProcess[] = [];
   let log = '';
-  const collect = (d: Buffer) => {
-    log += d;
-    output(String(d));
+  const group: ServerGroup = {
+    log: () => log,
+    async start(args, env, ready) {
+      const port = await freePort();
+      const child = spawn(process.execPath, args(port), {
+        cwd: projectRoot,
+        env: { ...process.env, ...env, PORT: String(port), NEXT_TELEMETRY_DISABLED: '1', ...(distDir ? { TQCA_NEXT_DIST_DIR: distDir } : {}) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      child.stdout!.on('data', (d) => (log += d));
+      child.stderr!.on('data', (d) => (log += d));
+      for (let i = 0; i < 300; i++) {
+        if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${log}`);
+        if (await Promise.resolve(ready(port)).catch(() => false)) return { child, port };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the server did not come up:\n${log}`);
+    },
+    async startNext(env) {
+      const { child, port } = await group.start((p) => [NEXT_BIN, 'start', '-p', String(p), '-H', '127.0.0.1'], env, async (p) => (await fetch(`http://127.0.0.1:${p}/api/v1/openapi.json`)).ok);
+      return { child, base: `http://127.0.0.1:${port}` };
+    },
+    stopAll() {
+      for (const child of children) child.kill('SIGTERM');
+    },
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  for (let i = 0; i < 300; i++) {
-    if (await Promise.resolve(ready(port)).catch(() => false)) return { child, port };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error(`the server did not come up:\n${log}`);
+  return group;
 }

@@ -3,10 +3,8 @@
  * trusted root keys as X‖Y; the index each is trusted under is the one its A2 in the bundle (or
  * the --previous bundle) carries, which the manifest signature by that key vouches for.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { equal, uintToBytes } from '../../bytes';
+import { writeFileAtomically } from '../../clients/files';
 import { applyDelta, decodeBundle, makeDelta, MAX_BUNDLE_LENGTH, MAX_DELTA_LENGTH, publicKeyOf, verifyBundle, type Bundle, type ManifestRecord, type TrustedRoot } from '../../codec';
 import type { Sm2PublicKey } from '../../crypto/sm2';
 import { ok, type Result } from '../../errors';
@@ -154,25 +152,10 @@ in both is removed and added. Both bundles are decoded, not verified.`,
 
 /** Temporary file beside the target, fsync, rename, fsync the directory: never a partial --out. */
 export async function writeAtomically(path: string, bytes: Uint8Array): Promise<Result<string>> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const file = await open(temporary, 'wx', 0o644);
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
-    const directory = await open(dirname(path), 'r');
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await writeFileAtomically(path, bytes);
     return ok(path);
   } catch (thrown) {
-    await unlink(temporary).catch(() => undefined);
     const errno = (thrown as NodeJS.ErrnoException).code ?? 'EIO';
     return cliError('OUTPUT_UNWRITABLE', `cannot write ${path} (${errno})`, { field: 'out', details: { path, errno } });
   }

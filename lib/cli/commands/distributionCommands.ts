@@ -1,6 +1,6 @@
-/** `tqca distribution status`: one call of the CA's distribution service (lib/ca/distribution.ts). */
-import { distributionStatus, type DistributionStatus } from '../../ca';
-import { defineCommand, value } from '../command';
+/** `tqca distribution status`: the CA's distribution service (lib/ca/distribution.ts): per-acquirer status, then revocation propagation. */
+import { distributionStatus, revocationPropagation, type DistributionStatus, type RevocationPropagation } from '../../ca';
+import { defineCommand, invalid, value, type JsonObject } from '../command';
 import { instantInput } from '../inputs';
 import { answer, idInput, table } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
@@ -17,18 +17,37 @@ const statusText = (s: DistributionStatus) =>
     ['alarms', (a) => a.alarms],
   ]) + (s.missing ? `not acknowledged version ${s.missing.version} by ${s.missing.by.toISOString()}: ${s.missing.acquirers.length === 0 ? '(none)' : s.missing.acquirers.map((id) => s.acquirers.find((a) => a.institutionId === id)?.code).join(', ')}\n` : '');
 
+const propagationText = (rows: readonly RevocationPropagation[]) =>
+  `\nrevocations (newest first):\n${table(rows, [
+    ['certificate', (r) => r.certificateNumber],
+    ['revoked', (r) => r.revokedAt.toISOString()],
+    ['first version', (r) => r.firstVersion],
+    ['all acknowledged', (r) => r.completedAt?.toISOString()],
+    ['propagation (s)', (r) => (r.propagationMs === null ? null : Math.round(r.propagationMs / 1000))],
+    ['pending acquirers', (r) => (r.pending.length === 0 ? null : r.pending.join(', '))],
+  ])}`;
+
 export const status = defineCommand({
   description: `Per active acquirer: last poll, last acknowledged version (with the published body SM3),
 lag in versions and time, and acknowledgements whose SM3 differed (alarms). With --version N: the
-acquirers that had not acknowledged N (or a later version) by --by (default now).`,
+acquirers that had not acknowledged N (or a later version) by --by (default now). Then, for each revocation
+(the newest --revocations, default 20, since --since): the first version whose A4 lists it, when the last
+active acquirer acknowledged that version or a later one, the propagation time, and who has not yet.`,
   options: {
     version: value('<n>', 'a bundle version (decimal)', idInput('version')),
     by: value('<time>', 'with --version: the deadline (ISO-8601; default: now)', instantInput('by')),
+    revocations: value('<n>', 'how many of the newest revocations to follow (default 20)', idInput('revocations')),
+    since: value('<time>', 'only revocations from this instant on (ISO-8601)', instantInput('since')),
   },
   positionals: {},
   run: ({ options }) =>
-    asDatabaseOperator(async (ctx) =>
+    asDatabaseOperator(async (ctx) => {
       // latest: the newest published version comes from the publication pipeline once it lands (lib/publication latestManifest).
-      answer(await distributionStatus(ctx, { latest: null, version: options.version, by: options.by }), 'distribution', statusText),
-    ),
+      const status = await distributionStatus(ctx, { latest: null, version: options.version, by: options.by });
+      const propagation = await revocationPropagation(ctx, { limit: options.revocations ?? 20, since: options.since });
+      if (!propagation.ok) return invalid(propagation.error);
+      const outcome = answer(status, 'distribution', statusText);
+      if (!status.ok) return outcome;
+      return { ...outcome, json: { ...outcome.json, revocations: propagation.value as unknown as JsonObject[] }, text: `${outcome.text}${propagationText(propagation.value)}` };
+    }),
 });

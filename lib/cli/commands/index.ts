@@ -17,7 +17,8 @@ import { qr } from './qr';
 import { record } from './record';
 import { request } from './request';
 import { root } from './root';
+import { tms } from './tms';
 import { token } from './token';
 import { user } from './user';
 
-export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, hsm, db, issuer];
+export const groups: readonly CommandGroup[] = [cert, qr, record, bundle, log, root, request, institution, user, governance, token, distribution, tms, issuer, hsm, db];

@@ -17,5 +17,6 @@ export const API_CODES = {
   API_VERSION_INVALID: { category: 'badInput', en: 'a bundle version is not a decimal integer 1–4294967295', zh: '分发包版本不是 1–4294967295 之间的十进制整数', field: 'version' },
   API_TREE_SIZE_INVALID: { category: 'badInput', en: 'a tree size in the query is not a decimal integer', zh: '查询中的树大小不是十进制整数' },
   API_INSTITUTION_MISMATCH: { category: 'forbidden', en: 'the request names another institution than the token’s', zh: '请求指向的机构不是令牌所属机构' },
+  API_CONFIG_INVALID: { category: 'internal', en: 'an API setting (TQCA_API_RATE, TQCA_API_BURST) is not a positive number: the server does not start', zh: 'API 配置项（TQCA_API_RATE、TQCA_API_BURST）不是正数：服务器不启动' },
   API_INTERNAL: { category: 'internal', en: 'an unexpected fault in the API, i.e. a bug (its stack goes to the server’s stderr)', zh: 'API 发生意外故障，即程序缺陷（调用栈输出到服务器的标准错误）' },
 } as const satisfies ErrorTable;

@@ -83,6 +83,7 @@ export const CA_CODES = {
   FINGERPRINT_MISMATCH: { category: 'badInput', en: 'the fingerprint confirmed out of band is not SM3(X‖Y)[0..7] of the requested key', zh: '带外确认的指纹不是所申请公钥的 SM3(X‖Y)[0..7]', field: 'fingerprint' },
   REJECTED_BY_OFFICER: { category: 'conflict', en: 'rejection code recorded when an officer rejects a request', zh: '安全官驳回申请时记录的驳回代码' },
   STORED_REQUEST_CORRUPT: { category: 'internal', en: 'a stored A1 record no longer decodes', zh: '已存储的 A1 记录无法再解码' },
+  STORED_REVOCATION_LIST_CORRUPT: { category: 'internal', en: 'a stored A4 revocation list no longer decodes', zh: '已存储的 A4 撤销列表无法再解码' },
   // Issuance
   ISSUANCE_IN_PROGRESS: { category: 'conflict', en: 'a certificate number is reserved for the request and not yet settled', zh: '已为该申请预留证书编号且尚未完结' },
   ISSUANCE_INTERRUPTED: { category: 'internal', en: 'failure code of a number whose issuing process stopped before storing', zh: '签发进程在存储前中断时，对该证书编号记录的失败代码' },
