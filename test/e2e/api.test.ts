@@ -564,8 +564,10 @@ describe('bundles, deltas and revocations as a terminal fetches them', () => {
     await new Promise((r) => setTimeout(r, elapsed));
     const idle = (await statements()) - idleBefore;
     // The margin: the poll counter's 5 s flush and timer ticks falling on either side of a window.
+    // A query per poll would add POLLS on top of idle, so the test tells as long as idle stays well
+    // under POLLS; on a loaded machine the burst is slow and the timers of every running server count.
     const margin = 10;
-    expect(idle + margin, 'the burst is long enough to tell').toBeLessThan(POLLS / 5);
+    expect(idle + margin, 'the burst is long enough to tell').toBeLessThan(POLLS / 2);
     expect(added, `${added} statements for ${POLLS} polls in ${elapsed} ms; ${idle} idle`).toBeLessThanOrEqual(idle + margin);
 
     // The polls are counted all the same, in the batch the server flushes every 5 s.
