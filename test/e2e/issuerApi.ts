@@ -12,7 +12,20 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requestRecord, type RequestRecordFields } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
-import { createApiToken, createInstitution, revokeApiToken, type CaServices, type Operator, type ServiceContext } from '../../lib/ca';
+import {
+  approveRequest,
+  authenticate,
+  createApiToken,
+  createInstitution,
+  issueCertificate,
+  revokeApiToken,
+  revokeCertificate,
+  reviewRequest,
+  type CaServices,
+  type Operator,
+  type ServiceContext,
+} from '../../lib/ca';
+import { openCa } from '../../lib/runtime/openCa';
 import type { Database } from '../../lib/db/client';
 import { runTqca } from '../../lib/cli/testSupport';
 import { evenYPrivateKey } from '../../lib/clients/issuer/keys';
@@ -222,12 +235,25 @@ export function describeIssuerApi(h: IssuerHarness): void {
       return { requests: await prisma.certificateRequest.count({ where: { institution } }), used: await prisma.challenge.count({ where: { institution, usedAt: { not: null } } }) };
     };
     let first: Awaited<ReturnType<typeof a1For>>;
+    let firstRequest: { id: number; fingerprint: string };
+    let firstCertificate: number;
 
     beforeAll(async () => {
       first = await a1For(h.tokens().issuer);
       const created = await submit(h.tokens().issuer, first.bytes);
       expect(created.status, await created.clone().text()).toBe(201);
+      firstRequest = ((await created.json()) as { request: typeof firstRequest }).request;
     });
+
+    /** Runs `act` as officer `name` on a CA opened in this process (on the server's database and token). */
+    async function asOfficer<T>(name: string, act: (ca: CaServices, officer: Operator) => Promise<T>): Promise<T> {
+      const opened = must(await openCa(h.env()));
+      try {
+        return await act(opened.ca, must(await authenticate(opened.ca, name, h.password)));
+      } finally {
+        await opened.close();
+      }
+    }
 
     const month = (ahead: number) => {
       const cst = new Date(Date.now() + 8 * 3600_000);
@@ -235,6 +261,12 @@ export function describeIssuerApi(h: IssuerHarness): void {
       return { year: Math.floor(index / 12), month: (index % 12) + 1 };
     };
     const now = () => Math.floor(Date.now() / 1000);
+    // The service tests' list (lib/ca/requestChecks.test.ts), as far as HTTP reaches it. Not here:
+    // ISSUER_UNKNOWN and ISSUER_NOT_ACTIVE (a token's issuer exists and is active, or the token is
+    // refused: API_INSTITUTION_INACTIVE; another issuer id is API_INSTITUTION_MISMATCH), and the
+    // ones that need another CA state than this server's (KEY_IS_ROOT_KEY: a root key with even Y;
+    // EXPIRY_BEYOND_ROOT_KEY, ROOT_KEY_NONE_ACTIVE, ACTIVE_CERTIFICATE_CAP: the shared root key and
+    // four certificates), which the service tests cover against the same check function.
     const cases: [string, number, string | undefined, () => Promise<Uint8Array | string>][] = [
       ['API_INSTITUTION_MISMATCH', 403, 'issuerId', async () => (await a1For(h.tokens().issuer, { issuerId: Number.parseInt((await challenge(h.tokens().other)).issuerId, 16) })).bytes],
       ['CHALLENGE_UNKNOWN', 400, 'challenge', async () => (await a1For(h.tokens().issuer, { challenge: Buffer.alloc(16, 7) })).bytes],
@@ -268,6 +300,30 @@ export function describeIssuerApi(h: IssuerHarness): void {
       ['SERIAL_USED', 409, 'serial', async () => (await a1For(h.tokens().issuer, { serial: first.fields.serial })).bytes],
       ['EXPIRY_TOO_SOON', 400, 'expiry', async () => (await a1For(h.tokens().issuer, { expiry: month(0) })).bytes],
       ['EXPIRY_TOO_FAR', 400, 'expiry', async () => (await a1For(h.tokens().issuer, { expiry: month(37) })).bytes],
+      [
+        'KEY_ALREADY_CERTIFIED',
+        409,
+        'publicKey',
+        async () => {
+          // The first request reviewed, approved and issued by two officers: its key is certified now.
+          await asOfficer('alice', async (ca, alice) => must(await reviewRequest(ca, alice, firstRequest.id, firstRequest.fingerprint)));
+          const issued = await asOfficer('bob', async (ca, bob) => {
+            must(await approveRequest(ca, bob, firstRequest.id, 0x91));
+            return must(await issueCertificate(ca, bob, firstRequest.id));
+          });
+          firstCertificate = Number.parseInt(issued.number, 16);
+          return (await a1For(h.tokens().issuer, { d: first.d })).bytes;
+        },
+      ],
+      [
+        'KEY_REVOKED',
+        409,
+        'publicKey',
+        async () => {
+          await asOfficer('alice', async (ca, alice) => must(await revokeCertificate(ca, alice, firstCertificate, 'keyCompromise')));
+          return (await a1For(h.tokens().issuer, { d: first.d })).bytes;
+        },
+      ],
       // The decoder's refusals (the service decodes before it checks): a short record, an odd-Y key, a broken hex body.
       ['LENGTH_INVALID', 400, 'requestRecord', async () => (await a1For(h.tokens().issuer)).bytes.subarray(0, 160)],
       [
