@@ -370,20 +370,27 @@ export function describeIssuerApi(h: IssuerHarness): void {
       expect([badId.status, ((await h.conforms(badId, '/requests/{id}', 'get')) as { code: string }).code]).toEqual([400, 'API_ID_INVALID']);
     });
 
-    it('serves the issuer’s certificates as JSON and as the 106 bytes', async () => {
-      const flow = bearer(h.tokens().flow);
-      const listed = (await h.conforms(await send('/certificates?state=active', { headers: flow }), '/certificates', 'get')) as { certificates: { number: string }[] };
-      expect(listed.certificates.length).toBeGreaterThan(0);
-      const number = listed.certificates[0]!.number;
-      const json = (await h.conforms(await send(`/certificates/${number}`, { headers: flow }), '/certificates/{number}', 'get')) as { certificate: { certificate: string; a3Record: string; state: string } };
-      expect(json.certificate.state).toBe('active');
-      const binary = await send(`/certificates/${number}`, { headers: { ...flow, accept: 'application/octet-stream' } });
+    it('serves the issuer’s certificates (the one issued and revoked above) as JSON and as the 106 bytes; to another issuer, 404', async () => {
+      const own = bearer(h.tokens().issuer);
+      const number = firstCertificate.toString(16).toUpperCase().padStart(8, '0');
+      const revoked = (await h.conforms(await send('/certificates?state=revoked', { headers: own }), '/certificates', 'get')) as { certificates: { number: string }[] };
+      expect(revoked.certificates.map((c) => c.number)).toEqual([number]);
+      const active = (await h.conforms(await send('/certificates?state=active', { headers: own }), '/certificates', 'get')) as { certificates: unknown[] };
+      expect(active.certificates).toEqual([]);
+      const json = (await h.conforms(await send(`/certificates/${number}`, { headers: own }), '/certificates/{number}', 'get')) as {
+        certificate: { certificate: string; a3Record: string; state: string; revocationReason: string; serial: number; requestId: number };
+      };
+      expect(json.certificate).toMatchObject({ state: 'revoked', revocationReason: 'keyCompromise', serial: first.fields.serial, requestId: firstRequest.id });
+      const binary = await send(`/certificates/${number}`, { headers: { ...own, accept: 'application/octet-stream' } });
       expect(Buffer.from((await h.conforms(binary, '/certificates/{number}', 'get')) as Uint8Array).toString('hex')).toBe(json.certificate.certificate);
+      // The A3 carries the certificate at bytes 10–115.
       expect(json.certificate.a3Record.slice(20, 20 + 212)).toBe(json.certificate.certificate);
-      const foreign = await send(`/certificates/${number}`, { headers: bearer(h.tokens().issuer) });
+      const foreign = await send(`/certificates/${number}`, { headers: bearer(h.tokens().other) });
       expect([foreign.status, ((await h.conforms(foreign, '/certificates/{number}', 'get')) as { code: string }).code]).toEqual([404, 'CERTIFICATE_UNKNOWN']);
-      const mineOnly = (await h.conforms(await send('/certificates', { headers: bearer(h.tokens().issuer) }), '/certificates', 'get')) as { certificates: { number: string }[] };
-      expect(mineOnly.certificates.map((c) => c.number)).not.toContain(number);
+      const theirs = (await h.conforms(await send('/certificates', { headers: bearer(h.tokens().other) }), '/certificates', 'get')) as { certificates: { number: string }[] };
+      expect(theirs.certificates.map((c) => c.number)).not.toContain(number);
+      const request = (await h.conforms(await send(`/requests/${firstRequest.id}`, { headers: own }), '/requests/{id}', 'get')) as { request: { state: string; certificateNumber: string } };
+      expect(request.request).toMatchObject({ state: 'issued', certificateNumber: number });
     });
 
     it('limits submissions per token: 429 with Retry-After, beyond the general rate', async () => {
