@@ -12,7 +12,20 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requestRecord, type RequestRecordFields } from '../../lib/codec';
 import { sm2 } from '../../lib/crypto/sm2';
-import { createApiToken, createInstitution, revokeApiToken, type CaServices, type Operator, type ServiceContext } from '../../lib/ca';
+import {
+  approveRequest,
+  authenticate,
+  createApiToken,
+  createInstitution,
+  issueCertificate,
+  revokeApiToken,
+  revokeCertificate,
+  reviewRequest,
+  type CaServices,
+  type Operator,
+  type ServiceContext,
+} from '../../lib/ca';
+import { openCa } from '../../lib/runtime/openCa';
 import type { Database } from '../../lib/db/client';
 import { runTqca } from '../../lib/cli/testSupport';
 import { evenYPrivateKey } from '../../lib/clients/issuer/keys';
@@ -222,12 +235,25 @@ export function describeIssuerApi(h: IssuerHarness): void {
       return { requests: await prisma.certificateRequest.count({ where: { institution } }), used: await prisma.challenge.count({ where: { institution, usedAt: { not: null } } }) };
     };
     let first: Awaited<ReturnType<typeof a1For>>;
+    let firstRequest: { id: number; fingerprint: string };
+    let firstCertificate: number;
 
     beforeAll(async () => {
       first = await a1For(h.tokens().issuer);
       const created = await submit(h.tokens().issuer, first.bytes);
       expect(created.status, await created.clone().text()).toBe(201);
+      firstRequest = ((await created.json()) as { request: typeof firstRequest }).request;
     });
+
+    /** Runs `act` as officer `name` on a CA opened in this process (on the server's database and token). */
+    async function asOfficer<T>(name: string, act: (ca: CaServices, officer: Operator) => Promise<T>): Promise<T> {
+      const opened = must(await openCa(h.env()));
+      try {
+        return await act(opened.ca, must(await authenticate(opened.ca, name, h.password)));
+      } finally {
+        await opened.close();
+      }
+    }
 
     const month = (ahead: number) => {
       const cst = new Date(Date.now() + 8 * 3600_000);
@@ -235,6 +261,12 @@ export function describeIssuerApi(h: IssuerHarness): void {
       return { year: Math.floor(index / 12), month: (index % 12) + 1 };
     };
     const now = () => Math.floor(Date.now() / 1000);
+    // The service tests' list (lib/ca/requestChecks.test.ts), as far as HTTP reaches it. Not here:
+    // ISSUER_UNKNOWN and ISSUER_NOT_ACTIVE (a token's issuer exists and is active, or the token is
+    // refused: API_INSTITUTION_INACTIVE; another issuer id is API_INSTITUTION_MISMATCH), and the
+    // ones that need another CA state than this server's (KEY_IS_ROOT_KEY: a root key with even Y;
+    // EXPIRY_BEYOND_ROOT_KEY, ROOT_KEY_NONE_ACTIVE, ACTIVE_CERTIFICATE_CAP: the shared root key and
+    // four certificates), which the service tests cover against the same check function.
     const cases: [string, number, string | undefined, () => Promise<Uint8Array | string>][] = [
       ['API_INSTITUTION_MISMATCH', 403, 'issuerId', async () => (await a1For(h.tokens().issuer, { issuerId: Number.parseInt((await challenge(h.tokens().other)).issuerId, 16) })).bytes],
       ['CHALLENGE_UNKNOWN', 400, 'challenge', async () => (await a1For(h.tokens().issuer, { challenge: Buffer.alloc(16, 7) })).bytes],
@@ -268,6 +300,30 @@ export function describeIssuerApi(h: IssuerHarness): void {
       ['SERIAL_USED', 409, 'serial', async () => (await a1For(h.tokens().issuer, { serial: first.fields.serial })).bytes],
       ['EXPIRY_TOO_SOON', 400, 'expiry', async () => (await a1For(h.tokens().issuer, { expiry: month(0) })).bytes],
       ['EXPIRY_TOO_FAR', 400, 'expiry', async () => (await a1For(h.tokens().issuer, { expiry: month(37) })).bytes],
+      [
+        'KEY_ALREADY_CERTIFIED',
+        409,
+        'publicKey',
+        async () => {
+          // The first request reviewed, approved and issued by two officers: its key is certified now.
+          await asOfficer('alice', async (ca, alice) => must(await reviewRequest(ca, alice, firstRequest.id, firstRequest.fingerprint)));
+          const issued = await asOfficer('bob', async (ca, bob) => {
+            must(await approveRequest(ca, bob, firstRequest.id, 0x91));
+            return must(await issueCertificate(ca, bob, firstRequest.id));
+          });
+          firstCertificate = Number.parseInt(issued.number, 16);
+          return (await a1For(h.tokens().issuer, { d: first.d })).bytes;
+        },
+      ],
+      [
+        'KEY_REVOKED',
+        409,
+        'publicKey',
+        async () => {
+          await asOfficer('alice', async (ca, alice) => must(await revokeCertificate(ca, alice, firstCertificate, 'keyCompromise')));
+          return (await a1For(h.tokens().issuer, { d: first.d })).bytes;
+        },
+      ],
       // The decoder's refusals (the service decodes before it checks): a short record, an odd-Y key, a broken hex body.
       ['LENGTH_INVALID', 400, 'requestRecord', async () => (await a1For(h.tokens().issuer)).bytes.subarray(0, 160)],
       [
@@ -314,20 +370,27 @@ export function describeIssuerApi(h: IssuerHarness): void {
       expect([badId.status, ((await h.conforms(badId, '/requests/{id}', 'get')) as { code: string }).code]).toEqual([400, 'API_ID_INVALID']);
     });
 
-    it('serves the issuer’s certificates as JSON and as the 106 bytes', async () => {
-      const flow = bearer(h.tokens().flow);
-      const listed = (await h.conforms(await send('/certificates?state=active', { headers: flow }), '/certificates', 'get')) as { certificates: { number: string }[] };
-      expect(listed.certificates.length).toBeGreaterThan(0);
-      const number = listed.certificates[0]!.number;
-      const json = (await h.conforms(await send(`/certificates/${number}`, { headers: flow }), '/certificates/{number}', 'get')) as { certificate: { certificate: string; a3Record: string; state: string } };
-      expect(json.certificate.state).toBe('active');
-      const binary = await send(`/certificates/${number}`, { headers: { ...flow, accept: 'application/octet-stream' } });
+    it('serves the issuer’s certificates (the one issued and revoked above) as JSON and as the 106 bytes; to another issuer, 404', async () => {
+      const own = bearer(h.tokens().issuer);
+      const number = firstCertificate.toString(16).toUpperCase().padStart(8, '0');
+      const revoked = (await h.conforms(await send('/certificates?state=revoked', { headers: own }), '/certificates', 'get')) as { certificates: { number: string }[] };
+      expect(revoked.certificates.map((c) => c.number)).toEqual([number]);
+      const active = (await h.conforms(await send('/certificates?state=active', { headers: own }), '/certificates', 'get')) as { certificates: unknown[] };
+      expect(active.certificates).toEqual([]);
+      const json = (await h.conforms(await send(`/certificates/${number}`, { headers: own }), '/certificates/{number}', 'get')) as {
+        certificate: { certificate: string; a3Record: string; state: string; revocationReason: string; serial: number; requestId: number };
+      };
+      expect(json.certificate).toMatchObject({ state: 'revoked', revocationReason: 'keyCompromise', serial: first.fields.serial, requestId: firstRequest.id });
+      const binary = await send(`/certificates/${number}`, { headers: { ...own, accept: 'application/octet-stream' } });
       expect(Buffer.from((await h.conforms(binary, '/certificates/{number}', 'get')) as Uint8Array).toString('hex')).toBe(json.certificate.certificate);
+      // The A3 carries the certificate at bytes 10–115.
       expect(json.certificate.a3Record.slice(20, 20 + 212)).toBe(json.certificate.certificate);
-      const foreign = await send(`/certificates/${number}`, { headers: bearer(h.tokens().issuer) });
+      const foreign = await send(`/certificates/${number}`, { headers: bearer(h.tokens().other) });
       expect([foreign.status, ((await h.conforms(foreign, '/certificates/{number}', 'get')) as { code: string }).code]).toEqual([404, 'CERTIFICATE_UNKNOWN']);
-      const mineOnly = (await h.conforms(await send('/certificates', { headers: bearer(h.tokens().issuer) }), '/certificates', 'get')) as { certificates: { number: string }[] };
-      expect(mineOnly.certificates.map((c) => c.number)).not.toContain(number);
+      const theirs = (await h.conforms(await send('/certificates', { headers: bearer(h.tokens().other) }), '/certificates', 'get')) as { certificates: { number: string }[] };
+      expect(theirs.certificates.map((c) => c.number)).not.toContain(number);
+      const request = (await h.conforms(await send(`/requests/${firstRequest.id}`, { headers: own }), '/requests/{id}', 'get')) as { request: { state: string; certificateNumber: string } };
+      expect(request.request).toMatchObject({ state: 'issued', certificateNumber: number });
     });
 
     it('limits submissions per token: 429 with Retry-After, beyond the general rate', async () => {
