@@ -80,8 +80,13 @@ describe.each(ENGINES)('console sign-in on %s', (engine) => {
     expect((await attempt(codeAt(secret, clock + 60_000))).ok).toBe(false); // two steps ahead: beyond the drift
     // Wrong codes count on the account's one counter (a missing code does not); a right password alone does not clear it.
     expect(await failures()).toBe(3);
+    const before = await headSeq(t.db.prisma);
     expect((await attempt(codeAt(secret, clock + 30_000))).ok).toBe(true); // one step ahead: accepted (and clears the failures)
     expect(await failures()).toBe(0);
+    // The success is in the log, with the session it opened.
+    expect((await eventsAfter(t.db.prisma, before)).map((e) => [e.actor, e.action, e.details])).toEqual([
+      ['admin', 'operator.signIn.succeeded', { secondFactor: 'totp', passwordChangeOnly: false }],
+    ]);
 
     expect((await attempt(recovery[0].toLowerCase())).ok).toBe(true);
     expect(await attempt(recovery[0])).toMatchObject({ ok: false, error: { code: 'SECOND_FACTOR_INVALID' } });

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../errors';
 import { isErrorCode } from '../errors/registry';
 import { parseCheckpointText } from '../log/checkpoint';
-import { decodeBase64, parseNote } from '../log/note';
+import { decodeBase64, formatNote, parseNote } from '../log/note';
 import { formatWitnessRequest } from '../log/proof';
 import type { WitnessStateStore } from '../log/witness';
 import { cliError } from './errorCodes';
@@ -64,7 +64,11 @@ export async function fetchWitnessRequest(server: WitnessServer, store: WitnessS
     if (!consistency.ok) return consistency;
     proof = (consistency.value.consistency as { proof: string[] }).proof.map((p) => decodeBase64(p) ?? new Uint8Array());
   }
-  return ok(formatWitnessRequest({ old, proof, checkpoint: checkpoint.note }));
+  // The checkpoint as the CA signed it (its signature comes first): other witnesses' cosignatures,
+  // and this witness's own earlier one, are not this witness's to repeat.
+  const note = parseNote(checkpoint.note, 'checkpoint');
+  if (!note.ok) return note;
+  return ok(formatWitnessRequest({ old, proof, checkpoint: formatNote({ text: note.value.text, signatures: note.value.signatures.slice(0, 1) }) }));
 }
 
 /** Posts the cosigned checkpoint; the server stores what verifies under this witness's registered key. */

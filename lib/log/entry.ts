@@ -98,7 +98,7 @@ export function decodeEntryLine(json: Record<string, unknown>): Result<DecodedEn
     prevHash: fromHex(json.prevHash as string),
     hash: fromHex(json.hash as string),
   };
-  return ok({ entry, bytes: encodeEvent(entry) });
+  return ok({ entry, bytes: encodeEvent(entry, detailsText) });
 }
 
 /** The seq an entry's canonical bytes carry (bytes 12…19, after the tag and the chain version). */
