@@ -202,7 +202,7 @@ describe('tqca tms pull against a running server', () => {
 });
 
 describe('tqca tms pull over HTTPS with a client certificate', () => {
-  it('installs through the server’s own TLS with --ca-cert, --cert and --key; without a client certificate the handshake fails', async () => {
+  it('installs through the server’s own TLS with --ca-cert, --client-cert and --client-key; without a client certificate the handshake fails', async () => {
     const tls = join(dir, 'tls');
     const issue = tlsIssuer(tls);
     issue('ca', 'TQ-CA test TLS root', undefined, CA_EXTENSIONS);
@@ -215,7 +215,7 @@ describe('tqca tms pull over HTTPS with a client certificate', () => {
       const refused = await runTqca(https);
       expectExit(refused, 1);
       expect(refused.json.error.code).toBe('CLIENT_SERVER_UNREACHABLE');
-      const installed = await runTqca([...https, '--cert', join(tls, 'client.pem'), '--key', join(tls, 'client.key')]);
+      const installed = await runTqca([...https, '--client-cert', join(tls, 'client.pem'), '--client-key', join(tls, 'client.key')]);
       expectExit(installed, 0);
       // A fresh TMS is given the check values of the keys in use: 92 signs the current version.
       expect(installed.json).toMatchObject({ outcome: 'installed', installed: { version: await latest(), acknowledged: true } });

@@ -7,42 +7,17 @@ import { join } from 'node:path';
 import { toHex } from '../../bytes';
 import type { Sm2PublicKey } from '../../crypto/sm2';
 import { ok, type Result } from '../../errors';
-import type { ApiEndpoint } from '../../clients/http';
 import { fetchCertificate, parseExpiry, renew as renewCertificate, requestCertificate, type RootTrust } from '../../clients/issuer/issuer';
 import { fingerprintOf } from '../../clients/issuer/keys';
 import { withKeyStore, type Pkcs11Token } from '../../clients/issuer/pkcs11';
 import { defineCommand, flag, invalid, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome } from '../command';
+import { apiEndpointOf, connectionOptions } from '../apiConnection';
 import { cliError } from '../errorCodes';
 import { publicKeyInput } from '../inputs';
 import { writeAtomically } from './bundleCommands';
 import { details, idInput } from './caSession';
 
 const text: ArgumentParser<string> = (t) => ok(t);
-
-const urlInput: ArgumentParser<URL> = (t) => {
-  try {
-    const url = new URL(t);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return ok(url);
-  } catch {
-    // refused below
-  }
-  return cliError('USAGE', 'the server is an http(s) URL, e.g. https://ca.example:8443', { field: 'server' });
-};
-
-/** A small file's content (token, PEM), read once with a cap. */
-const fileInput =
-  (field: string, limit: number): ArgumentParser<Buffer> =>
-  async (path, context) => {
-    const content = await context.readFile(path, limit);
-    return content.ok ? ok(Buffer.from(content.value)) : { ok: false, error: { ...content.error, field } };
-  };
-
-const tokenFileInput: ArgumentParser<string> = async (path, context) => {
-  const content = await fileInput('tokenFile', 1024)(path, context);
-  if (!content.ok) return content;
-  const token = content.value.toString('utf8').trim();
-  return /^tqt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/.test(token) ? ok(token) : cliError('USAGE', `${path} does not hold an API token (tqt_<16 hex>_<43 base64url>)`, { field: 'tokenFile' });
-};
 
 const positiveInput =
   (field: string, max: number): ArgumentParser<number> =>
@@ -55,15 +30,6 @@ const serialInput: ArgumentParser<number> = (t) =>
   /^[0-9a-fA-F]{1,6}$/.test(t) && Number.parseInt(t, 16) !== 0 ? ok(Number.parseInt(t, 16)) : cliError('USAGE', 'the serial is 1–6 hex digits, not 0 (uint24)', { field: 'serial' });
 
 const checkValueInput: ArgumentParser<string> = (t) => (/^[0-9a-fA-F]{64}$/.test(t) ? ok(t.toLowerCase()) : cliError('USAGE', 'a check value is 64 hex digits (SM3 of the A2 record)', { field: 'rootCheck' }));
-
-const PEM_LIMIT = 64 * 1024;
-const connection = {
-  server: requiredValue('<url>', 'the clearing center’s API, e.g. https://ca.example:8443', urlInput),
-  tokenFile: requiredValue('<file>', 'a file holding the issuer’s API token (tqca token create issuer …)', tokenFileInput),
-  tlsCa: value('<file>', 'PEM trust anchors for the server’s TLS certificate (default: the system’s)', fileInput('tlsCa', PEM_LIMIT)),
-  tlsCert: value('<file>', 'PEM client certificate, for a server that requires one', fileInput('tlsCert', PEM_LIMIT)),
-  tlsKey: value('<file>', 'PEM key of the client certificate', fileInput('tlsKey', PEM_LIMIT)),
-};
 
 const keyStore = {
   pkcs11: value('<module>', 'keep the key in the issuer’s own PKCS#11 token instead of a file: its library', text),
@@ -87,20 +53,6 @@ function tokenOf(o: KeyStoreOptions): Result<Pkcs11Token | null> {
   if (o.pinFile === undefined) return cliError('USAGE', '--pkcs11 needs --pin-file (the token’s user PIN)', { field: 'pinFile' });
   return ok({ module: o.pkcs11, tokenLabel: o.tokenLabel ?? 'tqca-issuer', pinFile: o.pinFile, profile: o.profile ?? 'softtoken' });
 }
-
-interface ConnectionOptions {
-  readonly server: URL;
-  readonly tokenFile: string;
-  readonly tlsCa?: Buffer;
-  readonly tlsCert?: Buffer;
-  readonly tlsKey?: Buffer;
-}
-
-const endpointOf = (o: ConnectionOptions): ApiEndpoint => ({
-  server: o.server,
-  token: o.tokenFile,
-  tls: { ...(o.tlsCa ? { ca: o.tlsCa } : {}), ...(o.tlsCert ? { cert: o.tlsCert } : {}), ...(o.tlsKey ? { key: o.tlsKey } : {}) },
-});
 
 const outcome = <T extends object>(result: Result<T>, render: (value: T) => { json: JsonObject; text: string }): Outcome => {
   if (!result.ok) return invalid(result.error);
@@ -129,7 +81,7 @@ export const request = defineCommand({
 signs it with the key (the proof of possession) and submits it. Read the printed fingerprint to the clearing
 center's officer out of band; then fetch the certificate with the printed request id.`,
   options: {
-    ...connection,
+    ...connectionOptions('a file holding the issuer’s API token (tqca token create issuer …)'),
     key: requiredValue('<file | label>', 'the key to certify (tqca issuer keygen; with --pkcs11 its label)', text),
     ...keyStore,
     serial: requiredValue('<hex>', 'the certificate serial the issuer chooses, 1–FFFFFF, never reused', serialInput),
@@ -137,12 +89,14 @@ center's officer out of band; then fetch the certificate with the printed reques
   },
   positionals: {},
   async run({ options }, context) {
+    const endpoint = apiEndpointOf(options);
+    if (!endpoint.ok) return invalid(endpoint.error);
     const token = tokenOf(options);
     if (!token.ok) return invalid(token.error);
     const submitted = await withKeyStore(token.value, async (store) => {
       const key = await store.open(options.key);
       if (!key.ok) return key;
-      return requestCertificate(endpointOf(options), { key: key.value, serial: options.serial, expiry: options.expiry, now: () => new Date(Math.max(Date.now(), context.now.getTime())) });
+      return requestCertificate(endpoint.value, { key: key.value, serial: options.serial, expiry: options.expiry, now: () => new Date(Math.max(Date.now(), context.now.getTime())) });
     });
     return outcome(submitted, (s) => {
       const body = { request: s.request.id, state: s.request.state, fingerprint: s.fingerprint, serial: s.request.serial, expiry: s.request.expiry, key: s.key };
@@ -169,7 +123,7 @@ terminal does under the trusted root (--root, or the A2 records of GET /roots wh
 checks that it certifies the requested key and serial and that its A3 record binds it to its number and issuer,
 and only then writes the 106 bytes to --out (and the A3 to --a3-out).`,
   options: {
-    ...connection,
+    ...connectionOptions('a file holding the issuer’s API token (tqca token create issuer …)'),
     ...trustOptions,
     request: requiredValue('<id>', 'the request id `tqca issuer request` printed', idInput('request')),
     out: requiredValue('<file>', 'where the 106-byte certificate goes', text),
@@ -180,9 +134,11 @@ and only then writes the 106 bytes to --out (and the A3 to --a3-out).`,
   },
   positionals: {},
   async run({ options }) {
+    const endpoint = apiEndpointOf(options);
+    if (!endpoint.ok) return invalid(endpoint.error);
     const trust = trustOf(options);
     if (!trust.ok) return invalid(trust.error);
-    const fetched = await fetchCertificate(endpointOf(options), {
+    const fetched = await fetchCertificate(endpoint.value, {
       requestId: options.request,
       trust: trust.value,
       wait: options.wait,
@@ -209,7 +165,7 @@ days (or there is none), makes a fresh key in --key-dir and requests a certifica
 serial, valid --months. A request already open at the center is reported instead, and nothing is asked of the
 center otherwise, so running it again is harmless. All state comes from the API: a lost machine loses nothing but keys.`,
   options: {
-    ...connection,
+    ...connectionOptions('a file holding the issuer’s API token (tqca token create issuer …)'),
     before: requiredValue('<days>', 'renew when the newest certificate expires within this many days', positiveInput('before', 3650)),
     keyDir: value('<dir>', 'where the fresh key file goes (not with --pkcs11: the key goes into the token)', text),
     ...keyStore,
@@ -217,13 +173,15 @@ center otherwise, so running it again is harmless. All state comes from the API:
   },
   positionals: {},
   async run({ options }, context) {
+    const endpoint = apiEndpointOf(options);
+    if (!endpoint.ok) return invalid(endpoint.error);
     const token = tokenOf(options);
     if (!token.ok) return invalid(token.error);
     if ((token.value === null) !== (options.keyDir !== undefined)) return invalid(cliError('USAGE', 'give --key-dir for key files, or --pkcs11 for a token', { field: 'keyDir' }).error);
     const now = () => new Date(Math.max(Date.now(), context.now.getTime()));
     const name = `issuer-key-${now().toISOString().replace(/[-:.]/g, '')}`;
     const renewed = await withKeyStore(token.value, (store) =>
-      renewCertificate(endpointOf(options), {
+      renewCertificate(endpoint.value, {
         beforeDays: options.before,
         months: options.months ?? 12,
         now,

@@ -13,7 +13,9 @@ import { exportLines, verifyConsistentExports, verifyExport, type CheckpointSumm
 import { createWitnessKey, directoryStateStore, loadWitnessKey, witnessCheckpoint } from '../../log/witness';
 import { defineCommand, flag, invalid, optionalPositional, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome, type RunContext } from '../command';
 import { usageError } from '../args';
-import { fetchWitnessRequest, postCosignature, readTokenFile, type WitnessServer } from '../witnessServer';
+import type { ApiEndpoint } from '../../clients/http';
+import { fetchWitnessRequest, postCosignature } from '../../clients/witness';
+import { apiEndpointOf, serverInput, tlsOptions, tokenFileInput } from '../apiConnection';
 import { cliError } from '../errorCodes';
 import { publicKeyInput } from '../inputs';
 
@@ -199,8 +201,9 @@ with a WITNESS token), cosigns as above and posts the cosignature (POST /api/v1/
     key: requiredValue('<file>', 'the witness key file (tqca log witness-keygen)', pathInput('key')),
     state: requiredValue('<dir>', 'the directory holding the last cosigned checkpoint', (text) => ok(text)),
     auditKey: trustOptions.auditKey,
-    server: value('<url>', 'the CA server, e.g. https://ca.example.cn (with --token-file; no request file)', (text) => ok(text)),
-    tokenFile: value('<file>', 'the file holding the WITNESS API token', pathInput('tokenFile')),
+    server: value('<url>', 'the CA server, e.g. https://ca.example.cn (with --token-file; no request file)', serverInput),
+    tokenFile: value('<file>', 'the file holding the WITNESS API token', tokenFileInput),
+    ...tlsOptions,
   },
   positionals: { request: optionalPositional('<request>', 'the witness request (old size, proof, checkpoint); not with --server', pathInput('request')) },
   async run({ options, positionals }, context) {
@@ -209,11 +212,11 @@ with a WITNESS token), cosigns as above and posts the cosignature (POST /api/v1/
     const key = await loadWitnessKey(options.key);
     if (!key.ok) return invalid(key.error);
     const store = directoryStateStore(options.state);
-    let server: WitnessServer | undefined;
+    let server: ApiEndpoint | undefined;
     if (options.server !== undefined) {
-      const token = await readTokenFile(options.tokenFile!);
-      if (!token.ok) return invalid(token.error);
-      server = { url: options.server, token: token.value };
+      const endpoint = apiEndpointOf({ ...options, server: options.server, tokenFile: options.tokenFile! });
+      if (!endpoint.ok) return invalid(endpoint.error);
+      server = endpoint.value;
     }
     const request = server ? await fetchWitnessRequest(server, store) : await readText(positionals.request!, context, 'request');
     if (!request.ok) return invalid(request.error);

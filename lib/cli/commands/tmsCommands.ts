@@ -5,38 +5,19 @@
  * 2: usage; 3: alarm — the installed bundle is past or near its expiry (whatever else happened).
  */
 import { uintToBytes } from '../../bytes';
-import type { TlsOptions } from '../../clients/http';
 import { DEFAULT_WARN_SECONDS, pull, staleness, type PullReport } from '../../clients/tms/pull';
 import { readInstalled, type Installed } from '../../clients/tms/state';
 import { ROOT_KEY_RECORD_LENGTH } from '../../codec';
 import { ok, type Result, type TqError } from '../../errors';
 import { defineCommand, errorJson, repeatedValue, requiredValue, value, type ArgumentParser, type JsonObject, type Outcome } from '../command';
+import { apiEndpointOf, connectionOptions } from '../apiConnection';
 import { cliError } from '../errorCodes';
 import { atOption, bytesInput, fixedBytesInput, uint32Input } from '../inputs';
 import { hexByte, unixTime } from '../views';
 import { details, table } from './caSession';
 
-const PEM_LIMIT = 64 * 1024;
 /** Room for every root index of both ranges. */
 const MAX_ROOT_RECORDS = 254;
-
-const serverInput: ArgumentParser<URL> = (text) => {
-  try {
-    const url = new URL(text);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return ok(url);
-  } catch {
-    // reported below
-  }
-  return cliError('USAGE', `--server must be an http: or https: URL, not ${JSON.stringify(text)}`, { field: 'server' });
-};
-
-/** A file's text (a token, a PEM), trimmed; empty is an error. */
-const fileText = (field: string): ArgumentParser<string> => async (path, context) => {
-  const content = await context.readFile(path, PEM_LIMIT);
-  if (!content.ok) return { ok: false, error: { ...content.error, field } };
-  const text = Buffer.from(content.value).toString('utf8').trim();
-  return text.length > 0 ? ok(text) : cliError('INPUT_EMPTY', `${path} is empty`, { field });
-};
 
 /** A file of A2 records, binary or hex text: a whole number of 109-byte records. */
 const rootRecordsInput: ArgumentParser<Uint8Array[]> = async (path, context) => {
@@ -108,25 +89,21 @@ The first pull needs the root keys' check values (--root-check, compared out of 
 Exit: 0 current or installed; 1 refused or failed (the last good bundle stays); 2 usage; 3 alarm: the
 installed bundle is past or within --warn-hours of its expiry (the center stopped publishing).`,
   options: {
-    server: requiredValue('<url>', 'the CA API base URL, e.g. https://ca.example:8443', serverInput),
-    tokenFile: requiredValue('<file>', 'a file holding the acquirer API token (tqca token create)', fileText('tokenFile')),
+    ...connectionOptions('a file holding the acquirer API token (tqca token create)'),
     state: stateOption,
     rootCheck: repeatedValue('<64 hex>', 'a root key check value confirmed out of band (A2 bytes 77–108), for the first pull: one for each key in use, the current signer’s at least', fixedBytesInput('rootCheck', 32), false),
     rootsFile: value('<file>', 'A2 records (binary or hex) obtained out of band, for the first pull', rootRecordsInput),
     center: value('<8 hex>', 'the clearing-center id the TMS is configured for', uint32Input('center')),
-    caCert: value('<file>', 'PEM trust anchors for the server’s TLS certificate (default: the system store)', fileText('caCert')),
-    cert: value('<file>', 'PEM client certificate, for a server that requires one (mutual TLS)', fileText('cert')),
-    key: value('<file>', 'PEM private key of --cert', fileText('key')),
     warnHours: warnOption,
     at: atOption('the client’s clock: the instant to verify at'),
   },
   positionals: {},
   async run({ options }, context) {
     const now = options.at ?? context.now;
-    if ((options.cert === undefined) !== (options.key === undefined)) return failure(cliError('USAGE', '--cert and --key go together', { field: options.cert ? 'key' : 'cert' }).error);
-    const tls: TlsOptions = { ...(options.caCert ? { ca: options.caCert } : {}), ...(options.cert ? { cert: options.cert, key: options.key } : {}) };
+    const endpoint = apiEndpointOf(options);
+    if (!endpoint.ok) return failure(endpoint.error);
     const report = await pull({
-      endpoint: { server: options.server, token: options.tokenFile, tls },
+      endpoint: endpoint.value,
       stateDir: options.state,
       bootstrap: { checkValues: options.rootCheck, rootRecords: options.rootsFile ?? [] },
       centerId: options.center,

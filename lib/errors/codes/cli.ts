@@ -20,7 +20,6 @@ export const CLI_CODES = {
   ROLE_INVALID: { category: 'badInput', en: 'roles are missing or name a role that does not exist', zh: '未给出角色，或给出了不存在的角色', field: 'roles' },
   OUTPUT_UNWRITABLE: { category: 'unavailable', en: 'the --out file cannot be written (the target is left as it was)', zh: '无法写入 --out 指定的文件（目标文件保持原状）', field: 'out' },
   GOVERNANCE_VIOLATIONS: { category: 'conflict', en: '`governance report` found rule violations in the audit log (exit 1; the report lists them)', zh: '`governance report` 在审计日志中发现违规（退出码 1，报告列出违规项）' },
-  WITNESS_SERVER_UNREACHABLE: { category: 'unavailable', en: 'the CA server given with --server cannot be reached or answered other than with JSON or a problem document', zh: '无法连接 --server 指定的 CA 服务器，或其应答既非 JSON 也非问题文档', field: 'server' },
   // Quorum activation at the terminal (lib/cli/quorumEntry.ts)
   QUORUM_ABORTED: { category: 'badInput', en: 'share entry was aborted, or failed too often: signing stays locked', zh: '份额输入被中止或失败次数过多：签名保持锁定' },
   QUORUM_OFFICERS_INVALID: { category: 'badInput', en: '--officers is not N distinct operator usernames, or is given without TQCA_HSM_QUORUM', zh: '--officers 不是 N 个互不相同的操作员用户名，或未设置 TQCA_HSM_QUORUM 却给出了该参数', field: 'officers' },
