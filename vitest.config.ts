@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const exclude = ['node_modules/**', '.next/**', '.next-test/**', '.data/**'];
+const exclude = ['node_modules/**', '.next/**', '.next-test/**', '.next-bench/**', '.data/**'];
 const shared = {
   exclude,
   environment: 'node',
