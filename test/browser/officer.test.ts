@@ -230,6 +230,7 @@ describe('the officer screens in Chromium', () => {
     await checkPages(alice, 'root-keys-pending');
 
     // A forged post: B's approve form, as the server renders it, sent with A's cookie (A's step-up is fresh).
+    await visit(bob, '/root-keys'); // B's session, touched within the server's idle limit
     const bobsPage = await (await fetch(`${url}/root-keys`, { headers: { cookie: await cookieOf(bob) } })).text();
     const approveFields = await formFields(bobsPage, `approve-${create.id}`);
     const forged = await postForm('/root-keys', approveFields, { cookie: await cookieOf(alice) });
@@ -290,6 +291,7 @@ describe('the officer screens in Chromium', () => {
 
     // B's approve form posted with A's cookie, A's second factor just proved: the reviewer may not approve.
     await stepUp(alice, path);
+    await visit(bob, path);
     const bobsPage = await (await fetch(`${url}/requests/${requestId}`, { headers: { cookie: await cookieOf(bob) } })).text();
     const forged = await postForm(`/requests/${requestId}`, [...(await formFields(bobsPage, 'approve')), ['rootKeyIndex', ROOT_INDEX]], { cookie: await cookieOf(alice) });
     expect(forged.status).toBe(200);
