@@ -335,8 +335,11 @@ describe('the officer screens in Chromium', () => {
     const crossSite = await fetch(`${url}/certificates/${certificateNumber}/download?format=binary`, { headers: { cookie, 'sec-fetch-site': 'cross-site' } });
     expect(crossSite.status).toBe(403);
     expect((await crossSite.json()).code).toBe('CROSS_SITE_REQUEST');
-    const anonymous = await fetch(`${url}/certificates/${certificateNumber}/download?format=binary`);
-    expect(anonymous.status).toBe(401);
+    const anonymous = await fetch(`${url}/certificates/${certificateNumber}/download?format=binary`, { redirect: 'manual' });
+    expect(anonymous.status).toBe(307); // proxy.ts: no session cookie, off to sign-in
+    const forgedCookie = await fetch(`${url}/certificates/${certificateNumber}/download?format=binary`, { headers: { cookie: 'tqca.session=forged' } });
+    expect(forgedCookie.status).toBe(401); // the handler's own check
+    expect((await forgedCookie.json()).code).toBe('AUTHENTICATION_REQUIRED');
     const malformed = await fetch(`${url}/certificates/${certificateNumber}/download?format=pem`, { headers: { cookie } });
     expect(await malformed.json()).toMatchObject({ status: 400, code: 'FORM_INVALID', field: 'format' });
   });
