@@ -130,6 +130,8 @@ async function checkPages(o: Officer, name: string) {
       await o.page.click(`button[name="locale"][value="${locale}"]`);
       await o.page.waitForFunction((l) => document.documentElement.lang === l, locale);
     }
+    // Next streams the document's metadata: after a re-render the title can arrive a moment after the body.
+    await o.page.waitForFunction(() => document.title !== '');
     expect(await seriousViolations(o.page), `${name} (${locale})`).toEqual([]);
     await screenshot(o.page, `officer-${name}.${locale}`);
   }
