@@ -6,6 +6,7 @@
  * which enforces dual control itself → a FormState the form renders.
  */
 import { revalidatePath } from 'next/cache';
+import { ROOT_KEY_TRANSITIONS } from '../components/rootKeyTransitions';
 import { REVOCATION_REASONS, type RevocationReason } from '../lib/codec';
 import {
   approveCeremony,
@@ -74,14 +75,11 @@ export async function requestRootKeyAction(_state: FormState<true>, form: FormDa
   );
 }
 
-/** The transitions an officer may request on an existing key; the page lists them per state. */
-const CHANGES = ['ACTIVATE', 'RETIRE'] as const satisfies readonly Parameters<typeof requestRootKeyChange>[2][];
-
 export async function requestRootKeyChangeAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
   const index = integerField(form, 'index', 16);
   if (!index.ok) return failed(index.error);
-  const change = CHANGES.find((c) => c === form.get('change'));
-  if (!change) return failed({ code: Code.FORM_INVALID, message: `change must be one of ${CHANGES.join(', ')}`, field: 'change' });
+  const change = ROOT_KEY_TRANSITIONS.find((t) => t.change === form.get('change'))?.change;
+  if (!change) return failed({ code: Code.FORM_INVALID, message: `change must be one of ${ROOT_KEY_TRANSITIONS.map((t) => t.change).join(', ')}`, field: 'change' });
   return asOfficer('request root-key ceremonies', '/root-keys', async ({ operator }) => requestRootKeyChange((await consoleServices()).ca, operator, change, index.value));
 }
 

@@ -4,17 +4,12 @@ import { getFormatter, getTranslations } from 'next-intl/server';
 import { ActionForm } from '../../../components/ActionForm';
 import { cstTime, hexClass, nameOf, tableClass, tdClass, thClass } from '../../../components/caText';
 import { FormErrorStatic } from '../../../components/FormErrorStatic';
+import { ROOT_KEY_TRANSITIONS } from '../../../components/rootKeyTransitions';
 import { cardClass } from '../../../components/ui';
 import { checkRole, listCeremonies, listRootKeys, operatorNames, type CeremonyView, type RootKeyView } from '../../../lib/ca';
 import { consoleServices } from '../../../lib/server/ca';
 import { pageOperator } from '../../../lib/server/session';
 import { approveCeremonyAction, cancelCeremonyAction, requestRootKeyAction, requestRootKeyChangeAction } from '../../officerActions';
-
-/** The transitions an officer can request on a key in a given state: one row per transition. */
-const KEY_TRANSITIONS = [
-  { change: 'ACTIVATE', from: 'PENDING' },
-  { change: 'RETIRE', from: 'ACTIVE' },
-] as const;
 
 const PATH = '/root-keys';
 
@@ -160,7 +155,7 @@ export default async function RootKeysPage() {
 type Translate = Awaited<ReturnType<typeof getTranslations<'caRootKeys'>>>;
 
 function RootKeyItem({ k, officer, pending, created, activated, t }: { k: RootKeyView; officer: boolean; pending: boolean; created: string; activated: string; t: Translate }) {
-  const transitions = KEY_TRANSITIONS.filter((tr) => tr.from === k.state);
+  const transitions = ROOT_KEY_TRANSITIONS.filter((tr) => tr.from === k.state);
   return (
     <li className="rounded-md border border-slate-200 p-4" data-index={k.index} data-state={k.state}>
       <h3 className="font-semibold">{t('keyHeading', { index: k.index, environment: t(`environment.${k.environment}`), state: t(`state.${k.state}` as 'state.PENDING') })}</h3>
