@@ -159,7 +159,7 @@ async function main() {
           });
           // The counter moves past the seeded numbers, as issuance would have moved it.
           await tx.$executeRaw`UPDATE counter SET value = GREATEST(value, ${BigInt(to)}) WHERE name = 'certificate_number'`;
-        });
+        }, { maxWait: 60_000, timeout: 300_000 }); // a batch of 200 rows, on a busy machine
       }
       process.stdout.write(`  ${to} certificates\n`);
     }
