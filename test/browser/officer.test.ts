@@ -10,8 +10,8 @@
  * server action: a session whose second factor is older than 5 minutes is refused until it steps up.
  * axe-core on every officer page in both languages; no console errors.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
@@ -326,10 +326,7 @@ describe('the officer screens in Chromium', () => {
     await (await downloading).saveAs(file);
     const bytes = readFileSync(file);
     expect(bytes).toHaveLength(106);
-    const root = (await listRootKeys(opened.ca))[0].publicKey;
-    const verified = JSON.parse(execFileSync('npx', ['tqca', 'cert', 'verify', '--root', root, `@${file}`], { encoding: 'utf8' }));
-    expect(verified.valid).toBe(true);
-
+    // The session's cookie before the CLI runs (npx may take longer than the server's 20 s idle limit).
     const cookie = await cookieOf(bob);
     const hex = await fetch(`${url}/certificates/${certificateNumber}/download?format=hex`, { headers: { cookie, 'sec-fetch-site': 'same-origin' } });
     expect((await hex.text()).trim()).toBe(bytes.toString('hex'));
@@ -344,6 +341,15 @@ describe('the officer screens in Chromium', () => {
     expect((await forgedCookie.json()).code).toBe('AUTHENTICATION_REQUIRED');
     const malformed = await fetch(`${url}/certificates/${certificateNumber}/download?format=pem`, { headers: { cookie } });
     expect(await malformed.json()).toMatchObject({ status: 400, code: 'FORM_INVALID', field: 'format' });
+    const root = (await listRootKeys(opened.ca))[0].publicKey;
+    const verified = JSON.parse(execFileSync('npx', ['tqca', 'cert', 'verify', '--root', root, `@${file}`], { encoding: 'utf8' }));
+    expect(verified.valid).toBe(true);
+    // The same check refuses the file with one bit of the root signature flipped.
+    bytes[105] ^= 1;
+    writeFileSync(file, bytes);
+    const tampered = spawnSync('npx', ['tqca', 'cert', 'verify', '--root', root, `@${file}`], { encoding: 'utf8' });
+    expect(tampered.status).toBe(1);
+    expect(JSON.parse(tampered.stdout).valid).toBe(false);
   });
 
   it('revokes only after the typed confirmation matches the number', async () => {
