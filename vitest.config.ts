@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const exclude = ['node_modules/**', '.next/**', '.next-test/**', '.data/**'];
+const exclude = ['node_modules/**', '.next/**', '.next-test/**', '.next-bench/**', '.data/**'];
 const shared = {
   exclude,
   environment: 'node',
@@ -17,7 +17,9 @@ export default defineConfig({
       {
         // Real Chromium against one production build and server for every browser test file;
         // vitest runs the global setup only when a browser test is selected.
-        test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/browser/server.ts'], hookTimeout: 300_000, testTimeout: 120_000 },
+        test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/browser/server.ts'], hookTimeout: 300_000, testTimeout: 300_000,
+          // One browser test file at a time against the one server: two Chromiums at once would only compete for the cores.
+          fileParallelism: false },
       },
     ],
   },

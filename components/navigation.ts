@@ -11,6 +11,10 @@ export interface NavItem {
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', label: 'dashboard', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/operators', label: 'operators', roles: ['ADMIN', 'AUDITOR'] },
+  { href: '/root-keys', label: 'rootKeys', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/requests', label: 'requests', roles: ['OFFICER', 'AUDITOR'] },
+  { href: '/certificates', label: 'certificates', roles: ['OFFICER', 'AUDITOR'] },
+  { href: '/signing', label: 'signing', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/account/password', label: 'account', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
 ];
 

@@ -33,6 +33,7 @@ export interface CeremonyView {
   readonly rootKeyIndex: string | null;
   readonly parameters: Prisma.JsonValue;
   readonly requestedBy: number;
+  readonly requestedAt: string;
   readonly approvedBy: number | null;
   readonly checks: readonly CeremonyCheckResult[] | null;
   readonly failure: { readonly code: string; readonly reason: string | null } | null;
@@ -68,6 +69,7 @@ function ceremonyView(c: CeremonyRow): CeremonyView {
     rootKeyIndex: index === undefined ? null : formatIndex(index),
     parameters: c.parameters,
     requestedBy: c.requestedById,
+    requestedAt: c.requestedAt.toISOString(),
     approvedBy: c.approvedById,
     checks: c.preSigningChecks as CeremonyCheckResult[] | null,
     failure: c.failureCode === null ? null : { code: c.failureCode, reason: c.failureReason },

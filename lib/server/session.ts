@@ -47,8 +47,22 @@ export async function pageOperator(roles: readonly OperatorRole[], action: strin
  * (complete, unless `pending`), then — when given — one of `roles`. Answers with the error, never
  * a redirect, so forms render it beside the field at fault.
  */
-export async function actionSession(options: { pending?: boolean; roles?: readonly OperatorRole[]; action?: string } = {}): Promise<Result<ConsoleSession>> {
-  const sameOrigin = checkSameOrigin(await headers(), { changesState: true });
+export async function actionSession(options: SessionOptions = {}): Promise<Result<ConsoleSession>> {
+  return checkedSession(options, true);
+}
+
+/**
+ * For cookie-authenticated route handlers that only read (downloads): the same checks, where a
+ * GET without an Origin header passes but a cross-site Sec-Fetch-Site or foreign Origin does not.
+ */
+export async function readSession(options: SessionOptions = {}): Promise<Result<ConsoleSession>> {
+  return checkedSession(options, false);
+}
+
+type SessionOptions = { pending?: boolean; roles?: readonly OperatorRole[]; action?: string };
+
+async function checkedSession(options: SessionOptions, changesState: boolean): Promise<Result<ConsoleSession>> {
+  const sameOrigin = checkSameOrigin(await headers(), { changesState });
   if (!sameOrigin.ok) return sameOrigin;
   const session = await currentSession();
   if (!session.ok) return session;

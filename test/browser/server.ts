@@ -1,8 +1,10 @@
 /**
  * Vitest global setup of the browser tests: one `next build` (into .next-test, leaving `npm
  * start`'s .next alone) and one production server on a free port over a fresh data directory
- * (embedded PGlite, software token), prepared by the same first-run step `npm start` runs.
- * The server's short idle timeout lets the tests reach it quickly.
+ * (software token) and a throwaway PostgreSQL database, prepared by the same first-run step
+ * `npm start` runs. PostgreSQL, as in production, lets a test process open the same CA beside the
+ * server (to make operators and submit requests through the services) — the embedded PGlite
+ * belongs to one process. The server's short idle timeout lets the tests reach it quickly.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startPostgres } from '../support/postgres';
 
 export const IDLE_SECONDS = 20;
 
@@ -19,6 +22,8 @@ declare module 'vitest' {
     firstAdmin: { username: string; password: string };
     idleSeconds: number;
     firstRunFile: string;
+    /** The server's environment, for a test process that opens the same CA (lib/runtime/openCa). */
+    caEnv: { TQCA_DATA_DIR: string; DATABASE_URL: string };
   }
 }
 
@@ -44,6 +49,8 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
 
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tqca-browser-'));
+  const postgres = await startPostgres();
+  const databaseUrl = await postgres.createDatabase('console');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
@@ -52,7 +59,7 @@ export default async function setup(project: TestProject) {
     UV_THREADPOOL_SIZE: '16',
     TQCA_NEXT_DIST_DIR: '.next-test',
     TQCA_DATA_DIR: dataDir,
-    DATABASE_URL: '',
+    DATABASE_URL: databaseUrl,
     NEXTAUTH_URL: url,
     TQCA_SESSION_IDLE_SECONDS: String(IDLE_SECONDS),
   };
@@ -61,8 +68,14 @@ export default async function setup(project: TestProject) {
     if (r.status !== 0) throw new Error(`npx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  run(['next', 'build']);
-  const firstRun = run(['tsx', 'scripts/console-setup.ts']);
+  let firstRun: string;
+  try {
+    run(['next', 'build']);
+    firstRun = run(['tsx', 'scripts/console-setup.ts']);
+  } catch (e) {
+    await postgres.stop();
+    throw e;
+  }
   const firstRunFile = join(dataDir, 'secrets', 'first-run-admin');
   const [username, password] = readFileSync(firstRunFile, 'utf8').trim().split('\n');
   if (!firstRun.includes(password)) throw new Error(`the first run did not print the administrator's password:\n${firstRun}`);
@@ -78,6 +91,7 @@ export default async function setup(project: TestProject) {
   project.provide('firstAdmin', { username, password });
   project.provide('idleSeconds', IDLE_SECONDS);
   project.provide('firstRunFile', firstRunFile);
+  project.provide('caEnv', { TQCA_DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
 
   return async () => {
     if (server.exitCode === null) {
@@ -87,6 +101,7 @@ export default async function setup(project: TestProject) {
       if (server.exitCode === null) process.kill(-server.pid!, 'SIGKILL');
     }
     if (/Error|error/.test(output) && process.env.TQCA_BROWSER_SERVER_LOG) console.log(output);
+    await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }
