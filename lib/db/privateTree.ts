@@ -25,6 +25,16 @@ function statOf(path: string): Stats | undefined {
   }
 }
 
+/** A database shared by its holder (embeddedServer.ts) changes under the walk: a file gone meanwhile is no longer anybody's to reach. */
+function ignoreVanished<T>(step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 /** Creates `dir` (and missing parents) owner-only, whatever the umask; refuses one that is not a directory. */
 export function makePrivateDir(dir: string): void {
   const found = statOf(dir);
@@ -49,7 +59,7 @@ export function checkPrivateTree(root: string, pgliteDir?: string): void {
     const stats = statOf(path);
     if (!stats || stats.isSymbolicLink()) return;
     if ((stats.mode & GROUP_OR_OTHER) !== 0) {
-      if (insidePglite) chmodSync(path, stats.isDirectory() ? 0o700 : 0o600);
+      if (insidePglite) ignoreVanished(() => chmodSync(path, stats.isDirectory() ? 0o700 : 0o600));
       else {
         refuse(
           'DATA_DIR_MODE',
@@ -59,7 +69,7 @@ export function checkPrivateTree(root: string, pgliteDir?: string): void {
       }
     }
     if (!stats.isDirectory()) return;
-    for (const name of readdirSync(path)) walk(join(path, name), insidePglite || path === pgliteDir);
+    for (const name of ignoreVanished(() => readdirSync(path)) ?? []) walk(join(path, name), insidePglite || path === pgliteDir);
   };
   const rootStats = statOf(root);
   if (rootStats && !rootStats.isDirectory()) refuse('DATA_DIR_NOT_DIRECTORY', `${root} is not a directory`, { path: root });
