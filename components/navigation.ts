@@ -11,6 +11,8 @@ export interface NavItem {
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', label: 'dashboard', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/operators', label: 'operators', roles: ['ADMIN', 'AUDITOR'] },
+  { href: '/institutions', label: 'institutions', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/api-tokens', label: 'apiTokens', roles: ['ADMIN', 'AUDITOR'] },
   { href: '/account/password', label: 'account', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
 ];
 
