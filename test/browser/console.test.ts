@@ -10,7 +10,9 @@ import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SIGN_IN_ATTEMPTS } from '../../lib/ca/operators';
+import { administrationTests, closeStaff, type SignedInOperator, type Staff } from './administration';
 import { launch, screenshot, seriousViolations, type Browser } from './chromium';
+import { refusalMatrixTests } from './refusalMatrix';
 
 const url = inject('consoleUrl');
 const admin = inject('firstAdmin');
@@ -49,7 +51,11 @@ beforeAll(async () => {
   browser = await launch();
   page = browser.page;
 });
-afterAll(async () => browser?.close());
+const staff: Staff = { admins: [] };
+afterAll(async () => {
+  await closeStaff(staff);
+  await browser?.close();
+});
 
 describe('the console in Chromium', () => {
   it('refuses every page without a session, sending the browser to sign-in', async () => {
@@ -200,6 +206,24 @@ describe('the console in Chromium', () => {
     const row = page.locator(`[data-testid="operators"] tr[data-username="${admin.username}"]`);
     expect(await row.textContent()).toMatch(/Administrator.*Active.*Enrolled/);
     await checkPage('operators', 'en');
+  });
+
+  // The administrator screens and the refusal matrix continue this administrator's day (test/browser/administration.ts).
+  let firstAdmin: SignedInOperator | undefined;
+  const run = {
+    url,
+    idleSeconds: inject('idleSeconds'),
+    page: () => page,
+    browser: () => browser,
+    // Recovery codes 0 and 1 were spent above; the TOTP steps up to the next one may have been.
+    firstAdmin: () => (firstAdmin ??= { username: admin.username, password: NEW_PASSWORD, totpSecret: secret, lastStep: Math.floor(Date.now() / 30_000) + 1, recovery: recovery.slice(2), browser }),
+  };
+  const { open } = administrationTests(run, staff);
+  refusalMatrixTests(run, staff);
+
+  it('hands the first administrator back signed in, in English', async () => {
+    const back = await open(run.firstAdmin(), '/');
+    if ((await back.getAttribute('html', 'lang')) !== 'en') await switchLanguage('en');
   });
 
   it('ends an idle session on the server', async () => {

@@ -40,6 +40,42 @@ export default async function OperatorsPage() {
     const role = (p.roles ?? p.to ?? []).map((r) => roles(r)).join(', ');
     return a(`kind.${c.kind}`, { target: c.target, role, name: p.displayName ?? '' });
   };
+  const empty = <p className="text-sm text-slate-700" data-testid="queue-empty">{a('queueEmpty')}</p>;
+  const queue = (
+    <div className="overflow-x-auto">
+      <table className={tableClass} data-testid="queue">
+        <caption className="sr-only">{a('queueTitle')}</caption>
+        <thead>
+          <tr className="border-b border-slate-300">
+            <th scope="col" className={thClass}>{a('request')}</th>
+            <th scope="col" className={thClass}>{a('change')}</th>
+            <th scope="col" className={thClass}>{a('requestedBy')}</th>
+            <th scope="col" className={thClass}>{a('requestedAt')}</th>
+            <th scope="col" className={thClass}>{a('decision')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pending.map((c) => (
+            <tr key={c.id} className="border-b border-slate-200" data-request={c.id} data-target={c.target}>
+              <td className={`${tdClass} font-mono`}>#{c.id}</td>
+              <td className={tdClass}>{describe(c)}</td>
+              <td className={`${tdClass} font-mono`} data-testid="requested-by">{c.requestedBy}</td>
+              <td className={tdClass}>{when(c.requestedAt)}</td>
+              <td className={tdClass}>
+                {!isAdmin ? (
+                  a('awaiting')
+                ) : c.requestedBy === me.username ? (
+                  <span data-testid="own-request">{a('ownRequest')}</span>
+                ) : (
+                  <button type="submit" name="requestId" value={c.id} className={smallButtonClass}>{a('approve', { id: c.id })}</button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">{t('title')}</h1>
@@ -83,45 +119,14 @@ export default async function OperatorsPage() {
 
       <section className={cardClass} aria-labelledby="queue-title">
         <h2 id="queue-title" className="text-lg font-semibold">{a('queueTitle')}</h2>
-        {pending.length === 0 ? (
-          <p className="mt-1 text-sm text-slate-700" data-testid="queue-empty">{a('queueEmpty')}</p>
-        ) : (
+        {/* The approval form stays mounted when the queue empties: the last approval's one-time password is in its answer. */}
+        {isAdmin ? (
           <ActionForm id="approve" action={approveOperatorChange} returnTo={HERE} className="mt-3 space-y-3">
-            <div className="overflow-x-auto">
-              <table className={tableClass} data-testid="queue">
-                <caption className="sr-only">{a('queueTitle')}</caption>
-                <thead>
-                  <tr className="border-b border-slate-300">
-                    <th scope="col" className={thClass}>{a('request')}</th>
-                    <th scope="col" className={thClass}>{a('change')}</th>
-                    <th scope="col" className={thClass}>{a('requestedBy')}</th>
-                    <th scope="col" className={thClass}>{a('requestedAt')}</th>
-                    <th scope="col" className={thClass}>{a('decision')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {pending.map((c) => (
-                    <tr key={c.id} className="border-b border-slate-200" data-request={c.id} data-target={c.target}>
-                      <td className={`${tdClass} font-mono`}>#{c.id}</td>
-                      <td className={tdClass}>{describe(c)}</td>
-                      <td className={`${tdClass} font-mono`} data-testid="requested-by">{c.requestedBy}</td>
-                      <td className={tdClass}>{when(c.requestedAt)}</td>
-                      <td className={tdClass}>
-                        {!isAdmin ? (
-                          a('awaiting')
-                        ) : c.requestedBy === me.username ? (
-                          <span data-testid="own-request">{a('ownRequest')}</span>
-                        ) : (
-                          <button type="submit" name="requestId" value={c.id} className={smallButtonClass}>{a('approve', { id: c.id })}</button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            {isAdmin ? <p className="text-xs text-slate-600">{a('approveHint')}</p> : null}
+            {pending.length === 0 ? empty : queue}
+            <p className="text-xs text-slate-600">{a('approveHint')}</p>
           </ActionForm>
+        ) : (
+          <div className="mt-3">{pending.length === 0 ? empty : queue}</div>
         )}
         {isAdmin && pending.length > 0 ? (
           <ActionForm id="reject" action={rejectOperatorChange} submit={a('reject')} returnTo={HERE} className="mt-4 flex flex-wrap items-end gap-3" danger>

@@ -101,7 +101,7 @@ export default async function InstitutionPage({ params }: { params: Promise<{ id
             ) : null}
           </div>
         ) : null}
-        {mayChange && NEXT[i.status].length > 0 && !i.pendingWithdrawal ? (
+        {mayChange && NEXT[i.status].length > 0 ? (
           <ActionForm id="change-status" action={changeInstitutionStatus} submit={t('changeStatus')} returnTo={here} className="mt-3 flex flex-wrap items-end gap-3">
             <input type="hidden" name="institutionId" value={i.id} />
             <div>
