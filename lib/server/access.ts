@@ -4,7 +4,7 @@
  * actions missing here are still refused without a session, with an expired one and from another
  * site by the shared helpers; the table adds their roles and step-up.
  */
-import type { OperatorRole } from '../db/generated/enums';
+import type { OperatorRole } from '../ca';
 
 export interface ActionAccess {
   /** Open without a session (only the same-origin check applies). */

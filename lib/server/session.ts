@@ -58,8 +58,10 @@ export async function pageOperatorFor(route: keyof typeof PAGE_ROLES & string): 
  * (complete, unless `pending`), then — when given — one of `roles`. Answers with the error, never
  * a redirect, so forms render it beside the field at fault.
  */
-export async function actionSession(options: { pending?: boolean; roles?: readonly OperatorRole[]; action?: string } = {}): Promise<Result<ConsoleSession>> {
-  const sameOrigin = checkSameOrigin(await headers(), { changesState: true });
+export async function actionSession(
+  options: { pending?: boolean; roles?: readonly OperatorRole[]; action?: string; changesState?: boolean } = {},
+): Promise<Result<ConsoleSession>> {
+  const sameOrigin = checkSameOrigin(await headers(), { changesState: options.changesState ?? true });
   if (!sameOrigin.ok) return sameOrigin;
   const session = await currentSession();
   if (!session.ok) return session;
@@ -84,3 +86,6 @@ export async function guardAction(name: ActionName): Promise<Result<ConsoleSessi
   const fresh = requireFreshSecondFactor(session.value, (await consoleServices()).ca.now());
   return fresh.ok ? session : fresh;
 }
+
+/** For cookie-authenticated GET route handlers (downloads): actionSession without the Origin a navigation does not send. */
+export const downloadSession = (roles: readonly OperatorRole[], action: string): Promise<Result<ConsoleSession>> => actionSession({ roles, action, changesState: false });

@@ -100,8 +100,12 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
 
   it('refusal matrix: cookie-authenticated route handlers', async () => {
     const admin = callers[0]!.cookie;
-    for (const route of cookieRouteHandlers()) {
+    const routes = cookieRouteHandlers();
+    expect(routes).toContain('/institutions/[id]/history.csv');
+    for (const route of routes) {
       const path = concretePath(route);
+      const control = await get(url, path, sameSite(url, admin));
+      check(`route ${route} × administrator (control)`, control.status === 200, `${control.status}`);
       const refused = (a: Answer) => a.status === 401 || a.status === 403 || signInError(a) !== null;
       for (const [cell, headers] of [
         ['forged session', sameSite(url, FORGED)],

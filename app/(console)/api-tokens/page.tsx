@@ -110,7 +110,7 @@ export default async function ApiTokensPage() {
                               <input type="hidden" name="tokenId" value={token.id} />
                               <label htmlFor={`revoke-reason-${token.id}`} className="sr-only">{t('reasonFor', { id: token.id })}</label>
                               <input id={`revoke-reason-${token.id}`} name="reason" required placeholder={t('reason')} className={smallInputClass} />
-                              <button type="submit" className={smallButtonClass} aria-label={t('revokeToken', { id: token.id })}>{t('revoke')}</button>
+                              <button type="submit" className={smallButtonClass}>{t('revoke')}<span className="sr-only"> {token.id}</span></button>
                             </ActionForm>
                           )}
                         </td>

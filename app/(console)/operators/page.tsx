@@ -178,26 +178,26 @@ export default async function OperatorsPage() {
                         <select id={`role-select-${o.id}`} name="role" defaultValue={o.roles[0]} className={smallInputClass}>
                           {ROLES.map((r) => <option key={r} value={r}>{roles(r)}</option>)}
                         </select>
-                        <button type="submit" className={smallButtonClass} aria-label={a('changeRoleFor', { username: o.username })}>{a('changeRole')}</button>
+                        <button type="submit" className={smallButtonClass}>{a('changeRole')}<span className="sr-only"> {o.username}</span></button>
                       </ActionForm>
                       <div className="flex flex-wrap gap-2">
                         {o.status === 'ACTIVE' ? (
                           <ActionForm id={`disable-${o.id}`} action={disableOperatorNow} returnTo={HERE}>
                             <input type="hidden" name="username" value={o.username} />
-                            <button type="submit" className={smallButtonClass} aria-label={a('disableFor', { username: o.username })}>{a('disable')}</button>
+                            <button type="submit" className={smallButtonClass}>{a('disable')}<span className="sr-only"> {o.username}</span></button>
                           </ActionForm>
                         ) : (
                           <ActionForm id={`enable-${o.id}`} action={requestOperatorChange} returnTo={HERE}>
                             <input type="hidden" name="kind" value="ENABLE" />
                             <input type="hidden" name="username" value={o.username} />
-                            <button type="submit" className={smallButtonClass} aria-label={a('enableFor', { username: o.username })}>{a('enable')}</button>
+                            <button type="submit" className={smallButtonClass}>{a('enable')}<span className="sr-only"> {o.username}</span></button>
                           </ActionForm>
                         )}
                         {o.secondFactorEnrolled ? (
                           <ActionForm id={`reset-${o.id}`} action={requestOperatorChange} returnTo={HERE}>
                             <input type="hidden" name="kind" value="RESET_SECOND_FACTOR" />
                             <input type="hidden" name="username" value={o.username} />
-                            <button type="submit" className={smallButtonClass} aria-label={a('resetFor', { username: o.username })}>{a('resetSecondFactor')}</button>
+                            <button type="submit" className={smallButtonClass}>{a('resetSecondFactor')}<span className="sr-only"> {o.username}</span></button>
                           </ActionForm>
                         ) : null}
                       </div>

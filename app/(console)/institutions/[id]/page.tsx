@@ -120,7 +120,10 @@ export default async function InstitutionPage({ params }: { params: Promise<{ id
       </section>
 
       <section className={cardClass} aria-labelledby="history-title">
-        <h2 id="history-title" className="text-lg font-semibold">{t('historyTitle')}</h2>
+        <div className="flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="history-title" className="text-lg font-semibold">{t('historyTitle')}</h2>
+          <a href={`/institutions/${i.id}/history.csv`} className="text-sm font-medium text-sky-800 underline" download>{t('historyCsv')}</a>
+        </div>
         <div className="mt-3 overflow-x-auto">
           <table className={tableClass} data-testid="history">
             <caption className="sr-only">{t('historyTitle')}</caption>
