@@ -32,7 +32,7 @@ import { consoleServices } from '../lib/server/ca';
 import { failed, textField } from '../lib/server/forms';
 import { guardAction } from '../lib/server/session';
 
-const CHANGE_KINDS = ['CREATE', 'SET_ROLES', 'ENABLE', 'RESET_SECOND_FACTOR'] as const;
+const CHANGE_KINDS = ['CREATE', 'SET_ROLES', 'ENABLE', 'RESET_SECOND_FACTOR', 'RESET_PASSWORD'] as const;
 
 function choice<T extends string>(form: FormData, name: string, values: readonly T[]): Result<T> {
   const value = form.get(name);
@@ -59,7 +59,7 @@ function operatorChangeFrom(form: FormData): Result<OperatorChange> {
   if (!kind.ok) return kind;
   const username = textField(form, 'username');
   if (!username.ok) return username;
-  if (kind.value === 'ENABLE' || kind.value === 'RESET_SECOND_FACTOR') return ok({ kind: kind.value, username: username.value });
+  if (kind.value !== 'CREATE' && kind.value !== 'SET_ROLES') return ok({ kind: kind.value, username: username.value });
   const role = choice(form, 'role', Object.values(OperatorRole));
   if (!role.ok) return role;
   if (kind.value === 'SET_ROLES') return ok({ kind: 'SET_ROLES', username: username.value, roles: [role.value] });

@@ -235,7 +235,7 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
     staff.auditor = await onboard('auditor1');
   });
 
-  it('changes a role, disables and enables through the queue', async () => {
+  it('changes a role, disables, enables and resets a password through the queue', async () => {
     const admin = run.firstAdmin();
     const page = await open(admin, '/operators');
     const row = '[data-testid="operators"] tr[data-username="officer2"]';
@@ -246,8 +246,9 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
     await page.reload();
     expect(await page.textContent(row)).toContain('已停用');
     expect(await submit(page, admin, `#enable-${id}`)).toMatchObject({ notice: 'requested' });
+    expect(await submit(page, admin, `#password-${id}`)).toMatchObject({ notice: 'requested' });
     await page.reload();
-    expect(await page.textContent('[data-testid="queue"]')).toMatch(/将 officer2 的角色变更为审计员[\s\S]*启用 officer2/);
+    expect(await page.textContent('[data-testid="queue"]')).toMatch(/将 officer2 的角色变更为审计员[\s\S]*启用 officer2[\s\S]*重置 officer2 的密码/);
   });
 
   it('registers an issuer and an acquirer with contacts; the detail shows contacts and status history; withdrawal waits for another officer', async () => {

@@ -81,7 +81,8 @@ export async function callAction(url: string, action: ServerAction, headers: Rec
   const body = new FormData();
   // setLocale is a plain form action (form data only); the others take useActionState's (state, form data).
   body.append('0', JSON.stringify(action.name === 'setLocale' ? ['$K1'] : [{}, '$K1']));
-  for (const [name, value] of Object.entries(fields)) body.append(`1_${name}`, value);
+  // React's reply format: "$K1" names the form data whose entries are prefixed "_1_".
+  for (const [name, value] of Object.entries(fields)) body.append(`_1_${name}`, value);
   const response = await fetch(`${url}${action.path}`, { method: 'POST', redirect: 'manual', body, headers: { accept: 'text/x-component', 'next-action': action.id, ...headers } });
   return { status: response.status, location: response.headers.get('location'), body: await response.text(), setCookies: response.headers.getSetCookie() };
 }

@@ -163,5 +163,5 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
     const passed = await callAction(url, reject, sameSite(url, stale[0]!.cookie));
     check('stale session × action without step-up (control)', passed.body.includes('FORM_INVALID'), passed.body.slice(0, 200));
     expect(failures).toEqual([]);
-  });
+  }, STEP_UP_MAX_AGE_MS + 120_000);
 }

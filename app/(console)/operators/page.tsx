@@ -193,6 +193,11 @@ export default async function OperatorsPage() {
                             <button type="submit" className={smallButtonClass}>{a('enable')}<span className="sr-only"> {o.username}</span></button>
                           </ActionForm>
                         )}
+                        <ActionForm id={`password-${o.id}`} action={requestOperatorChange} returnTo={HERE}>
+                          <input type="hidden" name="kind" value="RESET_PASSWORD" />
+                          <input type="hidden" name="username" value={o.username} />
+                          <button type="submit" className={smallButtonClass}>{a('resetPassword')}<span className="sr-only"> {o.username}</span></button>
+                        </ActionForm>
                         {o.secondFactorEnrolled ? (
                           <ActionForm id={`reset-${o.id}`} action={requestOperatorChange} returnTo={HERE}>
                             <input type="hidden" name="kind" value="RESET_SECOND_FACTOR" />
