@@ -5,7 +5,8 @@ import { createInstitutionToken, revokeInstitutionToken } from '../../adminActio
 import { ActionForm } from '../../../components/ActionForm';
 import { FormErrorStatic } from '../../../components/FormErrorStatic';
 import { institutionName } from '../../../components/institutionName';
-import { cardClass, inputClass, labelClass, smallButtonClass, smallInputClass, tableClass, tdClass, thClass } from '../../../components/ui';
+import { DataTable, rowClass } from '../../../components/DataTable';
+import { cardClass, inputClass, labelClass, smallButtonClass, smallInputClass, tdClass } from '../../../components/ui';
 import { ApiTokenScope, listApiTokens, listInstitutions, type ApiTokenView } from '../../../lib/ca';
 import { consoleServices } from '../../../lib/server/ca';
 import { pageOperatorFor } from '../../../lib/server/session';
@@ -75,27 +76,12 @@ export default async function ApiTokensPage() {
         {tokens.length === 0 ? (
           <p className="mt-1 text-sm text-slate-700">{t('empty')}</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className={tableClass} data-testid="tokens">
-              <caption className="sr-only">{t('listTitle')}</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  <th scope="col" className={thClass}>{t('id')}</th>
-                  <th scope="col" className={thClass}>{t('institution')}</th>
-                  <th scope="col" className={thClass}>{t('scope')}</th>
-                  <th scope="col" className={thClass}>{t('label')}</th>
-                  <th scope="col" className={thClass}>{t('expiresAt')}</th>
-                  <th scope="col" className={thClass}>{t('lastUsed')}</th>
-                  <th scope="col" className={thClass}>{t('state')}</th>
-                  {isAdmin ? <th scope="col" className={thClass}>{t('revoke')}</th> : null}
-                </tr>
-              </thead>
-              <tbody>
+          <DataTable testId="tokens" caption={t('listTitle')} columns={[t('id'), t('institution'), t('scope'), t('label'), t('expiresAt'), t('lastUsed'), t('state'), ...(isAdmin ? [t('revoke')] : [])]}>
                 {tokens.map((token) => {
                   const institution = byId.get(token.institutionId);
                   const state = tokenState(token, now);
                   return (
-                    <tr key={token.id} className="border-b border-slate-200" data-token={token.id} data-state={state}>
+                    <tr key={token.id} className={rowClass} data-token={token.id} data-state={state}>
                       <td className={`${tdClass} font-mono`}>{token.id}</td>
                       <td className={tdClass}>{token.institutionCode.toUpperCase()} {institution ? institutionName(institution, locale) : ''}</td>
                       <td className={tdClass}>{t(`scopes.${token.scope}`)}</td>
@@ -118,9 +104,7 @@ export default async function ApiTokensPage() {
                     </tr>
                   );
                 })}
-              </tbody>
-            </table>
-          </div>
+          </DataTable>
         )}
       </section>
     </div>

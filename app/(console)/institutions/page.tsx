@@ -6,7 +6,8 @@ import { registerInstitution } from '../../adminActions';
 import { ActionForm } from '../../../components/ActionForm';
 import { FormErrorStatic } from '../../../components/FormErrorStatic';
 import { institutionName } from '../../../components/institutionName';
-import { cardClass, inputClass, labelClass, tableClass, tdClass, thClass } from '../../../components/ui';
+import { DataTable, rowClass } from '../../../components/DataTable';
+import { cardClass, inputClass, labelClass, tdClass } from '../../../components/ui';
 import { InstitutionKind, listInstitutions } from '../../../lib/ca';
 import { consoleServices } from '../../../lib/server/ca';
 import { pageOperatorFor } from '../../../lib/server/session';
@@ -35,20 +36,9 @@ export default async function InstitutionsPage() {
         {institutions.length === 0 ? (
           <p className="mt-1 text-sm text-slate-700">{t('empty')}</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className={tableClass} data-testid="institutions">
-              <caption className="sr-only">{t('listTitle')}</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  <th scope="col" className={thClass}>{t('kind')}</th>
-                  <th scope="col" className={thClass}>{t('code')}</th>
-                  <th scope="col" className={thClass}>{t('name')}</th>
-                  <th scope="col" className={thClass}>{t('status')}</th>
-                </tr>
-              </thead>
-              <tbody>
+          <DataTable testId="institutions" caption={t('listTitle')} columns={[t('kind'), t('code'), t('name'), t('status')]}>
                 {institutions.map((i) => (
-                  <tr key={i.id} className="border-b border-slate-200" data-code={Buffer.from(i.code).toString('hex')} data-kind={i.kind}>
+                  <tr key={i.id} className={rowClass} data-code={Buffer.from(i.code).toString('hex')} data-kind={i.kind}>
                     <td className={tdClass}>{t(`kinds.${i.kind}`)}</td>
                     <td className={`${tdClass} font-mono`}>{Buffer.from(i.code).toString('hex').toUpperCase()}</td>
                     <td className={tdClass}>
@@ -57,9 +47,7 @@ export default async function InstitutionsPage() {
                     <td className={tdClass}>{t(`statuses.${i.status}`)}{i.pendingWithdrawal ? ` · ${t('withdrawalPending')}` : ''}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </DataTable>
         )}
       </section>
       {mayChange ? (

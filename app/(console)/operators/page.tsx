@@ -11,7 +11,8 @@ import {
 } from '../../adminActions';
 import { ActionForm } from '../../../components/ActionForm';
 import { FormErrorStatic } from '../../../components/FormErrorStatic';
-import { cardClass, inputClass, labelClass, smallButtonClass, smallInputClass, tableClass, tdClass, thClass } from '../../../components/ui';
+import { DataTable, rowClass } from '../../../components/DataTable';
+import { cardClass, inputClass, labelClass, smallButtonClass, smallInputClass, tdClass } from '../../../components/ui';
 import { governanceSeal, listOperatorChanges, listOperators, OperatorRole, type ChangeRequestView } from '../../../lib/ca';
 import { consoleServices } from '../../../lib/server/ca';
 import { pageOperatorFor } from '../../../lib/server/session';
@@ -40,23 +41,12 @@ export default async function OperatorsPage() {
     const role = (p.roles ?? p.to ?? []).map((r) => roles(r)).join(', ');
     return a(`kind.${c.kind}`, { target: c.target, role, name: p.displayName ?? '' });
   };
+  const requestColumns = [a('request'), a('change'), a('requestedBy'), a('requestedAt'), a('decision')];
   const empty = <p className="text-sm text-slate-700" data-testid="queue-empty">{a('queueEmpty')}</p>;
   const queue = (
-    <div className="overflow-x-auto">
-      <table className={tableClass} data-testid="queue">
-        <caption className="sr-only">{a('queueTitle')}</caption>
-        <thead>
-          <tr className="border-b border-slate-300">
-            <th scope="col" className={thClass}>{a('request')}</th>
-            <th scope="col" className={thClass}>{a('change')}</th>
-            <th scope="col" className={thClass}>{a('requestedBy')}</th>
-            <th scope="col" className={thClass}>{a('requestedAt')}</th>
-            <th scope="col" className={thClass}>{a('decision')}</th>
-          </tr>
-        </thead>
-        <tbody>
+    <DataTable testId="queue" caption={a('queueTitle')} columns={requestColumns} className="">
           {pending.map((c) => (
-            <tr key={c.id} className="border-b border-slate-200" data-request={c.id} data-target={c.target}>
+            <tr key={c.id} className={rowClass} data-request={c.id} data-target={c.target}>
               <td className={`${tdClass} font-mono`}>#{c.id}</td>
               <td className={tdClass}>{describe(c)}</td>
               <td className={`${tdClass} font-mono`} data-testid="requested-by">{c.requestedBy}</td>
@@ -72,9 +62,7 @@ export default async function OperatorsPage() {
               </td>
             </tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+    </DataTable>
   );
   return (
     <div className="space-y-6">
@@ -146,23 +134,9 @@ export default async function OperatorsPage() {
 
       <section className={cardClass} aria-labelledby="operators-title">
         <h2 id="operators-title" className="text-lg font-semibold">{a('setTitle')}</h2>
-        <div className="mt-3 overflow-x-auto">
-          <table className={tableClass} data-testid="operators">
-            <caption className="sr-only">{t('title')}</caption>
-            <thead>
-              <tr className="border-b border-slate-300">
-                <th scope="col" className={thClass}>{t('username')}</th>
-                <th scope="col" className={thClass}>{t('displayName')}</th>
-                <th scope="col" className={thClass}>{t('role')}</th>
-                <th scope="col" className={thClass}>{t('status')}</th>
-                <th scope="col" className={thClass}>{t('secondFactor')}</th>
-                <th scope="col" className={thClass}>{t('created')}</th>
-                {isAdmin ? <th scope="col" className={thClass}>{a('actions')}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
+        <DataTable testId="operators" caption={t('title')} columns={[t('username'), t('displayName'), t('role'), t('status'), t('secondFactor'), t('created'), ...(isAdmin ? [a('actions')] : [])]}>
               {listed.value.map((o) => (
-                <tr key={o.id} className="border-b border-slate-200" data-username={o.username}>
+                <tr key={o.id} className={rowClass} data-username={o.username}>
                   <td className={`${tdClass} font-mono`}>{o.username}</td>
                   <td className={tdClass}>{o.displayName}</td>
                   <td className={tdClass}>{o.roles.map((r) => roles(r)).join(', ')}</td>
@@ -210,9 +184,7 @@ export default async function OperatorsPage() {
                   ) : null}
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       </section>
 
       <section className={cardClass} aria-labelledby="decided-title">
@@ -220,21 +192,9 @@ export default async function OperatorsPage() {
         {decided.length === 0 ? (
           <p className="mt-1 text-sm text-slate-700">{a('decidedEmpty')}</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className={tableClass} data-testid="decided">
-              <caption className="sr-only">{a('decidedTitle')}</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  <th scope="col" className={thClass}>{a('request')}</th>
-                  <th scope="col" className={thClass}>{a('change')}</th>
-                  <th scope="col" className={thClass}>{a('requestedBy')}</th>
-                  <th scope="col" className={thClass}>{a('requestedAt')}</th>
-                  <th scope="col" className={thClass}>{a('decision')}</th>
-                </tr>
-              </thead>
-              <tbody>
+          <DataTable testId="decided" caption={a('decidedTitle')} columns={requestColumns}>
                 {decided.map((c) => (
-                  <tr key={c.id} className="border-b border-slate-200" data-request={c.id} data-state={c.state}>
+                  <tr key={c.id} className={rowClass} data-request={c.id} data-state={c.state}>
                     <td className={`${tdClass} font-mono`}>#{c.id}</td>
                     <td className={tdClass}>{describe(c)}</td>
                     <td className={`${tdClass} font-mono`}>{c.requestedBy}</td>
@@ -244,9 +204,7 @@ export default async function OperatorsPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </DataTable>
         )}
       </section>
     </div>

@@ -7,7 +7,8 @@ import { approveInstitutionWithdrawal, changeInstitutionStatus, rejectInstitutio
 import { ActionForm } from '../../../../components/ActionForm';
 import { FormErrorStatic } from '../../../../components/FormErrorStatic';
 import { institutionName } from '../../../../components/institutionName';
-import { cardClass, labelClass, smallInputClass, tableClass, tdClass, thClass } from '../../../../components/ui';
+import { DataTable, rowClass } from '../../../../components/DataTable';
+import { cardClass, labelClass, smallInputClass, tdClass } from '../../../../components/ui';
 import { findInstitution, institutionHistory, InstitutionStatus } from '../../../../lib/ca';
 import { Code, err } from '../../../../lib/errors';
 import { consoleServices } from '../../../../lib/server/ca';
@@ -57,26 +58,16 @@ export default async function InstitutionPage({ params }: { params: Promise<{ id
         {i.contacts.length === 0 ? (
           <p className="mt-1 text-sm text-slate-700">{t('noContacts')}</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className={tableClass} data-testid="contacts">
-              <caption className="sr-only">{t('contactsTitle')}</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  {(['name', 'role', 'email', 'phone'] as const).map((k) => <th key={k} scope="col" className={thClass}>{t(`contact.${k}`)}</th>)}
-                </tr>
-              </thead>
-              <tbody>
+          <DataTable testId="contacts" caption={t('contactsTitle')} columns={[...(['name', 'role', 'email', 'phone'] as const).map((k) => t(`contact.${k}`))]}>
                 {i.contacts.map((c, n) => (
-                  <tr key={n} className="border-b border-slate-200">
+                  <tr key={n} className={rowClass}>
                     <td className={tdClass}>{c.name}</td>
                     <td className={tdClass}>{c.role ?? '—'}</td>
                     <td className={tdClass}>{c.email ?? '—'}</td>
                     <td className={tdClass}>{c.phone ?? '—'}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </DataTable>
         )}
       </section>
 
@@ -124,27 +115,15 @@ export default async function InstitutionPage({ params }: { params: Promise<{ id
           <h2 id="history-title" className="text-lg font-semibold">{t('historyTitle')}</h2>
           <a href={`/institutions/${i.id}/history.csv`} className="text-sm font-medium text-sky-800 underline" download>{t('historyCsv')}</a>
         </div>
-        <div className="mt-3 overflow-x-auto">
-          <table className={tableClass} data-testid="history">
-            <caption className="sr-only">{t('historyTitle')}</caption>
-            <thead>
-              <tr className="border-b border-slate-300">
-                <th scope="col" className={thClass}>{t('when')}</th>
-                <th scope="col" className={thClass}>{t('who')}</th>
-                <th scope="col" className={thClass}>{t('event')}</th>
-              </tr>
-            </thead>
-            <tbody>
+        <DataTable testId="history" caption={t('historyTitle')} columns={[t('when'), t('who'), t('event')]}>
               {history.value.map((e, n) => (
-                <tr key={n} className="border-b border-slate-200" data-action={e.action}>
+                <tr key={n} className={rowClass} data-action={e.action}>
                   <td className={tdClass}>{when(e.time)}</td>
                   <td className={`${tdClass} font-mono`}>{e.actor}</td>
                   <td className={tdClass}>{eventText(t, e.action, e.details)}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       </section>
     </div>
   );
