@@ -48,7 +48,7 @@ export function ActionForm({
       ) : null}
       {children}
       {submit ? (
-        <button type="submit" className={danger ? dangerButtonClass : buttonClass} disabled={pending}>
+        <button type="submit" className={`${danger ? dangerButtonClass : buttonClass} self-end justify-self-start`} disabled={pending}>
           {submit}
         </button>
       ) : null}

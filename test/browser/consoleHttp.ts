@@ -79,10 +79,11 @@ export interface Answer {
 /** Calls a server action as React's client does: (previous state, form data) for form actions. */
 export async function callAction(url: string, action: ServerAction, headers: Record<string, string>, fields: Record<string, string> = {}): Promise<Answer> {
   const body = new FormData();
+  // React's reply format: "$K1" names the form data whose entries are prefixed "_1_". They come
+  // before the root "0", which the server parses as soon as it arrives.
+  for (const [name, value] of Object.entries(fields)) body.append(`_1_${name}`, value);
   // setLocale is a plain form action (form data only); the others take useActionState's (state, form data).
   body.append('0', JSON.stringify(action.name === 'setLocale' ? ['$K1'] : [{}, '$K1']));
-  // React's reply format: "$K1" names the form data whose entries are prefixed "_1_".
-  for (const [name, value] of Object.entries(fields)) body.append(`_1_${name}`, value);
   const response = await fetch(`${url}${action.path}`, { method: 'POST', redirect: 'manual', body, headers: { accept: 'text/x-component', 'next-action': action.id, ...headers } });
   return { status: response.status, location: response.headers.get('location'), body: await response.text(), setCookies: response.headers.getSetCookie() };
 }

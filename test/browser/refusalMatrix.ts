@@ -131,17 +131,17 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
         check(cell('cross-site'), !cross.setCookies.some((c) => c.startsWith('tqca.locale=')), cross.setCookies.join(', '));
         continue;
       }
-      check(cell('cross-site'), cross.body.includes('CROSS_SITE_REQUEST'), cross.body.slice(0, 200));
+      check(cell('cross-site'), cross.body.includes('CROSS_SITE_REQUEST'), cross.body.slice(-200));
       const none = await callAction(url, action, sameSite(url));
       check(cell('no cookie'), signInError(none) !== null, `${none.status}`);
       const forged = await callAction(url, action, sameSite(url, FORGED));
-      check(cell('forged session'), forged.body.includes('AUTHENTICATION_REQUIRED'), forged.body.slice(0, 200));
+      check(cell('forged session'), forged.body.includes('AUTHENTICATION_REQUIRED'), forged.body.slice(-200));
       const gone = await callAction(url, action, sameSite(url, expired));
-      check(cell('expired session'), gone.body.includes('SESSION_EXPIRED'), gone.body.slice(0, 200));
+      check(cell('expired session'), gone.body.includes('SESSION_EXPIRED'), gone.body.slice(-200));
       const wrong = access?.roles && callerWithout(access.roles);
       if (wrong) {
         const refused = await callAction(url, action, sameSite(url, wrong.cookie));
-        check(cell(`wrong role ${wrong.roles}`), refused.body.includes('OPERATOR_FORBIDDEN'), refused.body.slice(0, 200));
+        check(cell(`wrong role ${wrong.roles}`), refused.body.includes('OPERATOR_FORBIDDEN'), refused.body.slice(-200));
       }
     }
     expect(failures).toEqual([]);
@@ -156,12 +156,12 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
     for (const action of needing) {
       const caller = stale.find((c) => c.roles.some((r) => actionAccess(action)!.roles!.includes(r)))!;
       const refused = await callAction(url, action, sameSite(url, caller.cookie));
-      check(`action ${action.name} × stale step-up`, refused.body.includes('STEP_UP_REQUIRED'), refused.body.slice(0, 200));
+      check(`action ${action.name} × stale step-up`, refused.body.includes('STEP_UP_REQUIRED'), refused.body.slice(-200));
     }
     // The stale sessions are otherwise alive: an action without step-up passes their checks (and is refused by its form instead).
     const reject = serverActions().find((a) => a.name === 'rejectOperatorChange')!;
     const passed = await callAction(url, reject, sameSite(url, stale[0]!.cookie));
-    check('stale session × action without step-up (control)', passed.body.includes('FORM_INVALID'), passed.body.slice(0, 200));
+    check('stale session × action without step-up (control)', passed.body.includes('FORM_INVALID'), passed.body.slice(-200));
     expect(failures).toEqual([]);
   }, STEP_UP_MAX_AGE_MS + 120_000);
 }
