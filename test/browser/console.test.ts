@@ -17,6 +17,8 @@ import { refusalMatrixTests } from './refusalMatrix';
 const url = inject('consoleUrl');
 const admin = inject('firstAdmin');
 const NEW_PASSWORD = 'correct horse battery staple';
+/** How long a refusal may take to appear: the machine may be loaded (expect.poll's own default is 1 s). */
+const ANSWERED = { timeout: 30_000 };
 
 let browser: Browser;
 let page: Page;
@@ -99,14 +101,14 @@ describe('the console in Chromium', () => {
     await page.fill('#currentPassword', admin.password);
     await page.fill('#confirmPassword', 'too short');
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('PASSWORD_TOO_SHORT');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('PASSWORD_TOO_SHORT');
     expect(await page.getAttribute('#newPassword', 'aria-invalid')).toBe('true');
     // The operator account's password policy (changePassword), the same as tqca user passwd's.
     await page.fill('#currentPassword', admin.password);
     await page.fill('#newPassword', 'password1234');
     await page.fill('#confirmPassword', 'password1234');
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('PASSWORD_COMMON');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('PASSWORD_COMMON');
 
     await page.fill('#currentPassword', admin.password);
     await page.fill('#newPassword', NEW_PASSWORD);
@@ -157,10 +159,10 @@ describe('the console in Chromium', () => {
     await checkPage('sign-in', 'en');
 
     await signIn(NEW_PASSWORD, totpAt(-1)); // the step used at enrolment, or the one before: both spent
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('SECOND_FACTOR_INVALID');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_INVALID');
     expect(await page.getAttribute('#code', 'aria-invalid')).toBe('true');
     await signIn(NEW_PASSWORD);
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('SECOND_FACTOR_REQUIRED');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_REQUIRED');
     signInCode = totpAt(1);
     await signIn(NEW_PASSWORD, signInCode);
     await page.waitForURL(`${url}/`);
@@ -170,7 +172,7 @@ describe('the console in Chromium', () => {
     await page.goto(`${url}/step-up?next=/`);
     await page.fill('#code', signInCode);
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('SECOND_FACTOR_INVALID');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_INVALID');
     await page.fill('#code', recovery[0]);
     await page.click('button[type="submit"]');
     await page.waitForURL(`${url}/`);
@@ -240,11 +242,11 @@ describe('the console in Chromium', () => {
     for (let i = 0; i < SIGN_IN_ATTEMPTS; i++) {
       await page.goto(`${url}/sign-in`);
       await signIn('not the password at all');
-      await expect.poll(() => page.textContent('[data-error-code]')).toContain('AUTHENTICATION_FAILED');
+      await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('AUTHENTICATION_FAILED');
     }
     await page.goto(`${url}/sign-in`);
     await signIn(NEW_PASSWORD, totpAt(1));
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('AUTHENTICATION_FAILED');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('AUTHENTICATION_FAILED');
     expect(page.url()).toContain('/sign-in');
   });
 
