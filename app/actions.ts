@@ -12,7 +12,7 @@ import { removeFirstRunSecret } from '../lib/runtime/firstRunSecret';
 import { consoleServices } from '../lib/server/ca';
 import { failed, textField, type FormState } from '../lib/server/forms';
 import { checkSameOrigin } from '../lib/server/sameOrigin';
-import { actionSession } from '../lib/server/session';
+import { guardAction } from '../lib/server/session';
 import { safeReturnPath } from '../lib/server/returnPath';
 
 export async function setLocale(form: FormData): Promise<void> {
@@ -23,7 +23,7 @@ export async function setLocale(form: FormData): Promise<void> {
 }
 
 export async function changePassword(_state: FormState, form: FormData): Promise<FormState> {
-  const session = await actionSession({ pending: true });
+  const session = await guardAction('changePassword');
   if (!session.ok) return failed(session.error);
   const current = textField(form, 'currentPassword');
   if (!current.ok) return failed(current.error);
@@ -39,7 +39,7 @@ export async function changePassword(_state: FormState, form: FormData): Promise
 }
 
 export async function enrolSecondFactor(_state: FormState<string[]>, form: FormData): Promise<FormState<string[]>> {
-  const session = await actionSession({ pending: true });
+  const session = await guardAction('enrolSecondFactor');
   if (!session.ok) return failed(session.error);
   if (session.value.passwordChangeRequired) return failed({ code: Code.AUTHENTICATION_REQUIRED, message: 'change the one-time password first', field: 'session' });
   const code = textField(form, 'code');
@@ -49,7 +49,7 @@ export async function enrolSecondFactor(_state: FormState<string[]>, form: FormD
 }
 
 export async function stepUp(_state: FormState, form: FormData): Promise<FormState> {
-  const session = await actionSession();
+  const session = await guardAction('stepUp');
   if (!session.ok) return failed(session.error);
   const code = textField(form, 'code');
   if (!code.ok) return failed(code.error);

@@ -27,14 +27,14 @@ import {
 import { Code, err, ok, type Result } from '../lib/errors';
 import { consoleServices, serverCa } from '../lib/server/ca';
 import { failed, textField, type FormState } from '../lib/server/forms';
-import { actionSession } from '../lib/server/session';
-import { officerStepUpSession } from '../lib/server/stepUp';
+import type { ActionName } from '../lib/server/access';
+import { guardAction } from '../lib/server/session';
 
 type Outcome = Result<unknown>;
 
-/** Step-up session, then `run`; on success the page at `path` re-renders with the new state. */
-async function asOfficer(action: string, path: string, run: (session: ConsoleSession) => Promise<Outcome>): Promise<FormState<true>> {
-  const session = await officerStepUpSession(action);
+/** The action's checks (its row in ACTION_ACCESS: OFFICER, step-up), then `run`; on success the page at `path` re-renders. */
+async function asOfficer(name: ActionName, what: string, path: string, run: (session: ConsoleSession) => Promise<Outcome>): Promise<FormState<true>> {
+  const session = await guardAction(name, what);
   if (!session.ok) return failed(session.error);
   const done = await run(session.value);
   revalidatePath(path);
@@ -70,7 +70,7 @@ export async function requestRootKeyAction(_state: FormState<true>, form: FormDa
   if (!environment.ok) return failed(environment.error);
   const expiry = expiryField(form);
   if (!expiry.ok) return failed(expiry.error);
-  return asOfficer('request root-key ceremonies', '/root-keys', async ({ operator }) =>
+  return asOfficer('requestRootKeyAction', 'request root-key ceremonies', '/root-keys', async ({ operator }) =>
     requestRootKeyCreation((await consoleServices()).ca, operator, { index: index.value, environment: environment.value, expiry: expiry.value }),
   );
 }
@@ -80,19 +80,19 @@ export async function requestRootKeyChangeAction(_state: FormState<true>, form: 
   if (!index.ok) return failed(index.error);
   const change = ROOT_KEY_TRANSITIONS.find((t) => t.change === form.get('change'))?.change;
   if (!change) return failed({ code: Code.FORM_INVALID, message: `change must be one of ${ROOT_KEY_TRANSITIONS.map((t) => t.change).join(', ')}`, field: 'change' });
-  return asOfficer('request root-key ceremonies', '/root-keys', async ({ operator }) => requestRootKeyChange((await consoleServices()).ca, operator, change, index.value));
+  return asOfficer('requestRootKeyChangeAction', 'request root-key ceremonies', '/root-keys', async ({ operator }) => requestRootKeyChange((await consoleServices()).ca, operator, change, index.value));
 }
 
 export async function approveCeremonyAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
   const id = integerField(form, 'ceremonyId');
   if (!id.ok) return failed(id.error);
-  return asOfficer('approve root-key ceremonies', '/root-keys', async ({ operator }) => approveCeremony((await consoleServices()).ca, operator, id.value));
+  return asOfficer('approveCeremonyAction', 'approve root-key ceremonies', '/root-keys', async ({ operator }) => approveCeremony((await consoleServices()).ca, operator, id.value));
 }
 
 export async function cancelCeremonyAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
   const id = integerField(form, 'ceremonyId');
   if (!id.ok) return failed(id.error);
-  return asOfficer('cancel root-key ceremonies', '/root-keys', async ({ operator }) => cancelCeremony((await consoleServices()).ca, operator, id.value));
+  return asOfficer('cancelCeremonyAction', 'cancel root-key ceremonies', '/root-keys', async ({ operator }) => cancelCeremony((await consoleServices()).ca, operator, id.value));
 }
 
 export async function reviewRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
@@ -100,7 +100,7 @@ export async function reviewRequestAction(_state: FormState<true>, form: FormDat
   if (!id.ok) return failed(id.error);
   const fingerprint = textField(form, 'fingerprint');
   if (!fingerprint.ok) return failed(fingerprint.error);
-  return asOfficer('review certificate requests', `/requests/${id.value}`, async ({ operator }) =>
+  return asOfficer('reviewRequestAction', 'review certificate requests', `/requests/${id.value}`, async ({ operator }) =>
     reviewRequest((await consoleServices()).ca, operator, id.value, fingerprint.value),
   );
 }
@@ -111,7 +111,7 @@ export async function approveRequestAction(_state: FormState<true>, form: FormDa
   if (!id.ok) return failed(id.error);
   const rootKey = integerField(form, 'rootKeyIndex', 16);
   if (!rootKey.ok) return failed(rootKey.error);
-  return asOfficer('approve certificate requests', `/requests/${id.value}`, async ({ operator }) => {
+  return asOfficer('approveRequestAction', 'approve certificate requests', `/requests/${id.value}`, async ({ operator }) => {
     const { ca } = await consoleServices();
     const approved = await approveRequest(ca, operator, id.value, rootKey.value);
     return approved.ok ? issueCertificate(ca, operator, id.value) : approved;
@@ -121,7 +121,7 @@ export async function approveRequestAction(_state: FormState<true>, form: FormDa
 export async function issueRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
   const id = integerField(form, 'requestId');
   if (!id.ok) return failed(id.error);
-  return asOfficer('issue certificates', `/requests/${id.value}`, async ({ operator }) => issueCertificate((await consoleServices()).ca, operator, id.value));
+  return asOfficer('issueRequestAction', 'issue certificates', `/requests/${id.value}`, async ({ operator }) => issueCertificate((await consoleServices()).ca, operator, id.value));
 }
 
 export async function rejectRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
@@ -129,7 +129,7 @@ export async function rejectRequestAction(_state: FormState<true>, form: FormDat
   if (!id.ok) return failed(id.error);
   const reason = textField(form, 'reason');
   if (!reason.ok) return failed(reason.error);
-  return asOfficer('reject certificate requests', `/requests/${id.value}`, async ({ operator }) =>
+  return asOfficer('rejectRequestAction', 'reject certificate requests', `/requests/${id.value}`, async ({ operator }) =>
     rejectRequest((await consoleServices()).ca, operator, id.value, reason.value),
   );
 }
@@ -145,7 +145,7 @@ export async function revokeCertificateAction(_state: FormState<true>, form: For
   if (typed.value.trim().toUpperCase() !== expected) {
     return failed({ code: Code.CONFIRMATION_MISMATCH, message: `type the certificate number ${expected} to confirm`, field: 'confirmation' });
   }
-  return asOfficer('revoke certificates', `/certificates/${expected}`, async ({ operator }) =>
+  return asOfficer('revokeCertificateAction', 'revoke certificates', `/certificates/${expected}`, async ({ operator }) =>
     revokeCertificate((await consoleServices()).ca, operator, number.value, reason),
   );
 }
@@ -153,7 +153,7 @@ export async function revokeCertificateAction(_state: FormState<true>, form: For
 export async function enterShareAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
   const share = textField(form, 'share');
   if (!share.ok) return failed(share.error);
-  return asOfficer('enter a share of the signing-key PIN', '/signing', async ({ operator }) => {
+  return asOfficer('enterShareAction', 'enter a share of the signing-key PIN', '/signing', async ({ operator }) => {
     const { activation } = await serverCa();
     if (!activation) return err(Code.QUORUM_NOT_CONFIGURED, 'this CA signs with a configured PIN: there are no shares to enter', { field: 'share' });
     return enterSigningShare((await consoleServices()).ca, activation, operator, share.value.trim());
@@ -162,7 +162,7 @@ export async function enterShareAction(_state: FormState<true>, form: FormData):
 
 /** Locking reduces what the CA can do: an officer or administrator, no step-up. */
 export async function lockSigningAction(_state: FormState<true>, _form: FormData): Promise<FormState<true>> {
-  const session = await actionSession({ roles: ['OFFICER', 'ADMIN'], action: 'lock the signing keys' });
+  const session = await guardAction('lockSigningAction', 'lock the signing keys');
   if (!session.ok) return failed(session.error);
   const { activation } = await serverCa();
   if (!activation) return failed({ code: Code.QUORUM_NOT_CONFIGURED, message: 'this CA signs with a configured PIN: there is nothing to lock', field: 'share' });

@@ -2,13 +2,12 @@
 /**
  * One server-action form of the officer screens: labelled fields described as data (the page
  * translates them on the server), hidden inputs, the error from the registry beside the field at
- * fault (focus moves there), a pending line while the CA works (key generation, signing), and a
- * link to the step-up page when the action answers STEP_UP_REQUIRED.
+ * fault (focus moves there; STEP_UP_REQUIRED links to the step-up page), and a pending line while
+ * the CA works (key generation, signing). The administrator screens' forms, which hold their own
+ * inputs and may show a secret once, are AdminActionForm.
  */
-import Link from 'next/link';
 import { useTranslations } from 'next-intl';
 import { useActionState, useEffect, useRef } from 'react';
-import { Code } from '../lib/errors';
 import type { FormState } from '../lib/server/forms';
 import { FormError, fieldError } from './FormError';
 import { buttonClass, inputClass, labelClass } from './ui';
@@ -52,12 +51,7 @@ export function ActionForm({ action, id, hidden = {}, fields = [], submitLabel, 
   }, [state, errorId]);
   return (
     <form ref={form} action={run} className="space-y-3" data-form={id}>
-      <FormError error={state.error} id={errorId} />
-      {state.error?.code === Code.STEP_UP_REQUIRED ? (
-        <p className="text-sm">
-          <Link href={`/step-up?next=${encodeURIComponent(returnPath)}`} className="font-medium text-sky-800 underline">{t('stepUpLink')}</Link>
-        </p>
-      ) : null}
+      <FormError error={state.error} id={errorId} returnPath={returnPath} />
       {Object.entries(hidden).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}

@@ -11,6 +11,8 @@ export interface NavItem {
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', label: 'dashboard', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/operators', label: 'operators', roles: ['ADMIN', 'AUDITOR'] },
+  { href: '/institutions', label: 'institutions', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/api-tokens', label: 'apiTokens', roles: ['ADMIN', 'AUDITOR'] },
   { href: '/root-keys', label: 'rootKeys', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/requests', label: 'requests', roles: ['OFFICER', 'AUDITOR'] },
   { href: '/certificates', label: 'certificates', roles: ['OFFICER', 'AUDITOR'] },

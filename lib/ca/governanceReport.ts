@@ -131,7 +131,8 @@ export function replayGovernance(events: readonly StoredEvent[]): GovernanceRepo
       case 'operator.rolesChanged':
       case 'operator.enable':
       case 'operator.disable':
-      case 'operator.secondFactorReset': {
+      case 'operator.secondFactorReset':
+      case 'operator.passwordReset': {
         const o = operators.get(target);
         if (!o) {
           flag('UNKNOWN_OPERATOR', `${e.action} of operator ${e.objectId}, never created in the log`, [e.actorId]);
@@ -139,12 +140,12 @@ export function replayGovernance(events: readonly StoredEvent[]): GovernanceRepo
         }
         requireRole(e.actorId, 'ADMIN', `${e.action} of ${o.username}`);
         const requestedBy = e.action === 'operator.disable' ? undefined : governed(`${e.action} of ${o.username}`);
-        let change = 'second factor reset';
+        let change = e.action === 'operator.passwordReset' ? 'password reset' : 'second factor reset';
         if (e.action === 'operator.rolesChanged') {
           o.roles = [...(d.to as string[])];
           change = `roles ${(d.from as string[]).join(',')} → ${o.roles.join(',')}`;
           checkSeparation(o.id, o.roles);
-        } else if (e.action !== 'operator.secondFactorReset') {
+        } else if (e.action === 'operator.enable' || e.action === 'operator.disable') {
           o.status = e.action === 'operator.enable' ? 'ACTIVE' : 'DISABLED';
           change = o.status === 'ACTIVE' ? 'enabled' : 'disabled';
         }

@@ -11,7 +11,7 @@ import type { Tx } from '../db/client';
 import { nextCounterValue } from '../db/counters';
 import { InstitutionKind, InstitutionStatus, type Prisma } from '../db/generated/client';
 import { err, ok, TqException, type Result, type TqError } from '../errors';
-import { announceChange, requireRole, type Operator, type ServiceContext } from './context';
+import { announceChange, checkRole, requireRole, type Operator, type ServiceContext } from './context';
 import { revokeInTransaction } from './certificates';
 import { requireActiveOperator } from './operators';
 import { refusedApproval } from './refusals';
@@ -350,4 +350,20 @@ function view(row: InstitutionRow): InstitutionView {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+export interface InstitutionEvent {
+  readonly time: Date;
+  readonly actor: string;
+  /** `institution.create`, `institution.status`, `institution.withdrawalRequested`, … */
+  readonly action: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** An institution's life from the audit chain (creation, changes, status and withdrawal steps), oldest first. */
+export async function institutionHistory(ctx: ServiceContext, actor: Operator, id: number): Promise<Result<InstitutionEvent[]>> {
+  const allowed = checkRole(actor, ['ADMIN', 'OFFICER', 'AUDITOR'], 'read institution history');
+  if (!allowed.ok) return allowed;
+  const rows = await ctx.prisma.auditEvent.findMany({ where: { objectType: 'institution', objectId: String(id) }, orderBy: { seq: 'asc' } });
+  return ok(rows.map((r) => ({ time: r.time, actor: r.actor, action: r.action, details: r.details as Record<string, unknown> })));
 }

@@ -6,8 +6,9 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { decode } from 'next-auth/jwt';
 import { cache } from 'react';
-import { checkRole, resumeSession, sessionComplete, type ConsoleSession, type Operator, type OperatorRole } from '../ca';
+import { checkRole, requireFreshSecondFactor, resumeSession, sessionComplete, type ConsoleSession, type Operator, type OperatorRole } from '../ca';
 import { Code, err, type Result } from '../errors';
+import { ACTION_ACCESS, PAGE_ROLES, type ActionAccess, type ActionName } from './access';
 import { SESSION_COOKIE } from './auth';
 import { consoleServices } from './ca';
 import { checkSameOrigin } from './sameOrigin';
@@ -26,6 +27,9 @@ export const currentSession = cache(async (): Promise<Result<ConsoleSession>> =>
  * a second factor enrolled, only the pages that do so (`pending`) open.
  */
 export async function pageSession(options: { pending?: boolean } = {}): Promise<ConsoleSession> {
+  // A page loaded from another site's link or frame (never our own navigation, never a typed URL) gets no session.
+  const site = (await headers()).get('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') redirect('/sign-in?error=CROSS_SITE_REQUEST');
   const session = await currentSession();
   if (!session.ok) redirect(`/sign-in?error=${session.error.code}`);
   if (!options.pending) {
@@ -40,6 +44,13 @@ export async function pageOperator(roles: readonly OperatorRole[], action: strin
   const session = await pageSession();
   const allowed = checkRole(session.operator, roles, action);
   return allowed.ok ? { ok: true, value: session.operator } : allowed;
+}
+
+/** For pages listed in PAGE_ROLES (lib/server/access.ts): the operator, or OPERATOR_FORBIDDEN to render. */
+export async function pageOperatorFor(route: keyof typeof PAGE_ROLES & string): Promise<Result<ConsoleSession>> {
+  const session = await pageSession();
+  const allowed = checkRole(session.operator, PAGE_ROLES[route]!, `open ${route}`);
+  return allowed.ok ? { ok: true, value: session } : allowed;
 }
 
 /**
@@ -75,3 +86,17 @@ async function checkedSession(options: SessionOptions, changesState: boolean): P
   }
   return session;
 }
+
+/**
+ * A server action's checks, in the handler, from its row in ACTION_ACCESS: same-origin, a live
+ * session, its roles, and a fresh second factor where the row asks for one.
+ */
+export async function guardAction(name: ActionName, what: string = name): Promise<Result<ConsoleSession>> {
+  const access: ActionAccess = ACTION_ACCESS[name];
+  const session = await actionSession({ pending: access.pending, roles: access.roles, action: what });
+  if (!session.ok || !access.stepUp) return session;
+  const fresh = requireFreshSecondFactor(session.value, (await consoleServices()).ca.now());
+  return fresh.ok ? session : fresh;
+}
+
+/** For cookie-authenticated GET route handlers (downloads): actionSession without the Origin a navigation does not send. */

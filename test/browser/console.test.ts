@@ -10,11 +10,15 @@ import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SIGN_IN_ATTEMPTS } from '../../lib/ca/operators';
+import { administrationTests, closeStaff, type SignedInOperator, type Staff } from './administration';
 import { launch, screenshot, seriousViolations, type Browser } from './chromium';
+import { refusalMatrixTests } from './refusalMatrix';
 
 const url = inject('consoleUrl');
 const admin = inject('firstAdmin');
 const NEW_PASSWORD = 'correct horse battery staple';
+/** How long a refusal may take to appear: the machine may be loaded (expect.poll's own default is 1 s). */
+const ANSWERED = { timeout: 30_000 };
 
 let browser: Browser;
 let page: Page;
@@ -49,7 +53,11 @@ beforeAll(async () => {
   browser = await launch();
   page = browser.page;
 });
-afterAll(async () => browser?.close());
+const staff: Staff = { admins: [] };
+afterAll(async () => {
+  await closeStaff(staff);
+  await browser?.close();
+});
 
 describe('the console in Chromium', () => {
   it('refuses every page without a session, sending the browser to sign-in', async () => {
@@ -93,14 +101,14 @@ describe('the console in Chromium', () => {
     await page.fill('#currentPassword', admin.password);
     await page.fill('#confirmPassword', 'too short');
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('PASSWORD_TOO_SHORT');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('PASSWORD_TOO_SHORT');
     expect(await page.getAttribute('#newPassword', 'aria-invalid')).toBe('true');
     // The operator account's password policy (changePassword), the same as tqca user passwd's.
     await page.fill('#currentPassword', admin.password);
     await page.fill('#newPassword', 'password1234');
     await page.fill('#confirmPassword', 'password1234');
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('PASSWORD_COMMON');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('PASSWORD_COMMON');
 
     await page.fill('#currentPassword', admin.password);
     await page.fill('#newPassword', NEW_PASSWORD);
@@ -151,10 +159,10 @@ describe('the console in Chromium', () => {
     await checkPage('sign-in', 'en');
 
     await signIn(NEW_PASSWORD, totpAt(-1)); // the step used at enrolment, or the one before: both spent
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('SECOND_FACTOR_INVALID');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_INVALID');
     expect(await page.getAttribute('#code', 'aria-invalid')).toBe('true');
     await signIn(NEW_PASSWORD);
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('SECOND_FACTOR_REQUIRED');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_REQUIRED');
     signInCode = totpAt(1);
     await signIn(NEW_PASSWORD, signInCode);
     await page.waitForURL(`${url}/`);
@@ -164,7 +172,7 @@ describe('the console in Chromium', () => {
     await page.goto(`${url}/step-up?next=/`);
     await page.fill('#code', signInCode);
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('SECOND_FACTOR_INVALID');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_INVALID');
     await page.fill('#code', recovery[0]);
     await page.click('button[type="submit"]');
     await page.waitForURL(`${url}/`);
@@ -202,6 +210,24 @@ describe('the console in Chromium', () => {
     await checkPage('operators', 'en');
   });
 
+  // The administrator screens and the refusal matrix continue this administrator's day (test/browser/administration.ts).
+  let firstAdmin: SignedInOperator | undefined;
+  const run = {
+    url,
+    idleSeconds: inject('idleSeconds'),
+    page: () => page,
+    browser: () => browser,
+    // Recovery codes 0 and 1 were spent above; the TOTP steps up to the next one may have been.
+    firstAdmin: () => (firstAdmin ??= { username: admin.username, password: NEW_PASSWORD, totpSecret: secret, lastStep: Math.floor(Date.now() / 30_000) + 1, recovery: recovery.slice(2), browser }),
+  };
+  const { open } = administrationTests(run, staff);
+  refusalMatrixTests(run, staff);
+
+  it('hands the first administrator back signed in, in English', async () => {
+    const back = await open(run.firstAdmin(), '/');
+    if ((await back.getAttribute('html', 'lang')) !== 'en') await switchLanguage('en');
+  });
+
   it('ends an idle session on the server', async () => {
     await page.goto(url);
     await page.waitForSelector('h1:text("Dashboard")');
@@ -216,11 +242,11 @@ describe('the console in Chromium', () => {
     for (let i = 0; i < SIGN_IN_ATTEMPTS; i++) {
       await page.goto(`${url}/sign-in`);
       await signIn('not the password at all');
-      await expect.poll(() => page.textContent('[data-error-code]')).toContain('AUTHENTICATION_FAILED');
+      await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('AUTHENTICATION_FAILED');
     }
     await page.goto(`${url}/sign-in`);
     await signIn(NEW_PASSWORD, totpAt(1));
-    await expect.poll(() => page.textContent('[data-error-code]')).toContain('AUTHENTICATION_FAILED');
+    await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('AUTHENTICATION_FAILED');
     expect(page.url()).toContain('/sign-in');
   });
 
