@@ -17,7 +17,9 @@ export const freePort = () =>
     });
   });
 
+/** `next build` of this tree, unless TQCA_NEXT_BUILT=1 says the caller has just built it (reruns on a loaded machine). */
 export function buildNext(): void {
+  if (process.env.TQCA_NEXT_BUILT === '1') return;
   const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
 }
