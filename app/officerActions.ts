@@ -2,7 +2,7 @@
 /**
  * The officers' server actions: root-key ceremonies, request review/approval/issuance/rejection,
  * revocation, and the quorum's share entry. Each one is parse → one step-up-checked officer session
- * (lib/server/stepUp.ts: same origin, session, OFFICER, second factor ≤ 5 min) → the CA service,
+ * (guardAction with its row in lib/server/access.ts: same origin, session, OFFICER, second factor ≤ 5 min) → the CA service,
  * which enforces dual control itself → a FormState the form renders.
  */
 import { revalidatePath } from 'next/cache';

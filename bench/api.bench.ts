@@ -11,7 +11,7 @@
  *     signatures), measured as bench:publication does, on PostgreSQL here.
  *
  * Ratios, not assertions: the machine is shared. BENCH_API_LARGE (default 10000) sets LARGE;
- * BENCH_API_BUILT=1 reuses an existing `next build`.
+ * TQCA_NEXT_BUILT=1 reuses the tree's existing `next build`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,62 +46,76 @@ interface Measured {
   readonly publication?: PublicationCost;
 }
 
-/** A CA with `certificates` certificates published, an acquirer's token, and a server on its database. */
-async function measure(url: string, certificates: number, publication: boolean): Promise<Measured> {
-  const h: Harness = await startHarness({ url });
+interface Prepared {
+  readonly h: Harness;
+  readonly url: string;
+  readonly certificates: number;
+  readonly token: string;
+  readonly publication?: PublicationCost;
+}
+
+/** A CA with `certificates` certificates published and an acquirer's token. */
+async function prepare(url: string, certificates: number, publication: boolean): Promise<Prepared> {
+  const h = await startHarness({ url });
+  console.log(`seeding ${certificates} certificates…`);
+  await seedCertificates(h, certificates);
+  const cost = publication ? await measurePublication(h) : undefined;
+  const acquirer = unwrap(await createInstitution(h.ca, h.admin, { kind: 'ACQUIRER', nameZh: '基准收单机构' }));
+  const { token } = unwrap(await createApiToken(h.ca, h.admin, { institutionId: acquirer.id, scope: 'ACQUIRER', label: 'bench', expiresAt: new Date(Date.now() + 86_400_000) }));
+  return { h, url, certificates, token, publication: cost };
+}
+
+/** A server on the prepared database and token: /health, then the 304 poll, then /health again. */
+async function measure(p: Prepared): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tqca-bench-api-'));
+  const env = {
+    ...p.h.token.env,
+    DATABASE_URL: p.url,
+    TQCA_DATA_DIR: dataDir,
+    TQCA_PKCS11_MODULE: p.h.token.modulePath,
+    TQCA_HSM_PROFILE: 'softtoken',
+    TQCA_TOKEN_LABEL: p.h.token.tokenLabel,
+    TQCA_HSM_PIN: p.h.token.pin,
+    // The poll path is measured, not the per-token rate limit.
+    TQCA_API_RATE: '10000000',
+    TQCA_API_BURST: '10000000',
+  };
+  const { child, base: origin } = await serverGroup().startNext(env);
   try {
-    console.log(`seeding ${certificates} certificates…`);
-    await seedCertificates(h, certificates);
-    const cost = publication ? await measurePublication(h) : undefined;
-    const acquirer = unwrap(await createInstitution(h.ca, h.admin, { kind: 'ACQUIRER', nameZh: '基准收单机构' }));
-    const { token } = unwrap(await createApiToken(h.ca, h.admin, { institutionId: acquirer.id, scope: 'ACQUIRER', label: 'bench', expiresAt: new Date(Date.now() + 86_400_000) }));
-    const env = {
-      ...h.token.env,
-      DATABASE_URL: url,
-      TQCA_DATA_DIR: dataDir,
-      TQCA_PKCS11_MODULE: h.token.modulePath,
-      TQCA_HSM_PROFILE: 'softtoken',
-      TQCA_TOKEN_LABEL: h.token.tokenLabel,
-      TQCA_HSM_PIN: h.token.pin,
-      // The poll path is measured, not the per-token rate limit.
-      TQCA_API_RATE: '10000000',
-      TQCA_API_BURST: '10000000',
-    };
-    const { child, base: origin } = await serverGroup().startNext(env);
     const base = `${origin}/api/v1`;
-    try {
-      const auth = { authorization: `Bearer ${token}` };
-      const etag = (await fetch(`${base}/bundles/latest`, { headers: auth })).headers.get('etag')!;
-      const poll = { ...auth, 'if-none-match': etag };
-      // Warm both paths (compilation, caches), then health before and after the polls.
-      await load(`${base}/health`, {}, 200);
-      await load(`${base}/bundles/latest`, poll, 304);
-      const before = await load(`${base}/health`, {}, 200);
-      const notModified = await load(`${base}/bundles/latest`, poll, 304);
-      const after = await load(`${base}/health`, {}, 200);
-      return { certificates, health: (before + after) / 2, notModified, publication: cost };
-    } finally {
-      child.kill('SIGTERM');
-    }
+    const auth = { authorization: `Bearer ${p.token}` };
+    const etag = (await fetch(`${base}/bundles/latest`, { headers: auth })).headers.get('etag')!;
+    const poll = { ...auth, 'if-none-match': etag };
+    // Warm both paths (compilation, caches), then health before and after the polls.
+    await load(`${base}/health`, {}, 200);
+    await load(`${base}/bundles/latest`, poll, 304);
+    const before = await load(`${base}/health`, {}, 200);
+    const notModified = await load(`${base}/bundles/latest`, poll, 304);
+    const after = await load(`${base}/health`, {}, 200);
+    return { certificates: p.certificates, health: (before + after) / 2, notModified, publication: p.publication };
   } finally {
-    await h.close();
+    child.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-if (process.env.BENCH_API_BUILT !== '1') {
-  console.log('next build…');
-  buildNext('.next');
-}
+console.log('next build…');
+buildNext('.next');
 const pg = await startPostgres();
 try {
-  const small = await measure(await pg.createDatabase('bench_api_small'), SMALL, false);
-  const large = await measure(await pg.createDatabase('bench_api_large'), LARGE, true);
-  const rate = (n: number) => `${n.toFixed(0)} req/s`;
-  for (const m of [small, large]) {
-    console.log(`${m.certificates} certificates: GET /health ${rate(m.health)}, GET /bundles/latest (304) ${rate(m.notModified)}`);
+  // One CA (and software token) at a time: a process holds one token store.
+  const runs: Measured[] = [];
+  for (const [name, certificates, publication] of [['bench_api_small', SMALL, false], ['bench_api_large', LARGE, true]] as const) {
+    const p = await prepare(await pg.createDatabase(name), certificates, publication);
+    try {
+      runs.push(await measure(p));
+    } finally {
+      await p.h.close();
+    }
   }
+  const [small, large] = runs;
+  const rate = (n: number) => `${n.toFixed(0)} req/s`;
+  for (const m of runs) console.log(`${m.certificates} certificates: GET /health ${rate(m.health)}, GET /bundles/latest (304) ${rate(m.notModified)}`);
   console.log(`(a) 304 / health at ${SMALL}: ${(small.notModified / small.health).toFixed(2)}×, at ${LARGE}: ${(large.notModified / large.health).toFixed(2)}× (target ≥ 0.8×)`);
   console.log(`(b) 304 at ${LARGE} / at ${SMALL}: ${(large.notModified / small.notModified).toFixed(2)}× (target within 0.9–1.1×)`);
   const { publication, floor } = large.publication!;

@@ -1,10 +1,11 @@
 /**
  * Vitest global setup of the browser tests: one `next build` (into .next-test, leaving `npm
  * start`'s .next alone) and one production server on a free port over a fresh data directory
- * (software token) and a throwaway PostgreSQL database, prepared by the same first-run step
- * `npm start` runs. PostgreSQL, as in production, lets a test process open the same CA beside the
- * server (to make operators and submit requests through the services) — the embedded PGlite
- * belongs to one process. The server's short idle timeout lets the tests reach it quickly.
+ * (software token, embedded PGlite: the quick start's defaults), prepared by the same first-run
+ * step `npm start` runs. The console serves its embedded database to the data directory's owner,
+ * so a test process opens the same CA beside the server (to make operators and submit requests
+ * through the services) as an operator's `tqca` does. The server's short idle timeout lets the
+ * tests reach it quickly.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from '../support/postgres';
 
 export const IDLE_SECONDS = 20;
 
@@ -49,8 +49,6 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
 
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tqca-browser-'));
-  const postgres = await startPostgres();
-  const databaseUrl = await postgres.createDatabase('console');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
@@ -59,7 +57,8 @@ export default async function setup(project: TestProject) {
     UV_THREADPOOL_SIZE: '16',
     TQCA_NEXT_DIST_DIR: '.next-test',
     TQCA_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
+    // Empty: the embedded database, whatever the caller's environment names.
+    DATABASE_URL: '',
     NEXTAUTH_URL: url,
     TQCA_SESSION_IDLE_SECONDS: String(IDLE_SECONDS),
   };
@@ -68,14 +67,8 @@ export default async function setup(project: TestProject) {
     if (r.status !== 0) throw new Error(`npx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  let firstRun: string;
-  try {
-    run(['next', 'build']);
-    firstRun = run(['tsx', 'scripts/console-setup.ts']);
-  } catch (e) {
-    await postgres.stop();
-    throw e;
-  }
+  run(['next', 'build']);
+  const firstRun = run(['tsx', 'scripts/console-setup.ts']);
   const firstRunFile = join(dataDir, 'secrets', 'first-run-admin');
   const [username, password] = readFileSync(firstRunFile, 'utf8').trim().split('\n');
   if (!firstRun.includes(password)) throw new Error(`the first run did not print the administrator's password:\n${firstRun}`);
@@ -91,7 +84,7 @@ export default async function setup(project: TestProject) {
   project.provide('firstAdmin', { username, password });
   project.provide('idleSeconds', IDLE_SECONDS);
   project.provide('firstRunFile', firstRunFile);
-  project.provide('caEnv', { TQCA_DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
+  project.provide('caEnv', { TQCA_DATA_DIR: dataDir, DATABASE_URL: '' });
 
   return async () => {
     if (server.exitCode === null) {
@@ -101,7 +94,6 @@ export default async function setup(project: TestProject) {
       if (server.exitCode === null) process.kill(-server.pid!, 'SIGKILL');
     }
     if (/Error|error/.test(output) && process.env.TQCA_BROWSER_SERVER_LOG) console.log(output);
-    await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

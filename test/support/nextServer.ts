@@ -29,8 +29,12 @@ export interface ServerGroup {
   stopAll(): void;
 }
 
-/** `next build` into `distDir` (relative to the project); throws with the build's output when it fails. */
+/**
+ * `next build` into `distDir` (relative to the project); throws with the build's output when it
+ * fails. TQCA_NEXT_BUILT=1 says the caller has just built it (reruns, benchmarks on a loaded machine).
+ */
 export function buildNext(distDir: string): void {
+  if (process.env.TQCA_NEXT_BUILT === '1') return;
   const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TQCA_NEXT_DIST_DIR: distDir }, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
 }
