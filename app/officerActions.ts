@@ -32,13 +32,36 @@ import { guardAction } from '../lib/server/session';
 
 type Outcome = Result<unknown>;
 
-/** The action's checks (its row in ACTION_ACCESS: OFFICER, step-up), then `run`; on success the page at `path` re-renders. */
-async function asOfficer(name: ActionName, what: string, path: string, run: (session: ConsoleSession) => Promise<Outcome>): Promise<FormState<true>> {
+/**
+ * The action's checks first (its row in ACTION_ACCESS: same origin, session, OFFICER, step-up), so
+ * nobody learns how a form is parsed before they may post it; then the form, then `run`. On
+ * success the page at `path` re-renders with the new state.
+ */
+async function asOfficer<P>(
+  name: ActionName,
+  what: string,
+  parse: () => Result<P>,
+  path: (input: P) => string,
+  run: (session: ConsoleSession, input: P) => Promise<Outcome>,
+): Promise<FormState<true>> {
   const session = await guardAction(name, what);
   if (!session.ok) return failed(session.error);
-  const done = await run(session.value);
-  revalidatePath(path);
+  const input = parse();
+  if (!input.ok) return failed(input.error);
+  const done = await run(session.value, input.value);
+  revalidatePath(path(input.value));
   return done.ok ? { done: true } : failed(done.error);
+}
+
+/** Each parser in turn; the first error, or every value. */
+function fields<T extends Record<string, Result<unknown>>>(parsers: { [K in keyof T]: () => T[K] }): Result<{ [K in keyof T]: T[K] extends Result<infer V> ? V : never }> {
+  const values: Record<string, unknown> = {};
+  for (const [key, parse] of Object.entries(parsers) as [string, () => Result<unknown>][]) {
+    const parsed = parse();
+    if (!parsed.ok) return parsed;
+    values[key] = parsed.value;
+  }
+  return ok(values as { [K in keyof T]: T[K] extends Result<infer V> ? V : never });
 }
 
 function integerField(form: FormData, name: string, radix = 10): Result<number> {
@@ -63,100 +86,115 @@ function environmentField(form: FormData): Result<RootKeyEnvironment> {
   return value === 'PRODUCTION' || value === 'TEST' ? ok(value) : err(Code.FORM_INVALID, 'environment must be PRODUCTION or TEST', { field: 'environment' });
 }
 
+const ROOT_KEYS = () => '/root-keys';
+const requestPage = ({ id }: { id: number }) => `/requests/${id}`;
+
 export async function requestRootKeyAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const index = integerField(form, 'index', 16);
-  if (!index.ok) return failed(index.error);
-  const environment = environmentField(form);
-  if (!environment.ok) return failed(environment.error);
-  const expiry = expiryField(form);
-  if (!expiry.ok) return failed(expiry.error);
-  return asOfficer('requestRootKeyAction', 'request root-key ceremonies', '/root-keys', async ({ operator }) =>
-    requestRootKeyCreation((await consoleServices()).ca, operator, { index: index.value, environment: environment.value, expiry: expiry.value }),
+  return asOfficer(
+    'requestRootKeyAction',
+    'request root-key ceremonies',
+    () => fields({ index: () => integerField(form, 'index', 16), environment: () => environmentField(form), expiry: () => expiryField(form) }),
+    ROOT_KEYS,
+    async ({ operator }, input) => requestRootKeyCreation((await consoleServices()).ca, operator, input),
   );
 }
 
-export async function requestRootKeyChangeAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const index = integerField(form, 'index', 16);
-  if (!index.ok) return failed(index.error);
+function changeField(form: FormData): Result<(typeof ROOT_KEY_TRANSITIONS)[number]['change']> {
   const change = ROOT_KEY_TRANSITIONS.find((t) => t.change === form.get('change'))?.change;
-  if (!change) return failed({ code: Code.FORM_INVALID, message: `change must be one of ${ROOT_KEY_TRANSITIONS.map((t) => t.change).join(', ')}`, field: 'change' });
-  return asOfficer('requestRootKeyChangeAction', 'request root-key ceremonies', '/root-keys', async ({ operator }) => requestRootKeyChange((await consoleServices()).ca, operator, change, index.value));
+  return change ? ok(change) : err(Code.FORM_INVALID, `change must be one of ${ROOT_KEY_TRANSITIONS.map((t) => t.change).join(', ')}`, { field: 'change' });
+}
+
+export async function requestRootKeyChangeAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
+  return asOfficer(
+    'requestRootKeyChangeAction',
+    'request root-key ceremonies',
+    () => fields({ index: () => integerField(form, 'index', 16), change: () => changeField(form) }),
+    ROOT_KEYS,
+    async ({ operator }, { index, change }) => requestRootKeyChange((await consoleServices()).ca, operator, change, index),
+  );
 }
 
 export async function approveCeremonyAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const id = integerField(form, 'ceremonyId');
-  if (!id.ok) return failed(id.error);
-  return asOfficer('approveCeremonyAction', 'approve root-key ceremonies', '/root-keys', async ({ operator }) => approveCeremony((await consoleServices()).ca, operator, id.value));
+  return asOfficer('approveCeremonyAction', 'approve root-key ceremonies', () => integerField(form, 'ceremonyId'), ROOT_KEYS, async ({ operator }, id) =>
+    approveCeremony((await consoleServices()).ca, operator, id),
+  );
 }
 
 export async function cancelCeremonyAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const id = integerField(form, 'ceremonyId');
-  if (!id.ok) return failed(id.error);
-  return asOfficer('cancelCeremonyAction', 'cancel root-key ceremonies', '/root-keys', async ({ operator }) => cancelCeremony((await consoleServices()).ca, operator, id.value));
+  return asOfficer('cancelCeremonyAction', 'cancel root-key ceremonies', () => integerField(form, 'ceremonyId'), ROOT_KEYS, async ({ operator }, id) =>
+    cancelCeremony((await consoleServices()).ca, operator, id),
+  );
 }
 
 export async function reviewRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const id = integerField(form, 'requestId');
-  if (!id.ok) return failed(id.error);
-  const fingerprint = textField(form, 'fingerprint');
-  if (!fingerprint.ok) return failed(fingerprint.error);
-  return asOfficer('reviewRequestAction', 'review certificate requests', `/requests/${id.value}`, async ({ operator }) =>
-    reviewRequest((await consoleServices()).ca, operator, id.value, fingerprint.value),
+  return asOfficer(
+    'reviewRequestAction',
+    'review certificate requests',
+    () => fields({ id: () => integerField(form, 'requestId'), fingerprint: () => textField(form, 'fingerprint') }),
+    requestPage,
+    async ({ operator }, { id, fingerprint }) => reviewRequest((await consoleServices()).ca, operator, id, fingerprint),
   );
 }
 
 /** Approval, then issuance at once, as `tqca request approve` does; a failed issuance leaves the request APPROVED for "issue". */
 export async function approveRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const id = integerField(form, 'requestId');
-  if (!id.ok) return failed(id.error);
-  const rootKey = integerField(form, 'rootKeyIndex', 16);
-  if (!rootKey.ok) return failed(rootKey.error);
-  return asOfficer('approveRequestAction', 'approve certificate requests', `/requests/${id.value}`, async ({ operator }) => {
-    const { ca } = await consoleServices();
-    const approved = await approveRequest(ca, operator, id.value, rootKey.value);
-    return approved.ok ? issueCertificate(ca, operator, id.value) : approved;
-  });
-}
-
-export async function issueRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const id = integerField(form, 'requestId');
-  if (!id.ok) return failed(id.error);
-  return asOfficer('issueRequestAction', 'issue certificates', `/requests/${id.value}`, async ({ operator }) => issueCertificate((await consoleServices()).ca, operator, id.value));
-}
-
-export async function rejectRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const id = integerField(form, 'requestId');
-  if (!id.ok) return failed(id.error);
-  const reason = textField(form, 'reason');
-  if (!reason.ok) return failed(reason.error);
-  return asOfficer('rejectRequestAction', 'reject certificate requests', `/requests/${id.value}`, async ({ operator }) =>
-    rejectRequest((await consoleServices()).ca, operator, id.value, reason.value),
+  return asOfficer(
+    'approveRequestAction',
+    'approve certificate requests',
+    () => fields({ id: () => integerField(form, 'requestId'), rootKey: () => integerField(form, 'rootKeyIndex', 16) }),
+    requestPage,
+    async ({ operator }, { id, rootKey }) => {
+      const { ca } = await consoleServices();
+      const approved = await approveRequest(ca, operator, id, rootKey);
+      return approved.ok ? issueCertificate(ca, operator, id) : approved;
+    },
   );
 }
 
-export async function revokeCertificateAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
+export async function issueRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
+  return asOfficer('issueRequestAction', 'issue certificates', () => fields({ id: () => integerField(form, 'requestId') }), requestPage, async ({ operator }, { id }) =>
+    issueCertificate((await consoleServices()).ca, operator, id),
+  );
+}
+
+export async function rejectRequestAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
+  return asOfficer(
+    'rejectRequestAction',
+    'reject certificate requests',
+    () => fields({ id: () => integerField(form, 'requestId'), reason: () => textField(form, 'reason') }),
+    requestPage,
+    async ({ operator }, { id, reason }) => rejectRequest((await consoleServices()).ca, operator, id, reason),
+  );
+}
+
+/** The certificate to revoke, its reason, and the number typed again to confirm. */
+function revocationFields(form: FormData): Result<{ number: number; expected: string; reason: RevocationReason }> {
   const number = integerField(form, 'number', 16);
-  if (!number.ok) return failed(number.error);
+  if (!number.ok) return number;
   const reason = REVOCATION_REASONS.find((r): r is RevocationReason => r === form.get('reason'));
-  if (!reason) return failed({ code: Code.REVOCATION_REASON, message: `reason must be one of ${REVOCATION_REASONS.join(', ')}`, field: 'reason' });
+  if (!reason) return err(Code.REVOCATION_REASON, `reason must be one of ${REVOCATION_REASONS.join(', ')}`, { field: 'reason' });
   const typed = textField(form, 'confirmation');
-  if (!typed.ok) return failed(typed.error);
+  if (!typed.ok) return typed;
   const expected = number.value.toString(16).toUpperCase().padStart(8, '0');
-  if (typed.value.trim().toUpperCase() !== expected) {
-    return failed({ code: Code.CONFIRMATION_MISMATCH, message: `type the certificate number ${expected} to confirm`, field: 'confirmation' });
-  }
-  return asOfficer('revokeCertificateAction', 'revoke certificates', `/certificates/${expected}`, async ({ operator }) =>
-    revokeCertificate((await consoleServices()).ca, operator, number.value, reason),
+  if (typed.value.trim().toUpperCase() !== expected) return err(Code.CONFIRMATION_MISMATCH, `type the certificate number ${expected} to confirm`, { field: 'confirmation' });
+  return ok({ number: number.value, expected, reason });
+}
+
+export async function revokeCertificateAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
+  return asOfficer(
+    'revokeCertificateAction',
+    'revoke certificates',
+    () => revocationFields(form),
+    ({ expected }) => `/certificates/${expected}`,
+    async ({ operator }, { number, reason }) => revokeCertificate((await consoleServices()).ca, operator, number, reason),
   );
 }
 
 export async function enterShareAction(_state: FormState<true>, form: FormData): Promise<FormState<true>> {
-  const share = textField(form, 'share');
-  if (!share.ok) return failed(share.error);
-  return asOfficer('enterShareAction', 'enter a share of the signing-key PIN', '/signing', async ({ operator }) => {
+  return asOfficer('enterShareAction', 'enter a share of the signing-key PIN', () => textField(form, 'share'), () => '/signing', async ({ operator }, share) => {
     const { activation } = await serverCa();
     if (!activation) return err(Code.QUORUM_NOT_CONFIGURED, 'this CA signs with a configured PIN: there are no shares to enter', { field: 'share' });
-    return enterSigningShare((await consoleServices()).ca, activation, operator, share.value.trim());
+    return enterSigningShare((await consoleServices()).ca, activation, operator, share.trim());
   });
 }
 

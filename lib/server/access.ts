@@ -55,10 +55,15 @@ export const ACTION_ACCESS = {
 
 export type ActionName = keyof typeof ACTION_ACCESS;
 
-/** Pages (app/(console) routes) that only some roles open; every other console page opens for any complete session. */
+/** Pages and cookie-authenticated route handlers (app/(console) routes) that only some roles open; every other one opens for any complete session. */
 export const PAGE_ROLES: Readonly<Record<string, readonly OperatorRole[]>> = {
   '/operators': ['ADMIN', 'AUDITOR'],
   '/institutions': ['ADMIN', 'OFFICER', 'AUDITOR'],
   '/institutions/[id]': ['ADMIN', 'OFFICER', 'AUDITOR'],
   '/api-tokens': ['ADMIN', 'AUDITOR'],
+  '/requests': ['OFFICER', 'AUDITOR'],
+  '/requests/[id]': ['OFFICER', 'AUDITOR'],
+  '/certificates': ['OFFICER', 'AUDITOR'],
+  '/certificates/[number]': ['OFFICER', 'AUDITOR'],
+  '/certificates/[number]/download': ['OFFICER', 'AUDITOR'],
 };

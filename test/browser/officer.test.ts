@@ -1,7 +1,8 @@
 /**
- * The officers' screens in Chromium against the shared production server (test/browser/server.ts):
- * officers A (alice) and B (bob), made through the CA services in this process beside the server
- * (the same PostgreSQL database and software token), enrol in the browser, run the root-key
+ * The officers' screens in Chromium against a console server of their own (test/browser/server.ts
+ * startConsole: the suite's build, a fresh first run, so the story does not depend on what the
+ * other files did to the shared one): officers A (alice) and B (bob), made through the CA services
+ * in this process beside the server (the embedded database the console serves, the same software token), enrol in the browser, run the root-key
  * ceremony (A requests, B approves and the HSM generates the key, A requests activation, B
  * approves), review (A) and approve/issue (B) a request submitted here with a fresh SM2 key, find
  * the certificate, download it and verify the binary with the real `tqca cert verify`, and revoke
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex, uintToBytes } from '../../lib/bytes';
 import { createInstitution } from '../../lib/ca/institutions';
 import type { Operator } from '../../lib/ca/context';
@@ -29,8 +30,10 @@ import { openCa, type OpenCa } from '../../lib/runtime/openCa';
 import { buildRequest } from '../e2e/harness';
 import { bootstrapOperator } from '../support/operators';
 import { launch, screenshot, seriousViolations, type Browser } from './chromium';
+import { startConsole, type Console } from './server';
 
-const url = inject('consoleUrl');
+let url = '';
+let ownConsole: Console;
 const PASSWORD = 'correct horse battery staple';
 const ISSUER_ID = 0x00002001;
 const ROOT_INDEX = '81';
@@ -165,7 +168,9 @@ async function ageSecondFactor(o: Officer) {
 }
 
 beforeAll(async () => {
-  opened = unwrap(await openCa({ ...process.env, ...inject('caEnv') }));
+  ownConsole = await startConsole();
+  url = ownConsole.url;
+  opened = unwrap(await openCa({ ...process.env, ...ownConsole.caEnv }));
   const { ca } = opened;
   // The first administrator (still on its one-time password, which the console test replaces) makes the set and seals it.
   const admin = await ca.prisma.operator.findUniqueOrThrow({ where: { username: 'admin' }, select: { id: true, username: true, displayName: true, roles: true } });
@@ -181,6 +186,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([alice?.browser.close(), bob?.browser.close()]);
   await opened?.close();
+  await ownConsole?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 

@@ -47,53 +47,76 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
   throw new Error(`the console did not answer within 120 s\n${log()}`);
 }
 
-export default async function setup(project: TestProject) {
+export interface Console {
+  readonly url: string;
+  readonly firstAdmin: { username: string; password: string };
+  readonly firstRunFile: string;
+  readonly caEnv: { TQCA_DATA_DIR: string; DATABASE_URL: string };
+  stop(): Promise<void>;
+}
+
+const BUILD_ENV = { NEXT_TELEMETRY_DISABLED: '1', UV_THREADPOOL_SIZE: '16', TQCA_NEXT_DIST_DIR: '.next-test' };
+
+/**
+ * A console server of the suite's build over a fresh data directory, prepared by the first-run
+ * step `npm start` runs. The global setup starts the shared one; a test file whose story needs a
+ * CA of its own from the first run (the officers' ceremony) starts another.
+ */
+export async function startConsole(): Promise<Console> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tqca-browser-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
-    NEXT_TELEMETRY_DISABLED: '1',
-    UV_THREADPOOL_SIZE: '16',
-    TQCA_NEXT_DIST_DIR: '.next-test',
+    ...BUILD_ENV,
     TQCA_DATA_DIR: dataDir,
     // Empty: the embedded database, whatever the caller's environment names.
     DATABASE_URL: '',
     NEXTAUTH_URL: url,
     TQCA_SESSION_IDLE_SECONDS: String(IDLE_SECONDS),
   };
-  const run = (args: string[]) => {
-    const r = spawnSync('npx', args, { env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  };
-  run(['next', 'build']);
-  const firstRun = run(['tsx', 'scripts/console-setup.ts']);
+  const firstRun = run(['tsx', 'scripts/console-setup.ts'], env);
   const firstRunFile = join(dataDir, 'secrets', 'first-run-admin');
   const [username, password] = readFileSync(firstRunFile, 'utf8').trim().split('\n');
-  if (!firstRun.includes(password)) throw new Error(`the first run did not print the administrator's password:\n${firstRun}`);
+  if (!firstRun.includes(password!)) throw new Error(`the first run did not print the administrator's password:\n${firstRun}`);
 
   let output = '';
-  // Its own process group, so teardown stops npx and the next server beneath it together.
+  // Its own process group, so stopping ends npx and the next server beneath it together.
   const server = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout!.on('data', (d) => (output += d));
   server.stderr!.on('data', (d) => (output += d));
   await waitForServer(url, server, () => output);
-
-  project.provide('consoleUrl', url);
-  project.provide('firstAdmin', { username, password });
-  project.provide('idleSeconds', IDLE_SECONDS);
-  project.provide('firstRunFile', firstRunFile);
-  project.provide('caEnv', { TQCA_DATA_DIR: dataDir, DATABASE_URL: '' });
-
-  return async () => {
-    if (server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      process.kill(-server.pid!, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (server.exitCode === null) process.kill(-server.pid!, 'SIGKILL');
-    }
-    if (/Error|error/.test(output) && process.env.TQCA_BROWSER_SERVER_LOG) console.log(output);
-    rmSync(dataDir, { recursive: true, force: true });
+  return {
+    url,
+    firstAdmin: { username: username!, password: password! },
+    firstRunFile,
+    caEnv: { TQCA_DATA_DIR: dataDir, DATABASE_URL: '' },
+    async stop() {
+      if (server.exitCode === null) {
+        const exited = new Promise((r) => server.once('exit', r));
+        process.kill(-server.pid!, 'SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (server.exitCode === null) process.kill(-server.pid!, 'SIGKILL');
+      }
+      if (/Error|error/.test(output) && process.env.TQCA_BROWSER_SERVER_LOG) console.log(output);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync('npx', args, { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+export default async function setup(project: TestProject) {
+  run(['next', 'build'], { ...process.env, ...BUILD_ENV });
+  const shared = await startConsole();
+  project.provide('consoleUrl', shared.url);
+  project.provide('firstAdmin', shared.firstAdmin);
+  project.provide('idleSeconds', IDLE_SECONDS);
+  project.provide('firstRunFile', shared.firstRunFile);
+  project.provide('caEnv', shared.caEnv);
+  return () => shared.stop();
 }

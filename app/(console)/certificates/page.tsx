@@ -9,6 +9,7 @@ import { buttonClass, cardClass, inputClass, labelClass } from '../../../compone
 import { CERTIFICATE_SORTS, EXPIRY_WARNING_DAYS, searchCertificates, type CertificateSearch } from '../../../lib/ca';
 import { Code, err, ok, type Result } from '../../../lib/errors';
 import { consoleServices } from '../../../lib/server/ca';
+import { PAGE_ROLES } from '../../../lib/server/access';
 import { pageOperator } from '../../../lib/server/session';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const;
@@ -36,7 +37,7 @@ function parseQuery(q: Query): Result<CertificateSearch> {
 }
 
 export default async function CertificatesPage({ searchParams }: { searchParams: Promise<Query> }) {
-  const allowed = await pageOperator(['OFFICER', 'AUDITOR'], 'see certificates');
+  const allowed = await pageOperator(PAGE_ROLES['/certificates']!, 'see certificates');
   if (!allowed.ok) return <FormErrorStatic error={allowed.error} />;
   const t = await getTranslations('caCertificates');
   const format = await getFormatter();

@@ -6,12 +6,13 @@ import { FormErrorStatic } from '../../../components/FormErrorStatic';
 import { buttonClass, cardClass, inputClass, labelClass } from '../../../components/ui';
 import { listRequests, type RequestState } from '../../../lib/ca';
 import { consoleServices } from '../../../lib/server/ca';
+import { PAGE_ROLES } from '../../../lib/server/access';
 import { pageOperator } from '../../../lib/server/session';
 
 const STATES = ['SUBMITTED', 'APPROVED', 'ISSUED', 'REJECTED', 'EXPIRED'] as const satisfies readonly RequestState[];
 
 export default async function RequestsPage({ searchParams }: { searchParams: Promise<{ state?: string }> }) {
-  const allowed = await pageOperator(['OFFICER', 'AUDITOR'], 'see certificate requests');
+  const allowed = await pageOperator(PAGE_ROLES['/requests']!, 'see certificate requests');
   if (!allowed.ok) return <FormErrorStatic error={allowed.error} />;
   const t = await getTranslations('caRequests');
   const format = await getFormatter();

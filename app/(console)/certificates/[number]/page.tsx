@@ -11,11 +11,12 @@ import { issuerCertificate, REVOCATION_REASONS } from '../../../../lib/codec';
 import { checkRole, showCertificate } from '../../../../lib/ca';
 import { Code } from '../../../../lib/errors';
 import { consoleServices } from '../../../../lib/server/ca';
+import { PAGE_ROLES } from '../../../../lib/server/access';
 import { pageOperator } from '../../../../lib/server/session';
 import { revokeCertificateAction } from '../../../officerActions';
 
 export default async function CertificatePage({ params }: { params: Promise<{ number: string }> }) {
-  const allowed = await pageOperator(['OFFICER', 'AUDITOR'], 'see certificates');
+  const allowed = await pageOperator(PAGE_ROLES['/certificates/[number]']!, 'see certificates');
   if (!allowed.ok) return <FormErrorStatic error={allowed.error} />;
   const officer = checkRole(allowed.value, ['OFFICER'], 'act').ok;
   const t = await getTranslations('caCertificates');

@@ -10,11 +10,12 @@ import { cardClass } from '../../../../components/ui';
 import { checkRole, listRootKeys, operatorNames, requestDetail } from '../../../../lib/ca';
 import { Code } from '../../../../lib/errors';
 import { consoleServices } from '../../../../lib/server/ca';
+import { PAGE_ROLES } from '../../../../lib/server/access';
 import { pageOperator } from '../../../../lib/server/session';
 import { approveRequestAction, issueRequestAction, rejectRequestAction, reviewRequestAction } from '../../../officerActions';
 
 export default async function RequestPage({ params }: { params: Promise<{ id: string }> }) {
-  const allowed = await pageOperator(['OFFICER', 'AUDITOR'], 'see certificate requests');
+  const allowed = await pageOperator(PAGE_ROLES['/requests/[id]']!, 'see certificate requests');
   if (!allowed.ok) return <FormErrorStatic error={allowed.error} />;
   const me = allowed.value;
   const officer = checkRole(me, ['OFFICER'], 'act').ok;

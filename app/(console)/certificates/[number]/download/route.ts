@@ -7,6 +7,7 @@ import { showCertificate } from '../../../../../lib/ca';
 import { Code, err, type TqError } from '../../../../../lib/errors';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from '../../../../../lib/errors/problem';
 import { consoleServices } from '../../../../../lib/server/ca';
+import { PAGE_ROLES } from '../../../../../lib/server/access';
 import { readSession } from '../../../../../lib/server/session';
 
 function refused(error: TqError, instance: string): Response {
@@ -16,7 +17,7 @@ function refused(error: TqError, instance: string): Response {
 
 export async function GET(request: Request, { params }: { params: Promise<{ number: string }> }): Promise<Response> {
   const instance = new URL(request.url).pathname;
-  const session = await readSession({ roles: ['OFFICER', 'AUDITOR'], action: 'download certificates' });
+  const session = await readSession({ roles: PAGE_ROLES['/certificates/[number]/download']!, action: 'download certificates' });
   if (!session.ok) return refused(session.error, instance);
   const { number } = await params;
   const format = new URL(request.url).searchParams.get('format');
