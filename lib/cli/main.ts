@@ -6,10 +6,10 @@
  * its code, anything else is reported as INTERNAL.
  */
 import { toHex } from '../bytes';
-import { embeddedHolderGone } from '../db/client';
 import { TqException, type TqError } from '../errors';
 import { parseArguments, splitInvocation, usageError } from './args';
 import { errorJson, type JsonObject, type Outcome } from './command';
+import { explainedFault } from './faults';
 import { processContext } from './context';
 import { cliError } from './errorCodes';
 import { groups } from './commands';
@@ -77,11 +77,11 @@ function usage(error: TqError, guidance: string): Reply {
 
 /** Exit 1 for anything thrown: a TqException keeps its code, anything else is INTERNAL. */
 export function replyToThrown(thrown: unknown): Reply {
-  // A database error after the embedded database's holder went away is that, not a bug.
+  // A fault a loaded module explains (a database error after the embedded database's holder went away) is that, not a bug.
   const error: TqError =
     thrown instanceof TqException
       ? thrown.error
-      : (embeddedHolderGone() ?? cliError('INTERNAL', thrown instanceof Error ? thrown.message : String(thrown)).error);
+      : (explainedFault() ?? cliError('INTERNAL', thrown instanceof Error ? thrown.message : String(thrown)).error);
   const trace = thrown instanceof Error && !(thrown instanceof TqException) ? `${thrown.stack ?? thrown.message}\n` : '';
   return { exitCode: 1, stdout: renderJson({ valid: false, error: errorJson(error) }), stderr: `tqca: ${error.code}: ${error.message}\n${trace}` };
 }

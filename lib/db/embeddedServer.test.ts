@@ -14,6 +14,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../cli/testSupport';
 import { replyToThrown } from '../cli/main';
+// The command line's database session registers what a lost holder means (lib/cli/faults.ts).
+import '../cli/commands/databaseSession';
 import { PGlite } from '@electric-sql/pglite';
 import { embeddedHolderGone, openDatabase, type Database } from './client';
 import { serveEmbedded } from './embeddedServer';

@@ -5,11 +5,16 @@
  */
 import { authenticate, type CaServices, type Operator } from '../../ca';
 import { openCa, type OpenCaOptions } from '../../runtime/openCa';
+import { embeddedHolderGone } from '../../db/client';
+import { explainFaultsWith } from '../faults';
 import { Code, type Result, type TqError } from '../../errors';
 import { readCredentials, terminalPrompter } from '../operatorLogin';
 import { withSigningActivated } from '../quorumEntry';
 import { terminalSafe } from '../terminalText';
 import { invalid, positional, valid, type ArgumentParser, type JsonObject, type Outcome } from '../command';
+
+// A query that fails because the console serving the embedded database stopped is DB_HOLDER_GONE, not INTERNAL.
+explainFaultsWith(embeddedHolderGone);
 
 export interface SessionOptions extends OpenCaOptions {
   /** The command signs: under the quorum profile K officers first activate signing, for this process only. */

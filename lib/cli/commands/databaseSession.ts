@@ -3,9 +3,13 @@
  * configured database (DATABASE_URL, else the embedded PGlite; migrated on open), run, close.
  */
 import { systemNow, type Operator, type ServiceContext } from '../../ca';
-import { openDatabase } from '../../db/client';
+import { embeddedHolderGone, openDatabase } from '../../db/client';
+import { explainFaultsWith } from '../faults';
 import { invalid, type Outcome } from '../command';
 import { signIn } from '../operatorLogin';
+
+// A query that fails because the console serving the embedded database stopped is DB_HOLDER_GONE, not INTERNAL.
+explainFaultsWith(embeddedHolderGone);
 
 /** `readOnly`: a list or show, which creates no database on a fresh data directory (DB_NOT_FOUND). */
 export interface SessionOptions {
