@@ -70,6 +70,8 @@ beforeAll(async () => {
   await opened.close();
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
+  // A closed pool's backends may still be on their way out; a template copy needs none left.
+  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'tms' AND pid <> pg_backend_pid()");
   await admin.query('CREATE DATABASE tms_backup TEMPLATE tms');
   await admin.end();
   backupUrl = env.DATABASE_URL.replace(/\/tms$/, '/tms_backup');
