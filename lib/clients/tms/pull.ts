@@ -17,7 +17,7 @@ import { equal, toHex } from '../../bytes';
 import { applyDelta, decodeBundle, manifestRecord, MANIFEST_RECORD_LENGTH, MAX_BUNDLE_LENGTH, MAX_DELTA_LENGTH, rootKeyRecord, verifyBundle, type Bundle, type ManifestRecord, type TrustedRoot } from '../../codec';
 import { Code, err, ok, type Result, type TqError } from '../../errors';
 import { answerError, call, callJson, type ApiEndpoint } from '../http';
-import { openStateDir, readInstalled, writeInstalled, type Installed } from './state';
+import { lockStateDir, openStateDir, readInstalled, writeInstalled, type Installed } from './state';
 
 /** How the client comes to trust its first root keys (TQ-CERT-1 §4.2: the check value, confirmed out of band). */
 export interface Bootstrap {
@@ -70,6 +70,16 @@ interface Latest {
 export async function pull(options: PullOptions): Promise<PullReport> {
   const dir = await openStateDir(options.stateDir);
   if (!dir.ok) return { outcome: 'refused', offered: null, verified: [], installed: null, error: dir.error };
+  const lock = await lockStateDir(options.stateDir);
+  if (!lock.ok) return { outcome: 'refused', offered: null, verified: [], installed: null, error: lock.error };
+  try {
+    return await pullLocked(options);
+  } finally {
+    await lock.value.release();
+  }
+}
+
+async function pullLocked(options: PullOptions): Promise<PullReport> {
   const held = await readInstalled(options.stateDir);
   if (!held.ok) return { outcome: 'refused', offered: null, verified: [], installed: null, error: held.error };
   let installed = held.value;

@@ -3,6 +3,7 @@
  * an installation read back as written, and a bundle file changed behind the client's back (or a
  * state file that is not ours) refused instead of silently starting over.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { parseHex } from '../../bytes';
 import { decodeBundle } from '../../codec';
 import { sm2 } from '../../crypto/sm2';
 import { unwrap } from '../../errors';
-import { openStateDir, readInstalled, writeInstalled, type Installed } from './state';
+import { lockStateDir, openStateDir, readInstalled, writeInstalled, type Installed } from './state';
 
 const vectors = JSON.parse(readFileSync(join(__dirname, '../../../test/support/vectors/tq-bundle-example.json'), 'utf8')) as { root_public_key: string; v1: { bundle: string }; v2: { bundle: string } };
 const root = unwrap(sm2.publicKeyFromBytes(unwrap(parseHex(vectors.root_public_key))));
@@ -52,5 +53,24 @@ describe('the TMS state directory', () => {
     expect(code(await readInstalled(dir))).toBe('CLIENT_STATE_INVALID');
     writeFileSync(join(dir, 'state.json'), '{"format": 9}');
     expect(code(await readInstalled(dir))).toBe('CLIENT_STATE_INVALID');
+  });
+
+  it('lets one pull at a time hold it, and takes over the lock of a process that died', async () => {
+    const dir = join(base, 'locked');
+    unwrap(await openStateDir(dir));
+    const first = unwrap(await lockStateDir(dir));
+    const second = await lockStateDir(dir);
+    expect(code(second)).toBe('CLIENT_STATE_LOCKED');
+    expect(second.ok ? null : second.error.details).toMatchObject({ pid: process.pid });
+    await first.release();
+    unwrap(await lockStateDir(dir)).release();
+
+    // A holder killed mid-pull: its process id no longer runs.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(dir, 'pull.lock'), `${dead}\n`);
+    const taken = unwrap(await lockStateDir(dir));
+    expect(readFileSync(join(dir, 'pull.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    await taken.release();
+    expect(readdirSync(dir)).not.toContain('pull.lock');
   });
 });

@@ -3,13 +3,16 @@
  *
  *   state.json            version, ETag, SM3 of the bundle file, the trusted roots T, acknowledgement
  *   bundle-<version>.bin  the installed (last verified) full bundle
+ *   pull.lock             held by the one pull at work (its process id)
  *
  * A new version is installed by writing its bundle file, then state.json (each atomically, see
  * ../files.ts): the rename of state.json is the one commit point, so a crash leaves either the old
  * installation or the new one, never a bundle with another version's trust. Older bundle files are
- * removed after the commit.
+ * removed after the commit. Two pulls at once (cron overlapping a manual run) could otherwise commit
+ * out of order — the slower one putting back an older version, or removing the bundle file the
+ * other's state names — so a pull holds the directory's lock throughout.
  */
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { equal, parseHex, toHex } from '../../bytes';
 import { decodeBundle, publicKeyOf, type Bundle, type TrustedRoot } from '../../codec';
@@ -19,6 +22,7 @@ import { err, ok, type Result } from '../../errors';
 import { writeFileAtomically } from '../files';
 
 const STATE_FILE = 'state.json';
+const LOCK_FILE = 'pull.lock';
 const FORMAT = 1;
 
 export interface Installed {
@@ -55,6 +59,44 @@ export async function openStateDir(dir: string): Promise<Result<string>> {
     return ok(dir);
   } catch (thrown) {
     return invalid(dir, `cannot be opened (${(thrown as NodeJS.ErrnoException).code ?? 'EIO'})`);
+  }
+}
+
+/**
+ * Takes the directory's lock for one pull; `release` gives it back. A lock left by a process that
+ * no longer runs (killed mid-pull) is taken over: the state files are consistent whatever point it
+ * died at (see above), so only a live holder excludes.
+ */
+export async function lockStateDir(dir: string): Promise<Result<{ release(): Promise<void> }>> {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await open(path, 'wx', 0o600);
+      try {
+        await file.writeFile(`${process.pid}\n`);
+      } finally {
+        await file.close();
+      }
+      return ok({ release: () => unlink(path).catch(() => undefined) });
+    } catch (thrown) {
+      if ((thrown as NodeJS.ErrnoException).code !== 'EEXIST') return invalid(dir, `${LOCK_FILE} cannot be created (${(thrown as NodeJS.ErrnoException).code ?? 'EIO'})`);
+    }
+    const holder = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(holder) && holder > 0 && processRuns(holder)) {
+      return err('CLIENT_STATE_LOCKED', `${dir}: another pull (process ${holder}) is at work on it; try again when it ends`, { field: 'state', details: { state: dir, pid: holder } });
+    }
+    await unlink(path).catch(() => undefined);
+  }
+  return err('CLIENT_STATE_LOCKED', `${dir}: another pull took the lock at the same moment; try again`, { field: 'state', details: { state: dir } });
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (thrown) {
+    // EPERM: it runs, under another user.
+    return (thrown as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -19,6 +19,7 @@ export const CLIENT_CODES = {
   CLIENT_CERTIFICATE_MISMATCH: { category: 'badInput', en: 'the certificate the center served is not the one requested (another key, serial, number or issuer)', zh: '清分中心提供的证书不是所申请的证书（密钥、序列号、编号或发卡机构不符）' },
   // The reference TMS client (lib/clients/tms)
   CLIENT_STATE_INVALID: { category: 'badInput', en: 'the TMS state directory is not usable: readable by others, or its files are not what the client wrote', zh: 'TMS 状态目录不可用：其他用户可读，或其中文件不是客户端写入的内容', field: 'state' },
+  CLIENT_STATE_LOCKED: { category: 'conflict', en: 'another pull is at work on the TMS state directory; try again when it ends', zh: '另一个拉取进程正在使用 TMS 状态目录；请待其结束后重试', field: 'state' },
   CLIENT_TRUST_MISSING: { category: 'badInput', en: 'nothing is installed yet and no root key is trusted: give --root-check or --roots-file', zh: '尚未安装任何分发包且未信任任何根密钥：请给出 --root-check 或 --roots-file' },
   CLIENT_BUNDLE_STALE: { category: 'unavailable', en: 'the installed bundle expires soon and the server offers no newer one (the center may have stopped publishing)', zh: '已安装的分发包即将过期，而服务器未提供更新的版本（中心可能已停止发布）' },
   CLIENT_BUNDLE_EXPIRED: { category: 'unavailable', en: 'the installed bundle has expired and no newer verified bundle arrived: terminals keep it and alarm', zh: '已安装的分发包已过期且未收到更新的已验证分发包：终端保留该包并告警' },
