@@ -51,7 +51,7 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'getRoots',
         summary: 'The root keys of the current bundle: its A2 records, with their check values and states (acquirer and issuer tokens)',
         description:
-          'Exactly the A2 records of the latest published bundle (TQ-CERT-1 §5), so this answer and the bundles never disagree. The state is what the bundle implies: active signs it; announced is listed ahead of use (above the signer); retiring is listed below the signer, kept for its certificates.',
+          'Exactly the A2 records of the latest published bundle (TQ-CERT-1 §12.2), so this answer and the bundles never disagree. The state is what the bundle implies: active signs it; announced is listed ahead of use (above the signer); retiring is listed below the signer, kept for its certificates.',
         responses: {
           '200': {
             description: 'JSON by default; with Accept: application/octet-stream the 109-byte A2 records of the bundle concatenated, in index order',

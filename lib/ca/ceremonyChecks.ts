@@ -121,7 +121,7 @@ const CHECKS = {
     return r.ok ? null : r.error;
   },
 
-  /** A rollover key has been in the bundles for the lead (TQ-CERT-1 §4.2), so terminals hold it. */
+  /** A rollover key has been in the bundles for the lead (TQ-CERT-1 §9), so terminals hold it. */
   announcedForLead: ({ rootKey, anotherKeyActive, announceLeadDays, now }) => {
     const k = need(rootKey, 'rootKey');
     const r = checkAnnouncementLead({ state: k.state, announcedAt: k.announcedAt, anotherKeyActive, leadDays: announceLeadDays, now });

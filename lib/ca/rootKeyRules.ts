@@ -112,7 +112,7 @@ export function rootKeyUsable(state: RootKeyState, expiry: CalendarDay, at: Date
 }
 
 
-/** TQ-CERT-1 §4.2: a new root index is distributed at least 90 days before terminals must use it. */
+/** TQ-CERT-1 §9: a new root index is distributed at least 90 days before terminals must use it. */
 export const MINIMUM_ANNOUNCE_LEAD_DAYS = 90;
 const MAXIMUM_ANNOUNCE_LEAD_DAYS = 3650;
 

@@ -2,7 +2,7 @@
  * Random publication histories (issue, revoke, time passing so certificates expire, root announce,
  * activate, retire), each step published with buildBundle by a reference model of what §12.2 says a
  * bundle holds. A root key is announced (listed, signing nothing) and activated only once it has
- * been listed for the 90-day lead (§4.2), as the CA does; an announced key may be retired unused.
+ * been listed for the 90-day lead (TQ-CERT-1 §9), as the CA does; an announced key may be retired unused.
  * Every bundle passes §12.2 against its predecessor — its signer is always one the predecessor's
  * clients trust, so a rollover never needs an intermediate version — and the delta from every
  * earlier version rebuilds it exactly and verifies for a client holding that version, unless the

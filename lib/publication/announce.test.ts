@@ -1,5 +1,5 @@
 /**
- * The root-key announce step (TQ-CERT-1 §4.2 rollover, §5 A2 "announced ahead of use"), on the
+ * The root-key announce step (TQ-CERT-1 §9 rollover; A2 "announced ahead of use", docs/profile.md §5), on the
  * software token and PGlite, with the services' clock driven by the test: an announcement is
  * dual-controlled and audited, its approval publishes a version that lists the key's A2 (signed
  * by the key clients already trust, accepted by the client check against its predecessor), and

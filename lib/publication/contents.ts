@@ -16,7 +16,7 @@ export interface ListedRootKey {
   readonly hsmKeyId: Uint8Array;
   readonly publicKey: Uint8Array;
   readonly a2: Uint8Array;
-  /** Only ACTIVE keys sign; an ANNOUNCED one is listed ahead of use (TQ-CERT-1 §4.2 rollover). */
+  /** Only ACTIVE keys sign; an ANNOUNCED one is listed ahead of use (TQ-CERT-1 §9 rollover). */
   readonly state: 'ACTIVE' | 'ANNOUNCED';
 }
 

@@ -62,7 +62,7 @@ const changeCommand = (action: RootKeyChange, description: string) =>
 export const announce = changeCommand(
   'ANNOUNCE',
   `Requests announcement (PENDING → ANNOUNCED) of a root key; a second officer approves with
-'tqca root approve', and the next bundle lists its A2 record for acquirers (TQ-CERT-1 §4.2 rollover).
+'tqca root approve', and the next bundle lists its A2 record for acquirers (TQ-CERT-1 §9 rollover).
 It signs nothing until activated, which waits TQCA_ROOT_ANNOUNCE_LEAD_DAYS (default 90) from the approval.`,
 );
 

@@ -79,7 +79,7 @@ function outcomeOf(body: JsonObject, text: string, alarm: TqError | undefined, f
 export const pullCommand = defineCommand({
   description: `Polls GET /api/v1/bundles/latest with the ETag of the last answer (If-None-Match). On a newer
 version it fetches the delta from the installed version (falling back to the full bundle on any failure),
-verifies the result as a full bundle with the client checks of TQ-CERT-1 §5.1 against the installed one,
+verifies the result as a full bundle with the client checks of TQ-CERT-1 §12.2 against the installed one,
 installs it (temporary file, fsync, rename; the state directory is owner-only) and acknowledges it (POST
 /api/v1/acknowledgements with the manifest's body SM3). A version lower than the installed one, a bundle
 that fails any check, or one past its expiry is refused and the installed bundle kept. When a manifest is

@@ -20,7 +20,7 @@ export interface IssuerKey {
 
 const FORMAT = 'tqca-issuer-key-1';
 
-/** SM3(X‖Y)[0..7] in hex, what the officer reads to the center (profile §8). */
+/** SM3(X‖Y)[0..7] in hex, what the officer reads to the center (TQ-CERT-1 §8). */
 export const fingerprintOf = (publicKey: Sm2PublicKey): string => toHex(sm3(publicKey.bytes).subarray(0, 8));
 
 /** A fresh SM2 private key whose public point has even Y (half of all keys: draw again otherwise). */

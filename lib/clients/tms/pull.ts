@@ -1,7 +1,7 @@
 /**
- * One pull of the reference TMS (TQ-CERT-1 §5, client side): poll the manifest with If-None-Match;
- * on a newer version take the delta from the installed one (§5.2), falling back to the full bundle;
- * verify the result as a full bundle with the client algorithm (§5.1, lib/codec verifyBundle)
+ * One pull of the reference TMS (TQ-CERT-1 §12, client side): poll the manifest with If-None-Match;
+ * on a newer version take the delta from the installed one (§12.3), falling back to the full bundle;
+ * verify the result as a full bundle with the client algorithm (§12.2, lib/codec verifyBundle)
  * against the installed predecessor; install it atomically; acknowledge it with its body SM3.
  *
  * Anything that fails — a byte flipped on the way, a version lower than the installed one (a server
@@ -19,7 +19,7 @@ import { Code, err, ok, type Result, type TqError } from '../../errors';
 import { answerError, call, callJson, type ApiEndpoint } from '../http';
 import { lockStateDir, openStateDir, readInstalled, writeInstalled, type Installed } from './state';
 
-/** How the client comes to trust its first root keys (TQ-CERT-1 §4.2: the check value, confirmed out of band). */
+/** How the client comes to trust its first root keys (TQ-CERT-1 §9: the check value, confirmed out of band). */
 export interface Bootstrap {
   /** Check values (A2 bytes 77–108) compared out of band: the first bundle's A2 records carrying them are trusted. */
   readonly checkValues: readonly Uint8Array[];
