@@ -28,6 +28,8 @@ import {
 import { openCa } from '../../lib/runtime/openCa';
 import type { Database } from '../../lib/db/client';
 import { runTqca } from '../../lib/cli/testSupport';
+import { withKeyStore } from '../../lib/clients/issuer/pkcs11';
+import { softToken } from '../../hsm/testTokens';
 import { evenYPrivateKey } from '../../lib/clients/issuer/keys';
 
 const DAY = 24 * 3600 * 1000;
@@ -224,6 +226,51 @@ export function describeIssuerApi(h: IssuerHarness): void {
       const again = await renew('3650', mkdtempSync(join(tmpdir(), 'tqca-issuer-lost-')));
       expect(again.json, again.stdout + again.stderr).toMatchObject({ valid: true, action: 'pending', request: near.json.request });
       expect(await flowRequests()).toBe(2);
+    }, 300_000);
+
+    it('keeps the key in the issuer’s own PKCS#11 token: keygen, request and renew with --pkcs11, and the certificate carries the token’s key', async () => {
+      // The issuer's token is its own store; the CA's officers keep theirs (softToken sets the process's environment).
+      const held = { TQCA_TOKEN_DIR: process.env.TQCA_TOKEN_DIR, TQCA_SOFTTOKEN_FAMILY: process.env.TQCA_SOFTTOKEN_FAMILY };
+      const restore = () => {
+        for (const [name, value] of Object.entries(held)) value === undefined ? delete process.env[name] : (process.env[name] = value);
+      };
+      const token = softToken('softtoken');
+      restore();
+      try {
+        const pinFile = join(work, 'issuer.pin');
+        writeFileSync(pinFile, `${token.pin}\n`, { mode: 0o600 });
+        const inToken = ['--pkcs11', token.modulePath, '--token-label', token.tokenLabel, '--pin-file', pinFile];
+        const issuerRun = (args: string[]) => runTqca([...args, '--json'], { env: token.env });
+
+        const made = await issuerRun(['issuer', 'keygen', ...inToken, '--out', 'issuer-hsm-1']);
+        expect(made.json, made.stdout + made.stderr).toMatchObject({ valid: true, key: 'pkcs11:issuer-hsm-1' });
+        const inYear = new Date(Date.now() + 8 * 3600_000 + 365 * 86_400_000);
+        const expiry = `${String(inYear.getUTCMonth() + 1).padStart(2, '0')}${String(inYear.getUTCFullYear() % 100).padStart(2, '0')}`;
+        const requested = await issuerRun(['issuer', 'request', ...connect(), ...inToken, '--key', 'issuer-hsm-1', '--serial', '2a', '--expiry', expiry]);
+        expect(requested.json, requested.stdout + requested.stderr).toMatchObject({ valid: true, state: 'submitted', fingerprint: made.json.fingerprint, serial: 0x2a });
+        const id = String(requested.json.request);
+        expect((await runTqca(['request', 'review', id, '--fingerprint', requested.json.fingerprint, '--json'], officer('alice'))).json).toMatchObject({ valid: true });
+        expect((await runTqca(['request', 'approve', id, '--root-key', '91', '--json'], officer('bob'))).json).toMatchObject({ valid: true });
+        const fetched = await issuerRun(['issuer', 'fetch', ...connect(), '--request', id, '--root-check', checkValue, '--out', join(work, 'hsm.cert')]);
+        expect(fetched.json, fetched.stdout + fetched.stderr).toMatchObject({ valid: true, serial: 0x2a });
+        const verified = await runTqca(['cert', 'verify', '--root', rootKey, `@${join(work, 'hsm.cert')}`, '--json']);
+        expect(verified.json.certificate.issuerKey.x, verified.stdout).toBe(made.json.publicKey.slice(0, 64));
+
+        // Renewal makes its fresh key in the token: the request left open by the file-key renewal above is rejected first.
+        const open = await h.db().prisma.certificateRequest.findFirstOrThrow({ where: { state: 'SUBMITTED', institution: { apiTokens: { some: { publicId: h.tokens().flow.slice(4, 20) } } } } });
+        expect((await runTqca(['request', 'reject', String(open.id), '--reason', 'superseded', '--json'], officer('alice'))).json).toMatchObject({ valid: true });
+        const renewed = await issuerRun(['issuer', 'renew', ...connect(), ...inToken, '--before', '3650']);
+        expect(renewed.json, renewed.stdout + renewed.stderr).toMatchObject({ valid: true, action: 'requested' });
+        expect(renewed.json.key).toMatch(/^pkcs11:issuer-key-/);
+        Object.assign(process.env, token.env);
+        const found = await withKeyStore({ module: token.modulePath, tokenLabel: token.tokenLabel, pinFile, profile: 'softtoken' }, (store) => store.open(String(renewed.json.key).slice('pkcs11:'.length)));
+        restore();
+        const submitted = await h.db().prisma.certificateRequest.findUniqueOrThrow({ where: { id: Number(renewed.json.request) } });
+        expect(found.ok && Buffer.from(found.value.publicKey.bytes).toString('hex')).toBe(Buffer.from(submitted.publicKey).toString('hex'));
+      } finally {
+        restore();
+        token.dispose();
+      }
     }, 300_000);
   });
 
