@@ -257,6 +257,9 @@ export interface RevocationPropagation {
   readonly propagationMs: number | null;
 }
 
+/** A revocation's propagation time in whole seconds (as the console and the CLI show it); null while pending. */
+export const propagationSeconds = (r: Pick<RevocationPropagation, 'propagationMs'>): number | null => (r.propagationMs === null ? null : Math.round(r.propagationMs / 1000));
+
 /** Publications that started before a revocation committed are read as far back as this before it (their time is taken before the lock). */
 const PUBLICATION_CLOCK_MARGIN_MS = 60_000;
 

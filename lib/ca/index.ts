@@ -134,6 +134,7 @@ export {
 export {
   distributionStatus,
   distributionThresholds,
+  propagationSeconds,
   recordAcknowledgement,
   recordPolls,
   revocationPropagation,

@@ -1,5 +1,5 @@
 /** `tqca distribution status`: the CA's distribution service (lib/ca/distribution.ts): per-acquirer status, then revocation propagation. */
-import { distributionStatus, distributionThresholds, revocationPropagation, type DistributionStatus, type RevocationPropagation } from '../../ca';
+import { distributionStatus, distributionThresholds, propagationSeconds, revocationPropagation, type DistributionStatus, type RevocationPropagation } from '../../ca';
 import { publicationPolicyFrom } from '../../runtime/openCa';
 import { defineCommand, invalid, value, type JsonObject } from '../command';
 import { instantInput } from '../inputs';
@@ -26,7 +26,7 @@ const propagationText = (rows: readonly RevocationPropagation[]) =>
     ['revoked', (r) => r.revokedAt.toISOString()],
     ['first version', (r) => r.firstVersion],
     ['all acknowledged', (r) => r.completedAt?.toISOString()],
-    ['propagation (s)', (r) => (r.propagationMs === null ? null : Math.round(r.propagationMs / 1000))],
+    ['propagation (s)', propagationSeconds],
     ['pending acquirers', (r) => (r.pending.length === 0 ? null : r.pending.join(', '))],
   ])}`;
 
