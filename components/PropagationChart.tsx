@@ -6,11 +6,13 @@ import { getFormatter, getTranslations } from 'next-intl/server';
 import { propagationSeconds, type RevocationPropagation } from '../lib/ca';
 import { cstTime } from './caText';
 import { DataTable, rowClass } from './DataTable';
+import { barSlot } from './ExpiryTimeline';
 import { tdClass } from './ui';
 
 const W = 720;
 const H = 200;
 const PAD = { left: 56, right: 12, top: 16, bottom: 36 };
+const MAX_BAND = 72;
 
 type Translate = Awaited<ReturnType<typeof getTranslations>>;
 
@@ -30,7 +32,8 @@ export async function PropagationChart({ rows, limit }: { rows: readonly Revocat
   const max = Math.max(1, ...chronological.map((r) => r.propagationMs ?? 0));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
-  const band = plotW / Math.max(1, chronological.length);
+  // A few revocations keep narrow bars at the left rather than filling the width.
+  const band = Math.min(MAX_BAND, plotW / Math.max(1, chronological.length));
   const y = (ms: number) => PAD.top + plotH - (ms / max) * plotH;
   const day = (d: Date) => format.dateTime(d, { month: 'numeric', day: 'numeric' });
   return (
@@ -46,8 +49,7 @@ export async function PropagationChart({ rows, limit }: { rows: readonly Revocat
           <svg viewBox={`0 0 ${W} ${H}`} className="mt-3 h-auto w-full" aria-hidden="true" focusable="false">
             <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} className="stroke-slate-400" />
             {chronological.map((r, i) => {
-              const x0 = PAD.left + i * band + band * 0.15;
-              const w = band * 0.7;
+              const { x0, w } = barSlot(PAD.left, band, i);
               return (
                 <g key={r.certificateNumber}>
                   {r.propagationMs === null ? (

@@ -22,7 +22,7 @@ import { publish } from '../../lib/publication';
 import { openCa, type OpenCa } from '../../lib/runtime/openCa';
 import { activeRootKey, issuedCertificate } from '../e2e/harness';
 import { bootstrapOperator } from '../support/operators';
-import { launch, screenshot, seriousViolations, type Browser } from './chromium';
+import { checkInBothLanguages, launch, type Browser } from './chromium';
 import { signInOverHttp } from './consoleHttp';
 import { startConsole, type Console } from './server';
 
@@ -129,17 +129,6 @@ async function open(path: string) {
 const attributes = (testId: string, names: readonly string[]) =>
   browser.page.$$eval(`[data-testid="${testId}"]`, (elements, names) => elements.map((e) => Object.fromEntries(names.map((n) => [n, e.getAttribute(`data-${n}`)]))), names);
 
-async function checkBothLanguages(name: string) {
-  for (const locale of ['zh-CN', 'en'] as const) {
-    if ((await browser.page.getAttribute('html', 'lang')) !== locale) {
-      await browser.page.click(`button[name="locale"][value="${locale}"]`);
-      await browser.page.waitForFunction((l) => document.documentElement.lang === l, locale);
-    }
-    await browser.page.waitForFunction(() => document.title !== '');
-    expect(await seriousViolations(browser.page), `${name} (${locale})`).toEqual([]);
-    await screenshot(browser.page, `distribution-${name}.${locale}`);
-  }
-}
 
 describe('the distribution page in Chromium', () => {
   it('shows each acquirer current, behind or mismatched, and the revocation propagation in seconds', async () => {
@@ -154,13 +143,13 @@ describe('the distribution page in Chromium', () => {
       { certificate: certificates[1], seconds: '' },
       { certificate: certificates[0], seconds: '300' },
     ]);
-    await checkBothLanguages('status');
+    expect(await checkInBothLanguages(browser.page, 'distribution-status')).toEqual({ 'zh-CN': [], en: [] });
   });
 
   it('lists who has not acknowledged version 3: the behind and the mismatched acquirer', async () => {
     await open('/distribution?version=3');
     expect(await attributes('unacknowledged-acquirer', ['institution'])).toEqual([{ institution: acquirers.behind.code }, { institution: acquirers.mismatch.code }]);
-    await checkBothLanguages('version-3');
+    expect(await checkInBothLanguages(browser.page, 'distribution-version-3')).toEqual({ 'zh-CN': [], en: [] });
     await open('/distribution?version=2');
     expect(await attributes('unacknowledged-acquirer', ['institution'])).toEqual([]);
     expect(await browser.page.locator('[data-testid="all-acknowledged"]').count()).toBe(1);
