@@ -10,6 +10,9 @@ const PAD = { left: 36, right: 12, top: 16, bottom: 36 };
 const DAY = 86_400_000;
 const CST = 8 * 3_600_000;
 
+/** Bar `i` of a bar chart whose bars stand in bands of width `band` from `left`: 70 % of its band, centred. */
+export const barSlot = (left: number, band: number, i: number) => ({ x0: left + i * band + band * 0.15, w: band * 0.7 });
+
 function monthsFrom(at: Date, horizonDays: number): { start: Date; key: string }[] {
   const shifted = new Date(at.getTime() + CST);
   const months: { start: Date; key: string }[] = [];
@@ -47,8 +50,7 @@ export async function ExpiryTimeline({ at, items, horizonDays }: { at: Date; ite
       <svg viewBox={`0 0 ${W} ${H}`} className="mt-3 h-auto w-full" aria-hidden="true" focusable="false">
         <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} className="stroke-slate-400" />
         {rows.map((r, i) => {
-          const x0 = PAD.left + i * band + band * 0.15;
-          const w = band * 0.7;
+          const { x0, w } = barSlot(PAD.left, band, i);
           return (
             <g key={months[i].key}>
               <rect x={x0} width={w} y={y(r.certificates)} height={y(0) - y(r.certificates)} className="fill-sky-700" />

@@ -17,6 +17,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/requests', label: 'requests', roles: ['OFFICER', 'AUDITOR'] },
   { href: '/certificates', label: 'certificates', roles: ['OFFICER', 'AUDITOR'] },
   { href: '/signing', label: 'signing', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/distribution', label: 'distribution', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/account/password', label: 'account', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
 ];
 

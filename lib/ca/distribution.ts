@@ -81,73 +81,162 @@ export async function recordAcknowledgement(
   });
 }
 
+/** What an acquirer's row says at a glance; the first that applies, in this order. */
+export type AcquirerStatus = 'mismatch' | 'never' | 'silent' | 'behind' | 'current';
+
+/** When an acquirer is raised as silent or behind (milliseconds). */
+export interface DistributionThresholds {
+  /** No poll or acknowledgement for longer than this: silent. */
+  readonly silentAfterMs: number;
+  /** A newer version than the one it acknowledged out for longer than this: behind. */
+  readonly behindAfterMs: number;
+}
+
+/**
+ * The thresholds the publication policy implies: the lead is how long before a bundle's expiry the
+ * center publishes its replacement, so an acquirer silent, or still on an older version, for longer
+ * than the lead may be holding a bundle that has expired.
+ */
+export const distributionThresholds = (policy: { readonly leadSeconds: number }): DistributionThresholds => ({
+  silentAfterMs: policy.leadSeconds * 1000,
+  behindAfterMs: policy.leadSeconds * 1000,
+});
+
 export interface AcquirerDistribution {
   readonly institutionId: number;
   readonly code: string;
   readonly nameZh: string;
+  readonly nameEn: string | null;
+  readonly status: AcquirerStatus;
   readonly lastPollAt: Date | null;
   readonly lastPolledVersion: number | null;
   /** Highest version acknowledged with the published body SM3. */
   readonly acknowledgedVersion: number | null;
   readonly acknowledgedAt: Date | null;
-  /** Versions behind `latest` (null when nothing is acknowledged). */
+  /** Versions behind the current one (all of them when nothing is acknowledged); null before the first publication. */
   readonly lagVersions: number | null;
-  /** Milliseconds since the acknowledgement of the acknowledged version, or null. */
+  /** How long a newer version than the acknowledged one has been out (0 when current); null before the first publication. */
   readonly lagMs: number | null;
   /** Acknowledgements whose body SM3 differed from the published one. */
   readonly alarms: number;
 }
 
+export interface UnacknowledgedAcquirer {
+  readonly institutionId: number;
+  readonly code: string;
+  readonly nameZh: string;
+  readonly nameEn: string | null;
+}
+
 export interface DistributionStatus {
-  readonly latest: number | null;
+  /** The current (newest published) version; null before the first publication. */
+  readonly latest: { readonly version: number; readonly publishedAt: Date } | null;
+  readonly thresholds: DistributionThresholds;
+  /** One page of the active acquirers, by code. */
   readonly acquirers: readonly AcquirerDistribution[];
-  /** With `version`: active acquirers that had not acknowledged it (or a later one) by `by`. */
-  readonly missing?: { readonly version: number; readonly by: Date; readonly acquirers: readonly number[] };
+  readonly total: number;
+  readonly page: number;
+  readonly pages: number;
+  /** With `version`: every active acquirer that had not acknowledged it (or a later one) by `by`. */
+  readonly missing?: { readonly version: number; readonly by: Date; readonly acquirers: readonly UnacknowledgedAcquirer[] };
+}
+
+export interface DistributionQuery {
+  readonly thresholds: DistributionThresholds;
+  /** Who had not acknowledged this version (or a later one) by `by` (default: now). */
+  readonly version?: number;
+  readonly by?: Date;
+  /** 1-based; with `pageSize`. Without a page size every acquirer is one page. */
+  readonly page?: number;
+  readonly pageSize?: number;
+}
+
+/** The row's status from its facts: the alarm kinds, worst first. */
+function acquirerStatus(
+  facts: { lastContact: Date | null; unresolvedMismatch: boolean; lagVersions: number | null; lagMs: number | null },
+  thresholds: DistributionThresholds,
+  now: Date,
+): AcquirerStatus {
+  if (facts.unresolvedMismatch) return 'mismatch';
+  if (facts.lastContact === null) return 'never';
+  if (now.getTime() - facts.lastContact.getTime() > thresholds.silentAfterMs) return 'silent';
+  if ((facts.lagVersions ?? 0) > 0 && (facts.lagMs ?? 0) > thresholds.behindAfterMs) return 'behind';
+  return 'current';
 }
 
 /**
- * Per active acquirer: last poll, last acknowledged version and the lag against `latest` (the
- * newest published version, from the publication pipeline; null before the first publication).
+ * Per active acquirer (one page, by code): its status, last poll, last acknowledged version and the
+ * lag against the current version, in versions and in time. A mismatch counts until the acquirer
+ * acknowledges that version or a later one with the published body SM3. Contact is a poll or an
+ * acknowledgement: polls reach the database in batches, an acknowledgement at once.
  */
-export async function distributionStatus(
-  ctx: ServiceContext,
-  options: { latest: number | null; version?: number; by?: Date },
-): Promise<Result<DistributionStatus>> {
+export async function distributionStatus(ctx: ServiceContext, query: DistributionQuery): Promise<Result<DistributionStatus>> {
   const now = ctx.now();
-  const by = options.by ?? now;
-  const acquirers = await ctx.prisma.institution.findMany({ where: { kind: 'ACQUIRER', status: 'ACTIVE' }, orderBy: { code: 'asc' } });
-  const polls = await ctx.prisma.distributionPoll.findMany({ where: { institutionId: { in: acquirers.map((a) => a.id) } } });
-  const acks = await ctx.prisma.distributionAcknowledgement.findMany({ where: { institutionId: { in: acquirers.map((a) => a.id) } }, orderBy: { receivedAt: 'asc' } });
-  const rows = acquirers.map((a): AcquirerDistribution => {
+  const by = query.by ?? now;
+  const latest = await ctx.prisma.publishedBundle.findFirst({ orderBy: { version: 'desc' }, select: { version: true, publishedAt: true } });
+  const version = query.version;
+  if (version !== undefined && (latest === null || version < 1 || version > latest.version)) {
+    return err('BUNDLE_NOT_FOUND', `no bundle version ${version} has been published`, { field: 'version', details: { version } });
+  }
+  const active = { kind: 'ACQUIRER', status: 'ACTIVE' } as const;
+  const total = await ctx.prisma.institution.count({ where: active });
+  const pageSize = query.pageSize ?? Math.max(1, total);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(query.page ?? 1, pages);
+  const acquirers = await ctx.prisma.institution.findMany({ where: active, orderBy: { code: 'asc' }, skip: (page - 1) * pageSize, take: pageSize });
+  const ids = acquirers.map((a) => a.id);
+  const polls = await ctx.prisma.distributionPoll.findMany({ where: { institutionId: { in: ids } } });
+  const acks = await ctx.prisma.distributionAcknowledgement.findMany({ where: { institutionId: { in: ids } }, orderBy: { receivedAt: 'asc' } });
+  const facts = acquirers.map((a) => {
     const own = polls.filter((p) => p.institutionId === a.id);
     const lastPoll = own.reduce<(typeof own)[number] | null>((best, p) => (best === null || p.lastPollAt > best.lastPollAt ? p : best), null);
-    const good = acks.filter((k) => k.institutionId === a.id && k.matches);
-    const best = good.reduce<(typeof good)[number] | null>((b, k) => (b === null || k.version > b.version ? k : b), null);
+    const ownAcks = acks.filter((k) => k.institutionId === a.id);
+    const best = ownAcks.filter((k) => k.matches).reduce<(typeof ownAcks)[number] | null>((b, k) => (b === null || k.version > b.version ? k : b), null);
+    return { a, lastPoll, ownAcks, best };
+  });
+  // The lag in time runs from the publication of the first version the acquirer does not have.
+  const firstMissing = [...new Set(facts.map((f) => (f.best?.version ?? 0) + 1))].filter((v) => latest !== null && v <= latest.version);
+  const publishedAt = new Map(
+    (await ctx.prisma.publishedBundle.findMany({ where: { version: { in: firstMissing } }, select: { version: true, publishedAt: true } })).map((b) => [b.version, b.publishedAt]),
+  );
+  const rows = facts.map(({ a, lastPoll, ownAcks, best }): AcquirerDistribution => {
+    const acknowledged = best?.version ?? 0;
+    const lagVersions = latest ? Math.max(0, latest.version - acknowledged) : null;
+    const behindSince = publishedAt.get(acknowledged + 1);
+    const lagMs = latest === null ? null : behindSince ? Math.max(0, now.getTime() - behindSince.getTime()) : 0;
+    const lastAck = ownAcks.at(-1)?.receivedAt ?? null;
+    const lastContact = [lastPoll?.lastPollAt ?? null, lastAck].reduce<Date | null>((m, d) => (d !== null && (m === null || d > m) ? d : m), null);
+    const unresolvedMismatch = ownAcks.some((k) => !k.matches && k.version > acknowledged);
     return {
       institutionId: a.id,
       code: toHex(a.code),
       nameZh: a.nameZh,
+      nameEn: a.nameEn,
+      status: acquirerStatus({ lastContact, unresolvedMismatch, lagVersions, lagMs }, query.thresholds, now),
       lastPollAt: lastPoll?.lastPollAt ?? null,
       lastPolledVersion: lastPoll?.version ?? null,
       acknowledgedVersion: best?.version ?? null,
       acknowledgedAt: best?.receivedAt ?? null,
-      lagVersions: best && options.latest !== null ? Math.max(0, options.latest - best.version) : null,
-      lagMs: best ? now.getTime() - best.receivedAt.getTime() : null,
-      alarms: acks.filter((k) => k.institutionId === a.id && !k.matches).length,
+      lagVersions,
+      lagMs,
+      alarms: ownAcks.filter((k) => !k.matches).length,
     };
   });
-  const version = options.version;
   const missing =
     version === undefined
       ? undefined
       : {
           version,
           by,
-          acquirers: acquirers
-            .filter((a) => !acks.some((k) => k.institutionId === a.id && k.matches && k.version >= version && k.receivedAt <= by))
-            .map((a) => a.id),
+          acquirers: (
+            await ctx.prisma.institution.findMany({
+              where: { ...active, acknowledgements: { none: { matches: true, version: { gte: version }, receivedAt: { lte: by } } } },
+              orderBy: { code: 'asc' },
+              select: { id: true, code: true, nameZh: true, nameEn: true },
+            })
+          ).map((a) => ({ institutionId: a.id, code: toHex(a.code), nameZh: a.nameZh, nameEn: a.nameEn })),
         };
-  return ok({ latest: options.latest, acquirers: rows, ...(missing ? { missing } : {}) });
+  return ok({ latest, thresholds: query.thresholds, acquirers: rows, total, page, pages, ...(missing ? { missing } : {}) });
 }
 
 /** One revocation on its way to the acquirers. */
@@ -167,6 +256,9 @@ export interface RevocationPropagation {
   /** completedAt − revokedAt, in milliseconds: the revocation's propagation time. */
   readonly propagationMs: number | null;
 }
+
+/** A revocation's propagation time in whole seconds (as the console and the CLI show it); null while pending. */
+export const propagationSeconds = (r: Pick<RevocationPropagation, 'propagationMs'>): number | null => (r.propagationMs === null ? null : Math.round(r.propagationMs / 1000));
 
 /** Publications that started before a revocation committed are read as far back as this before it (their time is taken before the lock). */
 const PUBLICATION_CLOCK_MARGIN_MS = 60_000;

@@ -133,15 +133,21 @@ export {
 } from './apiTokens';
 export {
   distributionStatus,
+  distributionThresholds,
+  propagationSeconds,
   recordAcknowledgement,
   recordPolls,
   revocationPropagation,
   type Acknowledgement,
   type AcknowledgementView,
   type AcquirerDistribution,
+  type AcquirerStatus,
+  type DistributionQuery,
   type DistributionStatus,
+  type DistributionThresholds,
   type PollCount,
   type RevocationPropagation,
+  type UnacknowledgedAcquirer,
 } from './distribution';
 export {
   confirmSecondFactor,

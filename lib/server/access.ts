@@ -66,4 +66,5 @@ export const PAGE_ROLES: Readonly<Record<string, readonly OperatorRole[]>> = {
   '/certificates': ['OFFICER', 'AUDITOR'],
   '/certificates/[number]': ['OFFICER', 'AUDITOR'],
   '/certificates/[number]/download': ['OFFICER', 'AUDITOR'],
+  '/distribution': ['ADMIN', 'OFFICER', 'AUDITOR'],
 };

@@ -17,6 +17,8 @@ export interface ConsoleServices {
   readonly ca: CaServices;
   /** The same database and clock, with the session policy and the TOTP sealing key. */
   readonly auth: SignInContext;
+  /** The bundle lifetime and lead this server publishes with (the distribution page's thresholds come from the lead). */
+  readonly publicationPolicy: OpenCa['publicationPolicy'];
 }
 
 interface ServerServices extends ConsoleServices {
@@ -46,7 +48,7 @@ async function open(): Promise<ServerServices> {
     });
   }
   const { ca } = opened.value;
-  return { opened: opened.value, ca, auth: { prisma: ca.prisma, now: ca.now, sealKey, policy } };
+  return { opened: opened.value, ca, auth: { prisma: ca.prisma, now: ca.now, sealKey, policy }, publicationPolicy: opened.value.publicationPolicy };
 }
 
 /** Opened once; a failed open is forgotten so that a later request tries again (the database or HSM may be back). */
@@ -63,6 +65,6 @@ export const serverCa = async (): Promise<OpenCa> => (await services()).opened;
 
 /** The CA and the console's sign-in context, for pages and server actions. */
 export const consoleServices = async (): Promise<ConsoleServices> => {
-  const { ca, auth } = await services();
-  return { ca, auth };
+  const { ca, auth, publicationPolicy } = await services();
+  return { ca, auth, publicationPolicy };
 };

@@ -74,3 +74,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * The page in each console language (switched with the header's buttons, zh-CN first): axe-core's
+ * serious violations per language, and a screenshot `<name>.<language>` of each.
+ */
+export async function checkInBothLanguages(page: Page, name: string): Promise<Record<'zh-CN' | 'en', AxeViolation[]>> {
+  const found = { 'zh-CN': [] as AxeViolation[], en: [] as AxeViolation[] };
+  for (const locale of ['zh-CN', 'en'] as const) {
+    if ((await page.getAttribute('html', 'lang')) !== locale) {
+      await page.click(`button[name="locale"][value="${locale}"]`);
+      await page.waitForFunction((l) => document.documentElement.lang === l, locale);
+    }
+    // Next streams the document's metadata: after a re-render the title can arrive a moment after the body.
+    await page.waitForFunction(() => document.title !== '');
+    found[locale] = await seriousViolations(page);
+    await screenshot(page, `${name}.${locale}`);
+  }
+  return found;
+}

@@ -1,21 +1,24 @@
 /** `tqca distribution status`: the CA's distribution service (lib/ca/distribution.ts): per-acquirer status, then revocation propagation. */
-import { distributionStatus, revocationPropagation, type DistributionStatus, type RevocationPropagation } from '../../ca';
+import { distributionStatus, distributionThresholds, propagationSeconds, revocationPropagation, type DistributionStatus, type RevocationPropagation } from '../../ca';
+import { publicationPolicyFrom } from '../../runtime/openCa';
 import { defineCommand, invalid, value, type JsonObject } from '../command';
 import { instantInput } from '../inputs';
 import { answer, idInput, table } from './caSession';
 import { asDatabaseOperator } from './databaseSession';
 
 const statusText = (s: DistributionStatus) =>
+  `current version: ${s.latest ? `${s.latest.version} (published ${s.latest.publishedAt.toISOString()})` : '(none published)'}\n` +
   table(s.acquirers, [
     ['acquirer', (a) => a.code],
     ['name', (a) => a.nameZh],
+    ['status', (a) => a.status],
     ['last poll', (a) => a.lastPollAt?.toISOString()],
     ['polled version', (a) => a.lastPolledVersion],
     ['acknowledged', (a) => a.acknowledgedVersion],
     ['lag (versions)', (a) => a.lagVersions],
-    ['since ack (s)', (a) => (a.lagMs === null ? null : Math.round(a.lagMs / 1000))],
+    ['lag (s)', (a) => (a.lagMs === null ? null : Math.round(a.lagMs / 1000))],
     ['alarms', (a) => a.alarms],
-  ]) + (s.missing ? `not acknowledged version ${s.missing.version} by ${s.missing.by.toISOString()}: ${s.missing.acquirers.length === 0 ? '(none)' : s.missing.acquirers.map((id) => s.acquirers.find((a) => a.institutionId === id)?.code).join(', ')}\n` : '');
+  ]) + (s.missing ? `not acknowledged version ${s.missing.version} by ${s.missing.by.toISOString()}: ${s.missing.acquirers.length === 0 ? '(none)' : s.missing.acquirers.map((a) => a.code).join(', ')}\n` : '');
 
 const propagationText = (rows: readonly RevocationPropagation[]) =>
   `\nrevocations (newest first):\n${table(rows, [
@@ -23,13 +26,15 @@ const propagationText = (rows: readonly RevocationPropagation[]) =>
     ['revoked', (r) => r.revokedAt.toISOString()],
     ['first version', (r) => r.firstVersion],
     ['all acknowledged', (r) => r.completedAt?.toISOString()],
-    ['propagation (s)', (r) => (r.propagationMs === null ? null : Math.round(r.propagationMs / 1000))],
+    ['propagation (s)', propagationSeconds],
     ['pending acquirers', (r) => (r.pending.length === 0 ? null : r.pending.join(', '))],
   ])}`;
 
 export const status = defineCommand({
-  description: `Per active acquirer: last poll, last acknowledged version (with the published body SM3),
-lag in versions and time, and acknowledgements whose SM3 differed (alarms). With --version N: the
+  description: `Per active acquirer: its status (mismatch, never, silent, behind or current; silent and behind
+after TQCA_BUNDLE_LEAD_HOURS, the publication lead), last poll, last acknowledged version (with the
+published body SM3), lag in versions and time against the current version, and acknowledgements whose
+SM3 differed (alarms). With --version N: the
 acquirers that had not acknowledged N (or a later version) by --by (default now). Then, for each revocation
 (the newest --revocations, default 20, since --since): the first version whose A4 lists it, when the last
 active acquirer acknowledged that version or a later one, the propagation time, and who has not yet.`,
@@ -42,8 +47,9 @@ active acquirer acknowledged that version or a later one, the propagation time, 
   positionals: {},
   run: ({ options }) =>
     asDatabaseOperator(async (ctx) => {
-      // latest: the newest published version comes from the publication pipeline once it lands (lib/publication latestManifest).
-      const status = await distributionStatus(ctx, { latest: null, version: options.version, by: options.by });
+      const policy = publicationPolicyFrom(process.env);
+      if (!policy.ok) return invalid(policy.error);
+      const status = await distributionStatus(ctx, { thresholds: distributionThresholds(policy.value), version: options.version, by: options.by });
       const propagation = await revocationPropagation(ctx, { limit: options.revocations ?? 20, since: options.since });
       if (!propagation.ok) return invalid(propagation.error);
       const outcome = answer(status, 'distribution', statusText);

@@ -39,9 +39,11 @@ describe('tqca token and distribution', () => {
     expect((await tqca(['token', 'revoke', id, '--reason', 'again', '--json'])).json.error.code).toBe('API_TOKEN_ALREADY_REVOKED');
     expect((await tqca(['token', 'revoke', 'nothex', '--reason', 'x', '--json'])).exitCode).toBe(2);
 
-    const status = await tqca(['distribution', 'status', '--version', '1', '--json']);
+    const status = await tqca(['distribution', 'status', '--json']);
     expect(status.json?.distribution, status.stdout + status.stderr).toBeDefined();
-    expect(status.json.distribution.acquirers).toEqual([expect.objectContaining({ code: acquirer.code, lastPollAt: null, acknowledgedVersion: null, alarms: 0 })]);
-    expect(status.json.distribution.missing).toMatchObject({ version: 1, acquirers: [acquirer.id] });
+    expect(status.json.distribution.latest).toBeNull();
+    expect(status.json.distribution.acquirers).toEqual([expect.objectContaining({ code: acquirer.code, status: 'never', lastPollAt: null, acknowledgedVersion: null, alarms: 0 })]);
+    // Nothing is published yet: "who has not acknowledged version 1" names a version that does not exist.
+    expect((await tqca(['distribution', 'status', '--version', '1', '--json'])).json.error.code).toBe('BUNDLE_NOT_FOUND');
   });
 });
