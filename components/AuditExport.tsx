@@ -3,6 +3,7 @@
 // up front how many lines it holds (x-audit-lines), so the bytes and lines received show as they arrive.
 import { useTranslations } from 'next-intl';
 import { useState } from 'react';
+import { Code } from '../lib/errors';
 import { FormError } from './FormError';
 import { buttonClass, inputClass, labelClass } from './ui';
 
@@ -65,7 +66,7 @@ export function AuditExport() {
       setProgress({ bytes, lines, total, done: true });
     } catch (thrown) {
       // The stream broke off: the server stops a JSON Lines export at a line that does not verify.
-      setProblem({ code: 'EXPORT_INTERRUPTED', message: thrown instanceof Error ? thrown.message : String(thrown) });
+      setProblem({ code: Code.AUDIT_EXPORT_INTERRUPTED, message: thrown instanceof Error ? thrown.message : String(thrown) });
       setProgress(null);
     }
   }
