@@ -18,6 +18,7 @@ import { createApiToken } from './apiTokens';
 import { auditEntry, listCheckpoints, searchAuditEntries, sizedExport, type Cursor, type KeysetPage } from './auditEntries';
 import { approveAuditKey, exportLog, requestAuditKey, signLogCheckpoint } from './auditLog';
 import type { Operator } from './context';
+import { LogWatch } from './logIntegrity';
 import { createInstitution } from './institutions';
 import { addCosignatures, latestCheckpoint, registerWitnessKey } from './witnesses';
 
@@ -152,11 +153,22 @@ describe('reading the audit log', () => {
     expect(certificates.entries).toBe(await h.db.prisma.auditEvent.count({ where: { objectType: 'certificate', seq: { lte: BigInt(certificates.checkpoint.size) } } }));
   });
 
-  it('fails the inclusion proof once a stored leaf is rewritten', async () => {
+  it('keeps the live check’s last result for the pages, and the failure once the log is damaged', async () => {
+    const watch = new LogWatch(h.ca, { raise: () => undefined, record: false });
+    expect(watch.lastCheck).toBeNull();
+    const report = unwrap(await watch.check());
+    expect(watch.lastCheck).toMatchObject({ result: { ok: true, value: report } });
+    expect(report.events).toBe(Number((await h.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).seq));
+  });
+
+  it('fails the inclusion proof once a stored leaf is rewritten, and so does the live check', async () => {
     await h.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_leaf DISABLE TRIGGER USER`);
     await h.db.prisma.$executeRawUnsafe(`UPDATE audit_leaf SET hash = '\\x${'00'.repeat(32)}' WHERE seq = 1`);
     await h.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_leaf ENABLE TRIGGER USER`);
     const entry = unwrap(await auditEntry(h.ca, carol, 3n));
     expect(entry.inclusion).toMatchObject({ verified: false, failure: { code: 'LOG_PROOF_INVALID' } });
+    const watch = new LogWatch(h.ca, { raise: () => undefined, record: false });
+    await watch.check();
+    expect(watch.lastCheck?.result).toMatchObject({ ok: false, error: { code: 'AUDIT_LOG_TAMPERED' } });
   });
 });
