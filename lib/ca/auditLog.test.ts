@@ -77,8 +77,8 @@ describe('the audit key and checkpoints', () => {
     expect(await checkpointDue(later, schedule)).toBe(true);
   });
 
-  it('exports the stored log for auditors with its checkpoints and a fresh one, verifying under the audit key', async () => {
-    expect(code(await exportLog(h.ca, h.alice, { format: 'jsonl', certificatesOnly: false }))).toBe('OPERATOR_FORBIDDEN');
+  it('exports the stored log for auditors (and officers, not administrators) with its checkpoints and a fresh one, verifying under the audit key', async () => {
+    expect(code(await exportLog(h.ca, h.admin, { format: 'jsonl', certificatesOnly: false }))).toBe('OPERATOR_FORBIDDEN');
     const carol = unwrap(await authenticate(h.ca, 'carol', PASSWORD));
     const exported = unwrap(await exportLog(h.ca, carol, { format: 'jsonl', certificatesOnly: false }));
     const dir = await mkdtemp(join(tmpdir(), 'tqca-export-'));

@@ -13,10 +13,12 @@ import { err, ok, TqException, unwrap, type Result } from '../errors';
 import type { Tx } from '../db/client';
 import { appendAuditEvent, normalizeJson, storedLeaves, unpackTree, SM3_TREE } from '../audit';
 import { csvExport, jsonLinesExport, type LogItem } from '../log/export';
+import type { LogEntry } from '../log/entry';
 import { checkpointText, signCheckpoint } from '../log/checkpoint';
 import { consistencyProof, leafHashSource, verifyConsistency } from '../log/merkle';
 import { encodeVkey, isKeyName, keyId, parseVkey, type NoteSigner } from '../log/note';
 import { checkRole, type Operator } from './context';
+import type { OperatorRole } from '../db/generated/enums';
 import { requireActiveOperator } from './operators';
 import type { CaServices } from './services';
 import { refuse, transact } from './transaction';
@@ -211,6 +213,13 @@ export interface LogExport {
 
 const EXPORT_BATCH = 2000;
 
+/** A stored audit event as a log entry; throws (a TqException) on details that are not canonical JSON. */
+export function logEntryOf(row: Omit<LogEntry, 'details' | 'prevHash' | 'hash'> & { details: unknown; prevHash: Uint8Array; hash: Uint8Array }): LogEntry {
+  const details = normalizeJson(row.details, 'details');
+  if (!details.ok) throw new TqException(details.error);
+  return { ...row, prevHash: new Uint8Array(row.prevHash), hash: new Uint8Array(row.hash), details: details.value };
+}
+
 /** The stored log up to `size` in order, each stored checkpoint (with its stored cosignatures) right after the entry that reaches it. */
 async function* storedLogItems(ca: CaServices, size: number): AsyncGenerator<LogItem> {
   const signed = await ca.prisma.auditCheckpoint.findMany({ where: { size: { gt: 0n, lte: BigInt(size) } }, orderBy: { size: 'asc' }, select: { size: true, note: true } });
@@ -221,22 +230,23 @@ async function* storedLogItems(ca: CaServices, size: number): AsyncGenerator<Log
     const rows = await ca.prisma.auditEvent.findMany({ where: { seq: { gt: from, lte: BigInt(size) } }, orderBy: { seq: 'asc' }, take: EXPORT_BATCH });
     if (rows.length === 0) return;
     for (const row of rows) {
-      const details = normalizeJson(row.details, 'details');
-      if (!details.ok) throw new TqException(details.error);
-      yield { kind: 'entry', entry: { ...row, prevHash: new Uint8Array(row.prevHash), hash: new Uint8Array(row.hash), details: details.value } };
+      yield { kind: 'entry', entry: logEntryOf(row) };
       while (next < checkpoints.length && checkpoints[next].size === row.seq) yield { kind: 'checkpoint', size: Number(row.seq), note: checkpoints[next++].note };
     }
     from = rows[rows.length - 1].seq;
   }
 }
 
+/** Who may export the log: auditors, and officers answering for what the CA signed (not administrators). */
+export const EXPORT_ROLES: readonly OperatorRole[] = ['AUDITOR', 'OFFICER'];
+
 /**
- * An export for an auditor: a fresh checkpoint is signed first, the export is audited (after it,
+ * An export for an auditor or officer: a fresh checkpoint is signed first, the export is audited (after it,
  * so outside what it covers), then the log streams to the checkpoint's size; the JSON Lines
  * writer verifies every line before it is written.
  */
 export async function exportLog(ca: CaServices, actor: Operator, options: { format: 'jsonl' | 'csv'; certificatesOnly: boolean }): Promise<Result<LogExport>> {
-  const allowed = checkRole(actor, ['AUDITOR', 'ADMIN'], 'export the audit log');
+  const allowed = checkRole(actor, EXPORT_ROLES, 'export the audit log');
   if (!allowed.ok) return allowed;
   const key = await ca.prisma.auditKey.findUnique({ where: { id: 1 } });
   if (!key) return err('AUDIT_KEY_MISSING', 'no audit key: run the audit-key ceremony first');

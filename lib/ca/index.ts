@@ -167,6 +167,7 @@ export { readDashboard, type Dashboard, type ExpiringItem } from './dashboard';
 export {
   approveAuditKey,
   checkpointDue,
+  EXPORT_ROLES,
   exportLog,
   getAuditKey,
   requestAuditKey,
@@ -177,6 +178,24 @@ export {
   type LogExport,
   type StoredCheckpoint,
 } from './auditLog';
-export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';
+export {
+  AUDIT_PAGE_SIZE,
+  auditEntry,
+  EXPORT_FORMATS,
+  listCheckpoints,
+  searchAuditEntries,
+  sizedExport,
+  type AuditEntryDetail,
+  type AuditEntrySummary,
+  type AuditFilter,
+  type CheckpointView,
+  type CosignatureView,
+  type Cursor,
+  type ExportFormat,
+  type InclusionView,
+  type KeysetPage,
+  type SizedExport,
+} from './auditEntries';
+export { LogWatch, verifyLiveLog, type LiveLogCheck, type LiveLogReport } from './logIntegrity';
 export { addCosignatures, latestCheckpoint, listWitnessKeys, logConsistencyProof, registerWitnessKey, type LatestCheckpoint, type StoredCosignatures, type WitnessKeyView } from './witnesses';
 export { reconcileWithLog, type Mismatch } from './reconcile';

@@ -33,6 +33,11 @@ export interface LiveLogReport {
   readonly root: string;
 }
 
+export interface LiveLogCheck {
+  readonly result: Result<LiveLogReport>;
+  readonly at: Date;
+}
+
 interface SeenCheckpoint {
   readonly size: bigint;
   readonly root: Uint8Array;
@@ -113,6 +118,7 @@ export class LogWatch {
   private alarm: TqError | null = null;
   private seen: SeenCheckpoint | null = null;
   private checked: Promise<unknown> | null = null;
+  private last: LiveLogCheck | null = null;
   /** A check has finished: from then on a signature waits for none (a later failure latches). */
   private settled = false;
 
@@ -125,6 +131,11 @@ export class LogWatch {
     return this.alarm;
   }
 
+  /** The newest finished check and when it finished (null before the first): what the console shows, not re-run per page view. */
+  get lastCheck(): LiveLogCheck | null {
+    return this.last;
+  }
+
   check(): Promise<Result<LiveLogReport>> {
     const run = this.run().finally(() => {
       this.settled = true;
@@ -135,6 +146,7 @@ export class LogWatch {
 
   private async run(): Promise<Result<LiveLogReport>> {
     const verdict = await verifyLiveLog(this.ca.prisma, this.seen);
+    this.last = { result: verdict, at: this.ca.now() };
     if (verdict.ok) {
       const last = await this.ca.prisma.auditCheckpoint.findFirst({ orderBy: { size: 'desc' } });
       if (last && (!this.seen || last.size > this.seen.size)) this.seen = { size: last.size, root: new Uint8Array(last.root) };

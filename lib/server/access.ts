@@ -67,4 +67,9 @@ export const PAGE_ROLES: Readonly<Record<string, readonly OperatorRole[]>> = {
   '/certificates/[number]': ['OFFICER', 'AUDITOR'],
   '/certificates/[number]/download': ['OFFICER', 'AUDITOR'],
   '/distribution': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  // The audit log: read by everyone, exported by auditors and officers (exportLog's EXPORT_ROLES).
+  '/audit': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/audit/[sequence]': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/audit/checkpoints': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/audit/export': ['AUDITOR', 'OFFICER'],
 };

@@ -5,13 +5,15 @@
  * on an owner-only socket (lib/db/embeddedServer.ts). The server publishes on a timer too (bundle
  * expiry and lead), once a minute.
  */
-import type { CaServices, SignInContext } from '../ca';
+import type { CaServices, LiveLogCheck, SignInContext } from '../ca';
 import { TqException } from '../errors';
 import { openCa, type OpenCa } from '../runtime/openCa';
 import { sessionPolicyFrom } from './config';
 import { consoleKeys } from './secrets';
 
 const PUBLICATION_INTERVAL_MS = 60_000;
+/** The live log check re-runs this often (and at start-up); pages show its last result. */
+const LOG_CHECK_INTERVAL_MS = 5 * 60_000;
 
 export interface ConsoleServices {
   readonly ca: CaServices;
@@ -47,6 +49,7 @@ async function open(): Promise<ServerServices> {
         .finally(() => process.exit(0));
     });
   }
+  opened.value.logWatch.start(LOG_CHECK_INTERVAL_MS);
   const { ca } = opened.value;
   return { opened: opened.value, ca, auth: { prisma: ca.prisma, now: ca.now, sealKey, policy }, publicationPolicy: opened.value.publicationPolicy };
 }
@@ -62,6 +65,9 @@ function services(): Promise<ServerServices> {
 
 /** The process's opened CA, for route handlers. */
 export const serverCa = async (): Promise<OpenCa> => (await services()).opened;
+
+/** The live log check's newest result (lib/ca/logIntegrity.ts LogWatch), for the audit pages. */
+export const lastLogCheck = async (): Promise<LiveLogCheck | null> => (await services()).opened.logWatch.lastCheck;
 
 /** The CA and the console's sign-in context, for pages and server actions. */
 export const consoleServices = async (): Promise<ConsoleServices> => {

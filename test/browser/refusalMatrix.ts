@@ -101,7 +101,7 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
   it('refusal matrix: cookie-authenticated route handlers', async () => {
     const admin = callers[0]!.cookie;
     const routes = cookieRouteHandlers();
-    expect(routes).toContain('/institutions/[id]/history.csv');
+    expect(routes).toEqual(expect.arrayContaining(['/institutions/[id]/history.csv', '/audit/export']));
     for (const route of routes) {
       const path = concretePath(route);
       const roles = pageRoles(route);
@@ -118,6 +118,12 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
       ] as const) {
         const answer = await get(url, path, headers);
         check(`route ${route} × ${cell}`, refused(answer), `${answer.status}`);
+      }
+      // A role the table does not list (an administrator for the audit export and the certificate download) is refused before the handler answers.
+      const wrong = roles && callerWithout(roles);
+      if (wrong) {
+        const answer = await get(url, path, sameSite(url, wrong.cookie));
+        check(`route ${route} × wrong role ${wrong.roles}`, answer.status === 403 && answer.body.includes('OPERATOR_FORBIDDEN'), `${answer.status}`);
       }
     }
     expect(failures).toEqual([]);

@@ -48,7 +48,7 @@ describe('tqca log against the CA', () => {
     expect((await ok('carol', ['log', 'audit-key'])).auditKey).toEqual(key);
     await ok('alice', ['log', 'checkpoint']);
 
-    const refused = await as('alice', ['log', 'export', '--out', join(dir, 'no.jsonl')]);
+    const refused = await as('admin', ['log', 'export', '--out', join(dir, 'no.jsonl')]);
     expect(refused.json).toMatchObject({ valid: false, error: { code: 'OPERATOR_FORBIDDEN' } });
     const out = join(dir, 'log.jsonl');
     const exported = await ok('carol', ['log', 'export', '--out', out]);

@@ -60,7 +60,7 @@ export const checkpoint = defineCommand({
 });
 
 export const exportCommand = defineCommand({
-  description: `Exports the log for an auditor (AUDITOR or ADMIN): a checkpoint is signed for the export, then the
+  description: `Exports the log for an auditor (AUDITOR or OFFICER): a checkpoint is signed for the export, then the
 events stream from the database with every stored checkpoint in place into --out (written beside it, then
 renamed). Verify the file with 'tqca log verify --audit-key <X‖Y hex>'. Audited as log.exported.`,
   options: {

@@ -145,5 +145,6 @@ export const CA_CODES = {
   WITNESS_KEY_EXISTS: { category: 'conflict', en: 'this witness key is registered already', zh: '该见证人密钥已登记', field: 'vkey' },
   CHECKPOINT_UNKNOWN: { category: 'notFound', en: 'this CA signed no checkpoint of that size (or with that text)', zh: '本 CA 未签署该树大小（或该正文）的检查点' },
   PROOF_SIZES_INVALID: { category: 'badInput', en: 'a consistency proof is asked from a tree size larger than the one it proves', zh: '一致性证明的起始树大小大于目标树大小' },
+  AUDIT_ENTRY_UNKNOWN: { category: 'notFound', en: 'no audit log entry has this sequence number', zh: '没有该序号的审计日志条目', field: 'sequence' },
   COSIGNATURE_UNVERIFIED: { category: 'forbidden', en: 'no cosignature on the note is by a witness key registered for the token’s institution', zh: '注记上没有由该令牌所属机构登记的见证人密钥所作的联署' },
 } as const satisfies ErrorTable;
