@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
 
 const exclude = ['node_modules/**', '.next/**', '.next-test/**', '.next-bench/**', '.data/**'];
 const shared = {
   exclude,
+  // This run's id: the files that need a `next build` share one (test/support/nextServer.ts suiteBuild).
+  env: { TQCA_SUITE_RUN: randomUUID() },
   environment: 'node',
   testTimeout: 60_000,
   hookTimeout: 120_000,

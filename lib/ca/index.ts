@@ -152,6 +152,7 @@ export {
 export {
   confirmSecondFactor,
   DEFAULT_SESSION_POLICY,
+  STEP_UP_MAX_AGE_MS,
   endSession,
   requireFreshSecondFactor,
   resumeSession,

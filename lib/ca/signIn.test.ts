@@ -21,7 +21,7 @@ describe.each(ENGINES)('console sign-in on %s', (engine) => {
     prisma: t.db.prisma,
     now: () => new Date(clock),
     sealKey: SEAL_KEY,
-    policy: { idleMs: 60_000, absoluteMs: 600_000 },
+    policy: { idleMs: 60_000, absoluteMs: 600_000, stepUpMaxAgeMs: 300_000 },
   });
   const SEAL_KEY = randomBytes(32);
   let secret = '';

@@ -19,12 +19,14 @@ export interface SessionPolicy {
   readonly idleMs: number;
   /** A session ends this long after sign-in, however busy. */
   readonly absoluteMs: number;
+  /** Step-up: approvals, ceremony steps, issuance and revocation need a second factor this fresh (at most STEP_UP_MAX_AGE_MS). */
+  readonly stepUpMaxAgeMs: number;
 }
 
-export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 15 * 60_000, absoluteMs: 12 * 3_600_000 };
-
-/** Step-up: approvals, ceremony steps, issuance and revocation need a second factor this fresh. */
+/** The longest step-up freshness: the second factor of a dual-controlled action is at most 5 minutes old. */
 export const STEP_UP_MAX_AGE_MS = 5 * 60_000;
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 15 * 60_000, absoluteMs: 12 * 3_600_000, stepUpMaxAgeMs: STEP_UP_MAX_AGE_MS };
 
 export interface SignInContext extends SecondFactorContext {
   readonly policy: SessionPolicy;
@@ -164,7 +166,7 @@ export async function confirmSecondFactor(ctx: SignInContext, session: ConsoleSe
 export function requireFreshSecondFactor(session: ConsoleSession, now: Date, maxAgeMs = STEP_UP_MAX_AGE_MS): Result<void> {
   const at = session.secondFactorAt;
   if (at && now.getTime() - at.getTime() <= maxAgeMs && at.getTime() <= now.getTime()) return ok(undefined);
-  return err('STEP_UP_REQUIRED', `confirm your second factor (at most ${Math.round(maxAgeMs / 60_000)} minutes old) for this action`, {
+  return err('STEP_UP_REQUIRED', `confirm your second factor (at most ${Math.round(maxAgeMs / 1000)} seconds old) for this action`, {
     field: 'code',
     details: { maxAgeMs, secondFactorAt: at?.toISOString() ?? null },
   });

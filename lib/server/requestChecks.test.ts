@@ -37,11 +37,12 @@ describe('safeReturnPath', () => {
 
 describe('sessionPolicyFrom', () => {
   it('reads seconds, with the defaults when unset', () => {
-    expect(sessionPolicyFrom({})).toEqual({ idleMs: 900_000, absoluteMs: 43_200_000 });
-    expect(sessionPolicyFrom({ TQCA_SESSION_IDLE_SECONDS: '20' })).toEqual({ idleMs: 20_000, absoluteMs: 43_200_000 });
+    expect(sessionPolicyFrom({})).toEqual({ idleMs: 900_000, absoluteMs: 43_200_000, stepUpMaxAgeMs: 300_000 });
+    expect(sessionPolicyFrom({ TQCA_SESSION_IDLE_SECONDS: '20', TQCA_STEP_UP_MAX_AGE_SECONDS: '300' })).toEqual({ idleMs: 20_000, absoluteMs: 43_200_000, stepUpMaxAgeMs: 300_000 });
+    expect(sessionPolicyFrom({ TQCA_STEP_UP_MAX_AGE_SECONDS: '20' }).stepUpMaxAgeMs).toBe(20_000);
   });
 
-  it.each([['TQCA_SESSION_IDLE_SECONDS', '0'], ['TQCA_SESSION_MAX_SECONDS', '1.5'], ['TQCA_SESSION_MAX_SECONDS', '-1']])('refuses %s=%s', (name, value) => {
+  it.each([['TQCA_SESSION_IDLE_SECONDS', '0'], ['TQCA_SESSION_MAX_SECONDS', '1.5'], ['TQCA_SESSION_MAX_SECONDS', '-1'], ['TQCA_STEP_UP_MAX_AGE_SECONDS', '301'], ['TQCA_STEP_UP_MAX_AGE_SECONDS', '0'], ['TQCA_STEP_UP_MAX_AGE_SECONDS', '5m']])('refuses %s=%s', (name, value) => {
     expect(() => sessionPolicyFrom({ [name]: value })).toThrow(expect.objectContaining({ error: expect.objectContaining({ code: 'CONSOLE_CONFIG_INVALID', field: name }) }));
   });
 });

@@ -95,7 +95,8 @@ export async function guardAction(name: ActionName, what: string = name): Promis
   const access: ActionAccess = ACTION_ACCESS[name];
   const session = await actionSession({ pending: access.pending, roles: access.roles, action: what });
   if (!session.ok || !access.stepUp) return session;
-  const fresh = requireFreshSecondFactor(session.value, (await consoleServices()).ca.now());
+  const { ca, auth } = await consoleServices();
+  const fresh = requireFreshSecondFactor(session.value, ca.now(), auth.policy.stepUpMaxAgeMs);
   return fresh.ok ? session : fresh;
 }
 

@@ -39,6 +39,8 @@ export async function nextTotp(operator: SignedInOperator): Promise<string> {
 export interface ConsoleRun {
   readonly url: string;
   readonly idleSeconds: number;
+  /** The server's step-up freshness (TQCA_STEP_UP_MAX_AGE_SECONDS). */
+  readonly stepUpSeconds: number;
   readonly page: () => Page;
   readonly browser: () => Browser;
   readonly firstAdmin: () => SignedInOperator;

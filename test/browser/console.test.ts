@@ -215,6 +215,7 @@ describe('the console in Chromium', () => {
   const run = {
     url,
     idleSeconds: inject('idleSeconds'),
+    stepUpSeconds: inject('stepUpSeconds'),
     page: () => page,
     browser: () => browser,
     // Recovery codes 0 and 1 were spent above; the TOTP steps up to the next one may have been.

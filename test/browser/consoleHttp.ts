@@ -6,9 +6,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { SUITE_DIST_DIR } from '../support/nextServer';
 
 const APP = join(process.cwd(), 'app');
-const MANIFEST = join(process.cwd(), '.next-test', 'server', 'server-reference-manifest.json');
+const MANIFEST = join(process.cwd(), SUITE_DIST_DIR, 'server', 'server-reference-manifest.json');
 
 /** `app/(console)/institutions/[id]/page` → `/institutions/[id]` (route groups dropped). */
 export function routeOf(modulePath: string): string {

@@ -13,8 +13,6 @@ import { ACTION_ACCESS, PAGE_ROLES, type ActionAccess } from '../../lib/server/a
 import { freshCookie, type ConsoleRun, type SignedInOperator, type Staff } from './administration';
 import { callAction, concretePath, consolePages, cookieRouteHandlers, get, serverActions, type Answer, type ServerAction } from './consoleHttp';
 
-/** requireFreshSecondFactor's limit (lib/ca/signIn.ts STEP_UP_MAX_AGE_MS), waited for in real time. */
-const STEP_UP_MAX_AGE_MS = 5 * 60_000;
 const KEEPALIVE_MS = 5_000;
 
 interface Caller {
@@ -39,6 +37,8 @@ const actionAccess = (action: ServerAction): ActionAccess | undefined => (ACTION
 
 export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
   const url = run.url;
+  // The server's TQCA_STEP_UP_MAX_AGE_SECONDS, waited for in real time.
+  const stepUpMaxAgeMs = run.stepUpSeconds * 1000;
   const callers: Caller[] = [];
   let expired = '';
   const stale: Caller[] = [];
@@ -158,7 +158,7 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
   });
 
   it('refusal matrix: server actions that need a fresh second factor refuse a stale one', async () => {
-    const wait = staleSince + STEP_UP_MAX_AGE_MS + 5_000 - Date.now();
+    const wait = staleSince + stepUpMaxAgeMs + 5_000 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     clearInterval(keepalive);
     const needing = serverActions().filter((a) => actionAccess(a)?.stepUp);
@@ -173,5 +173,5 @@ export function refusalMatrixTests(run: ConsoleRun, staff: Staff): void {
     const passed = await callAction(url, reject, sameSite(url, stale[0]!.cookie));
     check('stale session × action without step-up (control)', passed.body.includes('FORM_INVALID'), passed.body.slice(-200));
     expect(failures).toEqual([]);
-  }, STEP_UP_MAX_AGE_MS + 120_000);
+  }, stepUpMaxAgeMs + 120_000);
 }

@@ -47,7 +47,7 @@ import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { describeIssuerApi, seedIssuers, type IssuerTokens } from './issuerApi';
 import { CA_EXTENSIONS, CLIENT_EXTENSIONS, SERVER_EXTENSIONS, tlsIssuer } from '../support/tlsCertificates';
-import { buildNext, serverGroup } from '../support/nextServer';
+import { serverGroup, SUITE_DIST_DIR, suiteBuild } from '../support/nextServer';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
@@ -57,7 +57,7 @@ const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_PO
 
 let pg: TestPostgres;
 let dataDir: string;
-const servers = serverGroup();
+const servers = serverGroup(SUITE_DIST_DIR);
 let env: Record<string, string>;
 let base: string;
 let db: Database;
@@ -123,7 +123,7 @@ async function seed(env: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  buildNext('.next');
+  await suiteBuild();
   // pg_stat_statements: the count of queries the servers run, for the 304 test.
   pg = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   dataDir = mkdtempSync(join(tmpdir(), 'tqca-api-'));

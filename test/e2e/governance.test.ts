@@ -86,6 +86,27 @@ describe('one person cannot be two', () => {
     expect(report.report.dualControl).toMatchObject([{ action: 'operatorChange', participants: ['mallory', 'trent'] }]);
     expect(report.report.sealed).toMatchObject({ by: 'mallory', operators: ['mallory', 'mallory.o', 'mallory.p', 'trent'] });
   }, 1_200_000);
+
+  it('resets a password only with a second administrator: the approver alone sees the one-time password, which allows only `user passwd`', async () => {
+    const asked = await ok('mallory', ['user', 'reset-password', 'mallory.p']);
+    expect([asked.request.kind, asked.request.state, asked.oneTimePassword]).toEqual(['RESET_PASSWORD', 'PENDING', undefined]);
+    await refused('mallory', ['user', 'approve', String(asked.request.id)], 'DUAL_CONTROL_SAME_ADMINISTRATOR');
+    const approved = await as('trent', ['user', 'approve', String(asked.request.id)]);
+    expect(approved.json).toMatchObject({ request: { state: 'APPROVED', requestedBy: 'mallory', decidedBy: 'trent' }, operator: { username: 'mallory.p', mustChangePassword: true } });
+    const oneTime: string = approved.json.oneTimePassword;
+    expect(oneTime).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await refused('mallory.p', ['root', 'list'], 'AUTHENTICATION_FAILED');
+    expect((await as('mallory.p', ['root', 'list'], oneTime)).json.error.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    await takeOver('mallory.p', oneTime);
+    // Shown to the approver once: neither the request's record nor the audit log holds it.
+    const db = await openDatabase({ dataDir: base.TQCA_DB_DIR });
+    try {
+      expect(JSON.stringify((await db.prisma.operatorChangeRequest.findUniqueOrThrow({ where: { id: asked.request.id } })).payload)).not.toContain(oneTime);
+      expect(JSON.stringify((await db.prisma.auditEvent.findMany()).map((e) => e.details))).not.toContain(oneTime);
+    } finally {
+      await db.close();
+    }
+  }, 600_000);
 });
 
 describe('the first-run administrator', () => {

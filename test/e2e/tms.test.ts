@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseHex } from '../../lib/bytes';
 import { createApiToken, createInstitution, revocationPropagation, revokeCertificate } from '../../lib/ca';
 import { runTqca, type TqcaRun } from '../../lib/cli/testSupport';
@@ -25,15 +25,17 @@ import { openCa, type OpenCa } from '../../lib/runtime/openCa';
 import { sealedOperatorSet } from '../support/operators';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { CA_EXTENSIONS, CLIENT_EXTENSIONS, SERVER_EXTENSIONS, tlsIssuer } from '../support/tlsCertificates';
-import { buildNext, NEXT_BIN, serverGroup } from '../support/nextServer';
+import { NEXT_BIN, serverGroup, SUITE_DIST_DIR, suiteBuild } from '../support/nextServer';
 import { activeRootKey, issuedCertificate, PASSWORD, type CaUnderTest } from './harness';
 
-const DIST = '.next-tms';
+// Each step runs the real binary several times (a cold start each): minutes on a loaded machine, not the default minute.
+vi.setConfig({ testTimeout: 240_000 });
+
 const HOUR = 3600 * 1000;
 /** A policy under which the latest bundle is always due for replacement: a new version on demand. */
 const DUE = { ...DEFAULT_PUBLICATION_POLICY, leadSeconds: DEFAULT_PUBLICATION_POLICY.lifetimeSeconds };
 
-const servers = serverGroup(DIST);
+const servers = serverGroup(SUITE_DIST_DIR);
 let postgres: TestPostgres;
 let dir: string;
 let env: Record<string, string>;
@@ -52,7 +54,7 @@ async function openTestCa(): Promise<OpenCa> {
 }
 
 beforeAll(async () => {
-  buildNext(DIST);
+  await suiteBuild();
   postgres = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), 'tqca-tms-'));
   env = { DATABASE_URL: await postgres.createDatabase('tms'), TQCA_DATA_DIR: join(dir, 'ca'), TQCA_HSM_POOL_SIZE: '2', TQCA_API_RATE: '1000', TQCA_API_BURST: '1000' };
@@ -230,7 +232,7 @@ describe('tqca tms pull over HTTPS with a client certificate', () => {
 describe('start-up configuration', () => {
   it('a malformed TQCA_API_RATE stops the server with API_CONFIG_INVALID naming it', async () => {
     const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', '0', '-H', '127.0.0.1'], {
-      env: { ...process.env, ...env, TQCA_API_RATE: 'fast', TQCA_NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...process.env, ...env, TQCA_API_RATE: 'fast', TQCA_NEXT_DIST_DIR: SUITE_DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

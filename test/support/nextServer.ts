@@ -1,10 +1,11 @@
 /**
- * Real Next.js servers for the end-to-end suites and benchmarks: one `next build` per suite (into
- * its own folder, so suites running side by side do not overwrite each other's build), then `next
- * start` (or another entry) processes on free ports, their output collected for failure messages,
- * stopped together.
+ * Real Next.js servers for the end-to-end suites and benchmarks: one `next build` of the test
+ * suite's, shared by every test file (suiteBuild), or a benchmark's own; then `next start` (or
+ * another entry) processes on free ports, their output collected for failure messages, stopped
+ * together.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/cli/testSupport';
@@ -37,6 +38,67 @@ export function buildNext(distDir: string): void {
   if (process.env.TQCA_NEXT_BUILT === '1') return;
   const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: projectRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', TQCA_NEXT_DIST_DIR: distDir }, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/**
+ * The test suite's one build: every file that needs a server (the browser project's global setup,
+ * the API and TMS journeys) uses it. Nothing the app reads at build time differs between them
+ * (next.config.js reads only the folder; no NEXT_PUBLIC_ settings), so one build serves all.
+ */
+export const SUITE_DIST_DIR = '.next-test';
+
+/**
+ * Builds SUITE_DIST_DIR once per vitest run (`run`, vitest.config.ts's TQCA_SUITE_RUN): the first
+ * file to get here builds under a lock file while the others wait, then reuse it. Without a run id
+ * (a file run outside vitest's config) it always builds. TQCA_NEXT_BUILT=1 skips the build as for
+ * buildNext.
+ */
+export async function suiteBuild(run = process.env.TQCA_SUITE_RUN): Promise<void> {
+  if (process.env.TQCA_NEXT_BUILT === '1') return;
+  const stamp = join(projectRoot, SUITE_DIST_DIR, 'tqca-suite-run');
+  const lock = join(projectRoot, `${SUITE_DIST_DIR}.lock`);
+  await takeLock(lock);
+  try {
+    if (run && textOf(stamp) === run) return;
+    buildNext(SUITE_DIST_DIR); // `next build` empties the folder, the stamp with it
+    if (run) writeFileSync(stamp, run);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** An exclusive lock file holding its owner's pid; a lock whose owner died is taken over. */
+async function takeLock(file: string): Promise<void> {
+  for (;;) {
+    try {
+      closeSync(openSync(file, 'wx'));
+      writeFileSync(file, String(process.pid));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number(textOf(file));
+    if (owner > 0 && !alive(owner)) rmSync(file, { force: true });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The file's text, '' when there is none. */
+function textOf(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Servers over the build in `distDir` (the default `.next` when undefined). */

@@ -1,6 +1,6 @@
 import type { CommandGroup } from '../command';
 
-type Name = 'create' | 'role' | 'enable' | 'resetSecondFactor' | 'disable' | 'passwd' | 'list' | 'requests' | 'approve' | 'reject';
+type Name = 'create' | 'role' | 'enable' | 'resetSecondFactor' | 'resetPassword' | 'disable' | 'passwd' | 'list' | 'requests' | 'approve' | 'reject';
 const load = (name: Name) => () => import('./userCommands').then((m) => ({ default: m[name] }));
 
 export const user: CommandGroup = {
@@ -11,6 +11,7 @@ export const user: CommandGroup = {
     { name: 'role', summary: 'change an operator’s role', load: load('role') },
     { name: 'enable', summary: 'enable a disabled operator', load: load('enable') },
     { name: 'reset-2fa', summary: 'reset an operator’s second factor', load: load('resetSecondFactor') },
+    { name: 'reset-password', summary: 'reset an operator’s password to a one-time password', load: load('resetPassword') },
     { name: 'disable', summary: 'disable an operator at once (cannot sign in or act)', load: load('disable') },
     { name: 'passwd', summary: 'change your own password (required after a one-time password)', load: load('passwd') },
     { name: 'list', summary: 'operators, roles and status', load: load('list') },

@@ -53,7 +53,7 @@ function changeAnswer(result: Result<ChangeOutcome>): Outcome {
   const text = [
     request ? requestText(request) : '',
     operator ? userText(operator) : '',
-    oneTimePassword ? `oneTimePassword: ${oneTimePassword}\n(shown once: hand it to the operator, who must change it at the first sign-in)\n` : '',
+    oneTimePassword ? `oneTimePassword: ${oneTimePassword}\n(shown once: hand it to the operator, who must change it at the next sign-in)\n` : '',
     request?.state === 'PENDING' ? 'pending: another administrator approves it (tqca user approve)\n' : '',
   ].join('');
   return { ...valid({ request, operator, oneTimePassword } as unknown as JsonObject), text };
@@ -123,6 +123,16 @@ export const resetSecondFactor = defineCommand({
   options: {},
   positionals: usernamePositional,
   run: change(({ username }) => ({ kind: 'RESET_SECOND_FACTOR', username })),
+});
+
+export const resetPassword = defineCommand({
+  description: `Resets an operator's password to a one-time password the console generates, which
+the operator must change at the next sign-in: at once before the governance seal, a request for a
+second administrator after it (tqca user approve shows the password once, to the approver, as the
+console's queue does). The operator's sessions end when it takes effect.`,
+  options: {},
+  positionals: usernamePositional,
+  run: change(({ username }) => ({ kind: 'RESET_PASSWORD', username })),
 });
 
 export const disable = defineCommand({
