@@ -13,7 +13,7 @@ export interface ActionAccess {
   readonly pending?: boolean;
   /** One of these roles; absent: any operator with a complete session. */
   readonly roles?: readonly OperatorRole[];
-  /** A second factor confirmed within the last 5 minutes (requireFreshSecondFactor). */
+  /** A second factor confirmed within the step-up window (requireFreshSecondFactor; 5 minutes or TQCA_STEP_UP_MAX_AGE_SECONDS). */
   readonly stepUp?: boolean;
 }
 

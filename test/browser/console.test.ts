@@ -170,6 +170,8 @@ describe('the console in Chromium', () => {
 
   it('step-up refuses a spent code and accepts a recovery code once', async () => {
     await page.goto(`${url}/step-up?next=/`);
+    // The page states the console's own window (TQCA_STEP_UP_MAX_AGE_SECONDS), not a fixed 5 minutes.
+    expect(await page.textContent('#step-up-title + p')).toMatch(new RegExp(`${inject('stepUpSeconds')} (秒|seconds)`));
     await page.fill('#code', signInCode);
     await page.click('button[type="submit"]');
     await expect.poll(() => page.textContent('[data-error-code]'), ANSWERED).toContain('SECOND_FACTOR_INVALID');

@@ -2,6 +2,7 @@
 // the queue of changes awaiting a second administrator, and the decided ones. The services
 // decide; this page only offers what the signed-in operator may try.
 import { getFormatter, getTranslations } from 'next-intl/server';
+import { stepUpLimitText } from '../../../components/stepUpLimit';
 import {
   approveOperatorChange,
   disableOperatorNow,
@@ -111,7 +112,7 @@ export default async function OperatorsPage() {
         {isAdmin ? (
           <AdminActionForm id="approve" action={approveOperatorChange} returnTo={HERE} className="mt-3 space-y-3">
             {pending.length === 0 ? empty : queue}
-            <p className="text-xs text-slate-600">{a('approveHint')}</p>
+            <p className="text-xs text-slate-600">{a('approveHint', { limit: await stepUpLimitText() })}</p>
           </AdminActionForm>
         ) : (
           <div className="mt-3">{pending.length === 0 ? empty : queue}</div>

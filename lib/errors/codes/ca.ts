@@ -134,7 +134,7 @@ export const CA_CODES = {
   SECOND_FACTOR_ENROLLED: { category: 'conflict', en: 'the operator has a confirmed second factor already', zh: '该操作员已绑定第二因子' },
   SECOND_FACTOR_UNREADABLE: { category: 'internal', en: 'the stored TOTP secret does not open with the console key', zh: '已存储的动态验证码密钥无法用控制台密钥解开' },
   SESSION_EXPIRED: { category: 'unauthenticated', en: 'the console session ended (signed out, idle timeout or maximum lifetime)', zh: '控制台会话已结束（已退出、空闲超时或超过最长时限）', field: 'session' },
-  STEP_UP_REQUIRED: { category: 'forbidden', en: 'the action needs a second factor confirmed within the last 5 minutes', zh: '该操作需要在最近 5 分钟内确认过第二因子', field: 'code' },
+  STEP_UP_REQUIRED: { category: 'forbidden', en: 'the action needs a second factor confirmed within the step-up window (5 minutes, or the shorter TQCA_STEP_UP_MAX_AGE_SECONDS)', zh: '该操作需要在第二因子确认时限内（5 分钟，或更短的 TQCA_STEP_UP_MAX_AGE_SECONDS）确认过第二因子', field: 'code' },
   AUDIT_KEY_MISSING: { category: 'unavailable', en: 'no audit key has been made: checkpoints cannot be signed until an audit-key ceremony ran', zh: '尚未生成审计密钥：审计密钥仪式完成前无法签署检查点' },
   AUDIT_ORIGIN_INVALID: { category: 'badInput', en: 'the log origin is not a signed-note key name (printable, no spaces or "+")', zh: '日志来源不是合法的签名注记密钥名（可打印字符，不含空格或“+”）', field: 'origin' },
   AUDIT_LOG_TAMPERED: { category: 'internal', en: 'the stored audit log does not extend its last signed checkpoint (rewritten, truncated or forged): signing is stopped until the CA restarts on an intact log', zh: '存储的审计日志未延续最近签署的检查点（被改写、截断或伪造）：在 CA 于完整日志上重启之前停止一切签名' },
