@@ -19,6 +19,7 @@
  * A later chain version (e.g. for signed checkpoints) starts at some seq with its own tag and
  * version field; events already written keep version 1 and verify as before.
  */
+import { hash } from 'node:crypto';
 import { sm3 } from '../crypto/sm3';
 import { canonicalJson, type CanonicalJson } from './canonicalJson';
 
@@ -45,23 +46,25 @@ export interface ChainedFields {
 
 const UTF8 = new TextEncoder();
 const FIXED = TAG.length + 2 + 8 + 8 + 4 + 5 * 4;
-// Encoding into one reused buffer and copying out the result once: one allocation per event
-// instead of two per field (the offline verifier spends much of its time here).
+// Events are encoded into one reused buffer, after one spare byte: the tree's leaf prefix 0x00
+// goes there, so the chain hash and the leaf hash are taken from the same bytes without a copy
+// (the offline verifier and the live check spend much of their time here).
 let scratch = new Uint8Array(4096);
+let scratchView = new DataView(scratch.buffer);
 
-/**
- * The exact bytes hashed for an event (version 1). `detailsText`: the details' canonical JSON when
- * the caller holds it already (the export verifier checked it is canonical): not serialised twice.
- */
-export function encodeEvent(e: ChainedFields, detailsText: string = canonicalJson(e.details)): Uint8Array {
+/** Encodes `e` at scratch[1…]; returns the end offset. scratch[0] is left for the caller. */
+function encodeToScratch(e: ChainedFields, detailsText: string): number {
   const strings = [e.actor, e.action, e.objectType, e.objectId, detailsText];
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const bound = FIXED + e.prevHash.length + 3 * strings.reduce((n, s) => n + s.length, 0);
-  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, 2 * scratch.length));
+  const bound = 1 + FIXED + e.prevHash.length + 3 * strings.reduce((n, s) => n + s.length, 0);
+  if (scratch.length < bound) {
+    scratch = new Uint8Array(Math.max(bound, 2 * scratch.length));
+    scratchView = new DataView(scratch.buffer);
+  }
   const out = scratch;
-  const view = new DataView(out.buffer);
-  out.set(TAG, 0);
-  let at = TAG.length;
+  const view = scratchView;
+  out.set(TAG, 1);
+  let at = 1 + TAG.length;
   view.setUint16(at, e.chainVersion);
   view.setBigUint64(at + 2, BigInt(e.seq));
   view.setBigUint64(at + 10, BigInt(e.time.getTime()));
@@ -73,7 +76,26 @@ export function encodeEvent(e: ChainedFields, detailsText: string = canonicalJso
     at += 4 + written;
   }
   out.set(e.prevHash, at);
-  return out.slice(0, at + e.prevHash.length);
+  return at + e.prevHash.length;
+}
+
+/**
+ * The exact bytes hashed for an event (version 1). `detailsText`: the details' canonical JSON when
+ * the caller holds it already (the export verifier checked it is canonical): not serialised twice.
+ */
+export function encodeEvent(e: ChainedFields, detailsText: string = canonicalJson(e.details)): Uint8Array {
+  const end = encodeToScratch(e, detailsText);
+  return scratch.slice(1, end);
 }
 
 export const eventHash = (e: ChainedFields): Uint8Array => sm3(encodeEvent(e));
+
+/**
+ * The event's chain hash SM3(bytes) and its tree leaf hash SM3(0x00 ‖ bytes) (RFC 9162 §2.1, the
+ * log's tree is SM3), from one encoding: the two hashes every append and every check need.
+ */
+export function chainAndLeafHash(e: ChainedFields, detailsText: string = canonicalJson(e.details)): { hash: Uint8Array; leaf: Uint8Array } {
+  const end = encodeToScratch(e, detailsText);
+  scratch[0] = 0x00;
+  return { hash: new Uint8Array(hash('sm3', scratch.subarray(1, end), 'buffer')), leaf: new Uint8Array(hash('sm3', scratch.subarray(0, end), 'buffer')) };
+}

@@ -171,6 +171,6 @@ export {
   type LogExport,
   type StoredCheckpoint,
 } from './auditLog';
-export { LogWatch, verifyLiveLog, type LiveLogReport } from './logIntegrity';
+export { LogWatch, verifyLiveLog, type LiveLogReport, type VerifiedLogState } from './logIntegrity';
 export { addCosignatures, latestCheckpoint, listWitnessKeys, logConsistencyProof, registerWitnessKey, type LatestCheckpoint, type StoredCosignatures, type WitnessKeyView } from './witnesses';
 export { reconcileWithLog, type Mismatch } from './reconcile';
