@@ -60,8 +60,8 @@ const BATCH = 2000;
  * The check itself: ok when the stored log extends every stored checkpoint (and `seen`). With
  * `since` (a state an earlier check returned) only the events after it are read; what that still
  * catches of older rows: the event at `since.seq` re-hashed (every rewrite that re-chains from an
- * older event changes it), rows removed below it, and any checkpoint it verified changed or gone. An
- * older row edited *without* re-chaining breaks nothing an incremental check reads: the full check
+ * older event changes it), the log cut back below it, and any checkpoint it verified changed or
+ * gone. An older row edited or removed *without* re-chaining breaks nothing an incremental check reads: the full check
  * (no `since`) finds it, and LogWatch runs one on a slower cadence.
  */
 export async function verifyLiveLog(prisma: PrismaClient, seen: SeenCheckpoint | null = null, since?: VerifiedLogState): Promise<Result<LiveLogReport>> {

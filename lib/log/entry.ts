@@ -6,7 +6,7 @@
  * no JSON canonicaliser to rebuild the bytes (ours still checks the text is canonical).
  */
 import { toHex } from '../bytes';
-import { canonicalJson, CHAIN_VERSION, encodeEvent, normalizeJson, type CanonicalJson, type ChainedFields } from '../audit';
+import { canonicalJson, CHAIN_VERSION, encodeEvent, isSurelyCanonicalJson, normalizeJson, type CanonicalJson, type ChainedFields } from '../audit';
 import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
 
@@ -66,8 +66,10 @@ const isUint = (v: unknown, max: number): v is number => typeof v === 'number' &
 /** An entry line's fields, checked, with the details parsed: what the chain and tree hash, before the hashes are decoded. */
 export interface CheckedEntryLine {
   readonly seq: number;
-  /** the event without `prevHash` and `hash` (the verifier has the previous hash's bytes already) */
-  readonly fields: Omit<ChainedFields, 'prevHash'>;
+  /** the event without `details`, `prevHash` and `hash` (the verifier has the previous hash's bytes already) */
+  readonly fields: Omit<ChainedFields, 'details' | 'prevHash'>;
+  /** the details value, parsed when asked for (the verifier needs only the text) */
+  readonly details: () => CanonicalJson;
   /** the canonical details text, exactly the bytes of str(details) */
   readonly detailsText: string;
   readonly prevHash: string;
@@ -103,8 +105,8 @@ export function checkEntryLine(json: Record<string, unknown>): Result<CheckedEnt
       action: json.action as string,
       objectType: json.objectType as string,
       objectId: json.objectId as string,
-      details,
     },
+    details,
     detailsText,
     prevHash: json.prevHash as string,
     hash: json.hash as string,
@@ -117,42 +119,31 @@ const NOT_JSON = Symbol('not JSON');
 
 /**
  * The details text parsed, if it is canonical: undefined if it is JSON but not canonical. The
- * common case is decided without re-serialising in JavaScript: a text with no `\u` escape (so no
- * NUL or lone surrogate) that JSON.stringify writes back unchanged and whose objects' keys are
- * in code-unit order is canonical. Anything else gets the full normalise-and-compare.
+ * common case is decided by one scan (`isSurelyCanonicalJson`), and the text parsed only when the
+ * value is asked for; anything else gets the full parse, normalise and compare.
  */
-function parseCanonicalDetails(text: string): CanonicalJson | undefined | typeof NOT_JSON {
+function parseCanonicalDetails(text: string): (() => CanonicalJson) | undefined | typeof NOT_JSON {
+  if (isSurelyCanonicalJson(text)) return () => JSON.parse(text) as CanonicalJson;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return NOT_JSON;
   }
-  if (!text.includes('\\u') && JSON.stringify(parsed) === text && keysInOrder(parsed)) return parsed as CanonicalJson;
   const details = normalizeJson(parsed, 'details');
-  return details.ok && canonicalJson(details.value) === text ? details.value : undefined;
-}
-
-function keysInOrder(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (Array.isArray(value)) return value.every(keysInOrder);
-  let previous: string | undefined;
-  for (const key in value) {
-    if (previous !== undefined && !(previous < key)) return false;
-    if (!keysInOrder((value as Record<string, unknown>)[key])) return false;
-    previous = key;
-  }
-  return true;
+  if (!details.ok || canonicalJson(details.value) !== text) return undefined;
+  const value = details.value;
+  return () => value;
 }
 
 /** An entry line's JSON → the event and its canonical bytes; every field checked, the first fault named. */
 export function decodeEntryLine(json: Record<string, unknown>): Result<DecodedEntry> {
   const checked = checkEntryLine(json);
   if (!checked.ok) return checked;
-  const { seq, fields, detailsText, prevHash, hash } = checked.value;
+  const { seq, fields, details, detailsText, prevHash, hash } = checked.value;
   if (!isHashHex(prevHash)) return entryInvalid(seq, 'prevHash', 'prevHash is not 32 bytes of lowercase hex');
   if (!isHashHex(hash)) return entryInvalid(seq, 'hash', 'hash is not 32 bytes of lowercase hex');
-  const entry: LogEntry = { ...fields, prevHash: fromHex(prevHash), hash: fromHex(hash) };
+  const entry: LogEntry = { ...fields, details: details(), prevHash: fromHex(prevHash), hash: fromHex(hash) };
   return ok({ entry, bytes: encodeEvent(entry, detailsText) });
 }
 

@@ -113,7 +113,7 @@ export class ExportVerifier {
   private entry(record: Json): Result<void> {
     const checked = checkEntryLine(record);
     if (!checked.ok) return checked;
-    const { seq, fields, detailsText, prevHash, hash } = checked.value;
+    const { seq, fields, details, detailsText, prevHash, hash } = checked.value;
     // The hashes are compared as text: a spelling that matches the lowercase hex of our bytes is
     // valid; only a mismatch needs the spelling checked, to tell an invalid line from a broken chain.
     const prevMatches = prevHash === this.lastHashHex;
@@ -130,7 +130,7 @@ export class ExportVerifier {
     this.tree.append(computed.leaf);
     this.lastHash = computed.hash;
     this.lastHashHex = hash;
-    this.options.onEntry?.({ entry: { ...event, hash: computed.hash }, bytes: encodeEvent(event, detailsText) }, computed.leaf);
+    this.options.onEntry?.({ entry: { ...event, details: details(), hash: computed.hash }, bytes: encodeEvent(event, detailsText) }, computed.leaf);
     return this.expect();
   }
 
