@@ -63,14 +63,14 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
     tree.append(leaf);
     const { size, packed } = packTree(tree);
     // One round trip for the event, its leaf and the head (chain and tree); the head row is locked.
-    // Every value is known here, so nothing is read back (no RETURNING, no join on the new row).
     await tx.$executeRaw`
       WITH event AS (
         INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
-                ${fields.objectId}, ${detailsText}::jsonb, ${fields.prevHash}, ${hash})),
-      leaf AS (INSERT INTO audit_leaf (seq, hash) VALUES (${fields.seq}, ${leaf}))
-      UPDATE audit_chain_head SET seq = ${fields.seq}, hash = ${hash}, tree_size = ${size}, tree_hashes = ${packed} WHERE id = 1`;
+                ${fields.objectId}, ${detailsText}::jsonb, ${fields.prevHash}, ${hash})
+        RETURNING seq, hash),
+      leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event)
+      UPDATE audit_chain_head SET seq = event.seq, hash = event.hash, tree_size = ${size}, tree_hashes = ${packed} FROM event WHERE id = 1`;
     return { seq: fields.seq, hash };
   } catch (thrown) {
     if (thrown instanceof TqException) throw thrown;
