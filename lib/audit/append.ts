@@ -5,10 +5,8 @@
 import { TqException, type ErrorCode } from '../errors';
 import type { Tx } from '../db/client';
 import { canonicalJson, normalizeJson } from './canonicalJson';
-import { CHAIN_VERSION, encodeEvent, SYSTEM_ACTOR, type ChainedFields } from './chain';
-import { sm3 } from '../crypto/sm3';
+import { chainAndLeafHash, CHAIN_VERSION, SYSTEM_ACTOR, type ChainedFields } from './chain';
 import { packTree, treeState, type StoredTreeHead } from './treeStore';
-import { leafHash, SM3_TREE } from './tree';
 
 /** Who acted: an authenticated operator, or the console itself (recovery jobs, bootstrap). */
 export type AuditActor = { readonly id: number; readonly username: string } | typeof SYSTEM_ACTOR;
@@ -60,9 +58,8 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
       details: details.value,
       prevHash: new Uint8Array(head.hash),
     };
-    const encoded = encodeEvent(fields);
-    const hash = sm3(encoded);
-    const leaf = leafHash(SM3_TREE, encoded);
+    const detailsText = canonicalJson(fields.details);
+    const { hash, leaf } = chainAndLeafHash(fields, detailsText);
     tree.append(leaf);
     const { size, packed } = packTree(tree);
     // One round trip for the event, its leaf and the head (chain and tree); the head row is locked.
@@ -70,7 +67,7 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
       WITH event AS (
         INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
-                ${fields.objectId}, ${canonicalJson(fields.details)}::jsonb, ${fields.prevHash}, ${hash})
+                ${fields.objectId}, ${detailsText}::jsonb, ${fields.prevHash}, ${hash})
         RETURNING seq, hash),
       leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event)
       UPDATE audit_chain_head SET seq = event.seq, hash = event.hash, tree_size = ${size}, tree_hashes = ${packed} FROM event WHERE id = 1`;

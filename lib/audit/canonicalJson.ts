@@ -69,3 +69,93 @@ export function canonicalJson(value: CanonicalJson): string {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * Whether `text` is, for certain, the canonical text of a storable value, decided in one scan
+ * without building the value: false means "not certain", and the caller falls back to parsing,
+ * normalising and comparing (a text this rejects may still be canonical: keys or strings with
+ * escapes, numbers with exponents, which canonical text of ours rarely holds). The export verifier
+ * checks every entry's details with it.
+ */
+export function isSurelyCanonicalJson(text: string): boolean {
+  const end = scanValue(text, 0);
+  return end === text.length;
+}
+
+// Each scanner returns the index after what it read, or -1 when not certain.
+function scanValue(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  if (c === 0x7b) return scanObject(t, i);
+  if (c === 0x5b) return scanArray(t, i);
+  if (c === 0x22) return scanString(t, i);
+  if (t.startsWith('null', i)) return i + 4;
+  if (t.startsWith('true', i)) return i + 4;
+  if (t.startsWith('false', i)) return i + 5;
+  return scanNumber(t, i);
+}
+
+function scanObject(t: string, i: number): number {
+  i += 1;
+  if (t.charCodeAt(i) === 0x7d) return i + 1;
+  let previous: string | undefined;
+  for (;;) {
+    if (t.charCodeAt(i) !== 0x22) return -1;
+    const keyEnd = scanString(t, i);
+    if (keyEnd < 0) return -1;
+    const key = t.slice(i + 1, keyEnd - 1);
+    // Raw key text is the key only without escapes; keys strictly in code-unit order.
+    if (key.includes('\\') || (previous !== undefined && !(previous < key))) return -1;
+    previous = key;
+    if (t.charCodeAt(keyEnd) !== 0x3a) return -1;
+    i = scanValue(t, keyEnd + 1);
+    if (i < 0) return -1;
+    const next = t.charCodeAt(i);
+    if (next === 0x7d) return i + 1;
+    if (next !== 0x2c) return -1;
+    i += 1;
+  }
+}
+
+function scanArray(t: string, i: number): number {
+  i += 1;
+  if (t.charCodeAt(i) === 0x5d) return i + 1;
+  for (;;) {
+    i = scanValue(t, i);
+    if (i < 0) return -1;
+    const next = t.charCodeAt(i);
+    if (next === 0x5d) return i + 1;
+    if (next !== 0x2c) return -1;
+    i += 1;
+  }
+}
+
+/** A string as JSON.stringify writes it: raw characters except `"`, `\` and controls, escaped as it escapes them. */
+function scanString(t: string, i: number): number {
+  for (i += 1; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c < 0x20) return -1;
+    if (c === 0x5c) {
+      // \u escapes (controls, lone surrogates) are left to the full check.
+      const e = t.charCodeAt(i + 1);
+      if (!(e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
+      i += 1;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // Only whole surrogate pairs are storable.
+      const low = t.charCodeAt(i + 1);
+      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return -1;
+      i += 1;
+    }
+  }
+  return -1;
+}
+
+const PLAIN_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?/y;
+
+/** A number as ECMAScript writes it (no exponent here: those go to the full check), never -0. */
+function scanNumber(t: string, i: number): number {
+  PLAIN_NUMBER.lastIndex = i;
+  if (!PLAIN_NUMBER.test(t)) return -1;
+  const token = t.slice(i, PLAIN_NUMBER.lastIndex);
+  return token !== '-0' && String(Number(token)) === token ? PLAIN_NUMBER.lastIndex : -1;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toHex } from '../bytes';
 import { sm3 } from '../crypto/sm3';
-import { canonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
+import { canonicalJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
 import { encodeEvent, eventHash, GENESIS_HASH, type ChainedFields } from './chain';
 import { verifyChain, type StoredEvent } from './verify';
 
@@ -47,6 +47,42 @@ describe('canonical JSON', () => {
         return again.ok && canonicalJson(again.value) === text;
       }),
     );
+  });
+
+  it('has a one-scan check that never accepts a text the full check refuses, and accepts the common canonical texts', () => {
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string({ unit: 'binary' }), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 4 }),
+      object: fc.dictionary(fc.string({ unit: 'binary', maxLength: 3 }), tie('value'), { maxKeys: 4 }),
+    })).value;
+    const fullCheck = (text: string) => {
+      try {
+        const n = normalizeJson(JSON.parse(text));
+        return n.ok && canonicalJson(n.value) === text;
+      } catch {
+        return false;
+      }
+    };
+    // Texts of values, as JSON.stringify writes them (unsorted keys, -0) and canonical, and with one character changed.
+    const texts = fc.oneof(
+      json.map((v) => JSON.stringify(v)),
+      json.map((v) => {
+        const n = normalizeJson(v);
+        return n.ok ? canonicalJson(n.value) : 'null';
+      }),
+      fc.tuple(json, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 2 })).map(([v, at, c]) => {
+        const text = JSON.stringify(v);
+        const i = at % (text.length + 1);
+        return text.slice(0, i) + c + text.slice(i + 1);
+      }),
+    );
+    fc.assert(fc.property(texts, (text) => !isSurelyCanonicalJson(text) || fullCheck(text)), { numRuns: 5000 });
+    for (const text of ['{}', '[]', '{"a":[1,2.5,-3,true,false,null],"b":{"c":"x\\"y\\\\"},"é":"北京","😀":0.1}', '{"issuer":"e3c0f1a3","reason":null,"serial":"3aff3a42"}']) {
+      expect([text, isSurelyCanonicalJson(text)]).toEqual([text, true]);
+    }
+    for (const text of ['{"b":1,"a":2}', '{"a":1,"a":1}', '-0', '1e21', '1.0', '{"a":"\\u0000"}', ' {}', '{"a":1}x', '"\ud800"']) {
+      expect([text, isSurelyCanonicalJson(text)]).toEqual([text, false]);
+    }
   });
 });
 

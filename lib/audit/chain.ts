@@ -19,6 +19,7 @@
  * A later chain version (e.g. for signed checkpoints) starts at some seq with its own tag and
  * version field; events already written keep version 1 and verify as before.
  */
+import { hash } from 'node:crypto';
 import { sm3 } from '../crypto/sm3';
 import { canonicalJson, type CanonicalJson } from './canonicalJson';
 
@@ -43,37 +44,63 @@ export interface ChainedFields {
   readonly prevHash: Uint8Array;
 }
 
-const UTF8 = new TextEncoder();
 const FIXED = TAG.length + 2 + 8 + 8 + 4 + 5 * 4;
-// Encoding into one reused buffer and copying out the result once: one allocation per event
-// instead of two per field (the offline verifier spends much of its time here).
-let scratch = new Uint8Array(4096);
+// A Buffer: its write() puts UTF-8 at an offset without a view per string.
+let scratch = Buffer.alloc(4096);
+const TWO_32 = 2 ** 32;
 
+/** Encodes `e` at scratch[1…]; returns the end offset. scratch[0] is left for the caller. */
+function encodeToScratch(e: Omit<ChainedFields, 'details'>, detailsText: string): number {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const bound = 1 + FIXED + e.prevHash.length + 3 * (e.actor.length + e.action.length + e.objectType.length + e.objectId.length + detailsText.length);
+  if (scratch.length < bound) scratch = Buffer.alloc(Math.max(bound, 2 * scratch.length));
+  const out = scratch;
+  out.set(TAG, 1);
+  let at = 1 + TAG.length;
+  out.writeUInt16BE(e.chainVersion, at);
+  out.writeBigUInt64BE(BigInt(e.seq), at + 2);
+  const time = e.time.getTime();
+  if (time >= 0) {
+    out.writeUInt32BE(Math.floor(time / TWO_32), at + 10);
+    out.writeUInt32BE(time % TWO_32, at + 14);
+  } else {
+    out.writeBigUInt64BE(BigInt.asUintN(64, BigInt(time)), at + 10);
+  }
+  out.writeUInt32BE(e.actorId ?? 0, at + 18);
+  at += 22;
+  for (const text of [e.actor, e.action, e.objectType, e.objectId, detailsText]) {
+    const written = out.write(text, at + 4, 'utf8');
+    out.writeUInt32BE(written, at);
+    at += 4 + written;
+  }
+  out.set(e.prevHash, at);
+  return at + e.prevHash.length;
+}
+
+// Events are encoded into one reused buffer, after one spare byte: the tree's leaf prefix 0x00
+// goes there, so the chain hash and the leaf hash are taken from the same bytes without a copy
+// (the offline verifier and the live check spend much of their time here).
 /**
  * The exact bytes hashed for an event (version 1). `detailsText`: the details' canonical JSON when
  * the caller holds it already (the export verifier checked it is canonical): not serialised twice.
  */
-export function encodeEvent(e: ChainedFields, detailsText: string = canonicalJson(e.details)): Uint8Array {
-  const strings = [e.actor, e.action, e.objectType, e.objectId, detailsText];
-  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const bound = FIXED + e.prevHash.length + 3 * strings.reduce((n, s) => n + s.length, 0);
-  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, 2 * scratch.length));
-  const out = scratch;
-  const view = new DataView(out.buffer);
-  out.set(TAG, 0);
-  let at = TAG.length;
-  view.setUint16(at, e.chainVersion);
-  view.setBigUint64(at + 2, BigInt(e.seq));
-  view.setBigUint64(at + 10, BigInt(e.time.getTime()));
-  view.setUint32(at + 18, e.actorId ?? 0);
-  at += 22;
-  for (const text of strings) {
-    const { written } = UTF8.encodeInto(text, out.subarray(at + 4));
-    view.setUint32(at, written);
-    at += 4 + written;
-  }
-  out.set(e.prevHash, at);
-  return out.slice(0, at + e.prevHash.length);
+export function encodeEvent(e: ChainedFields, detailsText?: string): Uint8Array;
+export function encodeEvent(e: Omit<ChainedFields, 'details'>, detailsText: string): Uint8Array;
+export function encodeEvent(e: Omit<ChainedFields, 'details'> & { readonly details?: CanonicalJson }, detailsText = canonicalJson(e.details!)): Uint8Array {
+  const end = encodeToScratch(e, detailsText);
+  return new Uint8Array(scratch.subarray(1, end));
 }
 
 export const eventHash = (e: ChainedFields): Uint8Array => sm3(encodeEvent(e));
+
+/**
+ * The event's chain hash SM3(bytes) and its tree leaf hash SM3(0x00 ‖ bytes) (RFC 9162 §2.1, the
+ * log's tree is SM3), from one encoding: the two hashes every append and every check need.
+ */
+export function chainAndLeafHash(e: ChainedFields, detailsText?: string): { hash: Uint8Array; leaf: Uint8Array };
+export function chainAndLeafHash(e: Omit<ChainedFields, 'details'>, detailsText: string): { hash: Uint8Array; leaf: Uint8Array };
+export function chainAndLeafHash(e: Omit<ChainedFields, 'details'> & { readonly details?: CanonicalJson }, detailsText = canonicalJson(e.details!)): { hash: Uint8Array; leaf: Uint8Array } {
+  const end = encodeToScratch(e, detailsText);
+  scratch[0] = 0x00;
+  return { hash: new Uint8Array(hash('sm3', scratch.subarray(1, end), 'buffer')), leaf: new Uint8Array(hash('sm3', scratch.subarray(0, end), 'buffer')) };
+}

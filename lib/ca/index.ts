@@ -113,7 +113,7 @@ export {
 export { CERTIFICATE_SORTS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, searchCertificates, type CertificatePage, type CertificateSearch, type CertificateSort } from './certificateSearch';
 export { requestDetail, type DecodedRequestRecord, type RequestDetail, type SubmissionCheck } from './requestDetail';
 export { operatorNames, type OperatorName } from './operatorNames';
-export { EXPIRY_WARNING_DAYS, expiringCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';
+export { EXPIRY_WARNING_DAYS, expiringCertificates, recordExpiredCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';
 export {
   ApiTokenScope,
   checkToken,
@@ -197,6 +197,6 @@ export {
   type KeysetPage,
   type SizedExport,
 } from './auditEntries';
-export { LogWatch, verifyLiveLog, type LiveLogCheck, type LiveLogReport } from './logIntegrity';
+export { LogWatch, verifyLiveLog, type LiveLogCheck, type LiveLogReport, type VerifiedLogState } from './logIntegrity';
 export { addCosignatures, latestCheckpoint, listWitnessKeys, logConsistencyProof, registerWitnessKey, type LatestCheckpoint, type StoredCosignatures, type WitnessKeyView } from './witnesses';
 export { reconcileWithLog, type Mismatch } from './reconcile';

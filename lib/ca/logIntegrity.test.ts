@@ -8,9 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type Result } from '../errors';
 import { startHarness, type Harness } from '../../test/e2e/harness';
 import { useTestCluster } from '../../test/support/databases';
-import { CompactRange, encodeEvent, eventHash, leafHash, SM3_TREE } from '../audit';
+import { appendAuditEvent, CompactRange, encodeEvent, eventHash, leafHash, SM3_TREE, SYSTEM_ACTOR } from '../audit';
 import { approveAuditKey, requestAuditKey, signLogCheckpoint } from './auditLog';
 import { LogWatch, verifyLiveLog } from './logIntegrity';
+import { transact } from './transaction';
 
 const cluster = useTestCluster();
 let h: Harness;
@@ -137,5 +138,57 @@ describe('the live check against database-level attacks on PostgreSQL', () => {
       await h.db.prisma.$executeRaw`DELETE FROM audit_checkpoint WHERE size = ${newest.size}`;
     });
     expect(code(await watch.check())).toBe('AUDIT_LOG_TAMPERED');
+  });
+});
+
+describe('the watch checks incrementally after its first, full check', () => {
+  afterEach(async () => {
+    await restore();
+    expect(code(await new LogWatch(h.ca).check())).toBe('ok');
+  });
+
+  /** A watch that has verified the log as it is, then `count` events appended after that. */
+  async function watchedThenAppended(count: number) {
+    const watch = new LogWatch(h.ca, { raise: () => undefined });
+    const first = unwrap(await watch.check());
+    for (let i = 0; i < count; i++) {
+      await transact(h.db.prisma, (tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: 'test.appended', objectType: 'test', objectId: String(i), details: { i }, time: h.ca.now() }));
+    }
+    return { watch, first };
+  }
+
+  it('continues from the verified state: the appended events, and a checkpoint signed over them', async () => {
+    const { watch, first } = await watchedThenAppended(3);
+    const next = unwrap(await watch.check());
+    expect(next.state.seq).toBe(first.state.seq + 3n);
+    unwrap(await signLogCheckpoint({ ...h.ca, keys: watch.guard(h.keys) }, h.alice, 'operator'));
+    const after = unwrap(await watch.check());
+    expect(after.checkpointSize).toBe(Number(next.state.seq));
+    // The same root a full check computes.
+    expect(after.root).toBe(unwrap(await verifyLiveLog(h.db.prisma)).root);
+  });
+
+  it('detects an appended event edited after it was written', async () => {
+    const { watch, first } = await watchedThenAppended(2);
+    await asOwner(() => sql(`UPDATE audit_event SET object_id = 'other' WHERE seq = ${first.state.seq + 1n}`));
+    expect(code(await watch.check())).toBe('AUDIT_LOG_TAMPERED');
+  });
+
+  it('detects older events rewritten and re-chained (the verified event changed), with nothing appended since', async () => {
+    const { watch } = await watchedThenAppended(0);
+    await asOwner(async () => {
+      await sql(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 3`);
+      await rehashFrom(3n);
+    });
+    expect(code(await watch.check())).toBe('AUDIT_LOG_TAMPERED');
+  });
+
+  it('leaves an older row edited without re-chaining to the full check, which detects it', async () => {
+    const { watch } = await watchedThenAppended(1);
+    await asOwner(() => sql(`UPDATE audit_event SET object_id = 'other' WHERE seq = 2`));
+    // The incremental check reads nothing at or below what it verified except that last event.
+    expect(code(await watch.check())).toBe('ok');
+    expect(code(await watch.checkFull())).toBe('AUDIT_LOG_TAMPERED');
+    expect(watch.latched?.code).toBe('AUDIT_LOG_TAMPERED');
   });
 });

@@ -6,7 +6,7 @@
  * no JSON canonicaliser to rebuild the bytes (ours still checks the text is canonical).
  */
 import { toHex } from '../bytes';
-import { canonicalJson, CHAIN_VERSION, encodeEvent, normalizeJson, type ChainedFields } from '../audit';
+import { canonicalJson, CHAIN_VERSION, encodeEvent, isSurelyCanonicalJson, normalizeJson, type CanonicalJson, type ChainedFields } from '../audit';
 import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
 
@@ -63,41 +63,87 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 const isUint = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
 
-/** An entry line's JSON → the event and its canonical bytes; every field checked, the first fault named. */
-export function decodeEntryLine(json: Record<string, unknown>): Result<DecodedEntry> {
+/** An entry line's fields, checked, with the details parsed: what the chain and tree hash, before the hashes are decoded. */
+export interface CheckedEntryLine {
+  readonly seq: number;
+  /** the event without `details`, `prevHash` and `hash` (the verifier has the previous hash's bytes already) */
+  readonly fields: Omit<ChainedFields, 'details' | 'prevHash'>;
+  /** the details value, parsed when asked for (the verifier needs only the text) */
+  readonly details: () => CanonicalJson;
+  /** the canonical details text, exactly the bytes of str(details) */
+  readonly detailsText: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export const entryInvalid = (seq: unknown, field: string, message: string) =>
+  logError('LOG_ENTRY_INVALID', `entry ${String(seq)}: ${message}`, { field, details: { seq: typeof seq === 'number' ? seq : undefined } });
+const STRING_FIELDS = ['actor', 'action', 'objectType', 'objectId', 'details', 'prevHash', 'hash'] as const;
+
+/** Every field of an entry line checked except the two hashes' spelling (`isHashHex`), the first fault named. */
+export function checkEntryLine(json: Record<string, unknown>): Result<CheckedEntryLine> {
   const seq = json.seq;
-  const bad = (field: string, message: string) => logError('LOG_ENTRY_INVALID', `entry ${String(seq)}: ${message}`, { field, details: { seq: typeof seq === 'number' ? seq : undefined } });
-  if (!isUint(seq, Number.MAX_SAFE_INTEGER) || seq === 0) return bad('seq', 'seq is not a positive integer');
-  if (json.chainVersion !== CHAIN_VERSION) return bad('chainVersion', `chain version ${String(json.chainVersion)} is not ${CHAIN_VERSION}`);
-  if (!isUint(json.time, MAX_TIME)) return bad('time', 'time is not milliseconds since the epoch (at most 8.64e15, the last instant a Date holds)');
-  if (json.actorId !== null && !(isUint(json.actorId, U32) && json.actorId !== 0)) return bad('actorId', 'actorId is not null or a positive uint32');
-  for (const field of ['actor', 'action', 'objectType', 'objectId', 'details', 'prevHash', 'hash'] as const) {
-    if (typeof json[field] !== 'string') return bad(field, `${field} is not a string`);
+  if (!isUint(seq, Number.MAX_SAFE_INTEGER) || seq === 0) return entryInvalid(seq, 'seq', 'seq is not a positive integer');
+  if (json.chainVersion !== CHAIN_VERSION) return entryInvalid(seq, 'chainVersion', `chain version ${String(json.chainVersion)} is not ${CHAIN_VERSION}`);
+  if (!isUint(json.time, MAX_TIME)) return entryInvalid(seq, 'time', 'time is not milliseconds since the epoch (at most 8.64e15, the last instant a Date holds)');
+  if (json.actorId !== null && !(isUint(json.actorId, U32) && json.actorId !== 0)) return entryInvalid(seq, 'actorId', 'actorId is not null or a positive uint32');
+  for (const field of STRING_FIELDS) {
+    if (typeof json[field] !== 'string') return entryInvalid(seq, field, `${field} is not a string`);
   }
   const detailsText = json.details as string;
+  const details = parseCanonicalDetails(detailsText);
+  if (details === undefined) return entryInvalid(seq, 'details', 'details is not in canonical JSON (RFC 8785)');
+  if (details === NOT_JSON) return entryInvalid(seq, 'details', 'details is not JSON text');
+  return ok({
+    seq,
+    fields: {
+      chainVersion: CHAIN_VERSION,
+      seq: BigInt(seq),
+      time: new Date(json.time),
+      actorId: json.actorId as number | null,
+      actor: json.actor as string,
+      action: json.action as string,
+      objectType: json.objectType as string,
+      objectId: json.objectId as string,
+    },
+    details,
+    detailsText,
+    prevHash: json.prevHash as string,
+    hash: json.hash as string,
+  });
+}
+
+export const isHashHex = (text: string): boolean => HASH_HEX.test(text);
+
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * The details text parsed, if it is canonical: undefined if it is JSON but not canonical. The
+ * common case is decided by one scan (`isSurelyCanonicalJson`), and the text parsed only when the
+ * value is asked for; anything else gets the full parse, normalise and compare.
+ */
+function parseCanonicalDetails(text: string): (() => CanonicalJson) | undefined | typeof NOT_JSON {
+  if (isSurelyCanonicalJson(text)) return () => JSON.parse(text) as CanonicalJson;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(detailsText);
+    parsed = JSON.parse(text);
   } catch {
-    return bad('details', 'details is not JSON text');
+    return NOT_JSON;
   }
   const details = normalizeJson(parsed, 'details');
-  if (!details.ok || canonicalJson(details.value) !== detailsText) return bad('details', 'details is not in canonical JSON (RFC 8785)');
-  if (!HASH_HEX.test(json.prevHash as string)) return bad('prevHash', 'prevHash is not 32 bytes of lowercase hex');
-  if (!HASH_HEX.test(json.hash as string)) return bad('hash', 'hash is not 32 bytes of lowercase hex');
-  const entry: LogEntry = {
-    chainVersion: CHAIN_VERSION,
-    seq: BigInt(seq),
-    time: new Date(json.time),
-    actorId: json.actorId as number | null,
-    actor: json.actor as string,
-    action: json.action as string,
-    objectType: json.objectType as string,
-    objectId: json.objectId as string,
-    details: details.value,
-    prevHash: fromHex(json.prevHash as string),
-    hash: fromHex(json.hash as string),
-  };
+  if (!details.ok || canonicalJson(details.value) !== text) return undefined;
+  const value = details.value;
+  return () => value;
+}
+
+/** An entry line's JSON → the event and its canonical bytes; every field checked, the first fault named. */
+export function decodeEntryLine(json: Record<string, unknown>): Result<DecodedEntry> {
+  const checked = checkEntryLine(json);
+  if (!checked.ok) return checked;
+  const { seq, fields, details, detailsText, prevHash, hash } = checked.value;
+  if (!isHashHex(prevHash)) return entryInvalid(seq, 'prevHash', 'prevHash is not 32 bytes of lowercase hex');
+  if (!isHashHex(hash)) return entryInvalid(seq, 'hash', 'hash is not 32 bytes of lowercase hex');
+  const entry: LogEntry = { ...fields, details: details(), prevHash: fromHex(prevHash), hash: fromHex(hash) };
   return ok({ entry, bytes: encodeEvent(entry, detailsText) });
 }
 

@@ -11,17 +11,15 @@
  * the log's whole tail, or that nothing followed them.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { equal, toHex } from '../bytes';
-import { sm3 } from '../crypto/sm3';
 import type { Sm2PublicKey } from '../crypto/sm2';
-import { GENESIS_HASH } from '../audit';
+import { chainAndLeafHash, encodeEvent, GENESIS_HASH } from '../audit';
 import { ok, type Result, type TqError } from '../errors';
 import { verifyCheckpointNote, type TrustPolicy } from './checkpoint';
-import { decodeEntryLine, type DecodedEntry } from './entry';
+import { checkEntryLine, entryInvalid, isHashHex, type DecodedEntry } from './entry';
 import { logError } from './errorCodes';
 import { parseHeader } from './exportFormat';
-import { CompactRange, leafHash, SM3_TREE } from './merkle';
+import { CompactRange, SM3_TREE } from './merkle';
 import { encodeBase64, type NoteKey } from './note';
 
 export interface VerifyOptions {
@@ -65,6 +63,7 @@ export class ExportVerifier {
   private policy?: TrustPolicy;
   private readonly tree = new CompactRange(SM3_TREE);
   private lastHash: Uint8Array = GENESIS_HASH;
+  private lastHashHex = toHex(GENESIS_HASH);
   private checkpoints = 0;
   private lastCheckpoint?: CheckpointSummary;
   private attestedCheckpoint?: CheckpointSummary;
@@ -112,19 +111,26 @@ export class ExportVerifier {
   }
 
   private entry(record: Json): Result<void> {
-    const decoded = decodeEntryLine(record);
-    if (!decoded.ok) return decoded;
-    const { entry, bytes } = decoded.value;
-    const expected = BigInt(this.tree.size + 1);
-    const seq = Number(entry.seq);
-    if (entry.seq !== expected) return chainBroken(seq, 'seq', `entry ${seq} where entry ${expected} belongs: ${entry.seq > expected ? 'entries are missing' : 'an entry is repeated or out of order'}`);
-    if (!equal(entry.prevHash, this.lastHash)) return chainBroken(seq, 'prevHash', `entry ${seq}: prevHash is not the hash of entry ${seq - 1}`);
-    // The chain's hash is lib/audit's eventHash: SM3 over encodeEvent's bytes, here already encoded.
-    if (!equal(sm3(bytes), entry.hash)) return chainBroken(seq, 'hash', `entry ${seq}: its fields do not hash to its hash (an edited field)`);
-    const leaf = leafHash(SM3_TREE, bytes);
-    this.tree.append(leaf);
-    this.lastHash = entry.hash;
-    this.options.onEntry?.(decoded.value, leaf);
+    const checked = checkEntryLine(record);
+    if (!checked.ok) return checked;
+    const { seq, fields, details, detailsText, prevHash, hash } = checked.value;
+    // The hashes are compared as text: a spelling that matches the lowercase hex of our bytes is
+    // valid; only a mismatch needs the spelling checked, to tell an invalid line from a broken chain.
+    const prevMatches = prevHash === this.lastHashHex;
+    if (!prevMatches && !isHashHex(prevHash)) return entryInvalid(seq, 'prevHash', 'prevHash is not 32 bytes of lowercase hex');
+    const event = { ...fields, prevHash: this.lastHash };
+    const computed = prevMatches ? chainAndLeafHash(event, detailsText) : undefined;
+    const computedHex = computed && toHex(computed.hash);
+    if (hash !== computedHex && !isHashHex(hash)) return entryInvalid(seq, 'hash', 'hash is not 32 bytes of lowercase hex');
+    const expected = this.tree.size + 1;
+    if (seq !== expected) return chainBroken(seq, 'seq', `entry ${seq} where entry ${expected} belongs: ${seq > expected ? 'entries are missing' : 'an entry is repeated or out of order'}`);
+    if (!computed) return chainBroken(seq, 'prevHash', `entry ${seq}: prevHash is not the hash of entry ${seq - 1}`);
+    // The chain's hash is lib/audit's eventHash: SM3 over encodeEvent's bytes.
+    if (hash !== computedHex) return chainBroken(seq, 'hash', `entry ${seq}: its fields do not hash to its hash (an edited field)`);
+    this.tree.append(computed.leaf);
+    this.lastHash = computed.hash;
+    this.lastHashHex = hash;
+    this.options.onEntry?.({ entry: { ...event, details: details(), hash: computed.hash }, bytes: encodeEvent(event, detailsText) }, computed.leaf);
     return this.expect();
   }
 
@@ -214,10 +220,25 @@ export class ExportVerifier {
 const malformed = (message: string, field = 'line') => logError('LOG_EXPORT_MALFORMED', message, { field });
 const chainBroken = (seq: number, field: string, message: string) => logError('LOG_CHAIN_BROKEN', message, { field, details: { seq } });
 
-/** An export file's lines, streamed (the file is never held whole). */
-export function exportLines(path: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+/**
+ * An export file's lines, streamed (the file is never held whole): split on LF, a CR before it
+ * dropped. Faster than node:readline, which the verifier spent a tenth of its time in.
+ */
+export async function* exportLines(path: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      yield withoutCr(text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest) yield withoutCr(rest);
 }
+
+const withoutCr = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
 
 export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, options: VerifyOptions): Promise<Result<ExportSummary>> {
   const verifier = new ExportVerifier(options);

@@ -1,10 +1,12 @@
 /**
- * Expiry-driven publication in the server: a timer calls publish, which builds a version only
- * when a certificate or root key expired since the last one or that bundle nears its expiry.
+ * Expiry-driven work in the server: a timer records the certificates whose validity has ended
+ * since the last round (one `certificate.expired` audit event each, as start-up does), then calls
+ * publish, which builds a version only when a certificate or root key expired since the last one
+ * or that bundle nears its expiry.
  * With several processes on one PostgreSQL each runs a timer; the publication lock lets one
  * publish at a time and the others then find nothing changed.
  */
-import type { CaServices } from '../ca';
+import { recordExpiredCertificates, type CaServices } from '../ca';
 import type { TqError } from '../errors';
 import type { PublicationPolicy } from './policy';
 import { publish, type PublishOutcome } from './publish';
@@ -31,6 +33,8 @@ export function startPublicationScheduler(ca: CaServices, options: SchedulerOpti
   let stopped = false;
   const round = async () => {
     try {
+      const expired = await recordExpiredCertificates(ca);
+      if (!expired.ok) process.stderr.write(`tqca: recording expired certificates failed: ${expired.error.code}: ${expired.error.message}\n`);
       onResult(await publish(ca, 'scheduled', { policy: options.policy }));
     } catch (thrown) {
       onResult({ ok: false, error: { code: 'INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) } });

@@ -27,7 +27,7 @@ export interface OpenCa {
   /** Where the PIN comes from; `notice` is set for the evaluation token with its PIN on disk. */
   readonly signing: SigningPosture;
   readonly publicationPolicy: PublicationPolicy;
-  /** The live log check: the server runs `check()` at start-up and `start(ms)`; it latches signing on failure. */
+  /** The live log check: a writing process runs it at start-up (full), the server on a timer too (`logCheckIntervalMs`); it latches signing on failure. */
   readonly logWatch: LogWatch;
   close(): Promise<void>;
 }
@@ -69,8 +69,14 @@ export interface OpenCaOptions {
    * database; HSM_TOKEN_NOT_FOUND or DB_NOT_FOUND instead).
    */
   readonly readOnly?: boolean;
-  /** A long-running server: publish on a timer (expiry, bundles nearing theirs) every this many ms. */
+  /**
+   * A long-running server: record certificate expiries and publish on a timer (expiry, bundles
+   * nearing theirs) every this many ms.
+   */
   readonly publicationIntervalMs?: number;
+  /** A long-running server: check the log appended since the last check every this many ms, the whole log every `logFullCheckIntervalMs`. */
+  readonly logCheckIntervalMs?: number;
+  readonly logFullCheckIntervalMs?: number;
   /**
    * A long-running server holding the embedded database shares it with `tqca` over an owner-only
    * Unix socket (lib/db/embeddedServer.ts); a process that finds it held joins it either way.
@@ -126,6 +132,7 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
     await db.close();
     return recovered;
   }
+  const stopLogWatch = options.logCheckIntervalMs && !readOnly ? logWatch.start(options.logCheckIntervalMs, options.logFullCheckIntervalMs) : null;
   const scheduler = options.publicationIntervalMs ? startPublicationScheduler(ca, { intervalMs: options.publicationIntervalMs, policy: policy.value }) : null;
   return ok({
     ca,
@@ -135,6 +142,7 @@ export async function openCa(env: Env = process.env, options: OpenCaOptions = {}
     signing: signingPosture(config.value),
     logWatch,
     async close() {
+      stopLogWatch?.();
       await scheduler?.stop();
       await closeHsm();
       await db.close();

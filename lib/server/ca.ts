@@ -3,7 +3,7 @@
  * and shared by pages, server actions and route handlers. Nothing else in the app opens the
  * database or the HSM: the embedded PGlite belongs to exactly one opener, which serves it to `tqca`
  * on an owner-only socket (lib/db/embeddedServer.ts). The server publishes on a timer too (bundle
- * expiry and lead), once a minute.
+ * expiry and lead, certificate expiries recorded in the log), once a minute, and checks the log.
  */
 import type { CaServices, LiveLogCheck, SignInContext } from '../ca';
 import { TqException } from '../errors';
@@ -12,8 +12,9 @@ import { sessionPolicyFrom } from './config';
 import { consoleKeys } from './secrets';
 
 const PUBLICATION_INTERVAL_MS = 60_000;
-/** The live log check re-runs this often (and at start-up); pages show its last result. */
-const LOG_CHECK_INTERVAL_MS = 5 * 60_000;
+// The live log check (pages show its last result): what was appended, every minute; the whole log, every hour.
+const LOG_CHECK_INTERVAL_MS = 60_000;
+const LOG_FULL_CHECK_INTERVAL_MS = 3_600_000;
 
 export interface ConsoleServices {
   readonly ca: CaServices;
@@ -39,7 +40,12 @@ export function beforeClose(hook: () => Promise<void>): void {
 async function open(): Promise<ServerServices> {
   const policy = sessionPolicyFrom();
   const { sealKey } = consoleKeys();
-  const opened = await openCa(process.env, { publicationIntervalMs: PUBLICATION_INTERVAL_MS, serveEmbedded: true });
+  const opened = await openCa(process.env, {
+    publicationIntervalMs: PUBLICATION_INTERVAL_MS,
+    logCheckIntervalMs: LOG_CHECK_INTERVAL_MS,
+    logFullCheckIntervalMs: LOG_FULL_CHECK_INTERVAL_MS,
+    serveEmbedded: true,
+  });
   if (!opened.ok) throw new TqException(opened.error);
   let closing: Promise<void> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -49,7 +55,6 @@ async function open(): Promise<ServerServices> {
         .finally(() => process.exit(0));
     });
   }
-  opened.value.logWatch.start(LOG_CHECK_INTERVAL_MS);
   const { ca } = opened.value;
   return { opened: opened.value, ca, auth: { prisma: ca.prisma, now: ca.now, sealKey, policy }, publicationPolicy: opened.value.publicationPolicy };
 }
