@@ -10,7 +10,7 @@
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { launch, screenshot, seriousViolations, type Browser } from './chromium';
+import { checkInBothLanguages, launch, screenshot, type Browser } from './chromium';
 import { callAction, serverActions, signInOverHttp } from './consoleHttp';
 
 export interface SignedInOperator {
@@ -56,22 +56,23 @@ export interface Staff {
 
 const PASSWORD = 'a long passphrase for the test operators';
 
-/** Registers the tests; answers `open`, to bring an operator's browser back to a page signed in. */
-export function administrationTests(run: ConsoleRun, staff: Staff): { open: (operator: SignedInOperator, path: string) => Promise<Page> } {
-  const url = run.url;
-  const oneTimePasswords = new Map<string, string>();
+/**
+ * The part of an API token `tqt_<16 hex>_<43 base64url>` never shown again. Not split('_'): the
+ * base64url part has underscores of its own (one leading it made the part empty, which every page contains).
+ */
+export const tokenSecretPart = (token: string) => token.slice('tqt_'.length + 16 + 1);
+
+/**
+ * The administrator screens' steps, for any story on the console at `url`: sign-in, a new
+ * operator's onboarding in a browser of their own, forms submitted with step-up when asked, and
+ * the language check of a page. The administration tests and the whole journey share them.
+ */
+export function operatorScreens(url: string) {
   const browsers: Browser[] = [];
 
   async function checkPage(page: Page, name: string) {
     const found = (await page.getAttribute('html', 'lang'))!;
-    for (const locale of ['zh-CN', 'en'] as const) {
-      if ((await page.getAttribute('html', 'lang')) !== locale) {
-        await page.click(`button[name="locale"][value="${locale}"]`);
-        await page.waitForFunction((l) => document.documentElement.lang === l, locale);
-      }
-      expect(await seriousViolations(page), `${name} (${locale})`).toEqual([]);
-      await screenshot(page, `${name}.${locale}`);
-    }
+    expect(await checkInBothLanguages(page, name), name).toEqual({ 'zh-CN': [], en: [] });
     if (found !== 'en') {
       await page.click(`button[name="locale"][value="${found}"]`);
       await page.waitForFunction((l) => document.documentElement.lang === l, found);
@@ -125,13 +126,13 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
   }
 
   /** A new operator's first sign-in in their own browser: the one-time password replaced, an authenticator enrolled. */
-  async function onboard(username: string): Promise<SignedInOperator> {
+  async function onboard(username: string, oneTimePassword: string): Promise<SignedInOperator> {
     const browser = await launch();
     browsers.push(browser);
     const page = browser.page;
-    await signInPage(page, username, oneTimePasswords.get(username)!);
+    await signInPage(page, username, oneTimePassword);
     await page.waitForURL(`${url}/account/password`);
-    await page.fill('#currentPassword', oneTimePasswords.get(username)!);
+    await page.fill('#currentPassword', oneTimePassword);
     await page.fill('#newPassword', PASSWORD);
     await page.fill('#confirmPassword', PASSWORD);
     await page.click('main button[type="submit"]');
@@ -164,6 +165,40 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
       await page.selectOption('#new-role', role);
     });
   }
+
+  /** Registers an institution with one contact from the administrator's browser; answers its id (the detail page it lands on). */
+  async function registerInstitution(admin: SignedInOperator, kind: string, nameZh: string, nameEn: string, contact: string): Promise<number> {
+    const page = await open(admin, '/institutions');
+    await page.selectOption('#kind', kind);
+    await page.fill('#nameZh', nameZh);
+    await page.fill('#nameEn', nameEn);
+    await page.fill('[id="contact0.name"]', contact);
+    await page.fill('[id="contact0.email"]', 'ops@example.cn');
+    await page.fill('[id="contact0.phone"]', '+86 10 1234 5678');
+    await page.click('#register button[type="submit"]');
+    await page.waitForURL(/\/institutions\/\d+$/);
+    expect(await page.textContent('[data-testid="contacts"]')).toContain(contact);
+    expect(await page.getAttribute('[data-testid="history"] tr[data-action="institution.create"]', 'data-action')).toBe('institution.create');
+    return Number(new URL(page.url()).pathname.split('/').pop());
+  }
+
+  /** Creates an API token on /api-tokens as it stands; the answer carries the secret shown once. */
+  const createToken = (page: Page, admin: SignedInOperator, institutionId: number, scope: 'ACQUIRER' | 'ISSUER' | 'WITNESS', label: string) =>
+    submit(page, admin, '#create-token', async () => {
+      await page.selectOption('#institutionId', String(institutionId));
+      await page.selectOption('#scope', scope);
+      await page.fill('#label', label);
+    });
+
+  return { browsers, checkPage, stepUp, submit, signInPage, onboard, open, createOperator, registerInstitution, createToken };
+}
+
+/** Registers the tests; answers `open`, to bring an operator's browser back to a page signed in. */
+export function administrationTests(run: ConsoleRun, staff: Staff): { open: (operator: SignedInOperator, path: string) => Promise<Page> } {
+  const url = run.url;
+  const oneTimePasswords = new Map<string, string>();
+  const { browsers, checkPage, stepUp, submit, open, createOperator, registerInstitution, createToken, onboard: onboardWith } = operatorScreens(url);
+  const onboard = (username: string) => onboardWith(username, oneTimePasswords.get(username)!);
 
   it('first run: the administrator creates the bootstrap set directly, sees each one-time password once, and seals it', async () => {
     const admin = run.firstAdmin();
@@ -256,20 +291,7 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
   it('registers an issuer and an acquirer with contacts; the detail shows contacts and status history; withdrawal waits for another officer', async () => {
     const admin = run.firstAdmin();
     const page = run.page();
-    const register = async (kind: string, nameZh: string, nameEn: string, contact: string) => {
-      await open(admin, '/institutions');
-      await page.selectOption('#kind', kind);
-      await page.fill('#nameZh', nameZh);
-      await page.fill('#nameEn', nameEn);
-      await page.fill('[id="contact0.name"]', contact);
-      await page.fill('[id="contact0.email"]', 'ops@example.cn');
-      await page.fill('[id="contact0.phone"]', '+86 10 1234 5678');
-      await page.click('#register button[type="submit"]');
-      await page.waitForURL(/\/institutions\/\d+$/);
-      expect(await page.textContent('[data-testid="contacts"]')).toContain(contact);
-      expect(await page.getAttribute('[data-testid="history"] tr[data-action="institution.create"]', 'data-action')).toBe('institution.create');
-      return Number(new URL(page.url()).pathname.split('/').pop());
-    };
+    const register = (kind: string, nameZh: string, nameEn: string, contact: string) => registerInstitution(admin, kind, nameZh, nameEn, contact);
     const issuer = await register('ISSUER', '示例城市一卡通', 'Example City Card', '张三');
     const acquirer = await register('ACQUIRER', '示例公交集团', 'Example Transit Group', '李四');
     staff.institutionId = acquirer;
@@ -307,11 +329,7 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
   it('creates an API token for the acquirer: the secret is shown once, then the token is listed and revoked', async () => {
     const admin = run.firstAdmin();
     const page = await open(admin, '/api-tokens');
-    const created = await submit(page, admin, '#create-token', async () => {
-      await page.selectOption('#institutionId', String(staff.institutionId));
-      await page.selectOption('#scope', 'ACQUIRER');
-      await page.fill('#label', 'TMS 生产');
-    });
+    const created = await createToken(page, admin, staff.institutionId!, 'ACQUIRER', 'TMS 生产');
     expect(created).toMatchObject({ notice: 'tokenCreated' });
     expect(created.secret).toMatch(/^tqt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     const tokenId = created.secret!.split('_')[1]!;
@@ -320,7 +338,7 @@ export function administrationTests(run: ConsoleRun, staff: Staff): { open: (ope
     const roots = await fetch(`${url}/api/v1/roots`, { headers: { authorization: `Bearer ${created.secret}` } });
     expect([roots.status, ((await roots.json()) as { code: string }).code]).toEqual([404, 'BUNDLE_NOT_FOUND']);
     await page.reload();
-    expect(await page.content()).not.toContain(created.secret!.split('_')[2]);
+    expect(await page.content()).not.toContain(tokenSecretPart(created.secret!));
     expect(await page.getAttribute(`[data-testid="tokens"] tr[data-token="${tokenId}"]`, 'data-state')).toBe('active');
     await checkPage(page, 'api-tokens');
     const revoked = await submit(page, admin, `#revoke-${tokenId}`, async () => page.fill(`#revoke-reason-${tokenId}`, '密钥轮换'));

@@ -29,7 +29,9 @@ import { unwrap } from '../../lib/errors';
 import { openCa, type OpenCa } from '../../lib/runtime/openCa';
 import { buildRequest } from '../e2e/harness';
 import { bootstrapOperator } from '../support/operators';
-import { checkInBothLanguages, launch, screenshot, type Browser } from './chromium';
+import type { SignedInOperator } from './administration';
+import { launch, screenshot, type Browser } from './chromium';
+import { officerForms } from './officerForms';
 import { startConsole, type Console } from './server';
 
 let url = '';
@@ -38,13 +40,13 @@ const PASSWORD = 'correct horse battery staple';
 const ISSUER_ID = 0x00002001;
 const ROOT_INDEX = '81';
 
-interface Officer {
-  readonly username: string;
+interface Officer extends SignedInOperator {
+  /** Filled in at enrolment, below. */
+  totpSecret: string;
+  recovery: string[];
   operator: Operator;
   browser: Browser;
   page: Page;
-  secret: string;
-  recovery: string[];
 }
 
 let opened: OpenCa;
@@ -54,82 +56,20 @@ let requestId = 0;
 let certificateNumber = '';
 const workDir = mkdtempSync(join(tmpdir(), 'tqca-officer-'));
 
-const totp = (o: Officer) => new TOTP({ secret: Secret.fromBase32(o.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
+const totp = (o: Officer) => new TOTP({ secret: Secret.fromBase32(o.totpSecret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
 
 async function cookieOf(o: Officer): Promise<string> {
   return (await o.browser.context.cookies(url)).map((c) => `${c.name}=${c.value}`).join('; ');
 }
 
-async function signIn(o: Officer, code: string) {
-  await o.page.goto(`${url}/sign-in`);
-  await o.page.fill('#username', o.username);
-  await o.page.fill('#password', PASSWORD);
-  await o.page.fill('#code', code);
-  const answered = o.page.waitForResponse((r) => r.url().includes('/api/auth/callback/credentials'));
-  await o.page.click('button[type="submit"]');
-  await answered;
-}
-
-/**
- * Opens `path` as the officer. The shared server ends sessions idle for 20 s; an officer who
- * waited for the other that long signs in again with a recovery code (single use, no clock step).
- */
-async function visit(o: Officer, path: string) {
-  await o.page.goto(`${url}${path}`);
-  if (new URL(o.page.url()).pathname === '/sign-in') {
-    await signIn(o, o.recovery.shift()!);
-    await o.page.waitForURL((u) => u.pathname !== '/sign-in');
-    await o.page.goto(`${url}${path}`);
-  }
-  expect(new URL(o.page.url()).pathname).toBe(path.split('?')[0]);
-}
-
-/**
- * Submits the form `data-form=id` on the page as it stands and waits for the outcome: its error
- * code, or 'done' (the done line, or the form gone because the page moved on). Callers reload
- * before submitting a form again, so no earlier answer is read as this one's.
- */
-async function submit(o: Officer, id: string): Promise<string> {
-  const form = o.page.locator(`form[data-form="${id}"]`);
-  await form.locator('button[type="submit"]').click();
-  let outcome = '';
-  await expect
-    .poll(
-      async () => {
-        if ((await form.count()) === 0) return (outcome = 'done');
-        if (await form.locator('button[type="submit"]').isDisabled()) return '';
-        const code = await form.locator('[data-error-code]').getAttribute('data-error-code', { timeout: 100 }).catch(() => null);
-        if (code) return (outcome = code);
-        return (outcome = (await form.locator('[role="status"]').textContent())!.trim() === '' ? '' : 'done');
-      },
-      { timeout: 90_000 },
-    )
-    .not.toBe('');
-  return outcome;
-}
-
-/** Re-proves the second factor on the step-up page with a recovery code, back to `path`. */
-async function stepUp(o: Officer, path: string) {
-  await visit(o, `/step-up?next=${encodeURIComponent(path)}`);
-  await o.page.fill('#code', o.recovery.shift()!);
-  await o.page.click('button[type="submit"]');
-  await o.page.waitForURL(`${url}${path}`);
-}
-
-/** Opens `path`, fills the form and submits it; a STEP_UP_REQUIRED answer (5 minutes passed) steps up and tries once more. */
-async function act(o: Officer, path: string, id: string, fill: () => Promise<void> = async () => {}): Promise<string> {
-  await visit(o, path);
-  await fill();
-  const outcome = await submit(o, id);
-  if (outcome !== 'STEP_UP_REQUIRED') return outcome;
-  await stepUp(o, path);
-  await fill();
-  return submit(o, id);
-}
-
-async function checkPages(o: Officer, name: string) {
-  expect(await checkInBothLanguages(o.page, `officer-${name}`), name).toEqual({ 'zh-CN': [], en: [] });
-}
+// The server's URL is known once the console starts (beforeAll).
+let forms: ReturnType<typeof officerForms>;
+const signIn = (o: Officer, code: string) => forms.signIn(o, code);
+const visit = async (o: Officer, path: string) => void (await forms.visit(o, path));
+const submit = (o: Officer, id: string) => forms.submit(o, id);
+const stepUp = (o: Officer, path: string) => forms.stepUp(o, path);
+const act = (o: Officer, path: string, id: string, fill?: () => Promise<void>) => forms.act(o, path, id, fill);
+const checkPages = (o: Officer, name: string) => forms.checkPages(o, `officer-${name}`);
 
 /** The hidden fields of a form as the server rendered it (no script), to post it by hand. */
 async function formFields(html: string, formId: string): Promise<[string, string][]> {
@@ -161,6 +101,7 @@ async function ageSecondFactor(o: Officer) {
 beforeAll(async () => {
   ownConsole = await startConsole();
   url = ownConsole.url;
+  forms = officerForms(url);
   opened = unwrap(await openCa({ ...process.env, ...ownConsole.caEnv }));
   const { ca } = opened;
   // The first administrator (still on its one-time password, which the console test replaces) makes the set and seals it.
@@ -170,7 +111,7 @@ beforeAll(async () => {
   for (const username of ['alice', 'bob']) officers.push({ username, operator: await bootstrapOperator(ca, admin, username, 'OFFICER', PASSWORD) });
   unwrap(await sealGovernance(ca, admin));
   unwrap(await createInstitution(ca, admin, { kind: 'ISSUER', code: uintToBytes(ISSUER_ID, 4), nameZh: '浏览器测试发卡机构' }));
-  [alice, bob] = await Promise.all(officers.map(async (o) => ({ ...o, browser: await launch(), secret: '', recovery: [] as string[] }) as Officer));
+  [alice, bob] = await Promise.all(officers.map(async (o) => ({ ...o, password: PASSWORD, browser: await launch(), totpSecret: '', lastStep: -1, recovery: [] as string[] }) as Officer));
   for (const o of [alice, bob]) o.page = o.browser.page;
 });
 
@@ -186,7 +127,7 @@ describe('the officer screens in Chromium', () => {
     for (const o of [alice, bob]) {
       await signIn(o, '');
       await o.page.waitForURL(`${url}/account/second-factor`);
-      o.secret = (await o.page.textContent('[data-testid="totp-secret"]'))!.trim();
+      o.totpSecret = (await o.page.textContent('[data-testid="totp-secret"]'))!.trim();
       await o.page.fill('#code', totp(o));
       await o.page.click('button[type="submit"]');
       await o.page.waitForSelector('[data-testid="recovery-codes"]');
