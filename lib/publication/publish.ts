@@ -149,6 +149,8 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         a4Sequence: list.sequenceNumber,
         a4Signed: !reusable,
         a3SignedNow: contents.signedNow.length,
+        // 'changes': the predecessor's lists plus the rows changed since its snapshot; 'full': every row.
+        contentsRead: isChanges(contents.certificates) ? 'changes' : 'full',
         expires: new Date(built.value.manifest.expires * 1000),
       },
       time: now,
