@@ -11,7 +11,8 @@
  *     signatures), measured as bench:publication does, on PostgreSQL here.
  *
  * Ratios, not assertions: the machine is shared. BENCH_API_LARGE (default 10000) sets LARGE;
- * TQCA_NEXT_BUILT=1 reuses the tree's existing `next build`.
+ * TQCA_NEXT_BUILT=1 reuses the tree's existing `next build`; BENCH_API_PARTS=c measures (c) alone
+ * (no build, no server; default abc).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,27 +100,34 @@ async function measure(p: Prepared): Promise<Measured> {
   }
 }
 
-console.log('next build…');
-buildNext('.next');
+const PARTS = process.env.BENCH_API_PARTS ?? 'abc';
+const polls = /[ab]/.test(PARTS);
+if (polls) {
+  console.log('next build…');
+  buildNext('.next');
+}
 const pg = await startPostgres();
 try {
   // One CA (and software token) at a time: a process holds one token store.
   const runs: Measured[] = [];
-  for (const [name, certificates, publication] of [['bench_api_small', SMALL, false], ['bench_api_large', LARGE, true]] as const) {
+  const cas = [['bench_api_small', SMALL, false], ['bench_api_large', LARGE, PARTS.includes('c')]] as const;
+  for (const [name, certificates, publication] of polls ? cas : cas.slice(1)) {
     const p = await prepare(await pg.createDatabase(name), certificates, publication);
     try {
-      runs.push(await measure(p));
+      runs.push(polls ? await measure(p) : { certificates, health: NaN, notModified: NaN, publication: p.publication });
     } finally {
       await p.h.close();
     }
   }
-  const [small, large] = runs;
-  const rate = (n: number) => `${n.toFixed(0)} req/s`;
-  for (const m of runs) console.log(`${m.certificates} certificates: GET /health ${rate(m.health)}, GET /bundles/latest (304) ${rate(m.notModified)}`);
-  console.log(`(a) 304 / health at ${SMALL}: ${(small.notModified / small.health).toFixed(2)}×, at ${LARGE}: ${(large.notModified / large.health).toFixed(2)}× (target ≥ 0.8×)`);
-  console.log(`(b) 304 at ${LARGE} / at ${SMALL}: ${(large.notModified / small.notModified).toFixed(2)}× (target within 0.9–1.1×)`);
-  const { publication, floor } = large.publication!;
-  console.log(`(c) publication at ${LARGE}: ${publication.toFixed(1)} ms, floor ${floor.toFixed(1)} ms: ${(publication / floor).toFixed(1)}× (target ≤ 2×)`);
+  if (polls) {
+    const [small, large] = runs;
+    const rate = (n: number) => `${n.toFixed(0)} req/s`;
+    for (const m of runs) console.log(`${m.certificates} certificates: GET /health ${rate(m.health)}, GET /bundles/latest (304) ${rate(m.notModified)}`);
+    console.log(`(a) 304 / health at ${SMALL}: ${(small.notModified / small.health).toFixed(2)}×, at ${LARGE}: ${(large.notModified / large.health).toFixed(2)}× (target ≥ 0.8×)`);
+    console.log(`(b) 304 at ${LARGE} / at ${SMALL}: ${(large.notModified / small.notModified).toFixed(2)}× (target within 0.9–1.1×)`);
+  }
+  const cost = runs[runs.length - 1].publication;
+  if (cost) console.log(`(c) publication at ${LARGE}: ${cost.publication.toFixed(1)} ms, floor ${cost.floor.toFixed(1)} ms: ${(cost.publication / cost.floor).toFixed(1)}× (target ≤ 2×)`);
 } finally {
   await pg.stop();
 }

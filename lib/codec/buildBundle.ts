@@ -7,18 +7,18 @@
  * check of verifyBundle (under the signing A2, at the publication time, against `previous`), and a
  * bundle a client would reject is never emitted; the A3 signatures are checked once, not twice.
  */
-import { concat } from '../bytes';
+import { concat, equal } from '../bytes';
 import { Code, err, ok, TqException, type Result } from '../errors';
-import { bodyDigest, decodeBundle, knownCertificates, type Bundle, type KnownCertificates } from './bundle';
+import { bodyDigest, bundleLayout, decodeBundle, knownCertificates, type Bundle, type KnownCertificates } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { expiryDay } from './expiry';
-import { manifestRecord, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
+import { manifestRecord, MANIFEST_RECORD_LENGTH, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
 import { revocationList, type RevocationList } from './revocationList';
-import { rootKeyRecord, type RootKeyRecord } from './rootKeyRecord';
+import { rootKeyRecord, ROOT_KEY_RECORD_LENGTH, type RootKeyRecord } from './rootKeyRecord';
 import { hexByte, parseInput, rebase } from './structure';
 import type { TrustedRoot } from './trustedRoot';
 import { verifySignature } from './verificationKey';
-import { checkBundle, type BundleVerificationInput } from './verifyBundle';
+import { checkBundle, checkDecodedBundle, type BundleVerificationInput } from './verifyBundle';
 
 /** The manifest fields the publisher chooses; counts, A4 sequence and body digest are derived. */
 export type BundleManifestInput = Pick<ManifestFields, 'rootKeyIndex' | 'clearingCenterId' | 'version' | 'publicationTime' | 'expires'>;
@@ -27,8 +27,11 @@ export interface BundleContents {
   readonly manifest: BundleManifestInput;
   /** Every root key a terminal may need, the signing key's included; any order. */
   readonly rootKeys: readonly (Uint8Array | RootKeyRecord)[];
-  /** Every valid certificate record; any order. */
-  readonly certificates: readonly (Uint8Array | CertificateRecord)[];
+  /**
+   * Every valid certificate record, any order; or what changed since `previous` (given decoded),
+   * which then lends the bundle its A3 region byte for byte.
+   */
+  readonly certificates: readonly (Uint8Array | CertificateRecord)[] | CertificateChanges;
   /** Signed by the manifest's signing key. */
   readonly revocationList: Uint8Array | RevocationList;
   /**
@@ -45,6 +48,16 @@ export interface BundleContents {
   readonly previousVerified?: boolean;
 }
 
+/** The A3 set as `previous`'s without `removed`, with `added`. */
+export interface CertificateChanges {
+  /** Numbers of records `previous` lists and this bundle does not; any order. */
+  readonly removed: readonly number[];
+  /** Records `previous` does not list (under that number); any order. */
+  readonly added: readonly Uint8Array[];
+}
+
+const isChanges = (c: BundleContents['certificates']): c is CertificateChanges => !Array.isArray(c);
+
 /** Signs the 58 manifest bytes with the signing root key: r‖s (64 bytes), or the signer's own error. */
 export type BundleSigner = (message: Uint8Array) => Promise<Result<Uint8Array>>;
 
@@ -53,9 +66,89 @@ const ZERO_SIGNATURE = new Uint8Array(64);
 export async function buildBundle(contents: BundleContents, sign: BundleSigner): Promise<Result<Bundle>> {
   const held = contents.previous instanceof Uint8Array ? decodeBundle(contents.previous) : ok(contents.previous);
   if (!held.ok) return { ok: false, error: rebase(held.error, 0, 'previous') };
-  const parsed = parseContents(contents, held.value && knownCertificates(held.value));
+  const signed = parseSigned(contents);
+  if (!signed.ok) return signed;
+  const { rootKeys, list } = signed.value;
+  const changes = contents.certificates;
+  if (isChanges(changes)) {
+    if (!held.value) return err('VALUE_RANGE', 'certificate changes need the previous bundle', { field: 'previous' });
+    if (contents.previousVerified && sameKeysListed(held.value, rootKeys)) {
+      const checked = checkedSigned(contents, rootKeys, list);
+      if (!checked.ok) return checked;
+      return buildSuccessor(contents, held.value, changes, { signing: checked.value, rootKeys, list }, sign);
+    }
+  }
+  const parsed = parseCertificates(isChanges(changes) ? applyChanges(held.value!, changes) : changes, held.value && knownCertificates(held.value));
   if (!parsed.ok) return parsed;
-  const { rootKeys, certificates, list } = parsed.value;
+  const certificates = parsed.value;
+  const { manifest } = contents;
+  const checkedKeys = checkedSigned(contents, rootKeys, list);
+  if (!checkedKeys.ok) return checkedKeys;
+  const signing = checkedKeys.value;
+
+  const body = concat(
+    ...rootKeys.map((k) => rootKeyRecord.encode(k)),
+    ...certificates.map((c) => c.bytes),
+    revocationList.encode(list),
+  );
+  const fields: ManifestFields = {
+    ...manifest,
+    a2Count: rootKeys.length,
+    a3Count: certificates.length,
+    revocationSequenceNumber: list.sequenceNumber,
+    bodyDigest: bodyDigest(body),
+  };
+  const encoded = manifestToBeSigned(fields);
+  if (!encoded.ok) return encoded;
+  const toBeSigned = encoded.value;
+  const unsigned = checkBundle({ ...clientCheck(contents, signing, held.value), bundle: concat(toBeSigned, ZERO_SIGNATURE, body) }, false);
+  if (!unsigned.ok) return unsigned;
+  const rootSignature = await signedManifest(toBeSigned, signing, sign);
+  if (!rootSignature.ok) return rootSignature;
+  const checked = unsigned.value.bundle;
+  return { ok: true, value: { ...checked, manifest: { ...checked.manifest, rootSignature: rootSignature.value }, bytes: concat(toBeSigned, rootSignature.value, body) } };
+}
+
+function manifestToBeSigned(fields: ManifestFields): Result<Uint8Array> {
+  try {
+    return ok(manifestRecord.toBeSigned(fields));
+  } catch (e) {
+    if (e instanceof TqException) return { ok: false, error: rebase(e.error, 0, 'manifest') };
+    throw e;
+  }
+}
+
+/** The client's check the builder runs before signing: this T and P, at the publication time, no skew. */
+function clientCheck(contents: BundleContents, signing: RootKeyRecord, previous: Bundle | undefined): Omit<BundleVerificationInput, 'bundle'> & { now: Date; skewSeconds: number } {
+  return {
+    trustedRoots: contents.trustedRoots ?? [{ rootKeyIndex: signing.rootKeyIndex, publicKey: signing.publicKey }],
+    previous,
+    previousVerified: contents.previousVerified,
+    centerId: contents.manifest.clearingCenterId,
+    now: new Date(contents.manifest.publicationTime * 1000),
+    skewSeconds: 0,
+  };
+}
+
+/** The signer's r‖s over the manifest, verified on the host: checks 1 and 3–7 passed on the very bytes, the signature is all that is new. */
+async function signedManifest(toBeSigned: Uint8Array, signing: RootKeyRecord, sign: BundleSigner): Promise<Result<Uint8Array>> {
+  const signature = await sign(toBeSigned);
+  if (!signature.ok) return signature;
+  if (!(signature.value instanceof Uint8Array) || signature.value.length !== 64) {
+    return err(Code.SIGNATURE_LENGTH, 'the signer must return r‖s, 64 bytes', { field: 'manifest.rootSignature', offset: toBeSigned.length });
+  }
+  const rootSignature = signature.value.slice();
+  if (!verifySignature(signing.publicKey, toBeSigned, rootSignature)) {
+    return err('SIGNATURE_INVALID', `the signer's signature does not verify with root key ${hexByte(signing.rootKeyIndex)}`, {
+      field: 'manifest.rootSignature',
+      offset: MANIFEST_SIGNED_LENGTH,
+    });
+  }
+  return ok(rootSignature);
+}
+
+/** The signing key is listed and signs the A4, and no listed key has expired at the publication time. */
+function checkedSigned(contents: BundleContents, rootKeys: readonly RootKeyRecord[], list: RevocationList): Result<RootKeyRecord> {
   const { manifest } = contents;
   const signing = rootKeys.find((k) => k.rootKeyIndex === manifest.rootKeyIndex);
   if (!signing) {
@@ -76,79 +169,134 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
       details: { validThrough: expiryDay.end(rootKeys[expired].expiry).toISOString(), publication: publication.toISOString() },
     });
   }
+  return ok(signing);
+}
 
-  const body = concat(
-    ...rootKeys.map((k) => rootKeyRecord.encode(k)),
-    ...certificates.map((c) => c.bytes),
-    revocationList.encode(list),
-  );
-  const fields: ManifestFields = {
-    ...manifest,
-    a2Count: rootKeys.length,
-    a3Count: certificates.length,
-    revocationSequenceNumber: list.sequenceNumber,
-    bodyDigest: bodyDigest(body),
-  };
-  let toBeSigned: Uint8Array;
-  try {
-    toBeSigned = manifestRecord.toBeSigned(fields);
-  } catch (e) {
-    if (e instanceof TqException) return { ok: false, error: rebase(e.error, 0, 'manifest') };
-    throw e;
+/** Every root key P lists is listed again with the same key: P's records stay verified under it. */
+function sameKeysListed(previous: Bundle, rootKeys: readonly RootKeyRecord[]): boolean {
+  return previous.rootKeys.every((p) => rootKeys.some((k) => k.rootKeyIndex === p.rootKeyIndex && equal(k.publicKey.bytes, p.publicKey.bytes)));
+}
+
+/** P's records as bytes, without the removed, with the added (the general path, for when P's records cannot be taken as verified). */
+function applyChanges(previous: Bundle, changes: CertificateChanges): Uint8Array[] {
+  const removed = new Set(changes.removed);
+  const layout = bundleLayout(previous.manifest);
+  const kept = previous.certificates.flatMap((c, i) => (removed.has(c.certificateNumber) ? [] : [previous.bytes.subarray(layout.a3(i), layout.a3(i) + certificateRecord.length)]));
+  return [...kept, ...changes.added];
+}
+
+/**
+ * A successor of the verified P: its A3 region is P's, copied in runs, with the removed records
+ * cut out and the added ones (decoded and, in the check, verified in full) put in place; the
+ * decoded records are P's own objects for the unchanged ones. The client's checks then run on
+ * that bundle with the unchanged positions known, not found by comparing 10,000 records again.
+ */
+async function buildSuccessor(
+  contents: BundleContents,
+  previous: Bundle,
+  changes: CertificateChanges,
+  { signing, rootKeys, list }: { signing: RootKeyRecord; rootKeys: readonly RootKeyRecord[]; list: RevocationList },
+  sign: BundleSigner,
+): Promise<Result<Bundle>> {
+  const added: { record: CertificateRecord; bytes: Uint8Array }[] = [];
+  for (const [i, bytes] of changes.added.entries()) {
+    const c = certificateRecord.decode(bytes);
+    if (!c.ok) return { ok: false, error: rebase(c.error, 0, `certificates.added[${i}]`) };
+    added.push({ record: c.value, bytes });
   }
-  const check: Omit<BundleVerificationInput, 'bundle'> = {
-    trustedRoots: contents.trustedRoots ?? [{ rootKeyIndex: signing.rootKeyIndex, publicKey: signing.publicKey }],
-    previous: held.value,
-    previousVerified: contents.previousVerified,
-    centerId: manifest.clearingCenterId,
-    now: publication,
-    skewSeconds: 0,
+  added.sort((a, b) => a.record.certificateNumber - b.record.certificateNumber);
+  const removed = [...changes.removed].sort((a, b) => a - b);
+  const held = previous.certificates;
+  const count = held.length - removed.length + added.length;
+  const a2 = rootKeys.map((k) => rootKeyRecord.encode(k));
+  const a4 = revocationList.encode(list);
+  const a3Start = MANIFEST_RECORD_LENGTH + a2.length * ROOT_KEY_RECORD_LENGTH;
+  const bytes = new Uint8Array(a3Start + count * certificateRecord.length + a4.length);
+  a2.forEach((record, i) => bytes.set(record, MANIFEST_RECORD_LENGTH + i * ROOT_KEY_RECORD_LENGTH));
+  const from = bundleLayout(previous.manifest);
+  const records: CertificateRecord[] = new Array(count);
+  const fresh = new Uint8Array(count);
+  let i = 0; // in P
+  let j = 0; // in added
+  let r = 0; // in removed
+  let k = 0; // in the new bundle
+  let run = -1; // first P record of the run being copied
+  let runAt = 0;
+  const flush = () => {
+    if (run >= 0) bytes.set(previous.bytes.subarray(from.a3(run), from.a3(i)), a3Start + runAt * certificateRecord.length);
+    run = -1;
   };
-  const unsigned = checkBundle({ ...check, bundle: concat(toBeSigned, ZERO_SIGNATURE, body) }, false);
+  while (i < held.length || j < added.length) {
+    const number = i < held.length ? held[i].certificateNumber : Infinity;
+    if (r < removed.length && removed[r] === number) {
+      flush();
+      i++;
+      r++;
+      continue;
+    }
+    if (r < removed.length && removed[r] < number) {
+      return err('VALUE_RANGE', `certificate ${removed[r]} is removed but the previous bundle does not list it`, { field: 'certificates.removed', details: { certificateNumber: removed[r] } });
+    }
+    const next = j < added.length ? added[j].record.certificateNumber : Infinity;
+    if (next === number || (j > 0 && next === added[j - 1].record.certificateNumber)) {
+      return err('RECORD_ORDER', `certificate ${next} is added twice, or is already listed`, { field: 'certificates.added', details: { certificateNumber: next } });
+    }
+    if (number < next) {
+      if (run < 0) [run, runAt] = [i, k];
+      records[k++] = held[i++];
+    } else {
+      flush();
+      bytes.set(added[j].bytes, a3Start + k * certificateRecord.length);
+      fresh[k] = 1;
+      records[k++] = added[j++].record;
+    }
+  }
+  flush();
+  if (r < removed.length) {
+    return err('VALUE_RANGE', `certificate ${removed[r]} is removed but the previous bundle does not list it`, { field: 'certificates.removed', details: { certificateNumber: removed[r] } });
+  }
+  bytes.set(a4, a3Start + count * certificateRecord.length);
+
+  const body = bytes.subarray(MANIFEST_RECORD_LENGTH);
+  const fields: ManifestFields = { ...contents.manifest, a2Count: a2.length, a3Count: count, revocationSequenceNumber: list.sequenceNumber, bodyDigest: bodyDigest(body) };
+  const encoded = manifestToBeSigned(fields);
+  if (!encoded.ok) return encoded;
+  const toBeSigned = encoded.value;
+  bytes.set(toBeSigned, 0);
+  const ordered = rootKeys.findIndex((key, n) => n > 0 && key.rootKeyIndex === rootKeys[n - 1].rootKeyIndex);
+  if (ordered >= 0) return err('RECORD_ORDER', `root key ${hexByte(rootKeys[ordered].rootKeyIndex)} is listed twice`, { field: `rootKeys[${ordered}]` });
+  const bundle: Bundle = { manifest: { ...fields, rootSignature: ZERO_SIGNATURE }, rootKeys, certificates: records, revocationList: list, bytes };
+  const unsigned = checkDecodedBundle(bundle, { ...clientCheck(contents, signing, previous), previous }, { has: (n) => fresh[n] === 0 }, false);
   if (!unsigned.ok) return unsigned;
-
-  const signature = await sign(toBeSigned);
-  if (!signature.ok) return signature;
-  if (!(signature.value instanceof Uint8Array) || signature.value.length !== 64) {
-    return err(Code.SIGNATURE_LENGTH, 'the signer must return r‖s, 64 bytes', { field: 'manifest.rootSignature', offset: toBeSigned.length });
-  }
-  // Checks 1 and 3–7 passed on these very bytes; the signature is all that is new.
-  const rootSignature = signature.value.slice();
-  if (!verifySignature(signing.publicKey, toBeSigned, rootSignature)) {
-    return err('SIGNATURE_INVALID', `the signer's signature does not verify with root key ${hexByte(signing.rootKeyIndex)}`, {
-      field: 'manifest.rootSignature',
-      offset: MANIFEST_SIGNED_LENGTH,
-    });
-  }
-  const checked = unsigned.value.bundle;
-  return { ok: true, value: { ...checked, manifest: { ...checked.manifest, rootSignature }, bytes: concat(toBeSigned, rootSignature, body) } };
+  const rootSignature = await signedManifest(toBeSigned, signing, sign);
+  if (!rootSignature.ok) return rootSignature;
+  bytes.set(rootSignature.value, MANIFEST_SIGNED_LENGTH);
+  return { ok: true, value: { ...bundle, manifest: { ...fields, rootSignature: rootSignature.value } } };
 }
 
-interface ParsedContents {
-  readonly rootKeys: readonly RootKeyRecord[];
-  /** Each A3 with its bytes (as given, or encoded). */
-  readonly certificates: readonly { readonly record: CertificateRecord; readonly bytes: Uint8Array }[];
-  readonly list: RevocationList;
-}
-
-/** Each record parsed (errors name its input position; A3s known from the predecessor are taken as decoded), A2 sorted by index, A3 by number. */
-function parseContents(contents: BundleContents, known: KnownCertificates | undefined): Result<ParsedContents> {
+/** The A2s parsed (errors name their input position) and sorted by index, and the A4 parsed. */
+function parseSigned(contents: BundleContents): Result<{ rootKeys: RootKeyRecord[]; list: RevocationList }> {
   const rootKeys: RootKeyRecord[] = [];
   for (const [i, input] of contents.rootKeys.entries()) {
     const r = parseInput<RootKeyRecord>(input, rootKeyRecord);
     if (!r.ok) return { ok: false, error: rebase(r.error, 0, `rootKeys[${i}]`) };
     rootKeys.push(r.value);
   }
+  const list = parseInput(contents.revocationList, revocationList);
+  if (!list.ok) return { ok: false, error: rebase(list.error, 0, 'revocationList') };
+  rootKeys.sort((a, b) => a.rootKeyIndex - b.rootKeyIndex);
+  return { ok: true, value: { rootKeys, list: list.value } };
+}
+
+/** Each A3 parsed (errors name its input position; those known from the predecessor are taken as decoded), sorted by number, each with its bytes. */
+function parseCertificates(inputs: readonly (Uint8Array | CertificateRecord)[], known: KnownCertificates | undefined): Result<{ record: CertificateRecord; bytes: Uint8Array }[]> {
   const certificates: { record: CertificateRecord; bytes: Uint8Array }[] = [];
-  for (const [i, input] of contents.certificates.entries()) {
+  for (const [i, input] of inputs.entries()) {
     const same = input instanceof Uint8Array ? known?.(input) : undefined;
     const c = same ? ok(same) : parseInput(input, certificateRecord);
     if (!c.ok) return { ok: false, error: rebase(c.error, 0, `certificates[${i}]`) };
     certificates.push({ record: c.value, bytes: input instanceof Uint8Array ? input : certificateRecord.encode(c.value) });
   }
-  const list = parseInput(contents.revocationList, revocationList);
-  if (!list.ok) return { ok: false, error: rebase(list.error, 0, 'revocationList') };
-  rootKeys.sort((a, b) => a.rootKeyIndex - b.rootKeyIndex);
   certificates.sort((a, b) => a.record.certificateNumber - b.record.certificateNumber);
-  return { ok: true, value: { rootKeys, certificates, list: list.value } };
+  return ok(certificates);
 }

@@ -6,7 +6,9 @@
  * Every bundle passes §12.2 against its predecessor — its signer is always one the predecessor's
  * clients trust, so a rollover never needs an intermediate version — and the delta from every
  * earlier version rebuilds it exactly and verifies for a client holding that version, unless the
- * newer bundle's signing root was announced after it: then ROOT_UNTRUSTED.
+ * newer bundle's signing root was announced after it: then ROOT_UNTRUSTED. Each version is also
+ * built from its predecessor and what changed since (the publisher's incremental path): byte for
+ * byte the full build, and decoded the same.
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { ok, unwrap } from '../errors';
 import { a2, a3, a4, at, unix } from './testBundles';
-import { decodeBundle } from './bundle';
+import { bundleLayout, decodeBundle } from './bundle';
 import { buildBundle } from './buildBundle';
 import { applyDelta, makeDelta } from './bundleDelta';
 import { expiryMonth, type CalendarMonth } from './expiry';
@@ -102,17 +104,32 @@ class History {
     const signing = this.signing;
     for (const r of this.roots) r.listedSince ??= this.time;
     const entries = this.certificates.filter((c) => c.revoked && !this.expired(c.expiry)).map((c) => c.revoked!);
-    const built = await buildBundle(
-      {
-        manifest: { rootKeyIndex: signing.index, clearingCenterId: 1, version: this.version, publicationTime: this.time, expires: this.time + WEEK },
-        rootKeys: this.roots.map((r) => a2(r.key, r.index, 1, { year: 2049, month: 12, day: 31 })),
-        certificates: this.certificates.filter((c) => !c.revoked && this.listed(c) && !this.expired(c.expiry)).map((c) => c.record),
-        revocationList: a4(signing.key, signing.index, this.version, this.time, this.time + WEEK, entries),
-        previous,
-      },
-      async (message) => ok(sm2.sign(message, signing.key.d)),
-    );
-    return unwrap(built).bytes;
+    const certificates = this.certificates.filter((c) => !c.revoked && this.listed(c) && !this.expired(c.expiry)).map((c) => c.record);
+    const contents = {
+      manifest: { rootKeyIndex: signing.index, clearingCenterId: 1, version: this.version, publicationTime: this.time, expires: this.time + WEEK },
+      rootKeys: this.roots.map((r) => a2(r.key, r.index, 1, { year: 2049, month: 12, day: 31 })),
+      revocationList: a4(signing.key, signing.index, this.version, this.time, this.time + WEEK, entries),
+    };
+    // One signature per manifest: the full build and the successor build must sign the same bytes.
+    const signatures = new Map<string, Uint8Array>();
+    const sign = async (message: Uint8Array) => {
+      const key = toHex(message);
+      if (!signatures.has(key)) signatures.set(key, sm2.sign(message, signing.key.d));
+      return ok(signatures.get(key)!);
+    };
+    const full = unwrap(await buildBundle({ ...contents, certificates, previous }, sign)).bytes;
+    if (previous) {
+      // The differential: the same version built from what changed since the (verified) predecessor.
+      const held = unwrap(decodeBundle(previous));
+      const heldBytes = held.certificates.map((_, i) => toHex(previous.subarray(bundleLayout(held.manifest).a3(i), bundleLayout(held.manifest).a3(i) + 184)));
+      const now = new Set(certificates.map(toHex));
+      const removed = held.certificates.filter((_, i) => !now.has(heldBytes[i])).map((c) => c.certificateNumber);
+      const added = certificates.filter((c) => !heldBytes.includes(toHex(c)));
+      const successor = unwrap(await buildBundle({ ...contents, certificates: { removed, added }, previous: held, previousVerified: true }, sign));
+      expect(toHex(successor.bytes)).toBe(toHex(full));
+      expect(successor).toEqual(unwrap(decodeBundle(full)));
+    }
+    return full;
   }
 }
 

@@ -137,6 +137,20 @@ export function knownCertificates(known: Bundle): KnownCertificates {
   };
 }
 
+/** The position of the record with this number in records strictly ascending by number, or -1. */
+export function positionOf(records: readonly Pick<CertificateRecord, 'certificateNumber'>[], certificateNumber: number): number {
+  let low = 0;
+  let high = records.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const n = records[middle].certificateNumber;
+    if (n === certificateNumber) return middle;
+    if (n < certificateNumber) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
 /** A3 records named `${name}[i]`, strictly ascending by certificate number. */
 export function readCertificates(r: FieldReader, count: number, name: string, counted: string, known?: KnownCertificates): CertificateRecord[] {
   const records: CertificateRecord[] = [];

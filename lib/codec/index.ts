@@ -81,7 +81,7 @@ export {
   type ManifestFields,
   type ManifestRecord,
 } from './manifestRecord';
-export { bundleLayout, decodeBundle, MAX_BUNDLE_LENGTH, type Bundle, type BundleLayout } from './bundle';
+export { bundleLayout, decodeBundle, MAX_BUNDLE_LENGTH, positionOf, type Bundle, type BundleLayout } from './bundle';
 export { BUNDLE_SKEW_SECONDS, verifyBundle, type BundleVerificationInput, type VerifiedBundle } from './verifyBundle';
-export { buildBundle, type BundleContents, type BundleManifestInput, type BundleSigner } from './buildBundle';
+export { buildBundle, type BundleContents, type BundleManifestInput, type BundleSigner, type CertificateChanges } from './buildBundle';
 export { applyDelta, decodeDelta, DELTA_HEADER_TAG, makeDelta, MAX_DELTA_LENGTH, type BundleDelta } from './bundleDelta';

@@ -12,7 +12,8 @@
 import { equal, samePublicBytes, toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { err, ok, type Result } from '../errors';
-import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, type Bundle } from './bundle';
+import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, positionOf, type Bundle } from './bundle';
+import { expiryMonth, type CalendarMonth } from './expiry';
 import { certificateRecord } from './certificateRecord';
 import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
 import { BODY_DIGEST_OFFSET, MANIFEST_SIGNED_LENGTH } from './manifestRecord';
@@ -82,13 +83,32 @@ export function checkBundle(input: BundleVerificationInput, manifestSignature: b
   if (!held.ok) return { ok: false, error: { ...held.error, field: `previous.${held.error.field}` } };
   const previous = held.value;
   const bundle = decoded.value;
+  const reused = input.previousVerified && previous ? recordsVerifiedBefore(bundle, previous) : new Set<number>();
+  return checkDecodedBundle(bundle, { ...input, now: now.value, skewSeconds: skew, previous }, reused, manifestSignature);
+}
+
+/** Positions of a bundle's A3 records that are byte-identical to the (verified) predecessor's at the same number. */
+export interface ReusedRecords {
+  has(position: number): boolean;
+}
+
+/**
+ * Checks 2–7 on a bundle already decoded (check 1), `reused` naming the A3s byte-identical to the
+ * verified P's under an unchanged key: the builder of a successor knows them without comparing.
+ */
+export function checkDecodedBundle(
+  bundle: Bundle,
+  input: Omit<BundleVerificationInput, 'bundle' | 'previous' | 'skewSeconds'> & { readonly previous: Bundle | undefined; readonly skewSeconds: number },
+  reused: ReusedRecords,
+  manifestSignature: boolean,
+): Result<VerifiedBundle> {
+  const { previous } = input;
   return attempt(() => {
     const trusted = new Map(input.trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
     checkSigner(bundle, trusted, input.centerId, manifestSignature);
     // The builder (manifestSignature false) has just computed the digest over these very bytes.
     if (manifestSignature) checkBodyDigest(bundle);
-    checkFreshness(bundle, previous, now.value.getTime() / 1000, skew);
-    const reused = input.previousVerified && previous ? recordsVerifiedBefore(bundle, previous) : new Set<number>();
+    checkFreshness(bundle, previous, input.now.getTime() / 1000, input.skewSeconds);
     const keys = checkRootKeys(bundle, trusted, reused);
     checkCertificates(bundle, keys, previous, reused);
     checkRevocationList(bundle, keys, previous);
@@ -156,7 +176,7 @@ function checkTrustedKey(bundle: Bundle, i: number, trustedKey: VerificationKey 
  * key; any other A2 enters T through this manifest's signature. Returns the key each listed
  * index verifies with, prepared where that pays.
  */
-function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>, reused: ReadonlySet<number>): Map<number, VerificationKey> {
+function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, VerificationKey>, reused: ReusedRecords): Map<number, VerificationKey> {
   const uses = signatureCounts(bundle, reused);
   const keys = new Map<number, VerificationKey>();
   bundle.rootKeys.forEach((record, i) => {
@@ -169,7 +189,7 @@ function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, Verification
 }
 
 /** How many signatures each root index verifies in this bundle (A3 and certificate, A4, manifest). */
-function signatureCounts(bundle: Bundle, reused: ReadonlySet<number>): Map<number, number> {
+function signatureCounts(bundle: Bundle, reused: ReusedRecords): Map<number, number> {
   const counts = new Map<number, number>();
   const add = (index: number, n: number) => counts.set(index, (counts.get(index) ?? 0) + n);
   bundle.certificates.forEach((record, i) => reused.has(i) || add(record.rootKeyIndex, 2));
@@ -248,27 +268,30 @@ function recordsVerifiedBefore(bundle: Bundle, previous: Bundle): Set<number> {
   return reused;
 }
 
-function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined, reused: ReadonlySet<number>): void {
+function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined, reused: ReusedRecords): void {
   const layout = bundleLayout(bundle.manifest);
   const publication = new Date(bundle.manifest.publicationTime * 1000);
-  const held = previous ? heldCertificates(previous) : new Map<number, Uint8Array>();
-  bundle.certificates.forEach((record, i) => {
-    const name = `a3[${i}]`;
-    const at = layout.a3(i);
+  const expired = expiredAt(publication);
+  const { certificates } = bundle;
+  // A plain loop that builds nothing for a reused record: a bundle has 10,000 of them.
+  for (let i = 0; i < certificates.length; i++) {
+    const record = certificates[i];
     const key = keys.get(record.rootKeyIndex);
     if (!key) {
-      fail('ROOT_NOT_LISTED', `${name} is signed by root key ${hexByte(record.rootKeyIndex)}, which has no A2 in the body`, {
-        field: `${name}.rootKeyIndex`,
-        offset: at + 1,
+      fail('ROOT_NOT_LISTED', `a3[${i}] is signed by root key ${hexByte(record.rootKeyIndex)}, which has no A2 in the body`, {
+        field: `a3[${i}].rootKeyIndex`,
+        offset: layout.a3(i) + 1,
       });
     }
+    if (expired(record.certificate.expiry)) expectOk(checkCertificateExpiry(record.certificate, publication), layout.a3(i) + CERTIFICATE_OFFSET, `a3[${i}].certificate`);
+    // A reused record is P's own bytes at the same number: verified, and bound as in P.
+    if (reused.has(i)) continue;
+    const name = `a3[${i}]`;
+    const at = layout.a3(i);
     const bytes = bundle.bytes.subarray(at, at + certificateRecord.length);
-    if (!reused.has(i)) {
-      expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
-      expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
-    }
-    expectOk(checkCertificateExpiry(record.certificate, publication), at + CERTIFICATE_OFFSET, `${name}.certificate`);
-    const before = held.get(record.certificateNumber);
+    expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
+    expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    const before = previous && heldCertificate(previous, record.certificateNumber);
     if (before && !samePublicBytes(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
       const issuerChanged = !equal(before.subarray(0, 4), bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET));
       fail('CERT_REBOUND', `certificate number ${hexId(record.certificateNumber)} is bound to another ${issuerChanged ? 'issuer id' : 'certificate'} in the accepted bundle`, {
@@ -277,21 +300,29 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
         details: { certificateNumber: hexId(record.certificateNumber), accepted: toHex(before) },
       });
     }
-  });
+  }
 }
 
 const ISSUER_ID_OFFSET = 6;
 const CERTIFICATE_OFFSET = 10;
 
-/** Certificate number → issuer id ‖ certificate (A3 bytes 6–115) of a bundle. */
-function heldCertificates(bundle: Bundle): Map<number, Uint8Array> {
-  const layout = bundleLayout(bundle.manifest);
-  return new Map(
-    bundle.certificates.map((record, i) => {
-      const at = layout.a3(i);
-      return [record.certificateNumber, bundle.bytes.subarray(at + ISSUER_ID_OFFSET, at + CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH)];
-    }),
-  );
+/** Issuer id ‖ certificate (A3 bytes 6–115) of the bundle's record with this number, if it lists one. */
+function heldCertificate(bundle: Bundle, certificateNumber: number): Uint8Array | undefined {
+  const i = positionOf(bundle.certificates, certificateNumber);
+  if (i < 0) return undefined;
+  const at = bundleLayout(bundle.manifest).a3(i);
+  return bundle.bytes.subarray(at + ISSUER_ID_OFFSET, at + CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH);
+}
+
+/** Whether a certificate expiring in a month has expired at `at`, judged once per month (a bundle has few). */
+function expiredAt(at: Date): (expiry: CalendarMonth) => boolean {
+  const judged = new Map<number, boolean>();
+  return (expiry) => {
+    const key = expiry.year * 16 + expiry.month;
+    let expired = judged.get(key);
+    if (expired === undefined) judged.set(key, (expired = expiryMonth.isExpired(expiry, at)));
+    return expired;
+  };
 }
 
 /** Check 7. */
@@ -322,13 +353,13 @@ function checkRevocationList(bundle: Bundle, keys: Map<number, VerificationKey>,
       });
     }
   }
-  const revoked = new Set(list.entries.map((e) => e.certificateNumber));
-  bundle.certificates.forEach((record, i) => {
-    if (revoked.has(record.certificateNumber)) {
-      fail('CERT_REVOKED', `a3[${i}] (certificate ${hexId(record.certificateNumber)}) is on the bundle's own revocation list`, {
-        field: `a3[${i}].certificateNumber`,
-        offset: layout.a3(i) + 2,
-      });
-    }
-  });
+  // Each entry looked up among the A3s (entries are few, A3s many); the first listed A3 is reported.
+  const listed = list.entries.map((e) => positionOf(bundle.certificates, e.certificateNumber)).filter((i) => i >= 0);
+  if (listed.length > 0) {
+    const i = Math.min(...listed);
+    fail('CERT_REVOKED', `a3[${i}] (certificate ${hexId(bundle.certificates[i].certificateNumber)}) is on the bundle's own revocation list`, {
+      field: `a3[${i}].certificateNumber`,
+      offset: layout.a3(i) + 2,
+    });
+  }
 }

@@ -3,11 +3,16 @@
  * the active and the announced root keys not expired at the publication time, the A3 records of the certificates
  * issued under them that are neither revoked nor expired, and the entries of the revocation list
  * (every revoked certificate not yet expired).
+ *
+ * Read in full, or as the predecessor's lists plus what changed since it: the certificate rows
+ * written by transactions its snapshot could not see (change_xid at or above its snapshot's xmin,
+ * indexed) and those that expired since it was listed (expires_at, indexed). A changed root key,
+ * or an A2 set that is not the predecessor's, means a full read: rare, and the A3 set follows the keys.
  */
-import { expiryDay, rootKeyRecord, type RevocationEntry } from '../codec';
+import { bundleLayout, certificateRecord, expiryDay, positionOf, rootKeyRecord, type Bundle, type CertificateChanges, type RevocationEntry } from '../codec';
 import { reasonOf, signDistributionRecord, type CaServices } from '../ca';
-import { bytesToUint, toHex } from '../bytes';
-import { issuerCertificate } from '../codec';
+import { bytesToUint, samePublicBytes, toHex } from '../bytes';
+import { issuerCertificate, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH } from '../codec';
 import type { Tx } from '../db/client';
 import { err, type Result } from '../errors';
 
@@ -23,29 +28,32 @@ export interface ListedRootKey {
 export interface PublicationContents {
   /** Ascending by index. */
   readonly rootKeys: readonly ListedRootKey[];
-  /** A3 records, ascending by certificate number. */
-  readonly certificates: readonly Uint8Array[];
+  /** A3 records, ascending by certificate number; or what changed since the predecessor. */
+  readonly certificates: readonly Uint8Array[] | CertificateChanges;
   /** Certificate numbers whose A3 this publication signed (issued before A3 records were kept). */
   readonly signedNow: readonly number[];
   readonly revoked: readonly RevocationEntry[];
 }
 
-export async function readContents(tx: Tx, ca: CaServices, at: Date): Promise<Result<PublicationContents>> {
-  const inBundle = await tx.rootKey.findMany({ where: { state: { in: ['ACTIVE', 'ANNOUNCED'] } }, orderBy: { index: 'asc' } });
-  const rootKeys: ListedRootKey[] = [];
-  for (const k of inBundle) {
-    const a2 = rootKeyRecord.decode(k.a2Record);
-    if (!a2.ok) return a2;
-    const state = k.state === 'ACTIVE' ? 'ACTIVE' : 'ANNOUNCED';
-    if (!expiryDay.isExpired(a2.value.expiry, at)) rootKeys.push({ index: k.index, hsmKeyId: k.hsmKeyId, publicKey: k.publicKey, a2: k.a2Record, state });
-  }
-  const active = inBundle.filter((k) => k.state === 'ACTIVE');
-  const byId = new Map(active.map((k) => [k.id, rootKeys.find((r) => r.index === k.index)]));
-  // One statement, one snapshot: read apart, a revocation committing in between would list a
-  // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.
-  const listedIds = active.filter((k) => byId.get(k.id)).map((k) => k.id);
-  const rows = await tx.certificate.findMany({
-    where: { expiresAt: { gt: at }, OR: [{ status: 'ACTIVE', rootKeyId: { in: listedIds } }, { status: 'REVOKED' }] },
+/** The predecessor a publication may start from: decoded, verified, and the snapshot its contents were read at. */
+export interface Predecessor {
+  readonly bundle: Bundle;
+  /** bundle.changes_from: the xmin of that snapshot. */
+  readonly changesFrom: bigint;
+  /** When its contents were read (bundle.published_at). */
+  readonly listedAt: Date;
+}
+
+/** The xmin of a snapshot taken now: every transaction below it has ended, so a later read from it misses nothing. */
+export async function snapshotXmin(tx: Tx): Promise<bigint> {
+  const [{ xmin }] = await tx.$queryRaw<{ xmin: string }[]>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`;
+  return BigInt(xmin);
+}
+
+/** The certificate rows `where` selects, ascending by number, with what listing them needs. */
+function certificateRows(tx: Tx, where: NonNullable<Parameters<Tx['certificate']['findMany']>[0]>['where']) {
+  return tx.certificate.findMany({
+    where,
     select: {
       number: true,
       status: true,
@@ -55,26 +63,119 @@ export async function readContents(tx: Tx, ca: CaServices, at: Date): Promise<Re
       bytes: true,
       a3Record: true,
       issuedAt: true,
+      expiresAt: true,
       institution: { select: { code: true } },
     },
     orderBy: { number: 'asc' },
   });
+}
+
+export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor): Promise<Result<PublicationContents>> {
+  const keys = await readRootKeys(tx, at);
+  if (!keys.ok) return keys;
+  const { rootKeys, byId, listedIds } = keys.value;
+  if (since && keys.value.lastChange < since.changesFrom && at >= since.listedAt && sameRootKeys(since.bundle, rootKeys)) {
+    return readChanges(tx, ca, at, since, keys.value);
+  }
+  // One statement, one snapshot: read apart, a revocation committing in between would list a
+  // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.
+  const rows = await certificateRows(tx, { expiresAt: { gt: at }, OR: [{ status: 'ACTIVE', rootKeyId: { in: [...listedIds] } }, { status: 'REVOKED' }] });
   const certificates: Uint8Array[] = [];
   const signedNow: number[] = [];
   const revoked: RevocationEntry[] = [];
   for (const c of rows) {
     if (c.status === 'REVOKED') {
-      revoked.push({ certificateNumber: Number(c.number), issuerId: bytesToUint(c.institution.code), serial: c.serial, reason: reasonOf(c.revocationReason!) });
-    } else if (c.a3Record) {
-      certificates.push(c.a3Record);
+      revoked.push(revocationEntry(c));
     } else {
-      const a3 = await backfillDistributionRecord(tx, ca, byId.get(c.rootKeyId)!, c);
+      const a3 = await distributionRecord(tx, ca, byId, c, signedNow);
       if (!a3.ok) return a3;
       certificates.push(a3.value);
-      signedNow.push(Number(c.number));
     }
   }
   return { ok: true, value: { rootKeys, certificates, signedNow, revoked } };
+}
+
+interface ListedKeys {
+  readonly rootKeys: ListedRootKey[];
+  /** Database id → listed key, for the active keys the bundle lists. */
+  readonly byId: ReadonlyMap<number, ListedRootKey>;
+  readonly listedIds: readonly number[];
+  /** The highest change_xid of any root key row. */
+  readonly lastChange: bigint;
+}
+
+async function readRootKeys(tx: Tx, at: Date): Promise<Result<ListedKeys>> {
+  const all = await tx.rootKey.findMany({ orderBy: { index: 'asc' } });
+  const inBundle = all.filter((k) => k.state === 'ACTIVE' || k.state === 'ANNOUNCED');
+  const rootKeys: ListedRootKey[] = [];
+  for (const k of inBundle) {
+    const a2 = rootKeyRecord.decode(k.a2Record);
+    if (!a2.ok) return a2;
+    const state = k.state === 'ACTIVE' ? 'ACTIVE' : 'ANNOUNCED';
+    if (!expiryDay.isExpired(a2.value.expiry, at)) rootKeys.push({ index: k.index, hsmKeyId: k.hsmKeyId, publicKey: k.publicKey, a2: k.a2Record, state });
+  }
+  const active = inBundle.filter((k) => k.state === 'ACTIVE');
+  const byId = new Map(active.flatMap((k) => rootKeys.filter((r) => r.index === k.index).map((r) => [k.id, r] as const)));
+  const lastChange = all.reduce((max, k) => (k.changeXid > max ? k.changeXid : max), 0n);
+  return { ok: true, value: { rootKeys, byId, listedIds: [...byId.keys()], lastChange } };
+}
+
+/** The predecessor lists exactly these A2 records. */
+function sameRootKeys(previous: Bundle, rootKeys: readonly ListedRootKey[]): boolean {
+  if (previous.rootKeys.length !== rootKeys.length) return false;
+  return rootKeys.every((k, i) => {
+    const at = MANIFEST_RECORD_LENGTH + i * ROOT_KEY_RECORD_LENGTH;
+    return samePublicBytes(previous.bytes.subarray(at, at + ROOT_KEY_RECORD_LENGTH), k.a2);
+  });
+}
+
+/**
+ * The predecessor's lists with every changed or newly expired certificate set to what it is now:
+ * applying a row's current state is idempotent, so a row written by a transaction the predecessor
+ * did see (its id above that xmin) is applied again harmlessly.
+ */
+async function readChanges(tx: Tx, ca: CaServices, at: Date, since: Predecessor, keys: ListedKeys): Promise<Result<PublicationContents>> {
+  const rows = await certificateRows(tx, { OR: [{ changeXid: { gte: since.changesFrom } }, { expiresAt: { gt: since.listedAt, lte: at } }] });
+  const previous = since.bundle;
+  const layout = bundleLayout(previous.manifest);
+  const removed: number[] = [];
+  const added: Uint8Array[] = [];
+  const signedNow: number[] = [];
+  const revoked = new Map(previous.revocationList.entries.map((e) => [e.certificateNumber, e]));
+  for (const c of rows) {
+    const number = Number(c.number);
+    revoked.delete(number);
+    const live = c.expiresAt > at;
+    if (live && c.status === 'REVOKED') revoked.set(number, revocationEntry(c));
+    const listed = live && c.status === 'ACTIVE' && keys.byId.has(c.rootKeyId) ? await distributionRecord(tx, ca, keys.byId, c, signedNow) : undefined;
+    if (listed && !listed.ok) return listed;
+    const i = positionOf(previous.certificates, number);
+    const held = i >= 0 ? previous.bytes.subarray(layout.a3(i), layout.a3(i) + certificateRecord.length) : undefined;
+    if (held && listed && samePublicBytes(held, listed.value)) continue;
+    if (held) removed.push(number);
+    if (listed) added.push(listed.value);
+  }
+  return {
+    ok: true,
+    value: { rootKeys: keys.rootKeys, certificates: { removed, added }, signedNow, revoked: [...revoked.values()].sort((a, b) => a.certificateNumber - b.certificateNumber) },
+  };
+}
+
+type CertificateRow = Awaited<ReturnType<typeof certificateRows>>[number];
+
+const revocationEntry = (c: CertificateRow): RevocationEntry => ({
+  certificateNumber: Number(c.number),
+  issuerId: bytesToUint(c.institution.code),
+  serial: c.serial,
+  reason: reasonOf(c.revocationReason!),
+});
+
+/** A listed certificate's A3: the stored one, or signed now (noted in signedNow). */
+async function distributionRecord(tx: Tx, ca: CaServices, byId: ReadonlyMap<number, ListedRootKey>, c: CertificateRow, signedNow: number[]): Promise<Result<Uint8Array>> {
+  if (c.a3Record) return { ok: true, value: c.a3Record };
+  const a3 = await backfillDistributionRecord(tx, ca, byId.get(c.rootKeyId)!, c);
+  if (a3.ok) signedNow.push(Number(c.number));
+  return a3;
 }
 
 /** A certificate issued before A3 records were kept gets its record once, here, and keeps it (a trigger forbids replacing it). */
