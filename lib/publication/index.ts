@@ -34,3 +34,4 @@ export {
   type PublicationOutlook,
   type RootDistribution,
 } from './history';
+export { rolloverTimeline, type RolloverFacts, type RolloverKey, type RolloverPhase, type RolloverSpan } from './rollover';
