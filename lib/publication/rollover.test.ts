@@ -36,10 +36,11 @@ describe('rolloverTimeline', () => {
 
   it('flags an announced key planned for use sooner than the lead after its first distribution', () => {
     const keys = [key('90', 'ACTIVE', { activated: 1 }), key('91', 'ANNOUNCED', { announced: 100 })];
-    // Announced on day 100, first carried by a bundle on day 105: the CA allows day 190, the profile day 195.
+    // Announced on day 100 (08:00 CST), first carried by a bundle on day 105: the CA allows day 190, the profile (CST) day 195.
     const late = rolloverTimeline(facts({ keys, firstDistribution: new Map([[0x91, { version: 7, publishedAt: at(105) }]]) }))[1]!;
-    expect({ planned: late.plannedActivation, usableFrom: late.usableFrom, short: late.leadShort }).toEqual({ planned: at(190), usableFrom: at(195), short: true });
-    const prompt = rolloverTimeline(facts({ keys, firstDistribution: new Map([[0x91, { version: 7, publishedAt: at(100) }]]) }))[1]!;
+    expect({ planned: late.plannedActivation, usableFrom: late.usableFrom, short: late.leadShort }).toEqual({ planned: at(190), usableFrom: new Date(at(195).getTime() - 8 * 3_600_000), short: true });
+    // Published hours after the announcement, on the same CST day: the lead is met.
+    const prompt = rolloverTimeline(facts({ keys, firstDistribution: new Map([[0x91, { version: 7, publishedAt: new Date(at(100).getTime() + 3 * 3_600_000) }]]) }))[1]!;
     expect(prompt.leadShort).toBe(false);
     // An activation awaiting approval is planned for now (day 200): past the lead, unless never distributed.
     expect(rolloverTimeline(facts({ keys, activationsOpen: new Set(['91']), firstDistribution: new Map([[0x91, { version: 7, publishedAt: at(105) }]]) }))[1]!.leadShort).toBe(false);

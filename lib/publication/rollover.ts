@@ -12,6 +12,10 @@ import { unwrap } from '../errors';
 import type { RootDistribution } from './history';
 
 const DAY_MS = 86_400_000;
+const CST_MS = 8 * 3_600_000;
+/** The lead is whole days: counted on CST calendar days, so a key announced and first published on one day is not short by the minutes between. */
+const cstDay = (at: Date): number => Math.floor((at.getTime() + CST_MS) / DAY_MS);
+const startOfCstDay = (day: number): Date => new Date(day * DAY_MS - CST_MS);
 
 export type RolloverPhase = 'announced' | 'active' | 'retiring' | 'retired';
 
@@ -27,7 +31,7 @@ export interface RolloverKey {
   readonly spans: readonly RolloverSpan[];
   readonly expiresAt: Date;
   readonly distributed: RootDistribution | null;
-  /** First distribution + the lead: the earliest use the profile allows. */
+  /** The start of the CST day the lead after the first distribution ends on: the earliest use the profile allows. */
   readonly usableFrom: Date | null;
   /** An announced key: when an activation is awaiting approval, now; otherwise the earliest the CA allows (announcement + lead). */
   readonly plannedActivation: Date | null;
@@ -56,7 +60,7 @@ export function rolloverTimeline(f: RolloverFacts): RolloverKey[] {
     const active = date(k.activatedAt);
     const retired = date(k.retiredAt);
     const distributed = f.firstDistribution.get(index) ?? null;
-    const usableFrom = distributed ? new Date(distributed.publishedAt.getTime() + f.leadDays * DAY_MS) : null;
+    const usableFrom = distributed ? startOfCstDay(cstDay(distributed.publishedAt) + f.leadDays) : null;
     // A higher index activated later supersedes this key as the signer: it is retiring from then on.
     const superseded = active && activated.filter((o) => o.index > index && o.at && o.at > active).map((o) => o.at!).sort((a, b) => a.getTime() - b.getTime())[0];
     const plannedActivation =

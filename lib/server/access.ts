@@ -66,4 +66,7 @@ export const PAGE_ROLES: Readonly<Record<string, readonly OperatorRole[]>> = {
   '/certificates': ['OFFICER', 'AUDITOR'],
   '/certificates/[number]': ['OFFICER', 'AUDITOR'],
   '/certificates/[number]/download': ['OFFICER', 'AUDITOR'],
+  '/bundles': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/bundles/[version]': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/bundles/[version]/download': ['ADMIN', 'OFFICER', 'AUDITOR'],
 };

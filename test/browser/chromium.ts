@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -73,4 +74,18 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The page as it stands in each language (switched with the shell's language buttons): no serious axe violation, a screenshot `${name}.${locale}`. */
+export async function checkBothLanguages(page: Page, name: string): Promise<void> {
+  for (const locale of ['zh-CN', 'en'] as const) {
+    if ((await page.getAttribute('html', 'lang')) !== locale) {
+      await page.click(`button[name="locale"][value="${locale}"]`);
+      await page.waitForFunction((l) => document.documentElement.lang === l, locale);
+    }
+    // Next streams the document's metadata: after a re-render the title can arrive a moment after the body.
+    await page.waitForFunction(() => document.title !== '');
+    expect(await seriousViolations(page), `${name} (${locale})`).toEqual([]);
+    await screenshot(page, `${name}.${locale}`);
+  }
 }

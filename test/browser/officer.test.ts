@@ -29,7 +29,7 @@ import { unwrap } from '../../lib/errors';
 import { openCa, type OpenCa } from '../../lib/runtime/openCa';
 import { buildRequest } from '../e2e/harness';
 import { bootstrapOperator } from '../support/operators';
-import { launch, screenshot, seriousViolations, type Browser } from './chromium';
+import { checkBothLanguages, launch, screenshot, type Browser } from './chromium';
 import { startConsole, type Console } from './server';
 
 let url = '';
@@ -127,18 +127,7 @@ async function act(o: Officer, path: string, id: string, fill: () => Promise<voi
   return submit(o, id);
 }
 
-async function checkPages(o: Officer, name: string) {
-  for (const locale of ['zh-CN', 'en'] as const) {
-    if ((await o.page.getAttribute('html', 'lang')) !== locale) {
-      await o.page.click(`button[name="locale"][value="${locale}"]`);
-      await o.page.waitForFunction((l) => document.documentElement.lang === l, locale);
-    }
-    // Next streams the document's metadata: after a re-render the title can arrive a moment after the body.
-    await o.page.waitForFunction(() => document.title !== '');
-    expect(await seriousViolations(o.page), `${name} (${locale})`).toEqual([]);
-    await screenshot(o.page, `officer-${name}.${locale}`);
-  }
-}
+const checkPages = (o: Officer, name: string) => checkBothLanguages(o.page, `officer-${name}`);
 
 /** The hidden fields of a form as the server rendered it (no script), to post it by hand. */
 async function formFields(html: string, formId: string): Promise<[string, string][]> {

@@ -111,7 +111,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): string {
 }
 
 export default async function setup(project: TestProject) {
-  run(['next', 'build'], { ...process.env, ...BUILD_ENV });
+  // TQCA_NEXT_BUILT=1: the caller has just built .next-test (reruns on a loaded machine), as test/support/nextServer.ts reads it.
+  if (process.env.TQCA_NEXT_BUILT !== '1') run(['next', 'build'], { ...process.env, ...BUILD_ENV });
   const shared = await startConsole();
   project.provide('consoleUrl', shared.url);
   project.provide('firstAdmin', shared.firstAdmin);
