@@ -58,7 +58,8 @@ export async function RolloverTimeline({ keys, leadDays, now }: { keys: readonly
             {k.spans.map((s) => (
               <rect key={s.phase} x={x(s.from)} width={Math.max(1, x(s.to) - x(s.from))} y={rowY(i) + 8} height={ROW - 16} className={PHASE_CLASS[s.phase]} />
             ))}
-            {k.distributed && k.usableFrom ? (
+            {/* The lead applies to a key announced while another signs; the first key travels out of band. */}
+            {k.distributed && k.usableFrom && k.spans.some((s) => s.phase === 'announced') ? (
               <rect x={x(k.distributed.publishedAt)} width={Math.max(1, x(k.usableFrom) - x(k.distributed.publishedAt))} y={rowY(i) + 4} height={ROW - 8} className="fill-none stroke-emerald-700" strokeDasharray="3 2" />
             ) : null}
             {k.plannedActivation ? (
