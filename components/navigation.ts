@@ -16,9 +16,10 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/root-keys', label: 'rootKeys', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/requests', label: 'requests', roles: ['OFFICER', 'AUDITOR'] },
   { href: '/certificates', label: 'certificates', roles: ['OFFICER', 'AUDITOR'] },
+  { href: '/bundles', label: 'bundles', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
+  { href: '/distribution', label: 'distribution', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/audit', label: 'auditLog', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/signing', label: 'signing', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
-  { href: '/distribution', label: 'distribution', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
   { href: '/account/password', label: 'account', roles: ['ADMIN', 'OFFICER', 'AUDITOR'] },
 ];
 

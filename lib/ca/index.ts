@@ -67,7 +67,7 @@ export {
   type RootKeyProposal,
   type RootKeyView,
 } from './rootKeys';
-export { announceLeadDaysFrom, formatIndex, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
+export { announceLeadDaysFrom, formatIndex, MINIMUM_ANNOUNCE_LEAD_DAYS, formatRootKeyExpiry, parseRootKeyExpiry, type RootKeyEnvironment, type RootKeyState } from './rootKeyRules';
 export {
   approveRequest,
   issueChallenge,

@@ -51,9 +51,12 @@ export interface RootKeyView {
   readonly a2Record: string;
   readonly hsmKeyLabel: string;
   readonly createdBy: number;
+  readonly createdAt: string;
   readonly announcedAt: string | null;
   readonly announcedBy: number | null;
+  readonly activatedAt: string | null;
   readonly activatedBy: number | null;
+  readonly retiredAt: string | null;
   readonly retiredBy: number | null;
 }
 
@@ -88,9 +91,12 @@ export function rootKeyView(k: Prisma.RootKeyGetPayload<object>): RootKeyView {
     a2Record: toHex(k.a2Record),
     hsmKeyLabel: k.hsmKeyLabel,
     createdBy: k.createdById,
+    createdAt: k.createdAt.toISOString(),
     announcedAt: k.announcedAt?.toISOString() ?? null,
     announcedBy: k.announcedById,
+    activatedAt: k.activatedAt?.toISOString() ?? null,
     activatedBy: k.activatedById,
+    retiredAt: k.retiredAt?.toISOString() ?? null,
     retiredBy: k.retiredById,
   };
 }

@@ -20,3 +20,18 @@ export {
   type RootRecord,
 } from './reads';
 export { startPublicationScheduler, type PublicationScheduler, type SchedulerOptions } from './scheduler';
+export { BUNDLE_CHANGE_KINDS, countChanges, diffBundles, rootRole, type BundleChange, type BundleChangeKind, type RootRole } from './bundleDiff';
+export {
+  BUNDLES_PER_PAGE,
+  bundleChanges,
+  bundleDetail,
+  bundlePage,
+  publicationOutlook,
+  rootKeyFirstDistribution,
+  type BundlePage,
+  type BundleRow,
+  type ExpiryTier,
+  type PublicationOutlook,
+  type RootDistribution,
+} from './history';
+export { rolloverTimeline, type RolloverFacts, type RolloverKey, type RolloverPhase, type RolloverSpan } from './rollover';

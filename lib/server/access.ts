@@ -72,4 +72,7 @@ export const PAGE_ROLES: Readonly<Record<string, readonly OperatorRole[]>> = {
   '/audit/[sequence]': ['ADMIN', 'OFFICER', 'AUDITOR'],
   '/audit/checkpoints': ['ADMIN', 'OFFICER', 'AUDITOR'],
   '/audit/export': ['AUDITOR', 'OFFICER'],
+  '/bundles': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/bundles/[version]': ['ADMIN', 'OFFICER', 'AUDITOR'],
+  '/bundles/[version]/download': ['ADMIN', 'OFFICER', 'AUDITOR'],
 };

@@ -164,7 +164,7 @@ describe('the whole journey: administrator, officers, issuer, acquirer, witness 
     const approveCreate = await approveForm();
     await look(officerB, 'root-keys-pending', 'en');
     expect(await forms.act(officerB, '/root-keys', approveCreate)).toBe('done');
-    const key = officerB.browser!.page.locator(`[data-index="${ROOT_INDEX}"]`);
+    const key = officerB.browser!.page.locator(`[data-testid="root-keys"] [data-index="${ROOT_INDEX}"]`);
     await key.waitFor();
     expect(await key.getAttribute('data-state')).toBe('PENDING');
     // The check value the acquirer's TMS is told out of band, for its first pull.
@@ -175,7 +175,7 @@ describe('the whole journey: administrator, officers, issuer, acquirer, witness 
     const approveActivation = await approveForm();
     expect(approveActivation).not.toBe(approveCreate);
     expect(await forms.act(officerB, '/root-keys', approveActivation)).toBe('done');
-    await expect.poll(() => officerB.browser!.page.getAttribute(`[data-index="${ROOT_INDEX}"]`, 'data-state'), { timeout: 30_000 }).toBe('ACTIVE');
+    await expect.poll(() => officerB.browser!.page.getAttribute(`[data-testid="root-keys"] [data-index="${ROOT_INDEX}"]`, 'data-state'), { timeout: 30_000 }).toBe('ACTIVE');
     await look(officerB, 'root-keys', 'en');
   });
 

@@ -183,7 +183,7 @@ describe('the officer screens in Chromium', () => {
     await visit(bob, '/root-keys');
     expect(await bob.page.locator(`[data-ceremony="${create.id}"] [data-testid="requested-by"]`).textContent()).toContain('alice');
     expect(await act(bob, '/root-keys', `approve-${create.id}`)).toBe('done');
-    const key = bob.page.locator(`[data-index="${ROOT_INDEX}"]`);
+    const key = bob.page.locator(`[data-testid="root-keys"] [data-index="${ROOT_INDEX}"]`);
     await key.waitFor();
     expect(await key.getAttribute('data-state')).toBe('PENDING');
     const [stored] = await listRootKeys(opened.ca);
@@ -200,7 +200,7 @@ describe('the officer screens in Chromium', () => {
     const activation = (await listCeremonies(opened.ca, { status: 'PENDING' }))[0];
     expect(activation).toMatchObject({ action: 'ACTIVATE', requestedBy: alice.operator.id });
     expect(await act(bob, '/root-keys', `approve-${activation.id}`)).toBe('done');
-    await expect.poll(() => bob.page.getAttribute(`[data-index="${ROOT_INDEX}"]`, 'data-state')).toBe('ACTIVE');
+    await expect.poll(() => bob.page.getAttribute(`[data-testid="root-keys"] [data-index="${ROOT_INDEX}"]`, 'data-state')).toBe('ACTIVE');
     expect((await listRootKeys(opened.ca))[0].state).toBe('ACTIVE');
   });
 

@@ -4,9 +4,11 @@ import { getFormatter, getTranslations } from 'next-intl/server';
 import { ActionForm } from '../../../components/ActionForm';
 import { cstTime, hexClass, nameOf, tableClass, tdClass, thClass } from '../../../components/caText';
 import { FormErrorStatic } from '../../../components/FormErrorStatic';
+import { RolloverTimeline } from '../../../components/RolloverTimeline';
 import { ROOT_KEY_TRANSITIONS } from '../../../components/rootKeyTransitions';
 import { cardClass } from '../../../components/ui';
-import { checkRole, listCeremonies, listRootKeys, operatorNames, type CeremonyView, type RootKeyView } from '../../../lib/ca';
+import { checkRole, listCeremonies, listRootKeys, MINIMUM_ANNOUNCE_LEAD_DAYS, operatorNames, type CeremonyView, type RootKeyView } from '../../../lib/ca';
+import { rolloverTimeline, rootKeyFirstDistribution } from '../../../lib/publication';
 import { consoleServices } from '../../../lib/server/ca';
 import { pageOperator } from '../../../lib/server/session';
 import { approveCeremonyAction, cancelCeremonyAction, requestRootKeyAction, requestRootKeyChangeAction } from '../../officerActions';
@@ -21,11 +23,15 @@ export default async function RootKeysPage() {
   const t = await getTranslations('caRootKeys');
   const format = await getFormatter();
   const { ca } = await consoleServices();
-  const [keys, ceremonies] = await Promise.all([listRootKeys(ca), listCeremonies(ca)]);
+  const [keys, ceremonies, firstDistribution] = await Promise.all([listRootKeys(ca), listCeremonies(ca), rootKeyFirstDistribution(ca)]);
   const names = await operatorNames(ca, [...keys.flatMap((k) => [k.createdBy, k.activatedBy, k.retiredBy]), ...ceremonies.flatMap((c) => [c.requestedBy, c.approvedBy])]);
   const open = ceremonies.filter((c) => c.status === 'PENDING' || c.status === 'APPROVED');
   const closed = ceremonies.filter((c) => !open.includes(c)).reverse();
   const pendingFor = (index: string) => open.some((c) => c.rootKeyIndex === index);
+  const leadDays = ca.rootKeyAnnounceLeadDays ?? MINIMUM_ANNOUNCE_LEAD_DAYS;
+  const now = ca.now();
+  const activationsOpen = new Set(open.filter((c) => c.action === 'ACTIVATE' && c.rootKeyIndex !== null).map((c) => c.rootKeyIndex!));
+  const timeline = rolloverTimeline({ keys, firstDistribution, activationsOpen, leadDays, now });
   const parameters = (c: CeremonyView) => {
     const p = c.parameters as { environment?: string; expiry?: string };
     return c.action === 'CREATE' && p.expiry ? t('createParameters', { environment: t(`environment.${p.environment}` as 'environment.TEST'), expiry: p.expiry }) : '';
@@ -43,6 +49,10 @@ export default async function RootKeysPage() {
             <RootKeyItem key={k.index} k={k} officer={officer} pending={pendingFor(k.index)} created={nameOf(names, k.createdBy)} activated={nameOf(names, k.activatedBy)} t={t} />
           ))}
         </ul>
+      </section>
+
+      <section className={cardClass}>
+        <RolloverTimeline keys={timeline} leadDays={leadDays} now={now} />
       </section>
 
       <section className={cardClass} aria-labelledby="open-title">
