@@ -7,6 +7,7 @@ import { FormErrorStatic } from '../../../components/FormErrorStatic';
 import { RolloverTimeline } from '../../../components/RolloverTimeline';
 import { ROOT_KEY_TRANSITIONS } from '../../../components/rootKeyTransitions';
 import { cardClass } from '../../../components/ui';
+import { factListClass } from '../../../components/FactList';
 import { checkRole, listCeremonies, listRootKeys, MINIMUM_ANNOUNCE_LEAD_DAYS, operatorNames, type CeremonyView, type RootKeyView } from '../../../lib/ca';
 import { rolloverTimeline, rootKeyFirstDistribution } from '../../../lib/publication';
 import { consoleServices } from '../../../lib/server/ca';
@@ -169,7 +170,7 @@ function RootKeyItem({ k, officer, pending, created, activated, t }: { k: RootKe
   return (
     <li className="rounded-md border border-slate-200 p-4" data-index={k.index} data-state={k.state}>
       <h3 className="font-semibold">{t('keyHeading', { index: k.index, environment: t(`environment.${k.environment}`), state: t(`state.${k.state}` as 'state.PENDING') })}</h3>
-      <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]">
+      <dl className={factListClass}>
         <dt className="font-medium">{t('expiry')}</dt>
         <dd>{k.expiry}</dd>
         <dt className="font-medium">{t('checkValue')}</dt>

@@ -3,6 +3,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { ActionForm } from '../../../components/ActionForm';
 import { cardClass } from '../../../components/ui';
+import { factListClass } from '../../../components/FactList';
 import { errorText } from '../../../i18n/errorText';
 import type { Locale } from '../../../i18n/locales';
 import { checkRole } from '../../../lib/ca';
@@ -35,7 +36,7 @@ export default async function SigningPage() {
       {status ? (
         <section className={cardClass} aria-labelledby="quorum-title">
           <h2 id="quorum-title" className="text-lg font-semibold">{t('quorumTitle', { label: status.tokenLabel })}</h2>
-          <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]" data-testid="quorum">
+          <dl className={factListClass} data-testid="quorum">
             <dt className="font-medium">{t('state')}</dt>
             <dd data-state={status.state}>{t(status.state === 'active' ? 'active' : 'locked')}</dd>
             <dt className="font-medium">{t('threshold')}</dt>

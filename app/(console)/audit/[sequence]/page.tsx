@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { cstTime, hexClass } from '../../../../components/caText';
 import { FormErrorStatic } from '../../../../components/FormErrorStatic';
 import { cardClass } from '../../../../components/ui';
+import { FactList, type Fact } from '../../../../components/FactList';
 import { auditEntry } from '../../../../lib/ca';
 import { Code } from '../../../../lib/errors';
 import { consoleServices } from '../../../../lib/server/ca';
@@ -24,7 +25,7 @@ export default async function AuditEntryPage({ params }: { params: Promise<{ seq
   const found = await auditEntry((await consoleServices()).ca, allowed.value.operator, seq);
   if (!found.ok) return <FormErrorStatic error={found.error} />;
   const e = found.value;
-  const facts: [string, string, string?][] = [
+  const facts: Fact[] = [
     [t('sequence'), e.seq, 'font-mono'],
     [t('time'), cstTime(format, e.time)],
     [t('actor'), e.actorId === null ? e.actor : `${e.actor} (#${e.actorId})`],
@@ -41,14 +42,7 @@ export default async function AuditEntryPage({ params }: { params: Promise<{ seq
       <h1 className="text-2xl font-semibold">{t('detail.title', { seq: e.seq })}</h1>
       <section className={cardClass} aria-labelledby="entry-facts-title">
         <h2 id="entry-facts-title" className="text-lg font-semibold">{t('detail.facts')}</h2>
-        <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]" data-testid="audit-entry-facts">
-          {facts.map(([label, value, cls]) => (
-            <div key={label} className="contents">
-              <dt className="font-medium">{label}</dt>
-              <dd className={cls}>{value}</dd>
-            </div>
-          ))}
-        </dl>
+        <FactList facts={facts} testId="audit-entry-facts" />
         <h3 className="mt-4 font-semibold">{t('detail.details')}</h3>
         <pre className={preClass} data-testid="audit-entry-details">{e.details}</pre>
         <h3 className="mt-4 font-semibold">{t('detail.line')}</h3>

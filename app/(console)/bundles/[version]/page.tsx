@@ -6,6 +6,7 @@ import { cstTime, hexClass } from '../../../../components/caText';
 import { FormErrorStatic } from '../../../../components/FormErrorStatic';
 import { Pagination } from '../../../../components/Pagination';
 import { buttonClass, cardClass } from '../../../../components/ui';
+import { FactList, type Fact } from '../../../../components/FactList';
 import { parseVersion } from '../../../../lib/api/bundles';
 import { toHex } from '../../../../lib/bytes';
 import { formatIndex } from '../../../../lib/ca';
@@ -33,7 +34,7 @@ export default async function BundlePage({ params, searchParams }: { params: Pro
   const pages = Math.max(1, Math.ceil(b.changes.length / CHANGES_PER_PAGE));
   const at = Math.min(page ? Number(page) : 1, pages);
   const shown = b.changes.slice((at - 1) * CHANGES_PER_PAGE, at * CHANGES_PER_PAGE);
-  const facts: [string, string][] = [
+  const facts: Fact[] = [
     [t('publishedAt'), cstTime(format, b.publishedAt)],
     [t('expiresAt'), cstTime(format, b.expiresAt)],
     [t('reasonLabel'), t(`reason.${b.reason}` as 'reason.operator')],
@@ -48,16 +49,10 @@ export default async function BundlePage({ params, searchParams }: { params: Pro
       <h1 className="text-2xl font-semibold">{t('versionTitle', { version: b.version })}</h1>
       <section className={cardClass} aria-labelledby="facts-title">
         <h2 id="facts-title" className="text-lg font-semibold">{t('factsTitle')}</h2>
-        <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]">
-          {facts.map(([term, value]) => (
-            <div key={term} className="contents">
-              <dt className="font-medium">{term}</dt>
-              <dd>{value}</dd>
-            </div>
-          ))}
+        <FactList facts={facts}>
           <dt className="font-medium">{t('bodySm3')}</dt>
           <dd className={hexClass} data-testid="bundle-body-sm3">{toHex(b.bodySm3)}</dd>
-        </dl>
+        </FactList>
         <p className="mt-4">
           <a href={`/bundles/${b.version}/download`} download className={buttonClass} data-testid="bundle-download">{t('download', { version: b.version })}</a>
         </p>

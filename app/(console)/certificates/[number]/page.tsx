@@ -6,6 +6,7 @@ import { ActionForm } from '../../../../components/ActionForm';
 import { cstTime, hexClass } from '../../../../components/caText';
 import { FormErrorStatic } from '../../../../components/FormErrorStatic';
 import { cardClass } from '../../../../components/ui';
+import { FactList, factListClass, type Fact } from '../../../../components/FactList';
 import { toHex } from '../../../../lib/bytes';
 import { issuerCertificate, REVOCATION_REASONS } from '../../../../lib/codec';
 import { checkRole, showCertificate } from '../../../../lib/ca';
@@ -28,16 +29,16 @@ export default async function CertificatePage({ params }: { params: Promise<{ nu
   const c = found.value;
   const decoded = issuerCertificate.decode(Buffer.from(c.certificate, 'hex'));
   const path = `/certificates/${c.number}`;
-  const facts: [string, string, string?][] = [
+  const facts: Fact[] = [
     [t('number'), c.number, 'font-mono'],
     [t('issuer'), c.issuerId, 'font-mono'],
     [t('serial'), String(c.serial)],
     [t('expiry'), `${c.expiry} · ${t('validThrough', { at: cstTime(format, new Date(new Date(c.expiresAt).getTime() - 1000)) })}`],
-    [t('statusLabel'), t(`status.${c.status}`)],
+    [t('statusLabel'), t(`status.${c.status}`), undefined, c.status],
     [t('rootKey'), c.rootKeyIndex, 'font-mono'],
     [t('request'), String(c.requestId)],
     [t('issued'), cstTime(format, c.issuedAt)],
-    ...(c.revokedAt ? ([[t('revoked'), `${cstTime(format, c.revokedAt)} · ${t(`reason.${c.revocationReason!}`)}`]] as [string, string][]) : []),
+    ...(c.revokedAt ? ([[t('revoked'), `${cstTime(format, c.revokedAt)} · ${t(`reason.${c.revocationReason!}`)}`]] as Fact[]) : []),
   ];
   return (
     <div className="space-y-6">
@@ -45,14 +46,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ nu
       <h1 className="text-2xl font-semibold">{t('detailTitle', { number: c.number })}</h1>
       <section className={cardClass} aria-labelledby="facts-title">
         <h2 id="facts-title" className="text-lg font-semibold">{t('factsTitle')}</h2>
-        <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]" data-testid="certificate-facts">
-          {facts.map(([label, value, cls]) => (
-            <div key={label} className="contents">
-              <dt className="font-medium">{label}</dt>
-              <dd className={cls} data-status={label === t('statusLabel') ? c.status : undefined}>{value}</dd>
-            </div>
-          ))}
-        </dl>
+        <FactList facts={facts} testId="certificate-facts" />
         <p className="mt-3 flex flex-wrap gap-3 text-sm">
           <a href={`${path}/download?format=binary`} download className="font-medium text-sky-800 underline" data-testid="download-binary">{t('downloadBinary')}</a>
           <a href={`${path}/download?format=hex`} download className="font-medium text-sky-800 underline" data-testid="download-hex">{t('downloadHex')}</a>
@@ -61,7 +55,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ nu
       <section className={cardClass} aria-labelledby="decoded-title">
         <h2 id="decoded-title" className="text-lg font-semibold">{t('decodedTitle')}</h2>
         {decoded.ok ? (
-          <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]" data-testid="decoded">
+          <dl className={factListClass} data-testid="decoded">
             <dt className="font-medium">{t('expiry')}</dt>
             <dd className="font-mono">{String(decoded.value.expiry.month).padStart(2, '0')}/{decoded.value.expiry.year}</dd>
             <dt className="font-medium">{t('serial')}</dt>

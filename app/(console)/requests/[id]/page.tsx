@@ -7,6 +7,7 @@ import { ActionForm } from '../../../../components/ActionForm';
 import { cstTime, hexClass, nameOf } from '../../../../components/caText';
 import { FormErrorStatic } from '../../../../components/FormErrorStatic';
 import { cardClass } from '../../../../components/ui';
+import { FactList, factListClass, type Fact } from '../../../../components/FactList';
 import { checkRole, listRootKeys, operatorNames, requestDetail } from '../../../../lib/ca';
 import { Code } from '../../../../lib/errors';
 import { consoleServices } from '../../../../lib/server/ca';
@@ -32,15 +33,15 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
   const path = `/requests/${r.id}`;
   const hidden = { requestId: String(r.id) };
   const reviewed = r.reviewedBy !== null;
-  const rows: [string, string, boolean?][] = [
-    [t('issuer'), record.issuerId],
-    [t('serial'), String(record.serial)],
-    [t('expiry'), record.expiry],
-    [t('publicKeyX'), record.publicKeyX, true],
-    [t('publicKeyY'), record.publicKeyY, true],
-    [t('challenge'), record.challenge, true],
-    [t('requestTime'), cstTime(format, record.requestTime)],
-    [t('proofOfPossession'), record.proofOfPossession, true],
+  const rows: Fact[] = [
+    [t('issuer'), record.issuerId, 'font-mono'],
+    [t('serial'), String(record.serial), 'font-mono'],
+    [t('expiry'), record.expiry, 'font-mono'],
+    [t('publicKeyX'), record.publicKeyX, hexClass],
+    [t('publicKeyY'), record.publicKeyY, hexClass],
+    [t('challenge'), record.challenge, hexClass],
+    [t('requestTime'), cstTime(format, record.requestTime), 'font-mono'],
+    [t('proofOfPossession'), record.proofOfPossession, hexClass],
   ];
 
   return (
@@ -49,7 +50,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
       <h1 className="text-2xl font-semibold">{t('detailTitle', { id: r.id })}</h1>
       <section className={cardClass} aria-labelledby="status-title">
         <h2 id="status-title" className="text-lg font-semibold">{t('progress')}</h2>
-        <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]" data-testid="request-status">
+        <dl className={factListClass} data-testid="request-status">
           <dt className="font-medium">{t('stateLabel')}</dt>
           <dd data-state={r.state}>{t(`state.${r.state}`)}</dd>
           <dt className="font-medium">{t('submitted')}</dt>
@@ -141,14 +142,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
 
       <section className={cardClass} aria-labelledby="record-title">
         <h2 id="record-title" className="text-lg font-semibold">{t('recordTitle')}</h2>
-        <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]" data-testid="a1-fields">
-          {rows.map(([label, value, hex]) => (
-            <div key={label} className="contents">
-              <dt className="font-medium">{label}</dt>
-              <dd className={hex ? hexClass : 'font-mono'}>{value}</dd>
-            </div>
-          ))}
-        </dl>
+        <FactList facts={rows} testId="a1-fields" />
       </section>
 
       {officer && (r.state === 'SUBMITTED' || r.state === 'APPROVED') ? (
