@@ -73,7 +73,8 @@ export async function bodySm3OfVersion(ca: CaServices, version: number): Promise
 }
 
 export async function listBundles(ca: CaServices): Promise<BundleSummary[]> {
-  const rows = await ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, omit: { bytes: true } });
+  // changes_from is the publisher's own bookkeeping (a transaction id), not part of what was published.
+  const rows = await ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, omit: { bytes: true, changesFrom: true } });
   const sizes = await ca.prisma.$queryRaw<{ version: number; size: number }[]>`SELECT version, octet_length(bytes) AS size FROM bundle`;
   const size = new Map(sizes.map((s) => [s.version, Number(s.size)]));
   return rows.map((r) => ({ ...r, size: size.get(r.version)! }));

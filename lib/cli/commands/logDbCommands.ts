@@ -94,7 +94,10 @@ renamed). Verify the file with 'tqca log verify --audit-key <X‖Y hex>'. Audite
 export const checkStoredLog = () =>
   asOperator(async (ca) => {
     const report = await verifyLiveLog(ca.prisma);
-    return report.ok ? { ...valid({ live: report.value as unknown as JsonObject }), text: details({ ...report.value }) } : invalid(report.error);
+    if (!report.ok) return invalid(report.error);
+    // The verified state is what a LogWatch continues from, not a finding.
+    const { events, checkpointSize, root } = report.value;
+    return { ...valid({ live: { events, checkpointSize, root } }), text: details({ events, checkpointSize, root }) };
   }, READ_ONLY);
 
 export const live = defineCommand({
