@@ -63,7 +63,7 @@ describe('the TMS state directory', () => {
     expect(code(second)).toBe('CLIENT_STATE_LOCKED');
     expect(second.ok ? null : second.error.details).toMatchObject({ pid: process.pid });
     await first.release();
-    unwrap(await lockStateDir(dir)).release();
+    await unwrap(await lockStateDir(dir)).release();
 
     // A holder killed mid-pull: its process id no longer runs.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
