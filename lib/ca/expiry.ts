@@ -125,3 +125,24 @@ export async function recordExpiredCertificates(ca: CaServices, at = ca.now()): 
     return ended.map((c) => c.number.toString());
   });
 }
+
+export interface TimeDrivenChanges {
+  readonly expiredRootKeys: readonly string[];
+  readonly expiredRequests: readonly number[];
+  /** certificate numbers whose expiry was recorded in the log now */
+  readonly expiredCertificates: readonly string[];
+}
+
+/**
+ * Every change that time alone makes, each audited: at start-up (what fell due while nothing ran)
+ * and on the server's timer (what falls due while it runs), so no state waits for a restart.
+ */
+export async function applyTimeDrivenChanges(ca: CaServices, at = ca.now()): Promise<Result<TimeDrivenChanges>> {
+  const rootKeys = await expireRootKeys(ca, at);
+  if (!rootKeys.ok) return rootKeys;
+  const requests = await expireStaleRequests(ca, at);
+  if (!requests.ok) return requests;
+  const certificates = await recordExpiredCertificates(ca, at);
+  if (!certificates.ok) return certificates;
+  return { ok: true, value: { expiredRootKeys: rootKeys.value, expiredRequests: requests.value, expiredCertificates: certificates.value } };
+}

@@ -113,7 +113,7 @@ export {
 export { CERTIFICATE_SORTS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, searchCertificates, type CertificatePage, type CertificateSearch, type CertificateSort } from './certificateSearch';
 export { requestDetail, type DecodedRequestRecord, type RequestDetail, type SubmissionCheck } from './requestDetail';
 export { operatorNames, type OperatorName } from './operatorNames';
-export { EXPIRY_WARNING_DAYS, expiringCertificates, recordExpiredCertificates, type ExpiryWarning, type ExpiryWarningTier } from './expiry';
+export { EXPIRY_WARNING_DAYS, applyTimeDrivenChanges, expiringCertificates, type ExpiryWarning, type ExpiryWarningTier, type TimeDrivenChanges } from './expiry';
 export {
   ApiTokenScope,
   checkToken,

@@ -1,12 +1,13 @@
 /**
- * Expiry-driven work in the server: a timer records the certificates whose validity has ended
- * since the last round (one `certificate.expired` audit event each, as start-up does), then calls
- * publish, which builds a version only when a certificate or root key expired since the last one
- * or that bundle nears its expiry.
+ * Expiry-driven work in the server: each round of a timer makes the changes time alone makes, as
+ * start-up does (root keys past their expiry day and stale requests become EXPIRED, certificates
+ * whose validity ended get their `certificate.expired` event), then calls publish, which builds a
+ * version only when a certificate or root key expired since the last one or that bundle nears its
+ * expiry.
  * With several processes on one PostgreSQL each runs a timer; the publication lock lets one
  * publish at a time and the others then find nothing changed.
  */
-import { recordExpiredCertificates, type CaServices } from '../ca';
+import { applyTimeDrivenChanges, type CaServices } from '../ca';
 import type { TqError } from '../errors';
 import type { PublicationPolicy } from './policy';
 import { publish, type PublishOutcome } from './publish';
@@ -33,8 +34,8 @@ export function startPublicationScheduler(ca: CaServices, options: SchedulerOpti
   let stopped = false;
   const round = async () => {
     try {
-      const expired = await recordExpiredCertificates(ca);
-      if (!expired.ok) process.stderr.write(`tqca: recording expired certificates failed: ${expired.error.code}: ${expired.error.message}\n`);
+      const changed = await applyTimeDrivenChanges(ca);
+      if (!changed.ok) process.stderr.write(`tqca: time-driven changes failed: ${changed.error.code}: ${changed.error.message}\n`);
       onResult(await publish(ca, 'scheduled', { policy: options.policy }));
     } catch (thrown) {
       onResult({ ok: false, error: { code: 'INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) } });
