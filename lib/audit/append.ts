@@ -34,31 +34,38 @@ function refuse(code: ErrorCode, message: string, field?: string): never {
   throw new TqException({ code, message, field });
 }
 
-export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<AppendedEvent> {
+/**
+ * The input checked and its details normalised: every hashed field of the event but its place in
+ * the chain (seq, prevHash), which only the locked head gives.
+ */
+export function unchainedEvent(input: AuditEventInput): { fields: Omit<ChainedFields, 'seq' | 'prevHash'>; detailsText: string } {
   if (!ACTION.test(input.action)) refuse('AUDIT_EVENT_INVALID', `action ${JSON.stringify(input.action)} is not <object>.<verb>`, 'action');
   if (!OBJECT_TYPE.test(input.objectType)) refuse('AUDIT_EVENT_INVALID', `object type ${JSON.stringify(input.objectType)} is not camelCase`, 'objectType');
   if (input.objectId.length === 0) refuse('AUDIT_EVENT_INVALID', 'object id is empty', 'objectId');
   if (Number.isNaN(input.time.getTime())) refuse('AUDIT_EVENT_INVALID', 'time is not a valid date', 'time');
   const details = normalizeJson(input.details ?? {}, 'details');
   if (!details.ok) throw new TqException(details.error);
+  const fields = {
+    chainVersion: CHAIN_VERSION,
+    time: input.time,
+    actorId: input.actor === SYSTEM_ACTOR ? null : input.actor.id,
+    actor: input.actor === SYSTEM_ACTOR ? SYSTEM_ACTOR : input.actor.username,
+    action: input.action,
+    objectType: input.objectType,
+    objectId: input.objectId,
+    details: details.value,
+  };
+  return { fields, detailsText: canonicalJson(fields.details) };
+}
 
+export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<AppendedEvent> {
+  const event = unchainedEvent(input);
   try {
     const [head] = await tx.$queryRaw<StoredTreeHead[]>`SELECT seq, hash, tree_size, tree_hashes FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
     if (!head) refuse('AUDIT_WRITE_FAILED', 'the audit chain head row is missing');
     const tree = await treeState(tx, head);
-    const fields: ChainedFields = {
-      chainVersion: CHAIN_VERSION,
-      seq: BigInt(head.seq) + 1n,
-      time: input.time,
-      actorId: input.actor === SYSTEM_ACTOR ? null : input.actor.id,
-      actor: input.actor === SYSTEM_ACTOR ? SYSTEM_ACTOR : input.actor.username,
-      action: input.action,
-      objectType: input.objectType,
-      objectId: input.objectId,
-      details: details.value,
-      prevHash: new Uint8Array(head.hash),
-    };
-    const detailsText = canonicalJson(fields.details);
+    const fields: ChainedFields = { ...event.fields, seq: BigInt(head.seq) + 1n, prevHash: new Uint8Array(head.hash) };
+    const { detailsText } = event;
     const { hash, leaf } = chainAndLeafHash(fields, detailsText);
     tree.append(leaf);
     const { size, packed } = packTree(tree);
