@@ -9,7 +9,7 @@
  */
 import { concat, equal } from '../bytes';
 import { Code, err, ok, TqException, type Result } from '../errors';
-import { bodyDigest, bundleLayout, decodeBundle, knownCertificates, type Bundle, type KnownCertificates } from './bundle';
+import { bodyDigest, bundleLayout, decodeBundle, knownCertificates, positionOf, type Bundle, type KnownCertificates } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { expiryDay } from './expiry';
 import { manifestRecord, MANIFEST_RECORD_LENGTH, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
@@ -103,7 +103,7 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
   const toBeSigned = encoded.value;
   const unsigned = checkBundle({ ...clientCheck(contents, signing, held.value), bundle: concat(toBeSigned, ZERO_SIGNATURE, body) }, false);
   if (!unsigned.ok) return unsigned;
-  const rootSignature = await signedManifest(toBeSigned, signing, sign);
+  const rootSignature = await signedManifest(toBeSigned, signing, contents, sign);
   if (!rootSignature.ok) return rootSignature;
   const checked = unsigned.value.bundle;
   return { ok: true, value: { ...checked, manifest: { ...checked.manifest, rootSignature: rootSignature.value }, bytes: concat(toBeSigned, rootSignature.value, body) } };
@@ -131,14 +131,16 @@ function clientCheck(contents: BundleContents, signing: RootKeyRecord, previous:
 }
 
 /** The signer's r‖s over the manifest, verified on the host: checks 1 and 3–7 passed on the very bytes, the signature is all that is new. */
-async function signedManifest(toBeSigned: Uint8Array, signing: RootKeyRecord, sign: BundleSigner): Promise<Result<Uint8Array>> {
+async function signedManifest(toBeSigned: Uint8Array, signing: RootKeyRecord, contents: BundleContents, sign: BundleSigner): Promise<Result<Uint8Array>> {
   const signature = await sign(toBeSigned);
   if (!signature.ok) return signature;
   if (!(signature.value instanceof Uint8Array) || signature.value.length !== 64) {
     return err(Code.SIGNATURE_LENGTH, 'the signer must return r‖s, 64 bytes', { field: 'manifest.rootSignature', offset: toBeSigned.length });
   }
   const rootSignature = signature.value.slice();
-  if (!verifySignature(signing.publicKey, toBeSigned, rootSignature)) {
+  // The check has bound a trusted index to the very key its A2 lists: the caller's key (prepared, perhaps) is that key.
+  const trusted = contents.trustedRoots?.find((r) => r.rootKeyIndex === signing.rootKeyIndex)?.publicKey;
+  if (!verifySignature(trusted ?? signing.publicKey, toBeSigned, rootSignature)) {
     return err('SIGNATURE_INVALID', `the signer's signature does not verify with root key ${hexByte(signing.rootKeyIndex)}`, {
       field: 'manifest.rootSignature',
       offset: MANIFEST_SIGNED_LENGTH,
@@ -214,47 +216,44 @@ async function buildSuccessor(
   const bytes = new Uint8Array(a3Start + count * certificateRecord.length + a4.length);
   a2.forEach((record, i) => bytes.set(record, MANIFEST_RECORD_LENGTH + i * ROOT_KEY_RECORD_LENGTH));
   const from = bundleLayout(previous.manifest);
+  // The changes are placed by binary search and P's records between them copied as runs (bytes
+  // and decoded values alike), so an unchanged record is never looked at: a bundle has 10,000.
+  const edits: { at: number; removes: boolean; added?: (typeof added)[number] }[] = [];
+  for (const [r, number] of removed.entries()) {
+    const at = r > 0 && removed[r - 1] === number ? -1 : positionOf(held, number);
+    if (at < 0) return err('VALUE_RANGE', `certificate ${number} is removed but the previous bundle does not list it`, { field: 'certificates.removed', details: { certificateNumber: number } });
+    edits.push({ at, removes: true });
+  }
+  for (const [j, a] of added.entries()) {
+    const number = a.record.certificateNumber;
+    const at = insertionPoint(held, number);
+    const listed = at < held.length && held[at].certificateNumber === number && !removed.includes(number);
+    if (listed || (j > 0 && added[j - 1].record.certificateNumber === number)) {
+      return err('RECORD_ORDER', `certificate ${number} is added twice, or is already listed`, { field: 'certificates.added', details: { certificateNumber: number } });
+    }
+    edits.push({ at, removes: false, added: a });
+  }
+  // At one position: P's record removed first, then the record added in its place.
+  edits.sort((x, y) => x.at - y.at || Number(!x.removes) - Number(!y.removes));
   const records: CertificateRecord[] = new Array(count);
-  const fresh = new Uint8Array(count);
+  const others: number[] = [];
   let i = 0; // in P
-  let j = 0; // in added
-  let r = 0; // in removed
   let k = 0; // in the new bundle
-  let run = -1; // first P record of the run being copied
-  let runAt = 0;
-  const flush = () => {
-    if (run >= 0) bytes.set(previous.bytes.subarray(from.a3(run), from.a3(i)), a3Start + runAt * certificateRecord.length);
-    run = -1;
+  const copyTo = (end: number) => {
+    bytes.set(previous.bytes.subarray(from.a3(i), from.a3(end)), a3Start + k * certificateRecord.length);
+    for (; i < end; i++) records[k++] = held[i];
   };
-  while (i < held.length || j < added.length) {
-    const number = i < held.length ? held[i].certificateNumber : Infinity;
-    if (r < removed.length && removed[r] === number) {
-      flush();
+  for (const edit of edits) {
+    copyTo(edit.at);
+    if (edit.removes) {
       i++;
-      r++;
-      continue;
-    }
-    if (r < removed.length && removed[r] < number) {
-      return err('VALUE_RANGE', `certificate ${removed[r]} is removed but the previous bundle does not list it`, { field: 'certificates.removed', details: { certificateNumber: removed[r] } });
-    }
-    const next = j < added.length ? added[j].record.certificateNumber : Infinity;
-    if (next === number || (j > 0 && next === added[j - 1].record.certificateNumber)) {
-      return err('RECORD_ORDER', `certificate ${next} is added twice, or is already listed`, { field: 'certificates.added', details: { certificateNumber: next } });
-    }
-    if (number < next) {
-      if (run < 0) [run, runAt] = [i, k];
-      records[k++] = held[i++];
     } else {
-      flush();
-      bytes.set(added[j].bytes, a3Start + k * certificateRecord.length);
-      fresh[k] = 1;
-      records[k++] = added[j++].record;
+      bytes.set(edit.added!.bytes, a3Start + k * certificateRecord.length);
+      others.push(k);
+      records[k++] = edit.added!.record;
     }
   }
-  flush();
-  if (r < removed.length) {
-    return err('VALUE_RANGE', `certificate ${removed[r]} is removed but the previous bundle does not list it`, { field: 'certificates.removed', details: { certificateNumber: removed[r] } });
-  }
+  copyTo(held.length);
   bytes.set(a4, a3Start + count * certificateRecord.length);
 
   const body = bytes.subarray(MANIFEST_RECORD_LENGTH);
@@ -266,12 +265,25 @@ async function buildSuccessor(
   const ordered = rootKeys.findIndex((key, n) => n > 0 && key.rootKeyIndex === rootKeys[n - 1].rootKeyIndex);
   if (ordered >= 0) return err('RECORD_ORDER', `root key ${hexByte(rootKeys[ordered].rootKeyIndex)} is listed twice`, { field: `rootKeys[${ordered}]` });
   const bundle: Bundle = { manifest: { ...fields, rootSignature: ZERO_SIGNATURE }, rootKeys, certificates: records, revocationList: list, bytes };
-  const unsigned = checkDecodedBundle(bundle, { ...clientCheck(contents, signing, previous), previous }, { has: (n) => fresh[n] === 0 }, false);
+  const freshAt = new Set(others);
+  const unsigned = checkDecodedBundle(bundle, { ...clientCheck(contents, signing, previous), previous }, { has: (n) => !freshAt.has(n), others }, false);
   if (!unsigned.ok) return unsigned;
-  const rootSignature = await signedManifest(toBeSigned, signing, sign);
+  const rootSignature = await signedManifest(toBeSigned, signing, contents, sign);
   if (!rootSignature.ok) return rootSignature;
   bytes.set(rootSignature.value, MANIFEST_SIGNED_LENGTH);
   return { ok: true, value: { ...bundle, manifest: { ...fields, rootSignature: rootSignature.value } } };
+}
+
+/** Where a record with this number goes among records strictly ascending by number: the first position with a number not below it. */
+function insertionPoint(records: readonly CertificateRecord[], certificateNumber: number): number {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (records[middle].certificateNumber < certificateNumber) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** The A2s parsed (errors name their input position) and sorted by index, and the A4 parsed. */

@@ -295,6 +295,26 @@ describe('buildBundle', () => {
     expect(calls).toEqual([]);
   });
 
+  it('from a verified predecessor’s changes, still refuses a record it keeps that has expired since', async () => {
+    const { sign } = signer();
+    const early = a3({ root: rootKeys, rootKeyIndex: 1, certificateNumber: 3, expiry: { year: 2027, month: 1 } });
+    const previous = unwrap(await buildBundle(contents({ certificates: [early, a3({ root: rootKeys, rootKeyIndex: 1, certificateNumber: 7 })] }), sign));
+    const successor = (publicationTime: number) =>
+      buildBundle(
+        {
+          ...contents({ manifest: { rootKeyIndex: 1, clearingCenterId: 1, version: 2, publicationTime, expires: publicationTime + WEEK } }),
+          revocationList: a4(rootKeys, 1, 2, publicationTime, publicationTime + WEEK),
+          certificates: { removed: [7], added: [a3({ root: rootKeys, rootKeyIndex: 1, certificateNumber: 9 })] },
+          previous,
+          previousVerified: true,
+        },
+        sign,
+      );
+    expect(unwrap(await successor(unix('2027-01-15T00:00:00Z'))).certificates.map((c) => c.certificateNumber)).toEqual([3, 9]);
+    const late = await successor(unix('2027-02-15T00:00:00Z'));
+    expect(late.ok || { code: late.error.code, field: late.error.field }).toEqual({ code: 'CERT_EXPIRED', field: 'a3[0].certificate.expiry' });
+  });
+
   it('passes the signer’s error through and refuses a signature that does not verify', async () => {
     const failing = await buildBundle(contents(), async () => err('HSM_DEVICE_ERROR', 'token removed'));
     expect(failing.ok || failing.error.code).toBe('HSM_DEVICE_ERROR');

@@ -14,7 +14,7 @@ import { sm2 } from '../crypto/sm2';
 import { err, ok, type Result } from '../errors';
 import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, positionOf, type Bundle } from './bundle';
 import { expiryMonth, type CalendarMonth } from './expiry';
-import { certificateRecord } from './certificateRecord';
+import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
 import { BODY_DIGEST_OFFSET, MANIFEST_SIGNED_LENGTH } from './manifestRecord';
 import { revocationListLength } from './revocationList';
@@ -90,6 +90,8 @@ export function checkBundle(input: BundleVerificationInput, manifestSignature: b
 /** Positions of a bundle's A3 records that are byte-identical to the (verified) predecessor's at the same number. */
 export interface ReusedRecords {
   has(position: number): boolean;
+  /** The positions that are not reused, ascending, when the caller knows them without a scan (the builder of a successor). */
+  readonly others?: readonly number[];
 }
 
 /**
@@ -192,7 +194,8 @@ function checkRootKeys(bundle: Bundle, trusted: ReadonlyMap<number, Verification
 function signatureCounts(bundle: Bundle, reused: ReusedRecords): Map<number, number> {
   const counts = new Map<number, number>();
   const add = (index: number, n: number) => counts.set(index, (counts.get(index) ?? 0) + n);
-  bundle.certificates.forEach((record, i) => reused.has(i) || add(record.rootKeyIndex, 2));
+  if (reused.others) for (const i of reused.others) add(bundle.certificates[i].rootKeyIndex, 2);
+  else bundle.certificates.forEach((record, i) => reused.has(i) || add(record.rootKeyIndex, 2));
   add(bundle.revocationList.rootKeyIndex, 1);
   add(bundle.manifest.rootKeyIndex, 1);
   return counts;
@@ -268,14 +271,30 @@ function recordsVerifiedBefore(bundle: Bundle, previous: Bundle): Set<number> {
   return reused;
 }
 
+/**
+ * No A3 of a bundle expires before this month (a lower bound), per records array: a successor's
+ * is the least of its predecessor's and its own new records'. So while it has not passed, the
+ * reused records need no look at all (their keys are P's, listed again), only the new ones.
+ */
+const earliestExpiries = new WeakMap<readonly CertificateRecord[], CalendarMonth>();
+
+const monthOrder = (m: CalendarMonth) => m.year * 12 + m.month;
+const earlier = (a: CalendarMonth | undefined, b: CalendarMonth) => (a === undefined || monthOrder(b) < monthOrder(a) ? b : a);
+
 function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, previous: Bundle | undefined, reused: ReusedRecords): void {
   const layout = bundleLayout(bundle.manifest);
   const publication = new Date(bundle.manifest.publicationTime * 1000);
   const expired = expiredAt(publication);
   const { certificates } = bundle;
+  const before = previous && earliestExpiries.get(previous.certificates);
+  const onlyOthers = reused.others !== undefined && before !== undefined && !expired(before);
+  const count = onlyOthers ? reused.others!.length : certificates.length;
+  let earliest = onlyOthers ? before : undefined;
   // A plain loop that builds nothing for a reused record: a bundle has 10,000 of them.
-  for (let i = 0; i < certificates.length; i++) {
+  for (let n = 0; n < count; n++) {
+    const i = onlyOthers ? reused.others![n] : n;
     const record = certificates[i];
+    earliest = earlier(earliest, record.certificate.expiry);
     const key = keys.get(record.rootKeyIndex);
     if (!key) {
       fail('ROOT_NOT_LISTED', `a3[${i}] is signed by root key ${hexByte(record.rootKeyIndex)}, which has no A2 in the body`, {
@@ -291,16 +310,17 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
     const bytes = bundle.bytes.subarray(at, at + certificateRecord.length);
     expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
     expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
-    const before = previous && heldCertificate(previous, record.certificateNumber);
-    if (before && !samePublicBytes(before, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
-      const issuerChanged = !equal(before.subarray(0, 4), bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET));
+    const held = previous && heldCertificate(previous, record.certificateNumber);
+    if (held && !samePublicBytes(held, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
+      const issuerChanged = !equal(held.subarray(0, 4), bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET));
       fail('CERT_REBOUND', `certificate number ${hexId(record.certificateNumber)} is bound to another ${issuerChanged ? 'issuer id' : 'certificate'} in the accepted bundle`, {
         field: `${name}.${issuerChanged ? 'issuerId' : 'certificate'}`,
         offset: at + (issuerChanged ? ISSUER_ID_OFFSET : CERTIFICATE_OFFSET),
-        details: { certificateNumber: hexId(record.certificateNumber), accepted: toHex(before) },
+        details: { certificateNumber: hexId(record.certificateNumber), accepted: toHex(held) },
       });
     }
   }
+  if (earliest) earliestExpiries.set(certificates, earliest);
 }
 
 const ISSUER_ID_OFFSET = 6;

@@ -25,7 +25,7 @@ import {
   type RevocationList,
   type TrustedRoot,
 } from '../codec';
-import { sm2, type Sm2PublicKey } from '../crypto/sm2';
+import { sm2, type PreparedVerifier, type Sm2PublicKey } from '../crypto/sm2';
 import { sm3 } from '../crypto/sm3';
 import type { Tx } from '../db/client';
 import { err, unwrap, type Result } from '../errors';
@@ -97,8 +97,8 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     const signer = chooseSigner(signers, trusted);
     const rotationPending = signer.index !== signers[signers.length - 1].index;
 
-    const held = await tx.revocationListIssue.findFirst({ orderBy: { sequence: 'desc' } });
-    const heldList = held ? unwrap(revocationList.decode(held.bytes)) : undefined;
+    const held = await heldRevocationList(tx, latest, stored?.verified ? previous : undefined);
+    const heldList = held?.list;
     const reusable = heldList && reusableList(heldList, signer.index, contents.revoked, publicationTime, policy);
     const list = reusable ? heldList : await signRevocationList(ca, signer, (heldList?.sequenceNumber ?? 0) + 1, contents.revoked, publicationTime, policy);
     const listBytes = reusable ? held!.bytes : revocationList.encode(list);
@@ -126,7 +126,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         previousVerified: stored?.verified,
         // Verify before publishing, as a client holding the predecessor will: the builder's one check
         // is the client's with this T, on the very bytes, then the signature on them.
-        trustedRoots: trusted,
+        trustedRoots: trusted.map((t) => ({ rootKeyIndex: t.rootKeyIndex, publicKey: verificationKey(t.publicKey) })),
       },
       (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
     );
@@ -182,6 +182,18 @@ async function predecessor(tx: Tx, ca: CaServices, latest: { version: number; ma
 
 const bodyOf = (bundle: Uint8Array) => bundle.subarray(122);
 
+/**
+ * The last A4 issued, decoded. A4s are stored only with a bundle, in its transaction, so the last
+ * one is the latest version's: the decoded predecessor carries it, no statement needed.
+ */
+async function heldRevocationList(tx: Tx, latest: { a4Sequence: number } | null, previous: Bundle | undefined): Promise<{ list: RevocationList; bytes: Uint8Array } | undefined> {
+  if (latest && previous && previous.revocationList.sequenceNumber === latest.a4Sequence) {
+    return { list: previous.revocationList, bytes: previous.bytes.subarray(bundleLayout(previous.manifest).a4) };
+  }
+  const row = await tx.revocationListIssue.findFirst({ orderBy: { sequence: 'desc' }, select: { bytes: true } });
+  return row ? { list: unwrap(revocationList.decode(row.bytes)), bytes: row.bytes } : undefined;
+}
+
 /** The new contents are the predecessor's: same A2s, A3s and A4. */
 function sameContents(previous: Bundle, contents: PublicationContents, listBytes: Uint8Array): boolean {
   const { certificates } = contents;
@@ -202,6 +214,30 @@ interface Trusted extends TrustedRoot {
 function trustedRoots(previous: Bundle | undefined, listed: readonly ListedRootKey[]): Trusted[] {
   if (previous) return previous.rootKeys.map((k) => ({ rootKeyIndex: k.rootKeyIndex, publicKey: k.publicKey }));
   return listed.filter((k) => k.state === 'ACTIVE').map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
+}
+
+/**
+ * A trusted root key as the builder verifies the new A4 and the manifest with it: prepared
+ * (precomputed tables, ./crypto/sm2) from its second publication in this process on. Each
+ * publication verifies two signatures with it; prepared, each costs about a fifth, and the table
+ * (about thirty plain verifications, once per key and process) pays for itself in a server that
+ * publishes for days. Root keys are few; the bound only guards against a test run's thousands.
+ */
+const preparedRoots = new Map<string, 'seen' | PreparedVerifier>();
+const PREPARED_ROOTS_LIMIT = 16;
+
+function verificationKey(publicKey: Sm2PublicKey): Sm2PublicKey | PreparedVerifier {
+  const id = toHex(publicKey.bytes);
+  const known = preparedRoots.get(id);
+  if (typeof known === 'object') return known;
+  if (!known) {
+    if (preparedRoots.size >= PREPARED_ROOTS_LIMIT) preparedRoots.delete(preparedRoots.keys().next().value!);
+    preparedRoots.set(id, 'seen');
+    return publicKey;
+  }
+  const prepared = sm2.prepareVerifier(publicKey);
+  preparedRoots.set(id, prepared);
+  return prepared;
 }
 
 /** The highest-index listed key that clients already trust under that very index. */
