@@ -9,7 +9,7 @@
  * three calls per entry line (chain hash and leaf hash over the ~350-byte entry encoding, and on
  * average one 65-byte node hash), so per-call overhead alone puts one thread above the chunked
  * baseline. The verifier (lib/log/verifyFile.ts, what `tqca log verify` runs) therefore hashes on
- * worker threads, one per core: the printout names the worker count and the CPU time of all the
+ * worker threads (one per core, at most four): the printout names the worker count and the CPU time of all the
  * process's threads beside wall-clock, so a reader sees it uses every core while the baselines use
  * one. On a loaded machine wall-clock ratios say little; the CPU columns say what the work costs.
  *
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     console.log(`verification with --max-old-space-size=${HEAP_CAP_MB}`);
     console.log('baselines: SM3 (node:crypto) over the export file\'s bytes, in 1 MB chunks ("raw SM3") and one hash() call per line ("per line")');
     console.log('ratios: verify / raw SM3, verify / per line; wall-clock, medians of three: run them on a quiet machine');
-    console.log(`verify: ${verifierWorkers()} worker threads (one per core) hash batches of lines; CPU: all threads of the process, the run with the median time`);
+    console.log(`verify: ${verifierWorkers()} worker threads (one per core, at most four) hash batches of lines; CPU: all threads of the process, the run with the median time`);
     const columns: [string, number][] = [['entries', 9], ['file MB', 8], ['raw SM3', 9], ['per line', 9], ['verify', 9], ['ratio', 7], ['/line', 7], ['MB/s', 6], ['workers', 8], ['CPU raw', 8], ['CPU verify', 11], ['CPU ratio', 10], ['RSS sm3', 8], ['RSS verify', 11]];
     console.log(columns.map(([name, width]) => name.padStart(width)).join(' '));
     for (const entries of [...new Set([SMALL, LARGE])]) {
