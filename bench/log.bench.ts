@@ -1,17 +1,17 @@
 /**
- * `npm run bench:log`: offline verification of an export (lib/log/verify.ts) beside raw SM3 over
- * the same file's bytes, measured in the same run, and peak memory at 100k and 1M entries to show
- * it stays flat in the log's size.
+ * `npm run bench:log`: offline verification of an export file (lib/log/verifyFile.ts, what
+ * `tqca log verify` runs) beside raw SM3 over the same file's bytes, measured in the same run, and
+ * peak memory at 100k and 1M entries to show it stays flat in the log's size.
  *
  * Both baselines hash exactly the export file's bytes with node:crypto's SM3, the API the verifier
- * hashes with: "raw SM3" in 1 MB chunks (one hash object, the cheapest SM3 there is), "per line"
- * one one-shot hash() call per line (what a call costs at this size). The verifier makes about
- * three calls per entry line (chain hash and leaf hash over the ~350-byte entry encoding, and on
- * average one 65-byte node hash), so per-call overhead alone puts one thread above the chunked
- * baseline. The verifier (lib/log/verifyFile.ts, what `tqca log verify` runs) therefore hashes on
- * worker threads (one per core, at most four): the printout names the worker count and the CPU time of all the
- * process's threads beside wall-clock, so a reader sees it uses every core while the baselines use
- * one. On a loaded machine wall-clock ratios say little; the CPU columns say what the work costs.
+ * hashes with, on one thread: "raw SM3" in 1 MB chunks (one hash object, the cheapest SM3 there
+ * is), "per line" one one-shot hash() call per line (what a call costs at this size). The verifier
+ * makes about three calls per entry line (chain hash and leaf hash over the ~350-byte entry
+ * encoding, and on average one 65-byte node hash), so per-call overhead alone puts one thread above
+ * the chunked baseline; it therefore hashes on worker threads (one per core, at most four). The
+ * printout names the worker count and the CPU time of all the process's threads beside wall-clock,
+ * so a reader sees the verifier uses every core while the baselines use one. On a loaded machine
+ * the wall-clock ratios say little; the CPU columns say what the work costs.
  *
  * Exports are generated on the fly into a temp directory (synthetic audit events of the console's
  * shape, about 350 bytes canonical, a signed checkpoint every 10,000 entries). Each measurement
