@@ -16,8 +16,8 @@
  * Exports are generated on the fly into a temp directory (synthetic audit events of the console's
  * shape, about 350 bytes canonical, a signed checkpoint every 10,000 entries). Each measurement
  * runs in its own child process, so its peak RSS (getrusage maxrss) is its own; wall-clock is the
- * median of three runs; verification runs with a 64 MB V8 heap cap. BENCH_LOG_ENTRIES overrides
- * the large size.
+ * median of three runs; verification runs with a 64 MB V8 heap cap on its main thread (which keeps
+ * the tree; a worker holds only the batch it hashes). BENCH_LOG_ENTRIES overrides the large size.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, hash } from 'node:crypto';
