@@ -15,6 +15,7 @@ const witness = softwareSigner('auditor.example/w', 'cosignature', sm2.generateP
 const trust: VerifyOptions = { auditKey: audit.publicKey, witnesses: [witness], quorum: 1 };
 // Batches of a few lines, so that faults and checkpoints fall at and across batch boundaries.
 const parallel = { workers: 2, batchBytes: 1500, fromBytes: 0 };
+const inThisThread = { workers: 1, batchBytes: 1500 };
 
 let dir: string;
 let original: string[];
@@ -33,11 +34,12 @@ async function fileOf(text: string): Promise<string> {
   return path;
 }
 
-/** The file verified on worker threads and on the single-thread path give the same result. */
+/** The file verified in batches, on worker threads and in this thread, gives the line-by-line result. */
 async function expectSame(text: string, what: string, options = trust) {
   const path = await fileOf(text);
   const single = await verifyExport(exportLines(path), options);
-  expect(await verifyExportFile(path, options, parallel), what).toEqual(single);
+  expect(await verifyExportFile(path, options, parallel), `${what} (workers)`).toEqual(single);
+  expect(await verifyExportFile(path, options, inThisThread), `${what} (this thread)`).toEqual(single);
   return single;
 }
 
@@ -50,7 +52,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('an export file verified on worker threads', () => {
+describe('an export file verified in batches', () => {
   it('gives the single-thread summary, with LF or CRLF line ends and without a final newline', async () => {
     const summary = await expectSame(`${original.join('\n')}\n`, 'as written');
     expect(summary).toMatchObject({ ok: true, value: { entries: 30, checkpoints: 5, attested: 30 } });

@@ -5,14 +5,15 @@
  * memory stays flat in the log's size. Results and errors are those of verifyExport over
  * exportLines(path): a line the workers did not accept is fed to the verifier's line().
  *
- * Small files, and callers that need onEntry (proof generation), take the single-thread path.
+ * Small files are batched the same way in this thread; callers that need onEntry (proof
+ * generation) take verifyExport's line-by-line path.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Result } from '../errors';
-import { batchLine, HASHED, HASHES_PER_LINE, LINKED, type EntryBatch } from './entryBatch';
+import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, type EntryBatch } from './entryBatch';
 import { ExportVerifier, exportLines, verifyExport, type ExportSummary, type VerifyOptions } from './verify';
 
 const IN_FLIGHT_PER_WORKER = 2;
@@ -35,9 +36,17 @@ export interface Parallelism {
 
 export async function verifyExportFile(path: string, options: VerifyOptions, parallelism: Parallelism = {}): Promise<Result<ExportSummary>> {
   const { workers = verifierWorkers(), batchBytes = 1 << 20, fromBytes = 8 << 20 } = parallelism;
-  if (options.onEntry || workers < 2 || (await stat(path)).size < fromBytes) return verifyExport(exportLines(path), options);
+  if (options.onEntry) return verifyExport(exportLines(path), options);
+  // One thread still gains the batches' fast path: hashed in this thread, one at a time.
+  if (workers < 2 || (await stat(path)).size < fromBytes) return verifyInBatches(path, options, IN_THIS_THREAD, batchBytes, 1);
   return verifyInBatches(path, options, poolOf(workers), batchBytes, workers * IN_FLIGHT_PER_WORKER);
 }
+
+interface BatchHasher {
+  hash(bytes: Uint8Array): Promise<EntryBatch>;
+}
+
+const IN_THIS_THREAD: BatchHasher = { hash: async (bytes) => hashEntryBatch(bytes) };
 
 // Started once and kept (a worker takes most of a second to load): idle workers do not keep the
 // process alive.
@@ -50,7 +59,7 @@ const poolOf = (workers: number): BatchPool => {
   return pool;
 };
 
-async function verifyInBatches(path: string, options: VerifyOptions, pool: BatchPool, batchBytes: number, maxInFlight: number): Promise<Result<ExportSummary>> {
+async function verifyInBatches(path: string, options: VerifyOptions, pool: BatchHasher, batchBytes: number, maxInFlight: number): Promise<Result<ExportSummary>> {
   const verifier = new ExportVerifier(options);
   const inFlight: { bytes: Uint8Array; batch: Promise<EntryBatch> }[] = [];
   const applyOldest = async (): Promise<boolean> => {
@@ -91,7 +100,7 @@ function apply(verifier: ExportVerifier, bytes: Uint8Array, batch: EntryBatch): 
 const WORKER = new URL('./entryBatchWorker.mjs', import.meta.url);
 
 /** Worker threads hashing batches, answered by id; referenced (keeping the process alive) only while a batch is out. */
-class BatchPool {
+class BatchPool implements BatchHasher {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, { resolve: (batch: EntryBatch) => void; reject: (error: Error) => void }>();
   private nextId = 0;
