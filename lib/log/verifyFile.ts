@@ -26,11 +26,11 @@ const IN_FLIGHT_PER_WORKER = 2;
 export const verifierWorkers = (): number => Math.min(4, availableParallelism());
 
 export interface Parallelism {
-  /** default: verifierWorkers() (one core: the single-thread path) */
+  /** default: verifierWorkers() (below 2: the batches run in the calling thread) */
   readonly workers?: number;
   /** default 1 MB */
   readonly batchBytes?: number;
-  /** Files smaller than this take the single-thread path (default 8 MB: starting workers costs more than it saves). */
+  /** Smaller files run the batches in the calling thread (default 8 MB: starting workers costs more than it saves). */
   readonly fromBytes?: number;
 }
 
@@ -76,12 +76,12 @@ async function verifyInBatches(path: string, options: VerifyOptions, pool: Batch
   for await (const chunk of createReadStream(path, { highWaterMark: batchBytes })) {
     const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
     const cut = bytes.lastIndexOf(0x0a) + 1;
-    // A copy of its own: a stream chunk may share its memory, and a message copies all of it.
-    if (cut > 0) send(bytes.slice(0, cut));
+    // A copy of its own (Buffer's slice is a view): a message would copy all the memory a view is of.
+    if (cut > 0) send(new Uint8Array(bytes.subarray(0, cut)));
     rest = bytes.subarray(cut);
     while (inFlight.length >= maxInFlight) if (!(await applyOldest())) return verifier.finish();
   }
-  if (rest.length > 0) send(rest.slice());
+  if (rest.length > 0) send(new Uint8Array(rest));
   while (inFlight.length > 0) if (!(await applyOldest())) return verifier.finish();
   return verifier.finish();
 }
