@@ -49,25 +49,38 @@ const FIXED = TAG.length + 2 + 8 + 8 + 4 + 5 * 4;
 let scratch = Buffer.alloc(4096);
 const TWO_32 = 2 ** 32;
 
-/** Encodes `e` at scratch[1…]; returns the end offset. scratch[0] is left for the caller. */
-function encodeToScratch(e: Omit<ChainedFields, 'details'>, detailsText: string): number {
-  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const bound = 1 + FIXED + e.prevHash.length + 3 * (e.actor.length + e.action.length + e.objectType.length + e.objectId.length + detailsText.length);
-  if (scratch.length < bound) scratch = Buffer.alloc(Math.max(bound, 2 * scratch.length));
-  const out = scratch;
-  out.set(TAG, 1);
-  let at = 1 + TAG.length;
-  out.writeUInt16BE(e.chainVersion, at);
-  out.writeBigUInt64BE(BigInt(e.seq), at + 2);
-  const time = e.time.getTime();
+/**
+ * The fixed-size start of an event's encoding (tag, chainVersion, seq, time, actorId) at out[at…];
+ * returns the offset after it, where str(actor) begins. Shared with the export verifier's fast path
+ * (lib/log/entryBatch.ts), which lays out the strings from the line's bytes.
+ */
+export function writeEventHead(out: Buffer, at: number, chainVersion: number, seq: bigint | number, time: number, actorId: number): number {
+  out.set(TAG, at);
+  at += TAG.length;
+  out.writeUInt16BE(chainVersion, at);
+  if (typeof seq === 'number') {
+    out.writeUInt32BE(Math.floor(seq / TWO_32), at + 2);
+    out.writeUInt32BE(seq % TWO_32, at + 6);
+  } else {
+    out.writeBigUInt64BE(BigInt(seq), at + 2);
+  }
   if (time >= 0) {
     out.writeUInt32BE(Math.floor(time / TWO_32), at + 10);
     out.writeUInt32BE(time % TWO_32, at + 14);
   } else {
     out.writeBigUInt64BE(BigInt.asUintN(64, BigInt(time)), at + 10);
   }
-  out.writeUInt32BE(e.actorId ?? 0, at + 18);
-  at += 22;
+  out.writeUInt32BE(actorId, at + 18);
+  return at + 22;
+}
+
+/** Encodes `e` at scratch[1…]; returns the end offset. scratch[0] is left for the caller. */
+function encodeToScratch(e: Omit<ChainedFields, 'details'>, detailsText: string): number {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const bound = 1 + FIXED + e.prevHash.length + 3 * (e.actor.length + e.action.length + e.objectType.length + e.objectId.length + detailsText.length);
+  if (scratch.length < bound) scratch = Buffer.alloc(Math.max(bound, 2 * scratch.length));
+  const out = scratch;
+  let at = writeEventHead(out, 1, e.chainVersion, e.seq, e.time.getTime(), e.actorId ?? 0);
   for (const text of [e.actor, e.action, e.objectType, e.objectId, detailsText]) {
     const written = out.write(text, at + 4, 'utf8');
     out.writeUInt32BE(written, at);

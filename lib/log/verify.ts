@@ -63,7 +63,8 @@ export class ExportVerifier {
   private policy?: TrustPolicy;
   private readonly tree = new CompactRange(SM3_TREE);
   private lastHash: Uint8Array = GENESIS_HASH;
-  private lastHashHex = toHex(GENESIS_HASH);
+  // Spelled out when an entry line needs it: acceptHashed compares bytes.
+  private lastHashText?: string = toHex(GENESIS_HASH);
   private checkpoints = 0;
   private lastCheckpoint?: CheckpointSummary;
   private attestedCheckpoint?: CheckpointSummary;
@@ -80,6 +81,28 @@ export class ExportVerifier {
     if (r.ok) return r;
     this.failed = { ...r.error, details: { ...r.error.details, line: this.lineNo } };
     return { ok: false, error: this.failed };
+  }
+
+  /**
+   * An entry line parsed, checked and hashed elsewhere (entryBatch.ts, in a worker): `hashes` holds
+   * at `at` its prevHash, hash and leaf hash. Accepted when it continues the chain (`linked`: its
+   * prevHash is known to be the last entry's hash); undefined when not, and the line's text goes
+   * to line(), which names the fault as it would have without the batch.
+   */
+  acceptHashed(seq: number, hashes: Uint8Array, at: number, linked: boolean): Result<void> | undefined {
+    if (this.failed || !this.policy || this.ended || this.options.onEntry || seq !== this.tree.size + 1) return undefined;
+    if (!linked && !equal(hashes.subarray(at, at + 32), this.lastHash)) return undefined;
+    this.lineNo += 1;
+    this.tree.append(hashes.slice(at + 64, at + 96));
+    this.lastHash = hashes.slice(at + 32, at + 64);
+    this.lastHashText = undefined;
+    const r = this.expect();
+    if (!r.ok) this.failed = { ...r.error, details: { ...r.error.details, line: this.lineNo } };
+    return r;
+  }
+
+  private get lastHashHex(): string {
+    return (this.lastHashText ??= toHex(this.lastHash));
   }
 
   private record(text: string): Result<void> {
@@ -129,7 +152,7 @@ export class ExportVerifier {
     if (hash !== computedHex) return chainBroken(seq, 'hash', `entry ${seq}: its fields do not hash to its hash (an edited field)`);
     this.tree.append(computed.leaf);
     this.lastHash = computed.hash;
-    this.lastHashHex = hash;
+    this.lastHashText = hash;
     this.options.onEntry?.({ entry: { ...event, details: details(), hash: computed.hash }, bytes: encodeEvent(event, detailsText) }, computed.leaf);
     return this.expect();
   }
@@ -240,7 +263,9 @@ export async function* exportLines(path: string): AsyncGenerator<string> {
 
 const withoutCr = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
 
-export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, options: VerifyOptions): Promise<Result<ExportSummary>> {
+export type LineSource = AsyncIterable<string> | Iterable<string>;
+
+export async function verifyExport(lines: LineSource, options: VerifyOptions): Promise<Result<ExportSummary>> {
   const verifier = new ExportVerifier(options);
   for await (const line of lines) {
     const r = verifier.line(line);
@@ -257,12 +282,20 @@ export interface ConsistencyResult {
 /**
  * That `newer` extends `older`: both verify, and the newer tree has the older one's root at each
  * older checkpoint and at the older export's full size. Memory: one root per older checkpoint.
+ * `verify` reads a source (default: a function giving its lines; verifyFile.ts takes file paths).
  */
-export async function verifyConsistentExports(older: () => AsyncIterable<string>, newer: () => AsyncIterable<string>, options: VerifyOptions): Promise<Result<ConsistencyResult>> {
-  const old = await verifyExport(older(), options);
+export function verifyConsistentExports(older: () => LineSource, newer: () => LineSource, options: VerifyOptions): Promise<Result<ConsistencyResult>>;
+export function verifyConsistentExports<S>(older: S, newer: S, options: VerifyOptions, verify: (source: S, options: VerifyOptions) => Promise<Result<ExportSummary>>): Promise<Result<ConsistencyResult>>;
+export async function verifyConsistentExports<S>(
+  older: S,
+  newer: S,
+  options: VerifyOptions,
+  verify = (source: S, o: VerifyOptions) => verifyExport((source as () => LineSource)(), o),
+): Promise<Result<ConsistencyResult>> {
+  const old = await verify(older, options);
   if (!old.ok) return { ok: false, error: { ...old.error, details: { ...old.error.details, export: 'older' } } };
   const expectRoots = new Map(old.value.checkpointRoots).set(old.value.entries, old.value.root);
-  const next = await verifyExport(newer(), { ...options, expectRoots });
+  const next = await verify(newer, { ...options, expectRoots });
   if (!next.ok) return { ok: false, error: { ...next.error, details: { ...next.error.details, export: 'newer' } } };
   if (next.value.origin !== old.value.origin) return logError('LOG_CHECKPOINT_ORIGIN', 'the exports are of different logs', { field: 'origin' });
   if (next.value.entries < old.value.entries) {

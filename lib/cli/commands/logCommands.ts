@@ -9,7 +9,8 @@ import { ok, type Result } from '../../errors';
 import { logError } from '../../log/errorCodes';
 import { encodeBase64, parseVkey, type NoteKey } from '../../log/note';
 import { checkInclusionProof, proveConsistencyRequest, proveInclusion } from '../../log/proof';
-import { exportLines, verifyConsistentExports, verifyExport, type CheckpointSummary, type ExportSummary, type VerifyOptions } from '../../log/verify';
+import { verifyExportFile } from '../../log/verifyFile';
+import { exportLines, verifyConsistentExports, type CheckpointSummary, type ExportSummary, type VerifyOptions } from '../../log/verify';
 import { createWitnessKey, directoryStateStore, loadWitnessKey, witnessCheckpoint } from '../../log/witness';
 import { defineCommand, flag, invalid, optionalPositional, positional, repeatedValue, requiredValue, valid, value, type ArgumentParser, type JsonObject, type Outcome, type RunContext } from '../command';
 import { usageError } from '../args';
@@ -117,7 +118,7 @@ checkpoint) as the signed-in operator; exit 1 with AUDIT_LOG_TAMPERED when it fa
     if (options.auditKey === undefined) return usageOutcome('missing option --audit-key <X‖Y hex>', 'auditKey');
     const policy = trust({ ...options, auditKey: options.auditKey });
     if (!policy.ok) return invalid(policy.error);
-    const r = await verifyExport(exportLines(positionals.export), policy.value);
+    const r = await verifyExportFile(positionals.export, policy.value);
     return r.ok ? valid(summaryView(r.value)) : invalid(r.error);
   },
 });
@@ -134,7 +135,7 @@ when its checkpoints carry valid audit-key signatures. ${EXIT}`,
   async run({ options, positionals }) {
     const policy = trust(options);
     if (!policy.ok) return invalid(policy.error);
-    const r = await verifyConsistentExports(() => exportLines(positionals.older), () => exportLines(positionals.newer), policy.value);
+    const r = await verifyConsistentExports(positionals.older, positionals.newer, policy.value, verifyExportFile);
     return r.ok ? valid({ consistent: true, older: summaryView(r.value.older), newer: summaryView(r.value.newer) }) : invalid(r.error, { consistent: false });
   },
 });

@@ -1,0 +1,144 @@
+/**
+ * An export file verified on every core: worker threads parse, check and hash batches of about
+ * 1 MB of lines (entryBatch.ts), the main thread applies them in file order to one ExportVerifier
+ * (continuity, tree, checkpoints, end line). At most two batches per worker are in flight, so
+ * memory stays flat in the log's size. Results and errors are those of verifyExport over
+ * exportLines(path): a line the workers did not accept is fed to the verifier's line().
+ *
+ * Small files are batched the same way in this thread; callers that need onEntry (proof
+ * generation) take verifyExport's line-by-line path.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Result } from '../errors';
+import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, type EntryBatch } from './entryBatch';
+import { ExportVerifier, exportLines, verifyExport, type ExportSummary, type VerifyOptions } from './verify';
+
+const IN_FLIGHT_PER_WORKER = 2;
+
+/**
+ * One worker per core, at most four: a worker spends ~3× what the main thread spends per entry
+ * (parse and two hashes against continuity and one node hash), so beyond that the main thread is
+ * the limit and more workers only cost memory.
+ */
+export const verifierWorkers = (): number => Math.min(4, availableParallelism());
+
+export interface Parallelism {
+  /** default: verifierWorkers() (below 2: the batches run in the calling thread) */
+  readonly workers?: number;
+  /** default 1 MB */
+  readonly batchBytes?: number;
+  /** Smaller files run the batches in the calling thread (default 8 MB: starting workers costs more than it saves). */
+  readonly fromBytes?: number;
+}
+
+export async function verifyExportFile(path: string, options: VerifyOptions, parallelism: Parallelism = {}): Promise<Result<ExportSummary>> {
+  const { workers = verifierWorkers(), batchBytes = 1 << 20, fromBytes = 8 << 20 } = parallelism;
+  if (options.onEntry) return verifyExport(exportLines(path), options);
+  // One thread still gains the batches' fast path: hashed in this thread, one at a time.
+  if (workers < 2 || (await stat(path)).size < fromBytes) return verifyInBatches(path, options, IN_THIS_THREAD, batchBytes, 1);
+  return verifyInBatches(path, options, poolOf(workers), batchBytes, workers * IN_FLIGHT_PER_WORKER);
+}
+
+interface BatchHasher {
+  hash(bytes: Uint8Array): Promise<EntryBatch>;
+}
+
+const IN_THIS_THREAD: BatchHasher = { hash: async (bytes) => hashEntryBatch(bytes) };
+
+// Started once and kept (a worker takes most of a second to load): idle workers do not keep the
+// process alive.
+let pool: BatchPool | undefined;
+const poolOf = (workers: number): BatchPool => {
+  if (pool?.size !== workers || pool.broken) {
+    void pool?.close();
+    pool = new BatchPool(workers);
+  }
+  return pool;
+};
+
+async function verifyInBatches(path: string, options: VerifyOptions, pool: BatchHasher, batchBytes: number, maxInFlight: number): Promise<Result<ExportSummary>> {
+  const verifier = new ExportVerifier(options);
+  const inFlight: { bytes: Uint8Array; batch: Promise<EntryBatch> }[] = [];
+  const applyOldest = async (): Promise<boolean> => {
+    const { bytes, batch } = inFlight.shift()!;
+    return apply(verifier, bytes, await batch);
+  };
+  const send = (bytes: Uint8Array) => {
+    const batch = pool.hash(bytes);
+    // Awaited in turn; a worker's failure must not count as unhandled before then.
+    batch.catch(() => undefined);
+    inFlight.push({ bytes, batch });
+  };
+  let rest: Uint8Array = new Uint8Array(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: batchBytes })) {
+    const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    const cut = bytes.lastIndexOf(0x0a) + 1;
+    // A copy of its own (Buffer's slice is a view): a message would copy all the memory a view is of.
+    if (cut > 0) send(new Uint8Array(bytes.subarray(0, cut)));
+    rest = bytes.subarray(cut);
+    while (inFlight.length >= maxInFlight) if (!(await applyOldest())) return verifier.finish();
+  }
+  if (rest.length > 0) send(new Uint8Array(rest));
+  while (inFlight.length > 0) if (!(await applyOldest())) return verifier.finish();
+  return verifier.finish();
+}
+
+/** One batch's lines in order; false at the first fault (the verifier holds it). */
+function apply(verifier: ExportVerifier, bytes: Uint8Array, batch: EntryBatch): boolean {
+  const { status, seqs, hashes } = batch;
+  for (let i = 0; i < status.length; i++) {
+    const accepted = status[i] & HASHED ? verifier.acceptHashed(seqs[i], hashes, i * HASHES_PER_LINE, (status[i] & LINKED) !== 0) : undefined;
+    const r = accepted ?? verifier.line(batchLine(bytes, batch, i));
+    if (!r.ok) return false;
+  }
+  return true;
+}
+
+const WORKER = new URL('./entryBatchWorker.mjs', import.meta.url);
+
+/** Worker threads hashing batches, answered by id; referenced (keeping the process alive) only while a batch is out. */
+class BatchPool implements BatchHasher {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, { resolve: (batch: EntryBatch) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  broken = false;
+
+  constructor(readonly size: number) {
+    this.workers = Array.from({ length: size }, () => {
+      // No inherited loader flags: the .mjs entry registers tsx itself (see there).
+      const worker = new Worker(WORKER, { execArgv: [] });
+      worker.unref();
+      worker.on('message', ({ id, batch }: { id: number; batch: EntryBatch }) => {
+        this.pending.get(id)?.resolve(batch);
+        this.pending.delete(id);
+        if (this.pending.size === 0) for (const w of this.workers) w.unref();
+      });
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => this.fail(new Error(`a verifier worker exited (${code})`)));
+      return worker;
+    });
+  }
+
+  hash(bytes: Uint8Array): Promise<EntryBatch> {
+    const id = this.nextId++;
+    if (this.pending.size === 0) for (const w of this.workers) w.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.workers[id % this.workers.length].postMessage({ id, bytes });
+    });
+  }
+
+  private fail(error: Error): void {
+    this.broken = true;
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    for (const worker of this.workers) worker.removeAllListeners('exit');
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
