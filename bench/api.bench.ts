@@ -14,17 +14,17 @@
  * (a) and (b) compare loads of the same minutes, not of different ones. Each is warmed the same
  * and measured only once past its first minute timers (lib/server/ca.ts: the scheduled
  * publication, which then holds the latest bundle decoded, as a long-running server does; the
- * log check), in its steady state. ROUNDS rounds follow, the servers' order alternating; each
- * measures one server's /health then its 304 poll, and no load overlaps a minute tick of either
- * server (its start, plus a multiple of the minute, plus TICK_WORK_MS): a timer landing in one
- * size's load would be drift, not the 304 path. The ratios are medians of each round's ratio
- * (both sides measured seconds apart); every round and the load average are printed. Besides
- * the rates, each load reports the server's CPU time per answer (all its threads, GC included,
- * from /proc): what the other processes on the machine take changes the rate, hardly that, so a
- * 304 path whose work grew with the bundle would show there first.
+ * log check), in its steady state. ROUNDS rounds follow, the servers' order alternating: each
+ * loads both servers' /health, then both servers' 304 poll, so the loads a ratio compares are
+ * seconds apart; no round overlaps a timer tick of either server (its start, plus a multiple of
+ * the minute, plus TICK_WORK_MS): a timer landing in one size's load would be drift, not the
+ * 304 path. The ratios are medians of the rounds' ratios; every round and the load average are
+ * printed. Besides the rates, each load reports the server's CPU time per answer (all its
+ * threads, GC included, from /proc): what other processes take of the machine changes the rate,
+ * far less that, so a 304 path whose work grew with the bundle would show there first.
  *
  * Ratios, not assertions: the machine is shared. BENCH_API_LARGE (default 10000) sets LARGE,
- * BENCH_API_ROUNDS (default 8) the rounds; TQCA_NEXT_BUILT=1 reuses the tree's existing
+ * BENCH_API_ROUNDS (default 12) the rounds; TQCA_NEXT_BUILT=1 reuses the tree's existing
  * `next build`; BENCH_API_PARTS picks the parts (default abc; ab: the polls alone, no publication
  * measured; c: the publication alone, no build, no server).
  */
@@ -45,9 +45,9 @@ import { measurePublication, seedCertificates, type PublicationCost } from './se
 
 const SMALL = 100;
 const LARGE = Number(process.env.BENCH_API_LARGE ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 12);
 const CONNECTIONS = 10;
-const SECONDS = 3;
+const SECONDS = 2;
 const MAX_REQUESTS = 50_000;
 /** The server's timers whose work may grow with the CA (the 1 s manifest and token-state reads and the 5 s poll-count flush do not). */
 const TIMERS_MS = [PUBLICATION_INTERVAL_MS, LOG_CHECK_INTERVAL_MS];
@@ -206,11 +206,14 @@ async function measurePolls(prepared: readonly Prepared[]): Promise<void> {
     const shown = (x: Sample) => `${x.rate.toFixed(0)} req/s ${x.cpu.toFixed(2)} ms`;
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) {
-        await quiet(servers, 2 * SECONDS * 1000 + 2000);
-        rounds[i].push({ health: await loadHealth(servers[i]), notModified: await loadPoll(servers[i]) });
-      }
-      const one = (i: number) => `${servers[i].certificates}: health ${shown(rounds[i][r].health)}, 304 ${shown(rounds[i][r].notModified)}`;
+      await quiet(servers, 4 * SECONDS * 1000 + 2000);
+      const health: Sample[] = [];
+      const notModified: Sample[] = [];
+      // The two sizes' /health side by side, then their polls: each pair (b) compares is adjacent.
+      for (const i of order) health[i] = await loadHealth(servers[i]);
+      for (const i of order) notModified[i] = await loadPoll(servers[i]);
+      for (const i of order) rounds[i].push({ health: health[i], notModified: notModified[i] });
+      const one = (i: number) => `${servers[i].certificates}: health ${shown(health[i])}, 304 ${shown(notModified[i])}`;
       console.log(`round ${r + 1} (${new Date().toISOString().slice(11, 19)}, load ${loadAverage()}): ${one(0)}; ${one(1)}`);
     }
     console.log(`load average after: ${loadAverage()} (rates, and the server's CPU ms per answer)`);
