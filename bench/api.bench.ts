@@ -14,14 +14,15 @@
  * (a) and (b) compare loads of the same minutes, not of different ones. Each is warmed the same
  * and measured only once past its first minute timers (lib/server/ca.ts: the scheduled
  * publication, which then holds the latest bundle decoded, as a long-running server does; the
- * log check), in its steady state. ROUNDS rounds follow, the servers' order alternating: each
- * loads both servers' /health, then both servers' 304 poll, so the loads a ratio compares are
- * seconds apart; no round overlaps a timer tick of either server (its start, plus a multiple of
- * the minute, plus TICK_WORK_MS): a timer landing in one size's load would be drift, not the
- * 304 path. The ratios are medians of the rounds' ratios; every round and the load average are
- * printed. Besides the rates, each load reports the server's CPU time per answer (all its
- * threads, GC included, from /proc): what other processes take of the machine changes the rate,
- * far less that, so a 304 path whose work grew with the bundle would show there first.
+ * log check), in its steady state. WARM_ROUNDS uncounted and ROUNDS counted rounds follow, the
+ * servers' order alternating: each loads both servers' /health, then both servers' 304 poll, so
+ * the loads a ratio compares are seconds apart; no round overlaps a timer tick of either server
+ * (its start, plus a multiple of the minute, plus TICK_WORK_MS): a timer landing in one size's
+ * load would be drift, not the 304 path. The ratios are medians of the rounds' ratios; every
+ * round and the load average are printed. Besides the rates, each load reports the server's CPU
+ * time per answer (all its threads, GC included, from /proc): what other processes take of the
+ * machine changes the rate, far less that, so a 304 path whose work grew with the bundle would
+ * show there first.
  *
  * Ratios, not assertions: the machine is shared. BENCH_API_LARGE (default 10000) sets LARGE,
  * BENCH_API_ROUNDS (default 12) the rounds; TQCA_NEXT_BUILT=1 reuses the tree's existing
@@ -48,6 +49,7 @@ const LARGE = Number(process.env.BENCH_API_LARGE ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 12);
 const CONNECTIONS = 10;
 const SECONDS = 2;
+const WARM_ROUNDS = 3;
 const MAX_REQUESTS = 50_000;
 /** The server's timers whose work may grow with the CA (the 1 s manifest and token-state reads and the 5 s poll-count flush do not). */
 const TIMERS_MS = [PUBLICATION_INTERVAL_MS, LOG_CHECK_INTERVAL_MS];
@@ -199,12 +201,12 @@ async function measurePolls(prepared: readonly Prepared[]): Promise<void> {
     const steady = Math.max(...servers.map((s) => s.timersTo + Math.max(...TIMERS_MS) + TICK_WORK_MS));
     console.log(`waiting ${Math.max(0, (steady - Date.now()) / 1000).toFixed(0)} s for the servers' first minute timers…`);
     await sleep(Math.max(0, steady - Date.now()));
-    for (const s of servers) await loadPoll(s);
 
     console.log(`load average before: ${loadAverage()}`);
     const rounds = servers.map((): Round[] => []);
     const shown = (x: Sample) => `${x.rate.toFixed(0)} req/s ${x.cpu.toFixed(2)} ms`;
-    for (let r = 0; r < ROUNDS; r++) {
+    // The first WARM_ROUNDS rounds are not counted: the JIT is still at work in both.
+    for (let r = -WARM_ROUNDS; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       await quiet(servers, 4 * SECONDS * 1000 + 2000);
       const health: Sample[] = [];
@@ -212,6 +214,7 @@ async function measurePolls(prepared: readonly Prepared[]): Promise<void> {
       // The two sizes' /health side by side, then their polls: each pair (b) compares is adjacent.
       for (const i of order) health[i] = await loadHealth(servers[i]);
       for (const i of order) notModified[i] = await loadPoll(servers[i]);
+      if (r < 0) continue;
       for (const i of order) rounds[i].push({ health: health[i], notModified: notModified[i] });
       const one = (i: number) => `${servers[i].certificates}: health ${shown(health[i])}, 304 ${shown(notModified[i])}`;
       console.log(`round ${r + 1} (${new Date().toISOString().slice(11, 19)}, load ${loadAverage()}): ${one(0)}; ${one(1)}`);
