@@ -11,10 +11,10 @@ import { openCa, type OpenCa } from '../runtime/openCa';
 import { sessionPolicyFrom } from './config';
 import { consoleKeys } from './secrets';
 
-const PUBLICATION_INTERVAL_MS = 60_000;
+export const PUBLICATION_INTERVAL_MS = 60_000;
 // The live log check (pages show its last result): what was appended, every minute; the whole log, every hour.
-const LOG_CHECK_INTERVAL_MS = 60_000;
-const LOG_FULL_CHECK_INTERVAL_MS = 3_600_000;
+export const LOG_CHECK_INTERVAL_MS = 60_000;
+export const LOG_FULL_CHECK_INTERVAL_MS = 3_600_000;
 
 export interface ConsoleServices {
   readonly ca: CaServices;
