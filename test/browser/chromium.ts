@@ -61,6 +61,10 @@ export interface AxeViolation {
 
 /** axe-core's serious and critical violations on the page as it stands. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // Next streams a dynamic page's metadata after its body, and a re-render (a language switch)
+  // replaces the <title>: checked before it lands, axe reports a title the page does have. Not
+  // there after the wait, it is missing, and axe says so.
+  await page.waitForFunction(() => document.title.trim() !== '', undefined, { timeout: 10_000 }).catch(() => undefined);
   // Evaluated through the DevTools protocol, not a <script> tag: the page's CSP stays as it is.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const results = await page.evaluate(async () => {
