@@ -18,7 +18,8 @@
  */
 import { createHash } from 'node:crypto';
 import { concat, equal, toHex } from '../bytes';
-import { sm2, type PreparedVerifier, type Sm2PublicKey } from '../crypto/sm2';
+import { reusedKeyVerifiers, verifyWith } from '../crypto/reusedKeys';
+import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
 
@@ -173,17 +174,9 @@ export interface VerifiedSignature {
 }
 
 // A key that verifies many notes (the audit key over an export's checkpoints, a witness's
-// cosignatures, the live check's notes) gets precomputed tables from its third signature on:
-// building them costs about as much as two verifications, and each verification after is faster.
-const keyUses = new WeakMap<Sm2PublicKey, number | PreparedVerifier>();
-
-function verifySm2(message: Uint8Array, signature: Uint8Array, publicKey: Sm2PublicKey): boolean {
-  const known = keyUses.get(publicKey);
-  if (typeof known === 'object') return known.verify(message, signature);
-  const uses = (known ?? 0) + 1;
-  keyUses.set(publicKey, uses >= 3 ? sm2.prepareVerifier(publicKey) : uses);
-  return sm2.verify(message, signature, publicKey);
-}
+// cosignatures, the live check's notes) is prepared from its third signature on.
+const noteKeys = reusedKeyVerifiers({ from: 3 });
+const verifySm2 = (message: Uint8Array, signature: Uint8Array, publicKey: Sm2PublicKey) => verifyWith(noteKeys(publicKey), message, signature);
 
 function verifySignature(text: string, s: NoteSignature, key: NoteKey): Result<VerifiedSignature> {
   const invalid = () => logError('LOG_NOTE_SIGNATURE_INVALID', `the signature of ${key.name} does not verify`, { field: 'signature', details: { name: key.name, keyId: toHex(s.keyId) } });

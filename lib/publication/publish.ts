@@ -25,7 +25,8 @@ import {
   type RevocationList,
   type TrustedRoot,
 } from '../codec';
-import { sm2, type PreparedVerifier, type Sm2PublicKey } from '../crypto/sm2';
+import { reusedKeyVerifiers } from '../crypto/reusedKeys';
+import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { sm3 } from '../crypto/sm3';
 import type { Tx } from '../db/client';
 import { err, unwrap, type Result } from '../errors';
@@ -216,29 +217,8 @@ function trustedRoots(previous: Bundle | undefined, listed: readonly ListedRootK
   return listed.filter((k) => k.state === 'ACTIVE').map((k) => ({ rootKeyIndex: k.index, publicKey: unwrap(sm2.publicKeyFromBytes(k.publicKey)) }));
 }
 
-/**
- * A trusted root key as the builder verifies the new A4 and the manifest with it: prepared
- * (precomputed tables, ./crypto/sm2) from its second publication in this process on. Each
- * publication verifies two signatures with it; prepared, each costs about a fifth, and the table
- * (about thirty plain verifications, once per key and process) pays for itself in a server that
- * publishes for days. Root keys are few; the bound only guards against a test run's thousands.
- */
-const preparedRoots = new Map<string, 'seen' | PreparedVerifier>();
-const PREPARED_ROOTS_LIMIT = 16;
-
-function verificationKey(publicKey: Sm2PublicKey): Sm2PublicKey | PreparedVerifier {
-  const id = toHex(publicKey.bytes);
-  const known = preparedRoots.get(id);
-  if (typeof known === 'object') return known;
-  if (!known) {
-    if (preparedRoots.size >= PREPARED_ROOTS_LIMIT) preparedRoots.delete(preparedRoots.keys().next().value!);
-    preparedRoots.set(id, 'seen');
-    return publicKey;
-  }
-  const prepared = sm2.prepareVerifier(publicKey);
-  preparedRoots.set(id, prepared);
-  return prepared;
-}
+/** The trusted root keys verify the new A4 and the manifest, prepared from a key's second publication on. */
+const verificationKey = reusedKeyVerifiers({ from: 2 });
 
 /** The highest-index listed key that clients already trust under that very index. */
 function chooseSigner(listed: readonly ListedRootKey[], trusted: readonly Trusted[]): ListedRootKey {
