@@ -8,7 +8,7 @@ import { csvExport, jsonLinesExport, type LogItem } from './export';
 import { parseNote, softwareSigner, type NoteSigner } from './note';
 import { checkInclusionProof, proveConsistencyRequest, proveInclusion } from './proof';
 import { syntheticLog } from './synthetic';
-import { verifyConsistentExports, verifyExport, type VerifyOptions } from './verify';
+import { linesOf, verifyConsistentExports, verifyExport, type VerifyOptions } from './verify';
 import { directoryStateStore, witnessCheckpoint } from './witness';
 
 const ORIGIN = 'tqca.example/audit';
@@ -184,9 +184,12 @@ describe('mutations of a real export are detected at the line they touch', () =>
 });
 
 describe('consistency between exports', () => {
-  const lines = (l: string[]) => () => (async function* () {
-    yield* l;
-  })();
+  const lines = (l: string[]) =>
+    linesOf(() =>
+      (async function* () {
+        yield* l;
+      })(),
+    );
 
   it('an export, more activity, a second export: consistent', async () => {
     const r = unwrap(await verifyConsistentExports(lines(original), lines(await exportOf(23)), trust));

@@ -265,6 +265,15 @@ const withoutCr = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : l
 
 export type LineSource = AsyncIterable<string> | Iterable<string>;
 
+/** One export verified with the options given (consistency adds the older export's roots). */
+export type ExportReader = (options: VerifyOptions) => Promise<Result<ExportSummary>>;
+
+/** An export read from its lines, afresh on each call. */
+export const linesOf =
+  (lines: () => LineSource): ExportReader =>
+  (options) =>
+    verifyExport(lines(), options);
+
 export async function verifyExport(lines: LineSource, options: VerifyOptions): Promise<Result<ExportSummary>> {
   const verifier = new ExportVerifier(options);
   for await (const line of lines) {
@@ -282,20 +291,13 @@ export interface ConsistencyResult {
 /**
  * That `newer` extends `older`: both verify, and the newer tree has the older one's root at each
  * older checkpoint and at the older export's full size. Memory: one root per older checkpoint.
- * `verify` reads a source (default: a function giving its lines; verifyFile.ts takes file paths).
+ * Each export is read by an ExportReader: `linesOf` over its lines, or verifyFile.ts's file verifier.
  */
-export function verifyConsistentExports(older: () => LineSource, newer: () => LineSource, options: VerifyOptions): Promise<Result<ConsistencyResult>>;
-export function verifyConsistentExports<S>(older: S, newer: S, options: VerifyOptions, verify: (source: S, options: VerifyOptions) => Promise<Result<ExportSummary>>): Promise<Result<ConsistencyResult>>;
-export async function verifyConsistentExports<S>(
-  older: S,
-  newer: S,
-  options: VerifyOptions,
-  verify = (source: S, o: VerifyOptions) => verifyExport((source as () => LineSource)(), o),
-): Promise<Result<ConsistencyResult>> {
-  const old = await verify(older, options);
+export async function verifyConsistentExports(older: ExportReader, newer: ExportReader, options: VerifyOptions): Promise<Result<ConsistencyResult>> {
+  const old = await older(options);
   if (!old.ok) return { ok: false, error: { ...old.error, details: { ...old.error.details, export: 'older' } } };
   const expectRoots = new Map(old.value.checkpointRoots).set(old.value.entries, old.value.root);
-  const next = await verify(newer, { ...options, expectRoots });
+  const next = await newer({ ...options, expectRoots });
   if (!next.ok) return { ok: false, error: { ...next.error, details: { ...next.error.details, export: 'newer' } } };
   if (next.value.origin !== old.value.origin) return logError('LOG_CHECKPOINT_ORIGIN', 'the exports are of different logs', { field: 'origin' });
   if (next.value.entries < old.value.entries) {

@@ -6,7 +6,7 @@ import { sm2 } from '../crypto/sm2';
 import { jsonLinesExport } from './export';
 import { softwareSigner } from './note';
 import { syntheticLog } from './synthetic';
-import { exportLines, verifyConsistentExports, verifyExport, type VerifyOptions } from './verify';
+import { exportLines, linesOf, verifyConsistentExports, verifyExport, type VerifyOptions } from './verify';
 import { verifyExportFile } from './verifyFile';
 
 const ORIGIN = 'tqca.example/audit';
@@ -99,10 +99,10 @@ describe('an export file verified in batches', () => {
     const older = await fileOf(`${(await exportOf(16)).join('\n')}\n`);
     const newer = await fileOf(`${original.join('\n')}\n`);
     const forked = await fileOf(`${(await exportOf(30, 12)).join('\n')}\n`);
-    const inFiles = (path: string, options: VerifyOptions) => verifyExportFile(path, options, parallel);
-    expect(await verifyConsistentExports(older, newer, trust, inFiles)).toMatchObject({ ok: true });
-    const r = await verifyConsistentExports(older, forked, trust, inFiles);
-    expect(r).toEqual(await verifyConsistentExports(() => exportLines(older), () => exportLines(forked), trust));
+    const inFile = (path: string) => (options: VerifyOptions) => verifyExportFile(path, options, parallel);
+    expect(await verifyConsistentExports(inFile(older), inFile(newer), trust)).toMatchObject({ ok: true });
+    const r = await verifyConsistentExports(inFile(older), inFile(forked), trust);
+    expect(r).toEqual(await verifyConsistentExports(linesOf(() => exportLines(older)), linesOf(() => exportLines(forked)), trust));
     expect(r).toMatchObject({ ok: false, error: { code: 'LOG_INCONSISTENT' } });
   });
 });

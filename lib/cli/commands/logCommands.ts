@@ -135,7 +135,7 @@ when its checkpoints carry valid audit-key signatures. ${EXIT}`,
   async run({ options, positionals }) {
     const policy = trust(options);
     if (!policy.ok) return invalid(policy.error);
-    const r = await verifyConsistentExports(positionals.older, positionals.newer, policy.value, verifyExportFile);
+    const r = await verifyConsistentExports((o) => verifyExportFile(positionals.older, o), (o) => verifyExportFile(positionals.newer, o), policy.value);
     return r.ok ? valid({ consistent: true, older: summaryView(r.value.older), newer: summaryView(r.value.newer) }) : invalid(r.error, { consistent: false });
   },
 });
