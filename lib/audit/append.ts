@@ -6,7 +6,7 @@ import { TqException, type ErrorCode } from '../errors';
 import type { Tx } from '../db/client';
 import { canonicalJson, normalizeJson } from './canonicalJson';
 import { chainAndLeafHash, CHAIN_VERSION, SYSTEM_ACTOR, type ChainedFields } from './chain';
-import { packTree, treeState, type StoredTreeHead } from './treeStore';
+import { packTree, StoredNodes, treeState, type StoredTreeHead } from './treeStore';
 
 /** Who acted: an authenticated operator, or the console itself (recovery jobs, bootstrap). */
 export type AuditActor = { readonly id: number; readonly username: string } | typeof SYSTEM_ACTOR;
@@ -67,16 +67,19 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
     const fields: ChainedFields = { ...event.fields, seq: BigInt(head.seq) + 1n, prevHash: new Uint8Array(head.hash) };
     const { detailsText } = event;
     const { hash, leaf } = chainAndLeafHash(fields, detailsText);
-    tree.append(leaf);
+    const nodes = new StoredNodes();
+    tree.append(leaf, nodes.completed);
     const { size, packed } = packTree(tree);
-    // One round trip for the event, its leaf and the head (chain and tree); the head row is locked.
+    // One round trip for the event, its leaf, the subtrees it completed and the head (chain and
+    // tree); the head row is locked.
     await tx.$executeRaw`
       WITH event AS (
         INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
                 ${fields.objectId}, ${detailsText}::jsonb, ${fields.prevHash}, ${hash})
         RETURNING seq, hash),
-      leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event)
+      leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event),
+      node AS (INSERT INTO audit_node (height, idx, hash) SELECT * FROM unnest(${nodes.heights}::smallint[], ${nodes.indices}::bigint[], ${nodes.hashes}::bytea[]))
       UPDATE audit_chain_head SET seq = event.seq, hash = event.hash, tree_size = ${size}, tree_hashes = ${packed} FROM event WHERE id = 1`;
     return { seq: fields.seq, hash };
   } catch (thrown) {

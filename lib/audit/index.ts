@@ -3,4 +3,4 @@ export { CHAIN_VERSION, GENESIS_HASH, SYSTEM_ACTOR, chainAndLeafHash, encodeEven
 export { canonicalJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
 export { verifyChain, verifyStoredChain, type StoredEvent, type VerifiedChain, type ChainAnchor } from './verify';
 export { CompactRange, emptyRoot, leafHash, nodeHash, SM3_TREE, type CompactRangeState, type TreeHash } from './tree';
-export { storedLeaves, unpackTree } from './treeStore';
+export { firstWrongNode, storedTree, StoredNodes, unpackTree } from './treeStore';

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, useTestDatabase } from '../../test/support/databases';
-import { TqException } from '../errors';
-import { leafHashSource, inclusionProof, verifyInclusion } from '../log/merkle';
+import { TqException, unwrap } from '../errors';
+import { consistencyProof, inclusionProof, leafHashSource, verifyInclusion, type SubtreeHashSource } from '../log/merkle';
 import { appendAuditEvent, encodeEvent, eventHash, normalizeJson, type AuditEventInput } from '.';
 import { CompactRange, leafHash, SM3_TREE } from './tree';
-import { storedLeaves, unpackTree } from './treeStore';
+import { NODE_STRIDE, storedTree, unpackTree } from './treeStore';
 import type { PrismaClient } from '../db/client';
 
 const event = (objectId: string): AuditEventInput => ({ actor: 'system', action: 'test.tree', objectType: 'thing', objectId, details: { objectId }, time: new Date('2026-12-01T08:00:00.000Z') });
@@ -27,6 +27,16 @@ describe.each(ENGINES)('the Merkle tree beside the chain head on %s', (engine) =
   const t = useTestDatabase(engine);
   const append = (e: AuditEventInput) => t.db.prisma.$transaction((tx) => appendAuditEvent(tx, e));
   const head = () => t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } });
+  const sql = (text: string) => t.db.prisma.$executeRawUnsafe(text);
+  /** As the table's owner may: with its append-only triggers off. */
+  async function asOwner(table: string, change: () => Promise<unknown>) {
+    await sql(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+    try {
+      await change();
+    } finally {
+      await sql(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+    }
+  }
 
   it('is updated with every append: the stored range and leaves are those of the stored events', async () => {
     for (let i = 0; i < 13; i++) await append(event(`e${i}`));
@@ -35,13 +45,88 @@ describe.each(ENGINES)('the Merkle tree beside the chain head on %s', (engine) =
     const { tree, leaves } = await recomputed(t.db.prisma);
     expect(unpackTree(h.treeSize, h.treeHashes).root()).toEqual(tree.root());
     expect(unpackTree(h.treeSize, h.treeHashes).state()).toEqual(tree.state());
-    const stored = [];
-    for await (const leaf of storedLeaves(t.db.prisma, 13)) stored.push(leaf);
-    expect(stored).toEqual(leaves);
-    // Proofs come from the stored leaf hashes, not from re-encoding events.
-    const source = leafHashSource(SM3_TREE, () => storedLeaves(t.db.prisma, 13));
-    const proof = await inclusionProof(source, 5, 13);
+    const stored = await t.db.prisma.auditLeaf.findMany({ orderBy: { seq: 'asc' } });
+    expect(stored.map((l) => new Uint8Array(l.hash))).toEqual(leaves);
+    // Proofs come from the stored tree, not from re-encoding events.
+    const proof = await inclusionProof(storedTree(t.db.prisma), 5, 13);
     expect(proof.ok && verifyInclusion(SM3_TREE, 5, 13, leaves[5], proof.value, tree.root()).ok).toBe(true);
+  });
+
+  describe('stored subtrees', () => {
+    // Past 256 leaves: nodes at heights 4 and 8; sizes around both strides and between them.
+    const SIZES = [1, 2, 15, 16, 17, 31, 255, 256, 257, 300];
+    let leaves: Uint8Array[];
+    beforeAll(async () => {
+      const size = Number((await head()).seq);
+      for (let i = size; i < 300; i++) await append(event(`n${i}`));
+      leaves = (await recomputed(t.db.prisma)).leaves.slice(0, 300);
+    }, 120_000);
+
+    /** Every proof of the given sizes from `source`, as the offline verifier's source (the leaves) makes them. */
+    async function expectSameProofs(source: SubtreeHashSource) {
+      const reference = leafHashSource(SM3_TREE, () => leaves);
+      for (const size of SIZES) {
+        for (let index = 0; index < size; index += size > 20 ? 13 : 1) expect(await inclusionProof(source, index, size)).toEqual(await inclusionProof(reference, index, size));
+        for (let first = 1; first <= size; first += size > 20 ? 17 : 1) expect(await consistencyProof(source, first, size)).toEqual(await consistencyProof(reference, first, size));
+      }
+    }
+
+    it('are written with the append that completes them: one per 16 leaves, one per 256, each the hash of its leaves', async () => {
+      const nodes = await t.db.prisma.auditNode.findMany({ where: { index: { lt: 300n } }, orderBy: [{ height: 'asc' }, { index: 'asc' }] });
+      const below300 = nodes.filter((n) => (Number(n.index) + 1) * 2 ** n.height <= 300);
+      expect(below300.map((n) => [n.height, Number(n.index)])).toEqual([...Array.from({ length: 18 }, (_, i) => [4, i]), [8, 0]]);
+      for (const n of below300) {
+        const width = 2 ** n.height;
+        const [mth] = unwrap(await leafHashSource(SM3_TREE, () => leaves).subtreeHashes([{ start: Number(n.index) * width, end: (Number(n.index) + 1) * width }]));
+        expect(new Uint8Array(n.hash)).toEqual(mth);
+      }
+      expect(NODE_STRIDE).toBe(4);
+    });
+
+    it('make every inclusion and consistency proof the leaves make', async () => {
+      await expectSameProofs(storedTree(t.db.prisma));
+    });
+
+    it('are used instead of the leaves under them, and the leaves when they are missing', async () => {
+      const root = (await recomputed(t.db.prisma)).tree.root();
+      // Leaves under stored nodes removed: a proof that reached for them would fail.
+      await asOwner('audit_leaf', async () => {
+        await sql(`CREATE TEMP TABLE kept_leaves AS SELECT * FROM audit_leaf WHERE seq > 16 AND seq <= 256`);
+        await sql(`DELETE FROM audit_leaf WHERE seq > 16 AND seq <= 256`);
+      });
+      try {
+        const proof = await inclusionProof(storedTree(t.db.prisma), 290, 300);
+        expect(proof.ok && verifyInclusion(SM3_TREE, 290, 300, leaves[290], proof.value, root).ok).toBe(true);
+      } finally {
+        await sql(`INSERT INTO audit_leaf SELECT * FROM kept_leaves`);
+        await sql(`DROP TABLE kept_leaves`);
+      }
+      // And nodes removed (a log from before audit_node): the same proofs, from the leaves.
+      await asOwner('audit_node', async () => {
+        await sql(`CREATE TEMP TABLE kept_nodes AS SELECT * FROM audit_node`);
+        await sql(`DELETE FROM audit_node`);
+      });
+      try {
+        await expectSameProofs(storedTree(t.db.prisma));
+      } finally {
+        await sql(`INSERT INTO audit_node SELECT * FROM kept_nodes`);
+        await sql(`DROP TABLE kept_nodes`);
+      }
+    });
+
+    it('a wrong stored node makes a wrong proof, caught by the proof check; and nodes are append-only', async () => {
+      const swap = (from: string, to: string) => asOwner('audit_node', () => sql(`UPDATE audit_node SET hash = ${to} WHERE height = 8 AND idx = 0 AND hash = ${from}`));
+      const [{ hex }] = await t.db.prisma.$queryRawUnsafe<{ hex: string }[]>(`SELECT encode(hash, 'hex') AS hex FROM audit_node WHERE height = 8 AND idx = 0`);
+      await swap(`'\\x${hex}'`, `'\\x${'00'.repeat(32)}'`);
+      try {
+        const proof = unwrap(await inclusionProof(storedTree(t.db.prisma), 290, 300));
+        expect(verifyInclusion(SM3_TREE, 290, 300, leaves[290], proof, (await recomputed(t.db.prisma)).tree.root()).ok).toBe(false);
+      } finally {
+        await swap(`'\\x${'00'.repeat(32)}'`, `'\\x${hex}'`);
+      }
+      await expect(sql(`UPDATE audit_node SET hash = hash WHERE height = 4 AND idx = 0`)).rejects.toThrow(/append-only/);
+      await expect(sql(`DELETE FROM audit_node WHERE height = 4`)).rejects.toThrow(/append-only/);
+    });
   });
 
   it('a failing leaf write aborts the append and leaves neither event nor head change', async () => {

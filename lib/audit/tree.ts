@@ -62,10 +62,19 @@ export class CompactRange {
     return { size: this.count, hashes: [...this.stack] };
   }
 
-  /** Appends one leaf hash: merges equal-sized subtrees, as binary addition carries. */
-  append(leaf: Uint8Array): void {
+  /**
+   * Appends one leaf hash: merges equal-sized subtrees, as binary addition carries. `completed`
+   * hears of every perfect subtree the append finished, by height and index among the subtrees
+   * of that height (the leaf itself is height 0).
+   */
+  append(leaf: Uint8Array, completed?: (height: number, index: number, hash: Uint8Array) => void): void {
     let h = leaf;
-    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) h = nodeHash(this.hash, this.stack.pop()!, h);
+    let height = 0;
+    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) {
+      h = nodeHash(this.hash, this.stack.pop()!, h);
+      height += 1;
+      completed?.(height, Math.floor(this.count / 2 ** height), h);
+    }
     this.stack.push(h);
     this.count += 1;
   }

@@ -1,8 +1,11 @@
-// The Merkle tree's state beside the chain head, and the stored leaf hashes proofs are made from.
+// The Merkle tree's state beside the chain head, and the stored leaf and subtree hashes proofs
+// are made from.
+import { equal } from '../bytes';
 import type { PrismaClient, Tx } from '../db/client';
+import { Code, err, ok, type Result } from '../errors';
 import { normalizeJson } from './canonicalJson';
 import { encodeEvent } from './chain';
-import { CompactRange, leafHash, SM3_TREE } from './tree';
+import { CompactRange, leafHash, nodeHash, SM3_TREE } from './tree';
 
 /** The head row as `appendAuditEvent` reads it (locked). */
 export interface StoredTreeHead {
@@ -36,6 +39,7 @@ export async function treeState(tx: Tx, head: StoredTreeHead): Promise<CompactRa
   const tree = unpackTree(head.tree_size, new Uint8Array(head.tree_hashes));
   const BATCH = 1000;
   while (BigInt(tree.size) < BigInt(head.seq)) {
+    const nodes = new StoredNodes();
     const from = BigInt(tree.size);
     const rows = await tx.auditEvent.findMany({ where: { seq: { gt: from, lte: head.seq } }, orderBy: { seq: 'asc' }, take: BATCH });
     if (rows.length === 0) break;
@@ -43,21 +47,140 @@ export async function treeState(tx: Tx, head: StoredTreeHead): Promise<CompactRa
       const details = normalizeJson(row.details, 'details');
       if (!details.ok) throw new Error(`audit event ${row.seq}: ${details.error.message}`);
       const leaf = leafHash(SM3_TREE, encodeEvent({ ...row, prevHash: new Uint8Array(row.prevHash), details: details.value }));
-      tree.append(leaf);
+      tree.append(leaf, nodes.completed);
       return { seq: row.seq, hash: Uint8Array.from(leaf) };
     });
     await tx.auditLeaf.createMany({ data: leaves, skipDuplicates: true });
+    await tx.auditNode.createMany({ data: nodes.rows(), skipDuplicates: true });
   }
   return tree;
 }
 
-/** Stored leaf hashes from leaf index 0 up to (not including) `size`, read in batches. */
-export async function* storedLeaves(prisma: PrismaClient | Tx, size: number): AsyncGenerator<Uint8Array> {
-  const BATCH = 5000;
-  for (let from = 0n; from < BigInt(size); ) {
-    const rows = await prisma.auditLeaf.findMany({ where: { seq: { gt: from, lte: BigInt(size) } }, orderBy: { seq: 'asc' }, take: BATCH, select: { seq: true, hash: true } });
-    if (rows.length === 0) return;
-    for (const row of rows) yield new Uint8Array(row.hash);
-    from = rows[rows.length - 1].seq;
+/**
+ * Stored subtree heights: every fourth (16, 256, 4096 … leaves). A proof hash then needs at most
+ * 15 stored hashes per height it spans, for one node row per 15 leaves written.
+ */
+export const NODE_STRIDE = 4;
+
+/** The perfect subtrees an append completed at the stored heights, as audit_node rows. */
+export class StoredNodes {
+  readonly heights: number[] = [];
+  readonly indices: number[] = [];
+  readonly hashes: Uint8Array[] = [];
+
+  readonly completed = (height: number, index: number, hash: Uint8Array): void => {
+    if (height % NODE_STRIDE !== 0) return;
+    this.heights.push(height);
+    this.indices.push(index);
+    this.hashes.push(Uint8Array.from(hash));
+  };
+
+  rows(): { height: number; index: bigint; hash: Uint8Array<ArrayBuffer> }[] {
+    return this.heights.map((height, i) => ({ height, index: BigInt(this.indices[i]), hash: this.hashes[i] as Uint8Array<ArrayBuffer> }));
   }
+}
+
+/** The first stored node that is not the one expected at its place (a missing one is not: logs from before audit_node). */
+export async function firstWrongNode(prisma: PrismaClient | Tx, expected: StoredNodes): Promise<{ height: number; index: number } | undefined> {
+  if (expected.heights.length === 0) return undefined;
+  const stored = await prisma.$queryRaw<{ height: number; idx: bigint; hash: Uint8Array }[]>`
+    SELECT n.height, n.idx, n.hash FROM audit_node n
+    JOIN unnest(${expected.heights}::smallint[], ${expected.indices}::bigint[]) AS w(height, idx) ON n.height = w.height AND n.idx = w.idx`;
+  const wanted = new Map(expected.hashes.map((hash, i) => [`${expected.heights[i]}/${expected.indices[i]}`, hash]));
+  const wrong = stored.find((row) => !equal(new Uint8Array(row.hash), wanted.get(`${row.height}/${row.idx}`)!));
+  return wrong && { height: wrong.height, index: Number(wrong.idx) };
+}
+
+/** The leaves [start, end) whose MTH is wanted (lib/log/merkle's SubtreeRange). */
+interface LeafRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * MTH of each range (RFC 9162 §2.1.1) from the stored subtree hashes, falling back to the subtrees
+ * below a missing one and finally to the leaves (a log whose events predate audit_node has none):
+ * a few statements of O(log n) rows each, never a pass over every leaf. The answer is only as good
+ * as the stored rows; callers verify what they make from it against a signed root.
+ */
+export async function storedSubtreeHashes(prisma: PrismaClient | Tx, ranges: readonly LeafRange[]): Promise<Result<Uint8Array[]>> {
+  const known = new Map<string, Uint8Array>();
+  let nodes: [number, number][] = [];
+  const leaves: [number, number][] = [];
+  /** What the hash of the perfect subtree of 2^height leaves from `start` is made from. */
+  const plan = (start: number, height: number): void => {
+    const width = 2 ** height;
+    const below = height - (height % NODE_STRIDE);
+    if (below === 0 || start % width !== 0) {
+      const last = leaves[leaves.length - 1];
+      if (last?.[1] === start) last[1] = start + width;
+      else leaves.push([start, start + width]);
+    } else if (below === height) {
+      nodes.push([height, start / width]);
+    } else {
+      for (let at = start; at < start + width; at += 2 ** below) plan(at, below);
+    }
+  };
+  for (const range of ranges) for (const part of perfectParts(range)) plan(part.start, part.height);
+  while (nodes.length > 0) {
+    const wanted = nodes;
+    nodes = [];
+    const found = await prisma.$queryRaw<{ height: number; idx: bigint; hash: Uint8Array }[]>`
+      SELECT n.height, n.idx, n.hash FROM audit_node n
+      JOIN unnest(${wanted.map(([h]) => h)}::smallint[], ${wanted.map(([, i]) => i)}::bigint[]) AS w(height, idx) ON n.height = w.height AND n.idx = w.idx`;
+    for (const row of found) known.set(key(row.height, Number(row.idx) * 2 ** row.height), new Uint8Array(row.hash));
+    for (const [height, index] of wanted) {
+      const start = index * 2 ** height;
+      if (!known.has(key(height, start))) for (let at = start; at < start + 2 ** height; at += 2 ** (height - NODE_STRIDE)) plan(at, height - NODE_STRIDE);
+    }
+  }
+  if (leaves.length > 0) {
+    // Leaf index i is the event with seq i + 1.
+    const rows = await prisma.$queryRaw<{ seq: bigint; hash: Uint8Array }[]>`
+      SELECT l.seq, l.hash FROM audit_leaf l
+      JOIN unnest(${leaves.map(([s]) => s)}::bigint[], ${leaves.map(([, e]) => e)}::bigint[]) AS r(start, stop) ON l.seq > r.start AND l.seq <= r.stop`;
+    for (const row of rows) known.set(key(0, Number(row.seq) - 1), new Uint8Array(row.hash));
+  }
+  const hashOf = (start: number, height: number): Uint8Array | undefined => {
+    const at = key(height, start);
+    let h = known.get(at);
+    if (h || height === 0) return h;
+    const left = hashOf(start, height - 1);
+    const right = left && hashOf(start + 2 ** (height - 1), height - 1);
+    if (right) known.set(at, (h = nodeHash(SM3_TREE, left!, right)));
+    return h;
+  };
+  const out: Uint8Array[] = [];
+  for (const range of ranges) {
+    // The parts fold right to left, as a compact range's root does.
+    let h: Uint8Array | undefined;
+    for (const { start, height } of perfectParts(range).reverse()) {
+      const part = hashOf(start, height);
+      if (!part) return missing(range);
+      h = h ? nodeHash(SM3_TREE, part, h) : part;
+    }
+    out.push(h!);
+  }
+  return ok(out);
+}
+
+/** The stored tree as lib/log/merkle's SubtreeHashSource, for its proofs. */
+export const storedTree = (prisma: PrismaClient | Tx) => ({ subtreeHashes: (ranges: readonly LeafRange[]) => storedSubtreeHashes(prisma, ranges) });
+
+const missing = (range: LeafRange) =>
+  err(Code.LOG_PROOF_INVALID, `the stored tree does not hold the leaves [${range.start}, ${range.end}) a proof needs`, { details: { ...range } });
+
+const key = (height: number, start: number) => `${height}:${start}`;
+
+/** RFC 9162's split of [start, end) into perfect subtrees: the binary digits of its size, largest first. */
+function perfectParts({ start, end }: LeafRange): { start: number; height: number }[] {
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end)) throw new RangeError(`no subtree [${start}, ${end})`);
+  const parts: { start: number; height: number }[] = [];
+  for (let at = start; at < end; ) {
+    let height = 0;
+    while (2 ** (height + 1) <= end - at) height += 1;
+    parts.push({ start: at, height });
+    at += 2 ** height;
+  }
+  return parts;
 }

@@ -7,9 +7,9 @@
 import { sm2 } from '../crypto/sm2';
 import { equal, toHex } from '../bytes';
 import { err, ok, unwrap, type Result } from '../errors';
-import { encodeEvent, eventHash, leafHash, storedLeaves, SM3_TREE } from '../audit';
+import { encodeEvent, eventHash, leafHash, storedTree, SM3_TREE } from '../audit';
 import { entryLine } from '../log/entry';
-import { inclusionProof, leafHashSource } from '../log/merkle';
+import { inclusionProof } from '../log/merkle';
 import { encodeBase64, parseVkey } from '../log/note';
 import { checkInclusionProof, formatInclusionProof } from '../log/proof';
 import { exportLog, logEntryOf, type LogExport } from './auditLog';
@@ -138,7 +138,7 @@ export interface AuditEntryDetail extends AuditEntrySummary {
 }
 
 /**
- * One entry with its inclusion proof against the latest checkpoint, made from the stored leaves
+ * One entry with its inclusion proof against the latest checkpoint, made from the stored tree
  * and checked as an auditor would check it offline: the checkpoint's signature under the audit
  * key, its cosignatures under the registered witness keys, the entry's bytes and the path.
  */
@@ -155,7 +155,7 @@ export async function auditEntry(ca: Pick<ServiceContext, 'prisma'>, reader: Ope
   let inclusion: InclusionView | null = null;
   if (latest && key && seq <= BigInt(latest.size)) {
     const index = Number(seq) - 1;
-    const hashes = await inclusionProof(leafHashSource(SM3_TREE, () => storedLeaves(ca.prisma, latest.size)), index, latest.size);
+    const hashes = await inclusionProof(storedTree(ca.prisma), index, latest.size);
     const path = hashes.ok ? hashes.value : [];
     const proof = formatInclusionProof({ extra: bytes, index, hashes: path, checkpoint: latest.note });
     const witnesses = (await listWitnessKeys(ca)).map((k) => unwrap(parseVkey(k.vkey)));

@@ -98,11 +98,14 @@ describe('the audit key and checkpoints', () => {
     }
   });
 
-  it('refuses to sign when the stored leaves no longer extend the last checkpoint, and stores nothing', async () => {
+  it('refuses to sign when the stored tree no longer extends the last checkpoint, and stores nothing', async () => {
     const before = await h.db.prisma.auditCheckpoint.count();
-    await h.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_leaf DISABLE TRIGGER USER`);
-    await h.db.prisma.$executeRawUnsafe(`UPDATE audit_leaf SET hash = sha256(hash) WHERE seq = 2`);
-    await h.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_leaf ENABLE TRIGGER USER`);
+    // Every leaf and stored subtree changed: whatever hashes the consistency proof takes are wrong.
+    for (const table of ['audit_leaf', 'audit_node']) {
+      await h.db.prisma.$executeRawUnsafe(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+      await h.db.prisma.$executeRawUnsafe(`UPDATE ${table} SET hash = sha256(hash)`);
+      await h.db.prisma.$executeRawUnsafe(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+    }
     expect(code(await signLogCheckpoint(h.ca, h.alice, 'operator'))).toBe('CHECKPOINT_INCONSISTENT');
     expect(await h.db.prisma.auditCheckpoint.count()).toBe(before);
   });

@@ -11,11 +11,11 @@ import { toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { err, ok, TqException, unwrap, type Result } from '../errors';
 import type { Tx } from '../db/client';
-import { appendAuditEvent, normalizeJson, storedLeaves, unpackTree, SM3_TREE } from '../audit';
+import { appendAuditEvent, normalizeJson, storedTree, unpackTree, SM3_TREE } from '../audit';
 import { csvExport, jsonLinesExport, type LogItem } from '../log/export';
 import type { LogEntry } from '../log/entry';
 import { checkpointText, signCheckpoint } from '../log/checkpoint';
-import { consistencyProof, leafHashSource, verifyConsistency } from '../log/merkle';
+import { consistencyProof, verifyConsistency } from '../log/merkle';
 import { encodeVkey, isKeyName, keyId, parseVkey, type NoteSigner } from '../log/note';
 import { checkRole, type Operator } from './context';
 import type { OperatorRole } from '../db/generated/enums';
@@ -133,12 +133,16 @@ function hsmSigner(ca: CaServices, key: { origin: string; hsmKeyId: Uint8Array; 
   };
 }
 
-/** That the stored leaves extend `previous` to a tree of `size` with `root`; refuses otherwise. */
+/**
+ * That the stored tree extends `previous` to a tree of `size` with `root`; refuses otherwise. The
+ * proof's hashes come from the stored subtrees; whether those still match the events is the live
+ * check's question (logIntegrity.ts), which stops signing when they do not.
+ */
 async function requireExtends(tx: Tx, previous: { size: bigint; root: Uint8Array } | null, size: number, root: Uint8Array): Promise<void> {
   if (!previous) return;
   const first = Number(previous.size);
   if (first > size) refuse('CHECKPOINT_INCONSISTENT', `the log holds ${size} events, less than the checkpoint at size ${first}`, { details: { size, checkpointSize: first } });
-  const proof = await consistencyProof(leafHashSource(SM3_TREE, () => storedLeaves(tx, size)), first, size);
+  const proof = await consistencyProof(storedTree(tx), first, size);
   const consistent = proof.ok ? verifyConsistency(SM3_TREE, first, size, proof.value, new Uint8Array(previous.root), root) : proof;
   if (!consistent.ok) {
     refuse('CHECKPOINT_INCONSISTENT', `the log at size ${size} does not extend the checkpoint at size ${first}: ${consistent.error.message}`, {

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type Result } from '../errors';
 import { startHarness, type Harness } from '../../test/e2e/harness';
 import { useTestCluster } from '../../test/support/databases';
-import { appendAuditEvent, CompactRange, encodeEvent, eventHash, leafHash, SM3_TREE, SYSTEM_ACTOR } from '../audit';
+import { appendAuditEvent, CompactRange, encodeEvent, eventHash, leafHash, SM3_TREE, StoredNodes, SYSTEM_ACTOR } from '../audit';
 import { approveAuditKey, requestAuditKey, signLogCheckpoint } from './auditLog';
 import { LogWatch, verifyLiveLog } from './logIntegrity';
 import { transact } from './transaction';
@@ -17,10 +17,14 @@ const cluster = useTestCluster();
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ url: await cluster.cluster.createDatabase('logintegrity') });
+  // Past 16 events: the log holds a stored subtree.
+  for (let i = 0; i < 16; i++) {
+    await transact(h.db.prisma, (tx) => appendAuditEvent(tx, { actor: SYSTEM_ACTOR, action: 'test.earlier', objectType: 'test', objectId: String(i), details: { i }, time: h.ca.now() }));
+  }
   unwrap(await approveAuditKey(h.ca, h.bob, unwrap(await requestAuditKey(h.ca, h.alice, 'tqca.test/audit')).id));
   unwrap(await signLogCheckpoint(h.ca, h.alice, 'operator'));
   unwrap(await signLogCheckpoint(h.ca, h.alice, 'operator')); // the newest events below a checkpoint: the first signing's
-  for (const table of ['audit_event', 'audit_leaf', 'audit_chain_head', 'audit_checkpoint']) {
+  for (const table of ['audit_event', 'audit_leaf', 'audit_node', 'audit_chain_head', 'audit_checkpoint']) {
     await h.db.prisma.$executeRawUnsafe(`CREATE TABLE snapshot_${table} AS SELECT * FROM ${table}`);
   }
 }, 120_000);
@@ -31,17 +35,17 @@ const sql = (text: string) => h.db.prisma.$executeRawUnsafe(text);
 
 /** As the owner: with the append-only triggers off. */
 async function asOwner(attack: () => Promise<unknown>) {
-  for (const t of ['audit_event', 'audit_leaf', 'audit_checkpoint']) await sql(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
+  for (const t of ['audit_event', 'audit_leaf', 'audit_node', 'audit_checkpoint']) await sql(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
   try {
     await attack();
   } finally {
-    for (const t of ['audit_event', 'audit_leaf', 'audit_checkpoint']) await sql(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
+    for (const t of ['audit_event', 'audit_leaf', 'audit_node', 'audit_checkpoint']) await sql(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
   }
 }
 
 async function restore() {
   await asOwner(async () => {
-    for (const t of ['audit_event', 'audit_leaf', 'audit_chain_head', 'audit_checkpoint']) {
+    for (const t of ['audit_event', 'audit_leaf', 'audit_node', 'audit_chain_head', 'audit_checkpoint']) {
       await sql(`DELETE FROM ${t}`);
       await sql(`INSERT INTO ${t} SELECT * FROM snapshot_${t}`);
     }
@@ -49,8 +53,8 @@ async function restore() {
 }
 
 /**
- * Re-hashes the chain from `seq` on, and rebuilds every leaf and the head's tree, as an attacker
- * can: the algorithms are public. Only the signed checkpoints are beyond reach.
+ * Re-hashes the chain from `seq` on, and rebuilds every leaf, stored subtree and the head's tree,
+ * as an attacker can: the algorithms are public. Only the signed checkpoints are beyond reach.
  */
 async function rehashFrom(seq: bigint) {
   const rows = await h.db.prisma.auditEvent.findMany({ where: { seq: { gte: seq } }, orderBy: { seq: 'asc' } });
@@ -61,11 +65,14 @@ async function rehashFrom(seq: bigint) {
     prev = hash;
   }
   const tree = new CompactRange(SM3_TREE);
+  const nodes = new StoredNodes();
   for (const row of await h.db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } })) {
     const leaf = Uint8Array.from(leafHash(SM3_TREE, encodeEvent({ ...row, details: row.details as never })));
-    tree.append(leaf);
+    tree.append(leaf, nodes.completed);
     await h.db.prisma.$executeRaw`UPDATE audit_leaf SET hash = ${leaf} WHERE seq = ${row.seq}`;
   }
+  await h.db.prisma.$executeRaw`DELETE FROM audit_node`;
+  await h.db.prisma.auditNode.createMany({ data: nodes.rows() });
   const packed = Uint8Array.from(Buffer.concat(tree.state().hashes));
   await h.db.prisma.$executeRaw`UPDATE audit_chain_head SET hash = ${prev}, tree_size = ${BigInt(tree.size)}, tree_hashes = ${packed} WHERE id = 1`;
 }
@@ -127,6 +134,13 @@ describe('the live check against database-level attacks on PostgreSQL', () => {
 
   it('detects a row changed with the append-only trigger disabled by the table owner', async () => {
     await asOwner(() => sql(`UPDATE audit_event SET object_id = 'other' WHERE seq = 2`));
+    await expectDetected();
+  });
+
+  it('detects a stored subtree hash changed (proofs are made from them)', async () => {
+    await asOwner(() => sql(`UPDATE audit_node SET hash = sha256(hash) WHERE height = 4 AND idx = 0`));
+    const report = await verifyLiveLog(h.db.prisma);
+    expect(report.ok ? 'ok' : report.error.message).toMatch(/subtree hash at height 4, index 0/);
     await expectDetected();
   });
 

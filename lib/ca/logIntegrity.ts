@@ -19,7 +19,7 @@ import { equal } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { err, ok, type Result, type TqError } from '../errors';
 import type { PrismaClient } from '../db/client';
-import { appendAuditEvent, CompactRange, type CompactRangeState, encodeEvent, GENESIS_HASH, leafHash, normalizeJson, SM3_TREE, SYSTEM_ACTOR, unpackTree, verifyChain, type ChainAnchor } from '../audit';
+import { appendAuditEvent, CompactRange, type CompactRangeState, encodeEvent, firstWrongNode, GENESIS_HASH, leafHash, normalizeJson, SM3_TREE, StoredNodes, SYSTEM_ACTOR, unpackTree, verifyChain, type ChainAnchor } from '../audit';
 import { verifyCheckpointNote } from '../log/checkpoint';
 import { encodeBase64 } from '../log/note';
 import type { CaKeys } from './keys';
@@ -127,6 +127,7 @@ export async function verifyLiveLog(prisma: PrismaClient, seen: SeenCheckpoint |
       prisma.auditLeaf.findMany({ where, orderBy: { seq: 'asc' }, take: BATCH }),
     ]);
     const done = rows.length < BATCH;
+    const nodes = new StoredNodes();
     const chained = verifyChain(rows, { from, head: done ? head : undefined });
     if (!chained.ok) return tampered(chained.error.message, { ...chained.error.details, cause: chained.error.code });
     for (const [i, row] of rows.entries()) {
@@ -136,7 +137,7 @@ export async function verifyLiveLog(prisma: PrismaClient, seen: SeenCheckpoint |
       if (row.seq <= head.treeSize && (leaves[i]?.seq !== row.seq || !equal(leaves[i].hash, leaf))) {
         return tampered(`audit event ${row.seq}: its stored leaf hash is not the hash of the event`, { seq: row.seq.toString() });
       }
-      tree.append(leaf);
+      tree.append(leaf, nodes.completed);
       while (next < checkpoints.length && checkpoints[next].size === BigInt(tree.size)) {
         if (!equal(tree.root(), checkpoints[next].root)) {
           return tampered(`the stored log at size ${tree.size} does not have the root the checkpoint signed`, { size: String(tree.size) });
@@ -144,6 +145,8 @@ export async function verifyLiveLog(prisma: PrismaClient, seen: SeenCheckpoint |
         next += 1;
       }
     }
+    const wrong = await firstWrongNode(prisma, nodes);
+    if (wrong) return tampered(`the stored subtree hash at height ${wrong.height}, index ${wrong.index} is not the hash of the events under it`, { height: wrong.height, index: wrong.index });
     from = { seq: chained.value.lastSeq, hash: chained.value.lastHash };
     if (done) break;
   }

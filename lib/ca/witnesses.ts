@@ -4,10 +4,10 @@
  * proofs, and post cosignatures, each stored only once it verifies under a registered key and is
  * of a checkpoint this CA signed. Exports carry the stored cosignatures in the checkpoint notes.
  */
-import { appendAuditEvent, storedLeaves, SM3_TREE, SYSTEM_ACTOR } from '../audit';
+import { appendAuditEvent, storedTree, SYSTEM_ACTOR } from '../audit';
 import { toHex } from '../bytes';
 import { err, ok, type Result } from '../errors';
-import { consistencyProof, leafHashSource } from '../log/merkle';
+import { consistencyProof } from '../log/merkle';
 import { encodeBase64, formatSignatureLine, keyId, parseNote, parseVkey, verifyNote, type NoteKey } from '../log/note';
 import { parseCheckpointText } from '../log/checkpoint';
 import type { ApiClient } from './apiTokens';
@@ -105,7 +105,7 @@ export async function logConsistencyProof(ca: Pick<ServiceContext, 'prisma'>, fr
     return err('CHECKPOINT_UNKNOWN', `no signed checkpoint has size ${to}`, { field: 'to', details: { to } });
   }
   if (from > to) return err('PROOF_SIZES_INVALID', `from (${from}) is larger than to (${to})`, { field: 'from', details: { from, to } });
-  const proof = await consistencyProof(leafHashSource(SM3_TREE, () => storedLeaves(ca.prisma, to)), from, to);
+  const proof = await consistencyProof(storedTree(ca.prisma), from, to);
   if (!proof.ok) return proof;
   return ok({ from, to, proof: proof.value.map(encodeBase64) });
 }

@@ -7,7 +7,7 @@ import { TqException } from '../errors';
 import type { PrismaClient, Tx } from './client';
 
 /** Written once and never changed: the application may only add rows and read them. */
-export const LOG_TABLES = ['audit_event', 'audit_leaf', 'audit_key', 'audit_checkpoint', 'audit_witness_key', 'audit_cosignature'] as const;
+export const LOG_TABLES = ['audit_event', 'audit_leaf', 'audit_node', 'audit_key', 'audit_checkpoint', 'audit_witness_key', 'audit_cosignature'] as const;
 /** The head moves forward by one with every event (its trigger refuses anything else); never deleted. */
 const HEAD_TABLE = 'audit_chain_head';
 /** Read by the up-to-date check at every start; only the owner's migrations write it. */

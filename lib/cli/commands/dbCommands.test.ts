@@ -14,7 +14,7 @@ import { unwrap } from '../../errors';
 import { runTqca } from '../testSupport';
 
 /** A column of each log table, for the UPDATE attempt. */
-const A_COLUMN: Readonly<Record<string, string>> = { audit_event: 'hash', audit_leaf: 'hash', audit_key: 'vkey', audit_checkpoint: 'note', audit_witness_key: 'vkey', audit_cosignature: 'line' };
+const A_COLUMN: Readonly<Record<string, string>> = { audit_event: 'hash', audit_leaf: 'hash', audit_node: 'hash', audit_key: 'vkey', audit_checkpoint: 'note', audit_witness_key: 'vkey', audit_cosignature: 'line' };
 
 const pg_ = useTestCluster();
 let ownerUrl: string;
