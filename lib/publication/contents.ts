@@ -72,8 +72,38 @@ function certificateRows(tx: Tx, where: Prisma.Sql): Promise<CertificateRow[]> {
      ORDER BY c.number`;
 }
 
-export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor): Promise<Result<PublicationContents>> {
-  const keys = await readRootKeys(tx, at);
+/** A root_key row as listing needs it. */
+export interface RootKeyRow {
+  readonly id: number;
+  readonly index: number;
+  readonly hsmKeyId: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly a2Record: Uint8Array;
+  readonly state: string;
+  readonly changeXid: bigint;
+}
+
+/**
+ * Every root_key row, ascending by index, as one JSON text value: a column of a statement the
+ * caller makes anyway (publication's first read), so the root keys take no round trip of their own.
+ */
+export const ROOT_KEY_ROWS = Prisma.sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'index', index, 'hsmKeyId', encode(hsm_key_id, 'hex'),
+  'publicKey', encode(public_key, 'hex'), 'a2Record', encode(a2_record, 'hex'), 'state', state::text, 'changeXid', change_xid::text) ORDER BY index), '[]'::json)::text FROM root_key)`;
+
+export function rootKeyRows(text: string): RootKeyRow[] {
+  const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+  return (JSON.parse(text) as { id: number; index: number; hsmKeyId: string; publicKey: string; a2Record: string; state: string; changeXid: string }[]).map((k) => ({
+    ...k,
+    hsmKeyId: hex(k.hsmKeyId),
+    publicKey: hex(k.publicKey),
+    a2Record: hex(k.a2Record),
+    changeXid: BigInt(k.changeXid),
+  }));
+}
+
+/** `keyRows`: the root_key rows when the caller read them (ROOT_KEY_ROWS); read here otherwise. */
+export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor, keyRows?: readonly RootKeyRow[]): Promise<Result<PublicationContents>> {
+  const keys = listedKeys(keyRows ?? (await readRootKeyRows(tx)), at);
   if (!keys.ok) return keys;
   const { rootKeys, byId, listedIds } = keys.value;
   if (since && keys.value.lastChange < since.changesFrom && at >= since.listedAt && sameRootKeys(since.bundle, rootKeys)) {
@@ -107,8 +137,12 @@ interface ListedKeys {
   readonly lastChange: bigint;
 }
 
-async function readRootKeys(tx: Tx, at: Date): Promise<Result<ListedKeys>> {
-  const all = await tx.rootKey.findMany({ orderBy: { index: 'asc' } });
+async function readRootKeyRows(tx: Tx): Promise<RootKeyRow[]> {
+  const [{ rows }] = await tx.$queryRaw<{ rows: string }[]>`SELECT ${ROOT_KEY_ROWS} AS rows`;
+  return rootKeyRows(rows);
+}
+
+function listedKeys(all: readonly RootKeyRow[], at: Date): Result<ListedKeys> {
   const inBundle = all.filter((k) => k.state === 'ACTIVE' || k.state === 'ANNOUNCED');
   const rootKeys: ListedRootKey[] = [];
   for (const k of inBundle) {
