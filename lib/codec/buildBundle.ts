@@ -9,7 +9,7 @@
  */
 import { concat, equal } from '../bytes';
 import { Code, err, ok, TqException, type Result } from '../errors';
-import { bodyDigest, bundleLayout, decodeBundle, knownCertificates, positionOf, type Bundle, type KnownCertificates } from './bundle';
+import { bundleLayout, decodeBundle, digestBody, knownCertificates, positionOf, type Bundle, type KnownCertificates } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { expiryDay } from './expiry';
 import { manifestRecord, MANIFEST_RECORD_LENGTH, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
@@ -86,27 +86,28 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
   if (!checkedKeys.ok) return checkedKeys;
   const signing = checkedKeys.value;
 
-  const body = concat(
-    ...rootKeys.map((k) => rootKeyRecord.encode(k)),
-    ...certificates.map((c) => c.bytes),
-    revocationList.encode(list),
-  );
+  // The manifest's place left zero (signature included) until the body's digest is known.
+  const bytes = concat(new Uint8Array(MANIFEST_RECORD_LENGTH), ...rootKeys.map((k) => rootKeyRecord.encode(k)), ...certificates.map((c) => c.bytes), revocationList.encode(list));
+  const digested = digestBody(bytes);
   const fields: ManifestFields = {
     ...manifest,
     a2Count: rootKeys.length,
     a3Count: certificates.length,
     revocationSequenceNumber: list.sequenceNumber,
-    bodyDigest: bodyDigest(body),
+    bodyDigest: digested.digest,
   };
   const encoded = manifestToBeSigned(fields);
   if (!encoded.ok) return encoded;
   const toBeSigned = encoded.value;
-  const unsigned = checkBundle({ ...clientCheck(contents, signing, held.value), bundle: concat(toBeSigned, ZERO_SIGNATURE, body) }, false);
+  bytes.set(toBeSigned, 0);
+  const unsigned = checkBundle({ ...clientCheck(contents, signing, held.value), bundle: bytes }, false, digested);
   if (!unsigned.ok) return unsigned;
   const rootSignature = await signedManifest(toBeSigned, signing, contents, sign);
   if (!rootSignature.ok) return rootSignature;
+  // The checked bundle's bytes are its own copy, never handed out before: the signature goes in place.
   const checked = unsigned.value.bundle;
-  return { ok: true, value: { ...checked, manifest: { ...checked.manifest, rootSignature: rootSignature.value }, bytes: concat(toBeSigned, rootSignature.value, body) } };
+  checked.bytes.set(rootSignature.value, MANIFEST_SIGNED_LENGTH);
+  return { ok: true, value: { ...checked, manifest: { ...checked.manifest, rootSignature: rootSignature.value } } };
 }
 
 function manifestToBeSigned(fields: ManifestFields): Result<Uint8Array> {
@@ -256,8 +257,9 @@ async function buildSuccessor(
   copyTo(held.length);
   bytes.set(a4, a3Start + count * certificateRecord.length);
 
-  const body = bytes.subarray(MANIFEST_RECORD_LENGTH);
-  const fields: ManifestFields = { ...contents.manifest, a2Count: a2.length, a3Count: count, revocationSequenceNumber: list.sequenceNumber, bodyDigest: bodyDigest(body) };
+  // The body is complete and is not written again; the check below takes this digest for exactly its range.
+  const digested = digestBody(bytes);
+  const fields: ManifestFields = { ...contents.manifest, a2Count: a2.length, a3Count: count, revocationSequenceNumber: list.sequenceNumber, bodyDigest: digested.digest };
   const encoded = manifestToBeSigned(fields);
   if (!encoded.ok) return encoded;
   const toBeSigned = encoded.value;
@@ -266,7 +268,7 @@ async function buildSuccessor(
   if (ordered >= 0) return err('RECORD_ORDER', `root key ${hexByte(rootKeys[ordered].rootKeyIndex)} is listed twice`, { field: `rootKeys[${ordered}]` });
   const bundle: Bundle = { manifest: { ...fields, rootSignature: ZERO_SIGNATURE }, rootKeys, certificates: records, revocationList: list, bytes };
   const freshAt = new Set(others);
-  const unsigned = checkDecodedBundle(bundle, { ...clientCheck(contents, signing, previous), previous }, { has: (n) => !freshAt.has(n), others }, false);
+  const unsigned = checkDecodedBundle(bundle, { ...clientCheck(contents, signing, previous), previous }, { has: (n) => !freshAt.has(n), others }, false, digested);
   if (!unsigned.ok) return unsigned;
   const rootSignature = await signedManifest(toBeSigned, signing, contents, sign);
   if (!rootSignature.ok) return rootSignature;

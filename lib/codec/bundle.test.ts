@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { concat, toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { err, ok, unwrap, type Result } from '../errors';
-import { bundleLayout, decodeBundle } from './bundle';
+import { bundleLayout, decodeBundle, digestBody, type Bundle, type DigestedRange } from './bundle';
 import { applyDelta, decodeDelta, makeDelta } from './bundleDelta';
 import { a2, a3, a4, assembleBundle, at, delta12, exampleTrust, unix, v1, V1_PUBLISHED, v2, V2_PUBLISHED, vector, type RawBundle } from './testBundles';
 import { buildBundle, type BundleContents } from './buildBundle';
 import { keyPair, expectError, hex, rootKeys } from './testSupport';
 import { smCryptoSign, smCryptoVerify } from '../../test/support/smCryptoSm2';
-import { verifyBundle, type BundleVerificationInput } from './verifyBundle';
+import { checkDecodedBundle, verifyBundle, type BundleVerificationInput } from './verifyBundle';
 
 const verifyV1 = (bundle: Uint8Array) => verifyBundle({ bundle, trustedRoots: exampleTrust, now: at(V1_PUBLISHED) });
 const verifyV2 = (bundle: Uint8Array) => verifyBundle({ bundle, trustedRoots: exampleTrust, previous: v1, now: at(V2_PUBLISHED) });
@@ -135,6 +135,25 @@ describe('each §12.2 check rejects', () => {
 
   it('3: SM3 of the body', () => {
     expectError(check(base({ manifest: { bodyDigest: new Uint8Array(32) } })), 'BODY_DIGEST_MISMATCH', 'manifest.bodyDigest', 26);
+  });
+
+  it('3, in the builder’s check: its digest stands for SM3 only over exactly the body of exactly the bytes checked', () => {
+    const good = unwrap(decodeBundle(assembleBundle(base())));
+    const misstated = good.bytes.slice();
+    misstated[26] ^= 1;
+    const wrong = unwrap(decodeBundle(misstated));
+    // The builder's check: no manifest signature yet, so check 3 is the one that must catch a misstated digest.
+    const builderCheck = (bundle: Bundle, digested: DigestedRange) => checkDecodedBundle(bundle, { trustedRoots: exampleTrust, now: at(P0), skewSeconds: 0, previous: undefined }, { has: () => false }, false, digested);
+    expect(builderCheck(good, digestBody(good.bytes)).ok).toBe(true);
+    // The true SM3 at hand, a manifest stating another: refused.
+    expectError(builderCheck(wrong, digestBody(wrong.bytes)), 'BODY_DIGEST_MISMATCH', 'manifest.bodyDigest', 26);
+    // A digest that agrees with the misstated field, but for another range, or for a copy of the bytes: not taken, the body is hashed.
+    const body = wrong.bytes.length - 122;
+    expectError(builderCheck(wrong, { bytes: wrong.bytes, offset: 0, length: body, digest: wrong.manifest.bodyDigest }), 'BODY_DIGEST_MISMATCH', 'manifest.bodyDigest', 26);
+    expectError(builderCheck(wrong, { bytes: wrong.bytes, offset: 122, length: body - 1, digest: wrong.manifest.bodyDigest }), 'BODY_DIGEST_MISMATCH', 'manifest.bodyDigest', 26);
+    expectError(builderCheck(wrong, { bytes: wrong.bytes.slice(), offset: 122, length: body, digest: wrong.manifest.bodyDigest }), 'BODY_DIGEST_MISMATCH', 'manifest.bodyDigest', 26);
+    // The digest the bytes state is compared, not only the decoded value.
+    expectError(builderCheck({ ...good, bytes: misstated }, digestBody(misstated)), 'BODY_DIGEST_MISMATCH', 'manifest.bodyDigest', 26);
   });
 
   it('4: rollback, same version with other bytes, publication in the future, freeze, expiry past the A4', () => {

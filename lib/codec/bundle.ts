@@ -55,6 +55,25 @@ export const hexId = (value: number): string => value.toString(16).padStart(8, '
 
 export const bodyDigest = (body: Uint8Array): Uint8Array => sm3(body);
 
+/**
+ * SM3 as the builder computed it over `bytes[offset, offset + length)` of exactly this array: the
+ * builder hands it to its own check (check 3), which takes it only for the very range of the very
+ * array it would hash itself, and hashes otherwise. Never kept beyond that call: once the bytes
+ * are handed out they may be written, and a digest kept for them would vouch for other bytes.
+ */
+export interface DigestedRange {
+  readonly bytes: Uint8Array;
+  readonly offset: number;
+  readonly length: number;
+  readonly digest: Uint8Array;
+}
+
+/** SM3 of a bundle's body (everything after the manifest), computed now, with the range it covers. */
+export function digestBody(bundle: Uint8Array): DigestedRange {
+  const body = bodyOf(bundle);
+  return { bytes: bundle, offset: MANIFEST_RECORD_LENGTH, length: body.length, digest: bodyDigest(body) };
+}
+
 const TAG_NAMES: Readonly<Record<number, string>> = { 0xa2: 'A2', 0xa3: 'A3', 0xa4: 'A4', 0xa5: 'A5', 0xa6: 'A6' };
 
 /**

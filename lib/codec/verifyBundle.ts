@@ -12,7 +12,7 @@
 import { equal, samePublicBytes, toHex } from '../bytes';
 import { sm2 } from '../crypto/sm2';
 import { err, ok, type Result } from '../errors';
-import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, positionOf, type Bundle } from './bundle';
+import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, positionOf, type Bundle, type DigestedRange } from './bundle';
 import { expiryMonth, type CalendarMonth } from './expiry';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
@@ -68,23 +68,27 @@ export function verifyBundle(input: BundleVerificationInput): Result<VerifiedBun
 /**
  * The checks, with or without the manifest signature: the builder runs them on the body it is
  * about to have signed (so a bundle a client would reject never reaches the signer), then
- * verifyBundle on what the signer returned.
+ * verifyBundle on what the signer returned. `digested`: the SM3 the builder has just computed
+ * over the input bytes' body (check 3 takes it for that range of those bytes only).
  */
-export function checkBundle(input: BundleVerificationInput, manifestSignature: boolean): Result<VerifiedBundle> {
+export function checkBundle(input: BundleVerificationInput, manifestSignature: boolean, digested?: DigestedRange): Result<VerifiedBundle> {
   const now = checkTime(input.now);
   if (!now.ok) return now;
   const skew = input.skewSeconds ?? BUNDLE_SKEW_SECONDS;
   if (!Number.isInteger(skew) || skew < 0) return err('VALUE_RANGE', `skewSeconds must be a non-negative integer, got ${skew}`, { field: 'skewSeconds' });
   // A decoded P lends the new bundle its decoded A3s; P as bytes is decoded after the bundle (which fails first if broken).
   const known = input.previous instanceof Uint8Array ? undefined : input.previous;
-  const decoded = decodeBundle(input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes, known);
+  const bytes = input.bundle instanceof Uint8Array ? input.bundle : input.bundle.bytes;
+  const decoded = decodeBundle(bytes, known);
   if (!decoded.ok) return decoded;
   const held = input.previous instanceof Uint8Array ? decodeBundle(input.previous) : ok(known);
   if (!held.ok) return { ok: false, error: { ...held.error, field: `previous.${held.error.field}` } };
   const previous = held.value;
   const bundle = decoded.value;
   const reused = input.previousVerified && previous ? recordsVerifiedBefore(bundle, previous) : new Set<number>();
-  return checkDecodedBundle(bundle, { ...input, now: now.value, skewSeconds: skew, previous }, reused, manifestSignature);
+  // The decoded bundle holds a copy of the input, made just now: what was digested of the one is of the other.
+  const copied = digested?.bytes === bytes ? { ...digested, bytes: bundle.bytes } : undefined;
+  return checkDecodedBundle(bundle, { ...input, now: now.value, skewSeconds: skew, previous }, reused, manifestSignature, copied);
 }
 
 /** Positions of a bundle's A3 records that are byte-identical to the (verified) predecessor's at the same number. */
@@ -103,13 +107,13 @@ export function checkDecodedBundle(
   input: Omit<BundleVerificationInput, 'bundle' | 'previous' | 'skewSeconds'> & { readonly previous: Bundle | undefined; readonly skewSeconds: number },
   reused: ReusedRecords,
   manifestSignature: boolean,
+  digested?: DigestedRange,
 ): Result<VerifiedBundle> {
   const { previous } = input;
   return attempt(() => {
     const trusted = new Map(input.trustedRoots.map((r) => [r.rootKeyIndex, r.publicKey]));
     checkSigner(bundle, trusted, input.centerId, manifestSignature);
-    // The builder (manifestSignature false) has just computed the digest over these very bytes.
-    if (manifestSignature) checkBodyDigest(bundle);
+    checkBodyDigest(bundle, digested);
     checkFreshness(bundle, previous, input.now.getTime() / 1000, input.skewSeconds);
     const keys = checkRootKeys(bundle, trusted, reused);
     checkCertificates(bundle, keys, previous, reused);
@@ -201,10 +205,17 @@ function signatureCounts(bundle: Bundle, reused: ReusedRecords): Map<number, num
   return counts;
 }
 
-/** Check 3. */
-function checkBodyDigest(bundle: Bundle): void {
-  const actual = bodyDigest(bodyOf(bundle.bytes));
-  if (!equal(actual, bundle.manifest.bodyDigest)) {
+/**
+ * Check 3: the digest the manifest's bytes state (and its decoded value) against SM3 of the body;
+ * the builder's `digested` stands for that SM3 only when it covers exactly this body of exactly
+ * this array, so a builder that hashed another range, or other bytes, is still caught here.
+ */
+function checkBodyDigest(bundle: Bundle, digested: DigestedRange | undefined): void {
+  const body = bodyOf(bundle.bytes);
+  const same = digested !== undefined && digested.bytes === bundle.bytes && digested.offset === body.byteOffset - bundle.bytes.byteOffset && digested.length === body.length;
+  const actual = same ? digested.digest : bodyDigest(body);
+  const stated = bundle.bytes.subarray(BODY_DIGEST_OFFSET, BODY_DIGEST_OFFSET + actual.length);
+  if (!equal(actual, stated) || !equal(actual, bundle.manifest.bodyDigest)) {
     fail('BODY_DIGEST_MISMATCH', 'SM3 of the body is not the digest the manifest states', {
       field: 'manifest.bodyDigest',
       offset: BODY_DIGEST_OFFSET,

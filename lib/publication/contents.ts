@@ -14,6 +14,7 @@ import { reasonOf, signDistributionRecord, type CaServices } from '../ca';
 import { bytesToUint, samePublicBytes, toHex } from '../bytes';
 import { issuerCertificate, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH } from '../codec';
 import type { Tx } from '../db/client';
+import { Prisma, type RevocationReason } from '../db/generated/client';
 import { err, type Result } from '../errors';
 
 export interface ListedRootKey {
@@ -44,34 +45,65 @@ export interface Predecessor {
   readonly listedAt: Date;
 }
 
-/** The xmin of a snapshot taken now: every transaction below it has ended, so a later read from it misses nothing. */
-export async function snapshotXmin(tx: Tx): Promise<bigint> {
-  const [{ xmin }] = await tx.$queryRaw<{ xmin: string }[]>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`;
-  return BigInt(xmin);
+/** A certificate row as listing it needs, with its issuer's code. */
+interface CertificateRow {
+  readonly number: bigint;
+  readonly status: string;
+  readonly serial: number;
+  readonly revocationReason: RevocationReason | null;
+  readonly rootKeyId: number;
+  readonly bytes: Uint8Array;
+  readonly a3Record: Uint8Array | null;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  readonly issuerCode: Uint8Array;
 }
 
-/** The certificate rows `where` selects, ascending by number, with what listing them needs. */
-function certificateRows(tx: Tx, where: NonNullable<Parameters<Tx['certificate']['findMany']>[0]>['where']) {
-  return tx.certificate.findMany({
-    where,
-    select: {
-      number: true,
-      status: true,
-      serial: true,
-      revocationReason: true,
-      rootKeyId: true,
-      bytes: true,
-      a3Record: true,
-      issuedAt: true,
-      expiresAt: true,
-      institution: { select: { code: true } },
-    },
-    orderBy: { number: 'asc' },
-  });
+/**
+ * The certificate rows `where` selects, ascending by number, joined to their issuer in the same
+ * statement (Prisma's relation read is a second round trip).
+ */
+function certificateRows(tx: Tx, where: Prisma.Sql): Promise<CertificateRow[]> {
+  return tx.$queryRaw<CertificateRow[]>`
+    SELECT c.number, c.status::text AS status, c.serial, c.revocation_reason::text AS "revocationReason", c.root_key_id AS "rootKeyId", c.bytes,
+           c.a3_record AS "a3Record", c.issued_at AS "issuedAt", c.expires_at AS "expiresAt", i.code AS "issuerCode"
+      FROM certificate AS c JOIN institution AS i ON i.id = c.institution_id
+     WHERE ${where}
+     ORDER BY c.number`;
 }
 
-export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor): Promise<Result<PublicationContents>> {
-  const keys = await readRootKeys(tx, at);
+/** A root_key row as listing needs it. */
+export interface RootKeyRow {
+  readonly id: number;
+  readonly index: number;
+  readonly hsmKeyId: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly a2Record: Uint8Array;
+  readonly state: string;
+  readonly changeXid: bigint;
+}
+
+/**
+ * Every root_key row, ascending by index, as one JSON text value: a column of a statement the
+ * caller makes anyway (publication's first read), so the root keys take no round trip of their own.
+ */
+export const ROOT_KEY_ROWS = Prisma.sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'index', index, 'hsmKeyId', encode(hsm_key_id, 'hex'),
+  'publicKey', encode(public_key, 'hex'), 'a2Record', encode(a2_record, 'hex'), 'state', state::text, 'changeXid', change_xid::text) ORDER BY index), '[]'::json)::text FROM root_key)`;
+
+export function rootKeyRows(text: string): RootKeyRow[] {
+  const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+  return (JSON.parse(text) as { id: number; index: number; hsmKeyId: string; publicKey: string; a2Record: string; state: string; changeXid: string }[]).map((k) => ({
+    ...k,
+    hsmKeyId: hex(k.hsmKeyId),
+    publicKey: hex(k.publicKey),
+    a2Record: hex(k.a2Record),
+    changeXid: BigInt(k.changeXid),
+  }));
+}
+
+/** `keyRows`: the root_key rows when the caller read them (ROOT_KEY_ROWS); read here otherwise. */
+export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor, keyRows?: readonly RootKeyRow[]): Promise<Result<PublicationContents>> {
+  const keys = listedKeys(keyRows ?? (await readRootKeyRows(tx)), at);
   if (!keys.ok) return keys;
   const { rootKeys, byId, listedIds } = keys.value;
   if (since && keys.value.lastChange < since.changesFrom && at >= since.listedAt && sameRootKeys(since.bundle, rootKeys)) {
@@ -79,7 +111,8 @@ export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Pre
   }
   // One statement, one snapshot: read apart, a revocation committing in between would list a
   // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.
-  const rows = await certificateRows(tx, { expiresAt: { gt: at }, OR: [{ status: 'ACTIVE', rootKeyId: { in: [...listedIds] } }, { status: 'REVOKED' }] });
+  const listed = listedIds.length > 0 ? Prisma.sql`c.root_key_id IN (${Prisma.join(listedIds)})` : Prisma.sql`false`;
+  const rows = await certificateRows(tx, Prisma.sql`c.expires_at > ${at} AND ((c.status = 'ACTIVE' AND ${listed}) OR c.status = 'REVOKED')`);
   const certificates: Uint8Array[] = [];
   const signedNow: number[] = [];
   const revoked: RevocationEntry[] = [];
@@ -104,8 +137,12 @@ interface ListedKeys {
   readonly lastChange: bigint;
 }
 
-async function readRootKeys(tx: Tx, at: Date): Promise<Result<ListedKeys>> {
-  const all = await tx.rootKey.findMany({ orderBy: { index: 'asc' } });
+async function readRootKeyRows(tx: Tx): Promise<RootKeyRow[]> {
+  const [{ rows }] = await tx.$queryRaw<{ rows: string }[]>`SELECT ${ROOT_KEY_ROWS} AS rows`;
+  return rootKeyRows(rows);
+}
+
+function listedKeys(all: readonly RootKeyRow[], at: Date): Result<ListedKeys> {
   const inBundle = all.filter((k) => k.state === 'ACTIVE' || k.state === 'ANNOUNCED');
   const rootKeys: ListedRootKey[] = [];
   for (const k of inBundle) {
@@ -135,7 +172,7 @@ function sameRootKeys(previous: Bundle, rootKeys: readonly ListedRootKey[]): boo
  * did see (its id above that xmin) is applied again harmlessly.
  */
 async function readChanges(tx: Tx, ca: CaServices, at: Date, since: Predecessor, keys: ListedKeys): Promise<Result<PublicationContents>> {
-  const rows = await certificateRows(tx, { OR: [{ changeXid: { gte: since.changesFrom } }, { expiresAt: { gt: since.listedAt, lte: at } }] });
+  const rows = await certificateRows(tx, Prisma.sql`c.change_xid >= ${since.changesFrom} OR (c.expires_at > ${since.listedAt} AND c.expires_at <= ${at})`);
   const previous = since.bundle;
   const layout = bundleLayout(previous.manifest);
   const removed: number[] = [];
@@ -161,11 +198,9 @@ async function readChanges(tx: Tx, ca: CaServices, at: Date, since: Predecessor,
   };
 }
 
-type CertificateRow = Awaited<ReturnType<typeof certificateRows>>[number];
-
 const revocationEntry = (c: CertificateRow): RevocationEntry => ({
   certificateNumber: Number(c.number),
-  issuerId: bytesToUint(c.institution.code),
+  issuerId: bytesToUint(c.issuerCode),
   serial: c.serial,
   reason: reasonOf(c.revocationReason!),
 });
@@ -183,13 +218,13 @@ async function backfillDistributionRecord(
   tx: Tx,
   ca: CaServices,
   rootKey: ListedRootKey,
-  c: { number: bigint; bytes: Uint8Array; issuedAt: Date; institution: { code: Uint8Array } },
+  c: { number: bigint; bytes: Uint8Array; issuedAt: Date; issuerCode: Uint8Array },
 ): Promise<Result<Uint8Array>> {
   const certificate = issuerCertificate.decode(c.bytes);
   if (!certificate.ok) return err('INTERNAL', `stored certificate ${c.number} does not decode: ${certificate.error.code}`, { details: { bytes: toHex(c.bytes) } });
   const a3 = await signDistributionRecord(ca.keys, rootKey, {
     certificateNumber: Number(c.number),
-    issuerId: bytesToUint(c.institution.code),
+    issuerId: bytesToUint(c.issuerCode),
     certificate: certificate.value,
     issuedAt: c.issuedAt,
   });

@@ -30,7 +30,7 @@ import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import { sm3 } from '../crypto/sm3';
 import type { Tx } from '../db/client';
 import { err, unwrap, type Result } from '../errors';
-import { readContents, snapshotXmin, type ListedRootKey, type PublicationContents } from './contents';
+import { readContents, ROOT_KEY_ROWS, rootKeyRows, type ListedRootKey, type RootKeyRow, type PublicationContents } from './contents';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
 /**
@@ -86,13 +86,11 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PUBLICATION_LOCK})`;
     const now = ca.now();
     const publicationTime = Math.floor(now.getTime() / 1000);
-    const latest = await tx.publishedBundle.findFirst({ orderBy: { version: 'desc' }, omit: { bytes: true } });
+    const { latest, changesFrom, rootKeys } = await latestVersion(tx);
     const stored = latest ? await predecessor(tx, ca, latest) : undefined;
     const previous = stored?.bundle;
-    // Taken before anything is read: whatever these reads miss was written at or above it.
-    const changesFrom = await snapshotXmin(tx);
     const since = stored?.verified && latest?.changesFrom != null ? { bundle: stored.bundle, changesFrom: latest.changesFrom, listedAt: latest.publishedAt } : undefined;
-    const contents = unwrap(await readContents(tx, ca, now, since));
+    const contents = unwrap(await readContents(tx, ca, now, since, rootKeys));
     const trusted = trustedRoots(previous, contents.rootKeys);
     const signers = contents.rootKeys.filter((k) => k.state === 'ACTIVE');
     const signer = chooseSigner(signers, trusted);
@@ -111,7 +109,10 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     }
 
     const version = (latest?.version ?? 0) + 1;
-    const built = await buildBundle(
+    // A new A4's row is written while the bundle is built and its manifest signed, in this
+    // transaction: a build refused rolls it back with everything else.
+    const listStored = reusable ? Promise.resolve() : storeRevocationList(tx, list, listBytes, now);
+    const building = buildBundle(
       {
         manifest: {
           rootKeyIndex: signer.index,
@@ -131,9 +132,11 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
       },
       (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
     );
+    const [listWrite, build] = await Promise.allSettled([listStored, building]);
+    if (listWrite.status === 'rejected') throw listWrite.reason;
+    if (build.status === 'rejected') throw build.reason;
+    const built = build.value;
     if (!built.ok) refuseWith(built.error);
-
-    if (!reusable) await storeRevocationList(tx, list, listBytes, now);
     await storeBundle(tx, built.value, reason, now, changesFrom);
     await appendAuditEvent(tx, {
       actor: options.actor ?? SYSTEM_ACTOR,
@@ -161,6 +164,49 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
   // Only a committed version becomes the next publication's predecessor.
   if (attempt.ok) latestDecoded.set(ca.prisma, attempt.value.published);
   return attempt;
+}
+
+/** The latest version's row, as publication reads it (not its bytes). */
+interface LatestVersion {
+  readonly version: number;
+  readonly manifest: Uint8Array;
+  readonly bodySm3: Uint8Array;
+  readonly publishedAt: Date;
+  readonly expiresAt: Date;
+  readonly a4Sequence: number;
+  readonly signingRootIndex: number;
+  readonly changesFrom: bigint | null;
+}
+
+/**
+ * The latest version's row, X (the xmin of the snapshot that statement reads at) and the root_key
+ * rows, in one round trip (after the lock, so a version committed by the lock's last holder is seen). Every
+ * transaction below X had ended before the contents are read, by later statements at later
+ * snapshots: whatever those reads miss was written at or above X.
+ */
+async function latestVersion(tx: Tx): Promise<{ latest: LatestVersion | null; changesFrom: bigint; rootKeys: RootKeyRow[] }> {
+  const [row] = await tx.$queryRaw<
+    { xmin: string; root_keys: string; version: number | null; manifest: Uint8Array; body_sm3: Uint8Array; published_at: Date; expires_at: Date; a4_sequence: number; signing_root_index: number; changes_from: string | null }[]
+  >`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${ROOT_KEY_ROWS} AS root_keys, b.version, b.manifest, b.body_sm3, b.published_at, b.expires_at, b.a4_sequence, b.signing_root_index,
+           b.changes_from::text AS changes_from
+      FROM (SELECT max(version) AS version FROM bundle) AS last LEFT JOIN bundle AS b USING (version)`;
+  const changesFrom = BigInt(row.xmin);
+  const rootKeys = rootKeyRows(row.root_keys);
+  if (row.version === null) return { latest: null, changesFrom, rootKeys };
+  return {
+    latest: {
+      version: row.version,
+      manifest: new Uint8Array(row.manifest),
+      bodySm3: new Uint8Array(row.body_sm3),
+      publishedAt: row.published_at,
+      expiresAt: row.expires_at,
+      a4Sequence: row.a4_sequence,
+      signingRootIndex: row.signing_root_index,
+      changesFrom: row.changes_from === null ? null : BigInt(row.changes_from),
+    },
+    changesFrom,
+    rootKeys,
+  };
 }
 
 /**
