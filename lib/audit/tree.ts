@@ -64,10 +64,20 @@ export class CompactRange {
 
   /** Appends one leaf hash: merges equal-sized subtrees, as binary addition carries. */
   append(leaf: Uint8Array): void {
-    let h = leaf;
-    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) h = nodeHash(this.hash, this.stack.pop()!, h);
+    this.appendSubtree(leaf, 1);
+  }
+
+  /**
+   * Appends the MTH of `leaves` leaves at once: a perfect subtree (a power of two) that starts
+   * at a multiple of its size, as the next `leaves` appends would build it (the export verifier's
+   * workers hash such subtrees of their batch, verifyFile.ts).
+   */
+  appendSubtree(root: Uint8Array, leaves: number): void {
+    if (!isPowerOfTwo(leaves) || this.count % leaves !== 0) throw new RangeError(`a subtree of ${leaves} leaves cannot follow ${this.count}`);
+    let h = root;
+    for (let n = this.count / leaves; n % 2 === 1; n = Math.floor(n / 2)) h = nodeHash(this.hash, this.stack.pop()!, h);
     this.stack.push(h);
-    this.count += 1;
+    this.count += leaves;
   }
 
   /** MTH over the leaves appended so far: the subtrees folded right to left. */
@@ -77,6 +87,13 @@ export class CompactRange {
     for (let i = this.stack.length - 2; i >= 0; i--) h = nodeHash(this.hash, this.stack[i], h);
     return h;
   }
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  if (!Number.isSafeInteger(n) || n < 1) return false;
+  let v = n;
+  while (v % 2 === 0) v /= 2;
+  return v === 1;
 }
 
 function popcount(n: number): number {

@@ -20,6 +20,8 @@ export const HASHED = 1;
 export const LINKED = 2;
 /** Bytes per line in `hashes`: its prevHash, hash and leaf hash. */
 export const HASHES_PER_LINE = 96;
+/** Bytes per line in `subtreeHashes`. */
+export const SUBTREE_HASH_BYTES = 32;
 
 export interface EntryBatch {
   /** Per line: where its bytes start and end in the batch (without the LF; a CR before it is kept). */
@@ -28,6 +30,13 @@ export interface EntryBatch {
   readonly status: Uint8Array<ArrayBuffer>;
   readonly seqs: Float64Array<ArrayBuffer>;
   readonly hashes: Uint8Array<ArrayBuffer>;
+  /**
+   * At the first line of each aligned perfect subtree of the log's tree that a run of linked lines
+   * makes up (markSubtrees): its leaf count; 0 on every other line.
+   */
+  readonly subtreeLeaves: Uint32Array<ArrayBuffer>;
+  /** At the same lines: the subtree's MTH (32 bytes per line). */
+  readonly subtreeHashes: Uint8Array<ArrayBuffer>;
 }
 
 const LF = 0x0a;
@@ -49,6 +58,8 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
     status: new Uint8Array(lines),
     seqs: new Float64Array(lines),
     hashes: new Uint8Array(lines * HASHES_PER_LINE),
+    subtreeLeaves: new Uint32Array(lines),
+    subtreeHashes: new Uint8Array(lines * SUBTREE_HASH_BYTES),
   };
   const hashes = Buffer.from(batch.hashes.buffer);
   let previous = -1;
@@ -61,7 +72,54 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
     batch.status[i] = previous >= 0 && continues(batch, previous, i) ? HASHED | LINKED : HASHED;
     previous = i;
   }
+  markSubtrees(batch);
   return batch;
+}
+
+/**
+ * Each run of consecutive lines, each linked to the line before it, cut into the aligned perfect
+ * subtrees of the log's tree its leaves make up (an entry's leaf index is its seq − 1), largest
+ * first from the left, with each one's MTH. The verifier, once it accepts a run's first entry,
+ * appends a subtree whole (ExportVerifier.acceptHashed): the node hashes are taken here, on the
+ * workers, not one append at a time on its thread.
+ */
+function markSubtrees(batch: EntryBatch): void {
+  const { status, seqs, subtreeLeaves } = batch;
+  for (let i = 0; i < status.length; ) {
+    if (!(status[i] & HASHED)) {
+      i += 1;
+      continue;
+    }
+    let end = i + 1;
+    while (end < status.length && status[end] & LINKED) end += 1;
+    for (let index = seqs[i] - 1; i < end; ) {
+      let leaves = 1;
+      while (index % (2 * leaves) === 0 && i + 2 * leaves <= end) leaves *= 2;
+      subtreeLeaves[i] = leaves;
+      subtreeHash(batch, i, leaves);
+      i += leaves;
+      index += leaves;
+    }
+  }
+}
+
+// 0x01 ‖ left ‖ right, the input of a node hash (RFC 9162), reused.
+const NODE = Buffer.alloc(65, 0x01);
+let level = Buffer.alloc(32 * 4096);
+
+/** The MTH of lines first…first + leaves − 1 (a power of two), pair by pair up a level at a time. */
+function subtreeHash(batch: EntryBatch, first: number, leaves: number): void {
+  const hashes = Buffer.from(batch.hashes.buffer);
+  const out = Buffer.from(batch.subtreeHashes.buffer);
+  if (level.length < 32 * leaves) level = Buffer.alloc(32 * leaves);
+  for (let k = 0; k < leaves; k++) hashes.copy(level, 32 * k, (first + k) * HASHES_PER_LINE + 64, (first + k + 1) * HASHES_PER_LINE);
+  for (let n = leaves; n > 1; n /= 2) {
+    for (let k = 0; k < n / 2; k++) {
+      level.copy(NODE, 1, 64 * k, 64 * k + 64);
+      hash('sm3', NODE, 'buffer').copy(level, 32 * k);
+    }
+  }
+  level.copy(out, first * SUBTREE_HASH_BYTES, 0, 32);
 }
 
 /** Line i's text as the verifier reads it: UTF-8, one CR before the LF dropped (exportLines). */

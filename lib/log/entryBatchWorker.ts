@@ -4,5 +4,5 @@ import { hashEntryBatch } from './entryBatch';
 
 parentPort!.on('message', ({ id, bytes }: { id: number; bytes: Uint8Array }) => {
   const batch = hashEntryBatch(bytes);
-  parentPort!.postMessage({ id, batch }, [batch.starts.buffer, batch.ends.buffer, batch.status.buffer, batch.seqs.buffer, batch.hashes.buffer]);
+  parentPort!.postMessage({ id, batch }, [batch.starts.buffer, batch.ends.buffer, batch.status.buffer, batch.seqs.buffer, batch.hashes.buffer, batch.subtreeLeaves.buffer, batch.subtreeHashes.buffer]);
 });

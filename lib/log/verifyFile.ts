@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Result } from '../errors';
-import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, type EntryBatch } from './entryBatch';
+import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, SUBTREE_HASH_BYTES, type EntryBatch } from './entryBatch';
 import { ExportVerifier, exportLines, verifyExport, type ExportSummary, type VerifyOptions } from './verify';
 
 const IN_FLIGHT_PER_WORKER = 2;
@@ -86,16 +86,28 @@ async function verifyInBatches(path: string, options: VerifyOptions, pool: Batch
   return verifier.finish();
 }
 
-/** One batch's lines in order; false at the first fault (the verifier holds it). */
+/** One batch's lines in order, a subtree of linked lines at a time where it can; false at the first fault (the verifier holds it). */
 function apply(verifier: ExportVerifier, bytes: Uint8Array, batch: EntryBatch): boolean {
-  const { status, seqs, hashes } = batch;
-  for (let i = 0; i < status.length; i++) {
-    const accepted = status[i] & HASHED ? verifier.acceptHashed(seqs[i], hashes, i * HASHES_PER_LINE, (status[i] & LINKED) !== 0) : undefined;
+  const { status, seqs, hashes, subtreeLeaves, subtreeHashes } = batch;
+  const accept = (i: number, leaves: number, root: Uint8Array) =>
+    verifier.acceptHashed(seqs[i], leaves, (status[i] & LINKED) !== 0, hashes.subarray(i * HASHES_PER_LINE, i * HASHES_PER_LINE + 32), lastHashOf(hashes, i + leaves - 1), root);
+  for (let i = 0; i < status.length; ) {
+    const leaves = subtreeLeaves[i];
+    const whole = leaves > 1 ? accept(i, leaves, subtreeHashes.subarray(i * SUBTREE_HASH_BYTES, (i + 1) * SUBTREE_HASH_BYTES)) : undefined;
+    if (whole) {
+      if (!whole.ok) return false;
+      i += leaves;
+      continue;
+    }
+    const accepted = status[i] & HASHED ? accept(i, 1, hashes.subarray(i * HASHES_PER_LINE + 64, (i + 1) * HASHES_PER_LINE)) : undefined;
     const r = accepted ?? verifier.line(batchLine(bytes, batch, i));
     if (!r.ok) return false;
+    i += 1;
   }
   return true;
 }
+
+const lastHashOf = (hashes: Uint8Array, i: number) => hashes.subarray(i * HASHES_PER_LINE + 32, i * HASHES_PER_LINE + 64);
 
 const WORKER = new URL('./entryBatchWorker.mjs', import.meta.url);
 
