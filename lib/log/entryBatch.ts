@@ -72,7 +72,7 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
     batch.status[i] = previous >= 0 && continues(batch, previous, i) ? HASHED | LINKED : HASHED;
     previous = i;
   }
-  markSubtrees(batch);
+  markSubtrees(batch, hashes);
   return batch;
 }
 
@@ -83,8 +83,8 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
  * appends a subtree whole (ExportVerifier.acceptHashed): the node hashes are taken here, on the
  * workers, not one append at a time on its thread.
  */
-function markSubtrees(batch: EntryBatch): void {
-  const { status, seqs, subtreeLeaves } = batch;
+function markSubtrees(batch: EntryBatch, hashes: Buffer): void {
+  const { status, seqs, subtreeLeaves, subtreeHashes } = batch;
   for (let i = 0; i < status.length; ) {
     if (!(status[i] & HASHED)) {
       i += 1;
@@ -96,7 +96,7 @@ function markSubtrees(batch: EntryBatch): void {
       let leaves = 1;
       while (index % (2 * leaves) === 0 && i + 2 * leaves <= end) leaves *= 2;
       subtreeLeaves[i] = leaves;
-      subtreeHash(batch, i, leaves);
+      subtreeHashes.set(subtreeHash(hashes, i, leaves), i * SUBTREE_HASH_BYTES);
       i += leaves;
       index += leaves;
     }
@@ -107,19 +107,23 @@ function markSubtrees(batch: EntryBatch): void {
 const NODE = Buffer.alloc(65, 0x01);
 let level = Buffer.alloc(32 * 4096);
 
-/** The MTH of lines first…first + leaves − 1 (a power of two), pair by pair up a level at a time. */
-function subtreeHash(batch: EntryBatch, first: number, leaves: number): void {
-  const hashes = Buffer.from(batch.hashes.buffer);
-  const out = Buffer.from(batch.subtreeHashes.buffer);
-  if (level.length < 32 * leaves) level = Buffer.alloc(32 * leaves);
-  for (let k = 0; k < leaves; k++) hashes.copy(level, 32 * k, (first + k) * HASHES_PER_LINE + 64, (first + k + 1) * HASHES_PER_LINE);
-  for (let n = leaves; n > 1; n /= 2) {
+/** The MTH of the leaves of lines first…first + leaves − 1 (a power of two), a level at a time. */
+function subtreeHash(hashes: Buffer, first: number, leaves: number): Uint8Array {
+  const leaf = (k: number) => hashes.subarray((first + k) * HASHES_PER_LINE + 64, (first + k + 1) * HASHES_PER_LINE);
+  if (leaves === 1) return leaf(0);
+  if (level.length < 16 * leaves) level = Buffer.alloc(16 * leaves);
+  for (let k = 0; k < leaves / 2; k++) {
+    NODE.set(leaf(2 * k), 1);
+    NODE.set(leaf(2 * k + 1), 33);
+    level.set(hash('sm3', NODE, 'buffer'), 32 * k);
+  }
+  for (let n = leaves / 2; n > 1; n /= 2) {
     for (let k = 0; k < n / 2; k++) {
       level.copy(NODE, 1, 64 * k, 64 * k + 64);
-      hash('sm3', NODE, 'buffer').copy(level, 32 * k);
+      level.set(hash('sm3', NODE, 'buffer'), 32 * k);
     }
   }
-  level.copy(out, first * SUBTREE_HASH_BYTES, 0, 32);
+  return level.subarray(0, 32);
 }
 
 /** Line i's text as the verifier reads it: UTF-8, one CR before the LF dropped (exportLines). */
@@ -211,10 +215,10 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   for (const opening of STRINGS) {
     at = matchLiteral(b, at, opening);
     if (at < 0) return false;
-    const close = plainStringEnd(b, at, end);
+    const close = copyPlainString(b, at, end, out, to + 4);
     if (close < 0) return false;
     out.writeUInt32BE(close - at, to);
-    to += 4 + b.copy(out, to + 4, at, close);
+    to += 4 + close - at;
     at = close;
   }
   at = matchLiteral(b, at, DETAILS);
@@ -235,12 +239,13 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   const row = i * HASHES_PER_LINE;
   at = matchLiteral(b, at, PREV_HASH);
   if (at < 0 || !readHex(b, at, hashes, row)) return false;
-  out.set(hashes.subarray(row, row + 32), to);
+  // Byte loops, here and below: a subarray per copy or comparison cost more than the 32 bytes.
+  for (let k = 0; k < 32; k++) out[to + k] = hashes[row + k];
   to += 32;
   at = matchLiteral(b, at + 64, HASH);
   if (at < 0 || !readHex(b, at, hashes, row + 32) || matchLiteral(b, at + 64, CLOSE) !== end) return false;
   const chain = hash('sm3', out.subarray(1, to), 'buffer');
-  if (!chain.equals(hashes.subarray(row + 32, row + 64))) return false;
+  for (let k = 0; k < 32; k++) if (chain[k] !== hashes[row + 32 + k]) return false;
   out[0] = 0x00;
   hashes.set(hash('sm3', out.subarray(0, to), 'buffer'), row + 64);
   seqs[i] = seq;
@@ -272,12 +277,13 @@ function readInteger(b: Buffer, at: number, max: number): number {
   return value;
 }
 
-/** The closing quote of a string of printable ASCII without escapes starting at `at`, or -1. */
-function plainStringEnd(b: Buffer, at: number, end: number): number {
+/** The closing quote of a string of printable ASCII without escapes starting at `at`, its bytes copied to out[to…]; or -1. */
+function copyPlainString(b: Buffer, at: number, end: number, out: Buffer, to: number): number {
   for (let k = at; k < end; k++) {
     const c = b[k];
     if (c === QUOTE) return k;
     if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
+    out[to++] = c;
   }
   return -1;
 }
