@@ -3,7 +3,7 @@
  * hashes and the compact range, the O(log n) frontier the chain head stores and every append
  * updates in the same transaction. Proofs and their verification are lib/log/merkle.ts.
  */
-import { hash } from 'node:crypto';
+import { digest } from '../crypto/sm3';
 
 export interface TreeHash {
   readonly name: 'sm3' | 'sha256';
@@ -14,14 +14,14 @@ export const SM3_TREE: TreeHash = { name: 'sm3', length: 32 };
 export const SHA256_TREE: TreeHash = { name: 'sha256', length: 32 };
 
 export function emptyRoot(h: TreeHash): Uint8Array {
-  return new Uint8Array(hash(h.name, new Uint8Array(0), 'buffer'));
+  return digest(h.name, new Uint8Array(0));
 }
 
 // One-shot hash() over a copied buffer: cheaper than a Hash object per call for inputs this short.
 export function leafHash(h: TreeHash, entry: Uint8Array): Uint8Array {
   const input = new Uint8Array(entry.length + 1);
   input.set(entry, 1);
-  return new Uint8Array(hash(h.name, input, 'buffer'));
+  return digest(h.name, input);
 }
 
 export function nodeHash(h: TreeHash, left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -29,7 +29,7 @@ export function nodeHash(h: TreeHash, left: Uint8Array, right: Uint8Array): Uint
   input[0] = 0x01;
   input.set(left, 1);
   input.set(right, 1 + left.length);
-  return new Uint8Array(hash(h.name, input, 'buffer'));
+  return digest(h.name, input);
 }
 
 /**

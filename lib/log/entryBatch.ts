@@ -9,8 +9,8 @@
  * predecessor (same checks: checkEntryLine, hash spelling, the hash of its fields). Everything else
  * (header, checkpoint and end lines, every fault) is left to line(), so errors are line()'s.
  */
-import { hash } from 'node:crypto';
 import { toHex } from '../bytes';
+import { digestInto } from '../crypto/sm3';
 import { chainAndLeafHash, CHAIN_VERSION, isSurelyCanonicalJson, writeEventHead } from '../audit';
 import { checkEntryLine, isHashHex } from './entry';
 
@@ -115,12 +115,12 @@ function subtreeHash(hashes: Buffer, first: number, leaves: number): Uint8Array 
   for (let k = 0; k < leaves / 2; k++) {
     NODE.set(leaf(2 * k), 1);
     NODE.set(leaf(2 * k + 1), 33);
-    level.set(hash('sm3', NODE, 'buffer'), 32 * k);
+    digestInto('sm3', NODE, level, 32 * k);
   }
   for (let n = leaves / 2; n > 1; n /= 2) {
     for (let k = 0; k < n / 2; k++) {
       level.copy(NODE, 1, 64 * k, 64 * k + 64);
-      level.set(hash('sm3', NODE, 'buffer'), 32 * k);
+      digestInto('sm3', NODE, level, 32 * k);
     }
   }
   return level.subarray(0, 32);
@@ -188,6 +188,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 let encoding = Buffer.alloc(4096);
+const chain = new Uint8Array(32);
 
 function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer, i: number, seqs: Float64Array): boolean {
   if (end > start && b[end - 1] === 0x0d) end -= 1;
@@ -244,10 +245,10 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   to += 32;
   at = matchLiteral(b, at + 64, HASH);
   if (at < 0 || !readHex(b, at, hashes, row + 32) || matchLiteral(b, at + 64, CLOSE) !== end) return false;
-  const chain = hash('sm3', out.subarray(1, to), 'buffer');
+  digestInto('sm3', out.subarray(1, to), chain, 0);
   for (let k = 0; k < 32; k++) if (chain[k] !== hashes[row + 32 + k]) return false;
   out[0] = 0x00;
-  hashes.set(hash('sm3', out.subarray(0, to), 'buffer'), row + 64);
+  digestInto('sm3', out.subarray(0, to), hashes, row + 64);
   seqs[i] = seq;
   return true;
 }
