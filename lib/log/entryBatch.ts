@@ -72,7 +72,7 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
     batch.status[i] = previous >= 0 && continues(batch, previous, i) ? HASHED | LINKED : HASHED;
     previous = i;
   }
-  markSubtrees(batch, hashes);
+  markSubtrees(batch);
   return batch;
 }
 
@@ -83,8 +83,8 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
  * appends a subtree whole (ExportVerifier.acceptHashed): the node hashes are taken here, on the
  * workers, not one append at a time on its thread.
  */
-function markSubtrees(batch: EntryBatch, hashes: Buffer): void {
-  const { status, seqs, subtreeLeaves, subtreeHashes } = batch;
+function markSubtrees(batch: EntryBatch): void {
+  const { status, seqs, hashes, subtreeLeaves, subtreeHashes } = batch;
   for (let i = 0; i < status.length; ) {
     if (!(status[i] & HASHED)) {
       i += 1;
@@ -104,14 +104,14 @@ function markSubtrees(batch: EntryBatch, hashes: Buffer): void {
 }
 
 // 0x01 ‖ left ‖ right, the input of a node hash (RFC 9162), reused.
-const NODE = Buffer.alloc(65, 0x01);
-let level = Buffer.alloc(32 * 4096);
+const NODE = new Uint8Array(65).fill(0x01);
+let level = new Uint8Array(32 * 4096);
 
 /** The MTH of the leaves of lines first…first + leaves − 1 (a power of two), a level at a time. */
-function subtreeHash(hashes: Buffer, first: number, leaves: number): Uint8Array {
+function subtreeHash(hashes: Uint8Array, first: number, leaves: number): Uint8Array {
   const leaf = (k: number) => hashes.subarray((first + k) * HASHES_PER_LINE + 64, (first + k + 1) * HASHES_PER_LINE);
   if (leaves === 1) return leaf(0);
-  if (level.length < 16 * leaves) level = Buffer.alloc(16 * leaves);
+  if (level.length < 16 * leaves) level = new Uint8Array(16 * leaves);
   for (let k = 0; k < leaves / 2; k++) {
     NODE.set(leaf(2 * k), 1);
     NODE.set(leaf(2 * k + 1), 33);
@@ -119,7 +119,7 @@ function subtreeHash(hashes: Buffer, first: number, leaves: number): Uint8Array 
   }
   for (let n = leaves / 2; n > 1; n /= 2) {
     for (let k = 0; k < n / 2; k++) {
-      level.copy(NODE, 1, 64 * k, 64 * k + 64);
+      NODE.set(level.subarray(64 * k, 64 * k + 64), 1);
       digestInto('sm3', NODE, level, 32 * k);
     }
   }
@@ -188,12 +188,17 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 let encoding = Buffer.alloc(4096);
+// The same memory as a plain Uint8Array: its subarray() is V8's own, a Buffer's a JavaScript subclass's (slower, twice per entry).
+let encodingBytes = new Uint8Array(encoding.buffer, encoding.byteOffset, encoding.length);
 const chain = new Uint8Array(32);
 
 function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer, i: number, seqs: Float64Array): boolean {
   if (end > start && b[end - 1] === 0x0d) end -= 1;
   // The encoding is never longer than the line (a string's bytes are its JSON text or fewer).
-  if (encoding.length < end - start + 64) encoding = Buffer.alloc(2 * (end - start + 64));
+  if (encoding.length < end - start + 64) {
+    encoding = Buffer.alloc(2 * (end - start + 64));
+    encodingBytes = new Uint8Array(encoding.buffer, encoding.byteOffset, encoding.length);
+  }
   const out = encoding;
   let at = matchLiteral(b, start, SEQ);
   const seq = at < 0 ? -1 : readInteger(b, at, Number.MAX_SAFE_INTEGER);
@@ -245,10 +250,10 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   to += 32;
   at = matchLiteral(b, at + 64, HASH);
   if (at < 0 || !readHex(b, at, hashes, row + 32) || matchLiteral(b, at + 64, CLOSE) !== end) return false;
-  digestInto('sm3', out.subarray(1, to), chain, 0);
+  digestInto('sm3', encodingBytes.subarray(1, to), chain, 0);
   for (let k = 0; k < 32; k++) if (chain[k] !== hashes[row + 32 + k]) return false;
   out[0] = 0x00;
-  digestInto('sm3', out.subarray(0, to), hashes, row + 64);
+  digestInto('sm3', encodingBytes.subarray(0, to), hashes, row + 64);
   seqs[i] = seq;
   return true;
 }
