@@ -43,13 +43,13 @@ export async function verifyExportFile(path: string, options: VerifyOptions, par
 
 /** A batch's bytes (moved to a worker and back) and what the worker found in them. */
 interface HashedBatch {
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   readonly batch: EntryBatch;
 }
 
 interface BatchHasher {
   /** `bytes` is the hasher's until it answers (a worker takes its memory). */
-  hash(bytes: Uint8Array): Promise<HashedBatch>;
+  hash(bytes: Uint8Array<ArrayBuffer>): Promise<HashedBatch>;
 }
 
 const IN_THIS_THREAD: BatchHasher = { hash: async (bytes) => ({ bytes, batch: hashEntryBatch(bytes) }) };
@@ -72,7 +72,7 @@ async function verifyInBatches(path: string, options: VerifyOptions, pool: Batch
     const { bytes, batch } = await inFlight.shift()!;
     return apply(verifier, bytes, batch);
   };
-  const send = (bytes: Uint8Array) => {
+  const send = (bytes: Uint8Array<ArrayBuffer>) => {
     const hashed = pool.hash(bytes);
     // Awaited in turn; a worker's failure must not count as unhandled before then.
     hashed.catch(() => undefined);
@@ -80,7 +80,7 @@ async function verifyInBatches(path: string, options: VerifyOptions, pool: Batch
   };
   const file = await open(path);
   try {
-    let rest: Uint8Array = new Uint8Array(0);
+    let rest: Uint8Array<ArrayBuffer> = new Uint8Array(0);
     for (;;) {
       // Read into memory of the batch's own, which moves to the worker and back without a copy.
       const bytes = new Uint8Array(rest.length + batchBytes);
@@ -152,7 +152,7 @@ class BatchPool implements BatchHasher {
     });
   }
 
-  hash(bytes: Uint8Array): Promise<HashedBatch> {
+  hash(bytes: Uint8Array<ArrayBuffer>): Promise<HashedBatch> {
     const id = this.nextId++;
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise((resolve, reject) => {
