@@ -19,8 +19,7 @@
  * A later chain version (e.g. for signed checkpoints) starts at some seq with its own tag and
  * version field; events already written keep version 1 and verify as before.
  */
-import { hash } from 'node:crypto';
-import { sm3 } from '../crypto/sm3';
+import { digest, sm3 } from '../crypto/sm3';
 import { canonicalJson, type CanonicalJson } from './canonicalJson';
 
 export const CHAIN_VERSION = 1;
@@ -115,5 +114,5 @@ export function chainAndLeafHash(e: Omit<ChainedFields, 'details'>, detailsText:
 export function chainAndLeafHash(e: Omit<ChainedFields, 'details'> & { readonly details?: CanonicalJson }, detailsText = canonicalJson(e.details!)): { hash: Uint8Array; leaf: Uint8Array } {
   const end = encodeToScratch(e, detailsText);
   scratch[0] = 0x00;
-  return { hash: new Uint8Array(hash('sm3', scratch.subarray(1, end), 'buffer')), leaf: new Uint8Array(hash('sm3', scratch.subarray(0, end), 'buffer')) };
+  return { hash: digest('sm3', scratch.subarray(1, end)), leaf: digest('sm3', scratch.subarray(0, end)) };
 }

@@ -3,7 +3,7 @@
  * hashes and the compact range, the O(log n) frontier the chain head stores and every append
  * updates in the same transaction. Proofs and their verification are lib/log/merkle.ts.
  */
-import { hash } from 'node:crypto';
+import { digest } from '../crypto/sm3';
 
 export interface TreeHash {
   readonly name: 'sm3' | 'sha256';
@@ -14,14 +14,14 @@ export const SM3_TREE: TreeHash = { name: 'sm3', length: 32 };
 export const SHA256_TREE: TreeHash = { name: 'sha256', length: 32 };
 
 export function emptyRoot(h: TreeHash): Uint8Array {
-  return new Uint8Array(hash(h.name, new Uint8Array(0), 'buffer'));
+  return digest(h.name, new Uint8Array(0));
 }
 
 // One-shot hash() over a copied buffer: cheaper than a Hash object per call for inputs this short.
 export function leafHash(h: TreeHash, entry: Uint8Array): Uint8Array {
   const input = new Uint8Array(entry.length + 1);
   input.set(entry, 1);
-  return new Uint8Array(hash(h.name, input, 'buffer'));
+  return digest(h.name, input);
 }
 
 export function nodeHash(h: TreeHash, left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -29,7 +29,7 @@ export function nodeHash(h: TreeHash, left: Uint8Array, right: Uint8Array): Uint
   input[0] = 0x01;
   input.set(left, 1);
   input.set(right, 1 + left.length);
-  return new Uint8Array(hash(h.name, input, 'buffer'));
+  return digest(h.name, input);
 }
 
 /**
@@ -68,15 +68,25 @@ export class CompactRange {
    * of that height (the leaf itself is height 0).
    */
   append(leaf: Uint8Array, completed?: (height: number, index: number, hash: Uint8Array) => void): void {
-    let h = leaf;
-    let height = 0;
-    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) {
+    this.appendSubtree(leaf, 1, completed);
+  }
+
+  /**
+   * Appends the MTH of `leaves` leaves at once: a perfect subtree (a power of two) that starts
+   * at a multiple of its size, as the next `leaves` appends would build it (the export verifier's
+   * workers hash such subtrees of their batch, verifyFile.ts).
+   */
+  appendSubtree(root: Uint8Array, leaves: number, completed?: (height: number, index: number, hash: Uint8Array) => void): void {
+    if (!isPowerOfTwo(leaves) || this.count % leaves !== 0) throw new RangeError(`a subtree of ${leaves} leaves cannot follow ${this.count}`);
+    let h = root;
+    let height = Math.log2(leaves);
+    for (let n = this.count / leaves; n % 2 === 1; n = Math.floor(n / 2)) {
       h = nodeHash(this.hash, this.stack.pop()!, h);
       height += 1;
       completed?.(height, Math.floor(this.count / 2 ** height), h);
     }
     this.stack.push(h);
-    this.count += 1;
+    this.count += leaves;
   }
 
   /** MTH over the leaves appended so far: the subtrees folded right to left. */
@@ -86,6 +96,13 @@ export class CompactRange {
     for (let i = this.stack.length - 2; i >= 0; i--) h = nodeHash(this.hash, this.stack[i], h);
     return h;
   }
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  if (!Number.isSafeInteger(n) || n < 1) return false;
+  let v = n;
+  while (v % 2 === 0) v /= 2;
+  return v === 1;
 }
 
 function popcount(n: number): number {

@@ -3,16 +3,17 @@ import { chainAndLeafHash } from '../audit';
 import { sm2 } from '../crypto/sm2';
 import { jsonLinesExport } from './export';
 import { checkEntryLine } from './entry';
-import { hashEntryBatch, hashOneLine, HASHED, LINKED } from './entryBatch';
+import { hashEntryBatch, hashOneLine, HASHED, HASHES_PER_LINE, LINKED, SUBTREE_HASH_BYTES } from './entryBatch';
+import { CompactRange, SM3_TREE } from './merkle';
 import { softwareSigner } from './note';
 import { syntheticLog } from './synthetic';
 
 const ORIGIN = 'tqca.example/audit';
 const audit = softwareSigner(ORIGIN, 'note', sm2.generatePrivateKey());
 
-async function exportText(entries: number): Promise<string> {
+async function exportText(entries: number, checkpointEvery = 4): Promise<string> {
   let text = '';
-  for await (const line of jsonLinesExport({ origin: ORIGIN, auditKey: audit.publicKey, witnesses: [], items: syntheticLog({ auditKey: audit, entries, checkpointEvery: 4 }) })) text += line;
+  for await (const line of jsonLinesExport({ origin: ORIGIN, auditKey: audit.publicKey, witnesses: [], items: syntheticLog({ auditKey: audit, entries, checkpointEvery }) })) text += line;
   return text;
 }
 
@@ -110,5 +111,31 @@ describe('a batch of lines', () => {
     const swapped = lines.map((l, i) => (l.includes('"seq":5,') ? lines[i + 1] : l.includes('"seq":6,') ? lines[i - 1] : l));
     const statuses = [...hashEntryBatch(bytes(swapped.join('\n'))).status];
     expect(statuses.filter((s) => s === HASHED).length).toBe(3);
+  });
+
+  it('cuts each run of linked lines into aligned perfect subtrees, each with the root of its leaves', async () => {
+    const text = await exportText(40, 23);
+    const starts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index + 1)].slice(0, -1);
+    let largest = 0;
+    // Batches starting at every line: runs start mid-tree, at checkpoints, at the batch's start.
+    for (const start of starts) {
+      const batch = hashEntryBatch(bytes(text.slice(start)));
+      const covered = new Array<number>(batch.status.length).fill(0);
+      for (let i = 0; i < batch.status.length; i++) {
+        const leaves = batch.subtreeLeaves[i];
+        if (leaves === 0) continue;
+        largest = Math.max(largest, leaves);
+        expect((batch.seqs[i] - 1) % leaves, 'aligned').toBe(0);
+        const tree = new CompactRange(SM3_TREE);
+        for (let k = i; k < i + leaves; k++) {
+          covered[k] += 1;
+          if (k > i) expect(batch.status[k]).toBe(HASHED | LINKED);
+          tree.append(batch.hashes.slice(k * HASHES_PER_LINE + 64, (k + 1) * HASHES_PER_LINE));
+        }
+        expect(batch.subtreeHashes.slice(i * SUBTREE_HASH_BYTES, (i + 1) * SUBTREE_HASH_BYTES)).toEqual(tree.root());
+      }
+      expect(covered).toEqual([...batch.status].map((s) => (s & HASHED ? 1 : 0)));
+    }
+    expect(largest).toBe(16);
   });
 });

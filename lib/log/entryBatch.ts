@@ -9,8 +9,8 @@
  * predecessor (same checks: checkEntryLine, hash spelling, the hash of its fields). Everything else
  * (header, checkpoint and end lines, every fault) is left to line(), so errors are line()'s.
  */
-import { hash } from 'node:crypto';
 import { toHex } from '../bytes';
+import { digestInto } from '../crypto/sm3';
 import { chainAndLeafHash, CHAIN_VERSION, isSurelyCanonicalJson, writeEventHead } from '../audit';
 import { checkEntryLine, isHashHex } from './entry';
 
@@ -20,6 +20,8 @@ export const HASHED = 1;
 export const LINKED = 2;
 /** Bytes per line in `hashes`: its prevHash, hash and leaf hash. */
 export const HASHES_PER_LINE = 96;
+/** Bytes per line in `subtreeHashes`. */
+export const SUBTREE_HASH_BYTES = 32;
 
 export interface EntryBatch {
   /** Per line: where its bytes start and end in the batch (without the LF; a CR before it is kept). */
@@ -28,6 +30,13 @@ export interface EntryBatch {
   readonly status: Uint8Array<ArrayBuffer>;
   readonly seqs: Float64Array<ArrayBuffer>;
   readonly hashes: Uint8Array<ArrayBuffer>;
+  /**
+   * At the first line of each aligned perfect subtree of the log's tree that a run of linked lines
+   * makes up (markSubtrees): its leaf count; 0 on every other line.
+   */
+  readonly subtreeLeaves: Uint32Array<ArrayBuffer>;
+  /** At the same lines: the subtree's MTH (32 bytes per line). */
+  readonly subtreeHashes: Uint8Array<ArrayBuffer>;
 }
 
 const LF = 0x0a;
@@ -49,6 +58,8 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
     status: new Uint8Array(lines),
     seqs: new Float64Array(lines),
     hashes: new Uint8Array(lines * HASHES_PER_LINE),
+    subtreeLeaves: new Uint32Array(lines),
+    subtreeHashes: new Uint8Array(lines * SUBTREE_HASH_BYTES),
   };
   const hashes = Buffer.from(batch.hashes.buffer);
   let previous = -1;
@@ -61,7 +72,58 @@ export function hashEntryBatch(bytes: Uint8Array): EntryBatch {
     batch.status[i] = previous >= 0 && continues(batch, previous, i) ? HASHED | LINKED : HASHED;
     previous = i;
   }
+  markSubtrees(batch);
   return batch;
+}
+
+/**
+ * Each run of consecutive lines, each linked to the line before it, cut into the aligned perfect
+ * subtrees of the log's tree its leaves make up (an entry's leaf index is its seq − 1), largest
+ * first from the left, with each one's MTH. The verifier, once it accepts a run's first entry,
+ * appends a subtree whole (ExportVerifier.acceptHashed): the node hashes are taken here, on the
+ * workers, not one append at a time on its thread.
+ */
+function markSubtrees(batch: EntryBatch): void {
+  const { status, seqs, hashes, subtreeLeaves, subtreeHashes } = batch;
+  for (let i = 0; i < status.length; ) {
+    if (!(status[i] & HASHED)) {
+      i += 1;
+      continue;
+    }
+    let end = i + 1;
+    while (end < status.length && status[end] & LINKED) end += 1;
+    for (let index = seqs[i] - 1; i < end; ) {
+      let leaves = 1;
+      while (index % (2 * leaves) === 0 && i + 2 * leaves <= end) leaves *= 2;
+      subtreeLeaves[i] = leaves;
+      subtreeHashes.set(subtreeHash(hashes, i, leaves), i * SUBTREE_HASH_BYTES);
+      i += leaves;
+      index += leaves;
+    }
+  }
+}
+
+// 0x01 ‖ left ‖ right, the input of a node hash (RFC 9162), reused.
+const NODE = new Uint8Array(65).fill(0x01);
+let level = new Uint8Array(32 * 4096);
+
+/** The MTH of the leaves of lines first…first + leaves − 1 (a power of two), a level at a time. */
+function subtreeHash(hashes: Uint8Array, first: number, leaves: number): Uint8Array {
+  const leaf = (k: number) => hashes.subarray((first + k) * HASHES_PER_LINE + 64, (first + k + 1) * HASHES_PER_LINE);
+  if (leaves === 1) return leaf(0);
+  if (level.length < 16 * leaves) level = new Uint8Array(16 * leaves);
+  for (let k = 0; k < leaves / 2; k++) {
+    NODE.set(leaf(2 * k), 1);
+    NODE.set(leaf(2 * k + 1), 33);
+    digestInto('sm3', NODE, level, 32 * k);
+  }
+  for (let n = leaves / 2; n > 1; n /= 2) {
+    for (let k = 0; k < n / 2; k++) {
+      NODE.set(level.subarray(64 * k, 64 * k + 64), 1);
+      digestInto('sm3', NODE, level, 32 * k);
+    }
+  }
+  return level.subarray(0, 32);
 }
 
 /** Line i's text as the verifier reads it: UTF-8, one CR before the LF dropped (exportLines). */
@@ -126,11 +188,17 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 let encoding = Buffer.alloc(4096);
+// The same memory as a plain Uint8Array: its subarray() is V8's own, a Buffer's a JavaScript subclass's (slower, twice per entry).
+let encodingBytes = new Uint8Array(encoding.buffer, encoding.byteOffset, encoding.length);
+const chain = new Uint8Array(32);
 
 function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer, i: number, seqs: Float64Array): boolean {
   if (end > start && b[end - 1] === 0x0d) end -= 1;
   // The encoding is never longer than the line (a string's bytes are its JSON text or fewer).
-  if (encoding.length < end - start + 64) encoding = Buffer.alloc(2 * (end - start + 64));
+  if (encoding.length < end - start + 64) {
+    encoding = Buffer.alloc(2 * (end - start + 64));
+    encodingBytes = new Uint8Array(encoding.buffer, encoding.byteOffset, encoding.length);
+  }
   const out = encoding;
   let at = matchLiteral(b, start, SEQ);
   const seq = at < 0 ? -1 : readInteger(b, at, Number.MAX_SAFE_INTEGER);
@@ -153,10 +221,10 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   for (const opening of STRINGS) {
     at = matchLiteral(b, at, opening);
     if (at < 0) return false;
-    const close = plainStringEnd(b, at, end);
+    const close = copyPlainString(b, at, end, out, to + 4);
     if (close < 0) return false;
     out.writeUInt32BE(close - at, to);
-    to += 4 + b.copy(out, to + 4, at, close);
+    to += 4 + close - at;
     at = close;
   }
   at = matchLiteral(b, at, DETAILS);
@@ -177,14 +245,15 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   const row = i * HASHES_PER_LINE;
   at = matchLiteral(b, at, PREV_HASH);
   if (at < 0 || !readHex(b, at, hashes, row)) return false;
-  out.set(hashes.subarray(row, row + 32), to);
+  // Byte loops, here and below: a subarray per copy or comparison cost more than the 32 bytes.
+  for (let k = 0; k < 32; k++) out[to + k] = hashes[row + k];
   to += 32;
   at = matchLiteral(b, at + 64, HASH);
   if (at < 0 || !readHex(b, at, hashes, row + 32) || matchLiteral(b, at + 64, CLOSE) !== end) return false;
-  const chain = hash('sm3', out.subarray(1, to), 'buffer');
-  if (!chain.equals(hashes.subarray(row + 32, row + 64))) return false;
+  digestInto('sm3', encodingBytes.subarray(1, to), chain, 0);
+  for (let k = 0; k < 32; k++) if (chain[k] !== hashes[row + 32 + k]) return false;
   out[0] = 0x00;
-  hashes.set(hash('sm3', out.subarray(0, to), 'buffer'), row + 64);
+  digestInto('sm3', encodingBytes.subarray(0, to), hashes, row + 64);
   seqs[i] = seq;
   return true;
 }
@@ -214,12 +283,13 @@ function readInteger(b: Buffer, at: number, max: number): number {
   return value;
 }
 
-/** The closing quote of a string of printable ASCII without escapes starting at `at`, or -1. */
-function plainStringEnd(b: Buffer, at: number, end: number): number {
+/** The closing quote of a string of printable ASCII without escapes starting at `at`, its bytes copied to out[to…]; or -1. */
+function copyPlainString(b: Buffer, at: number, end: number, out: Buffer, to: number): number {
   for (let k = at; k < end; k++) {
     const c = b[k];
     if (c === QUOTE) return k;
     if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
+    out[to++] = c;
   }
   return -1;
 }

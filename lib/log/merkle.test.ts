@@ -33,6 +33,19 @@ describe('Merkle tree against the RFC 6962 SHA-256 reference values', () => {
     expect(tree.state().hashes).toHaveLength(1);
   });
 
+  it('appends an aligned perfect subtree whole as its leaves one by one would, and refuses one that is not', () => {
+    // The reference leaves as subtrees of 4, 2 and 1 after one leaf: [0,1) [1,2) [2,4) [4,8) …
+    const tree = new CompactRange(SHA256_TREE);
+    for (const [start, size] of [[0, 1], [1, 1], [2, 2], [4, 4]]) {
+      const subtree = new CompactRange(SHA256_TREE);
+      for (const leaf of leaves.slice(start, start + size)) subtree.append(leaf);
+      tree.appendSubtree(subtree.root(), size);
+      expect(toHex(tree.root())).toBe(vectors.roots[start + size]);
+    }
+    expect(() => new CompactRange(SHA256_TREE, tree.state()).appendSubtree(leaves[0], 16)).toThrow(RangeError);
+    expect(() => tree.appendSubtree(leaves[0], 3)).toThrow(RangeError);
+  });
+
   it.each(vectors.inclusion)('inclusion of leaf $index in $size: generated as published, and it verifies', async ({ index, size, proof }) => {
     const generated = unwrap(await inclusionProof(source(SHA256_TREE, leaves.slice(0, size)), index, size));
     expect(generated.map(toHex)).toEqual(proof);

@@ -19,7 +19,7 @@ import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
 
 export { CompactRange, emptyRoot, leafHash, nodeHash, SHA256_TREE, SM3_TREE, type CompactRangeState, type TreeHash } from '../audit/tree';
-import { CompactRange, nodeHash, type TreeHash } from '../audit/tree';
+import { CompactRange, isPowerOfTwo, nodeHash, type TreeHash } from '../audit/tree';
 
 /** The largest power of two strictly below n (n ≥ 2). */
 function split(n: number): number {
@@ -197,10 +197,4 @@ export function verifyConsistency(h: TreeHash, first: number, second: number, pr
   if (!equal(fr, firstRoot)) return proofFault(`the proof does not lead to the root of size ${first}`, sizes);
   if (!equal(sr, secondRoot)) return proofFault(`the proof does not lead to the root of size ${second}`, sizes);
   return ok(true);
-}
-
-function isPowerOfTwo(n: number): boolean {
-  let v = n;
-  while (v > 1 && v % 2 === 0) v /= 2;
-  return v === 1;
 }

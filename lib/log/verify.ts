@@ -72,7 +72,12 @@ export class ExportVerifier {
   private ended = false;
   private failed?: TqError;
 
-  constructor(private readonly options: VerifyOptions) {}
+  // expectRoots' sizes in order: whether one falls inside a subtree appended whole.
+  private readonly expectedSizes: readonly number[];
+
+  constructor(private readonly options: VerifyOptions) {
+    this.expectedSizes = [...(options.expectRoots?.keys() ?? [])].sort((a, b) => a - b);
+  }
 
   line(text: string): Result<void> {
     if (this.failed) return { ok: false, error: this.failed };
@@ -84,21 +89,40 @@ export class ExportVerifier {
   }
 
   /**
-   * An entry line parsed, checked and hashed elsewhere (entryBatch.ts, in a worker): `hashes` holds
-   * at `at` its prevHash, hash and leaf hash. Accepted when it continues the chain (`linked`: its
-   * prevHash is known to be the last entry's hash); undefined when not, and the line's text goes
-   * to line(), which names the fault as it would have without the batch.
+   * `leaves` consecutive entry lines parsed, checked and hashed elsewhere (entryBatch.ts, in a
+   * worker), each after the first linked to the one before it (seq + 1, prevHash its hash), from
+   * seq `seq`: `prevHash` is the first's prevHash, `hash` the last's hash, `root` the MTH of their
+   * leaves (one line: its leaf hash; more: an aligned perfect subtree). Accepted when the first
+   * continues the chain (`linked`: its prevHash is known to be the last entry's hash); undefined
+   * when not, or when an older export's root is due inside the subtree: then the caller offers
+   * the lines one by one, and a line's text goes to line(), which names the fault as it would have
+   * without the batch.
    */
-  acceptHashed(seq: number, hashes: Uint8Array, at: number, linked: boolean): Result<void> | undefined {
+  acceptHashed(seq: number, leaves: number, linked: boolean, prevHash: Uint8Array, hash: Uint8Array, root: Uint8Array): Result<void> | undefined {
     if (this.failed || !this.policy || this.ended || this.options.onEntry || seq !== this.tree.size + 1) return undefined;
-    if (!linked && !equal(hashes.subarray(at, at + 32), this.lastHash)) return undefined;
-    this.lineNo += 1;
-    this.tree.append(hashes.slice(at + 64, at + 96));
-    this.lastHash = hashes.slice(at + 32, at + 64);
+    if (!linked && !equal(prevHash, this.lastHash)) return undefined;
+    if (leaves > 1 && this.expectsRootBefore(this.tree.size + leaves)) return undefined;
+    this.lineNo += leaves;
+    // Copies: the batch's memory is not kept.
+    this.tree.appendSubtree(root.slice(), leaves);
+    this.lastHash = hash.slice();
     this.lastHashText = undefined;
     const r = this.expect();
     if (!r.ok) this.failed = { ...r.error, details: { ...r.error.details, line: this.lineNo } };
     return r;
+  }
+
+  /** Whether an older export's root is due at a size after the tree's and before `size`. */
+  private expectsRootBefore(size: number): boolean {
+    const sizes = this.expectedSizes;
+    let low = 0;
+    let high = sizes.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (sizes[mid] <= this.tree.size) low = mid + 1;
+      else high = mid;
+    }
+    return low < sizes.length && sizes[low] < size;
   }
 
   private get lastHashHex(): string {

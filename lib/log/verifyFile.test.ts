@@ -16,6 +16,8 @@ const trust: VerifyOptions = { auditKey: audit.publicKey, witnesses: [witness], 
 // Batches of a few lines, so that faults and checkpoints fall at and across batch boundaries.
 const parallel = { workers: 2, batchBytes: 1500, fromBytes: 0 };
 const inThisThread = { workers: 1, batchBytes: 1500 };
+// The whole file in one batch: runs of linked lines up to the next checkpoint, appended as subtrees of up to 4.
+const oneBatch = { workers: 2, batchBytes: 1 << 20, fromBytes: 0 };
 
 let dir: string;
 let original: string[];
@@ -40,6 +42,7 @@ async function expectSame(text: string, what: string, options = trust) {
   const single = await verifyExport(exportLines(path), options);
   expect(await verifyExportFile(path, options, parallel), `${what} (workers)`).toEqual(single);
   expect(await verifyExportFile(path, options, inThisThread), `${what} (this thread)`).toEqual(single);
+  expect(await verifyExportFile(path, options, oneBatch), `${what} (one batch)`).toEqual(single);
   return single;
 }
 
@@ -104,5 +107,16 @@ describe('an export file verified in batches', () => {
     const r = await verifyConsistentExports(inFile(older), inFile(forked), trust);
     expect(r).toEqual(await verifyConsistentExports(linesOf(() => exportLines(older)), linesOf(() => exportLines(forked)), trust));
     expect(r).toMatchObject({ ok: false, error: { code: 'LOG_INCONSISTENT' } });
+  });
+
+  it('checks an older export’s root that falls inside a subtree the workers hashed whole', async () => {
+    // The older export ends at 18, inside the subtree of leaves 16…19 (entries 17…20); the newer
+    // one rewrites history from entry 17, so only the root at 18 tells them apart.
+    const older = await fileOf(`${(await exportOf(18)).join('\n')}\n`);
+    const forked = await fileOf(`${(await exportOf(30, 17)).join('\n')}\n`);
+    const inFile = (path: string) => (options: VerifyOptions) => verifyExportFile(path, options, oneBatch);
+    const r = await verifyConsistentExports(inFile(older), inFile(forked), trust);
+    expect(r).toEqual(await verifyConsistentExports(linesOf(() => exportLines(older)), linesOf(() => exportLines(forked)), trust));
+    expect(r).toMatchObject({ ok: false, error: { code: 'LOG_INCONSISTENT', details: { size: 18 } } });
   });
 });

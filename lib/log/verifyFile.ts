@@ -8,12 +8,11 @@
  * Small files are batched the same way in this thread; callers that need onEntry (proof
  * generation) take verifyExport's line-by-line path.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Result } from '../errors';
-import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, type EntryBatch } from './entryBatch';
+import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, SUBTREE_HASH_BYTES, type EntryBatch } from './entryBatch';
 import { ExportVerifier, exportLines, verifyExport, type ExportSummary, type VerifyOptions } from './verify';
 
 const IN_FLIGHT_PER_WORKER = 2;
@@ -42,11 +41,18 @@ export async function verifyExportFile(path: string, options: VerifyOptions, par
   return verifyInBatches(path, options, poolOf(workers), batchBytes, workers * IN_FLIGHT_PER_WORKER);
 }
 
-interface BatchHasher {
-  hash(bytes: Uint8Array): Promise<EntryBatch>;
+/** A batch's bytes (moved to a worker and back) and what the worker found in them. */
+interface HashedBatch {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly batch: EntryBatch;
 }
 
-const IN_THIS_THREAD: BatchHasher = { hash: async (bytes) => hashEntryBatch(bytes) };
+interface BatchHasher {
+  /** `bytes` is the hasher's until it answers (a worker takes its memory). */
+  hash(bytes: Uint8Array<ArrayBuffer>): Promise<HashedBatch>;
+}
+
+const IN_THIS_THREAD: BatchHasher = { hash: async (bytes) => ({ bytes, batch: hashEntryBatch(bytes) }) };
 
 // Started once and kept (a worker takes most of a second to load): idle workers do not keep the
 // process alive.
@@ -61,48 +67,72 @@ const poolOf = (workers: number): BatchPool => {
 
 async function verifyInBatches(path: string, options: VerifyOptions, pool: BatchHasher, batchBytes: number, maxInFlight: number): Promise<Result<ExportSummary>> {
   const verifier = new ExportVerifier(options);
-  const inFlight: { bytes: Uint8Array; batch: Promise<EntryBatch> }[] = [];
+  const inFlight: Promise<HashedBatch>[] = [];
   const applyOldest = async (): Promise<boolean> => {
-    const { bytes, batch } = inFlight.shift()!;
-    return apply(verifier, bytes, await batch);
+    const { bytes, batch } = await inFlight.shift()!;
+    return apply(verifier, bytes, batch);
   };
-  const send = (bytes: Uint8Array) => {
-    const batch = pool.hash(bytes);
+  const send = (bytes: Uint8Array<ArrayBuffer>) => {
+    const hashed = pool.hash(bytes);
     // Awaited in turn; a worker's failure must not count as unhandled before then.
-    batch.catch(() => undefined);
-    inFlight.push({ bytes, batch });
+    hashed.catch(() => undefined);
+    inFlight.push(hashed);
   };
-  let rest: Uint8Array = new Uint8Array(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: batchBytes })) {
-    const bytes = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-    const cut = bytes.lastIndexOf(0x0a) + 1;
-    // A copy of its own (Buffer's slice is a view): a message would copy all the memory a view is of.
-    if (cut > 0) send(new Uint8Array(bytes.subarray(0, cut)));
-    rest = bytes.subarray(cut);
-    while (inFlight.length >= maxInFlight) if (!(await applyOldest())) return verifier.finish();
+  const file = await open(path);
+  try {
+    let rest: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+    for (;;) {
+      // Read into memory of the batch's own, which moves to the worker and back without a copy.
+      const bytes = new Uint8Array(rest.length + batchBytes);
+      bytes.set(rest);
+      const { bytesRead } = await file.read(bytes, rest.length, batchBytes, null);
+      if (bytesRead === 0) break;
+      const filled = Buffer.from(bytes.buffer, 0, rest.length + bytesRead);
+      const cut = filled.lastIndexOf(0x0a) + 1;
+      rest = filled.subarray(cut);
+      if (cut > 0) {
+        rest = new Uint8Array(rest);
+        send(bytes.subarray(0, cut));
+      }
+      while (inFlight.length >= maxInFlight) if (!(await applyOldest())) return verifier.finish();
+    }
+    if (rest.length > 0) send(rest);
+    while (inFlight.length > 0) if (!(await applyOldest())) return verifier.finish();
+    return verifier.finish();
+  } finally {
+    await file.close();
   }
-  if (rest.length > 0) send(new Uint8Array(rest));
-  while (inFlight.length > 0) if (!(await applyOldest())) return verifier.finish();
-  return verifier.finish();
 }
 
-/** One batch's lines in order; false at the first fault (the verifier holds it). */
+/** One batch's lines in order, a subtree of linked lines at a time where it can; false at the first fault (the verifier holds it). */
 function apply(verifier: ExportVerifier, bytes: Uint8Array, batch: EntryBatch): boolean {
-  const { status, seqs, hashes } = batch;
-  for (let i = 0; i < status.length; i++) {
-    const accepted = status[i] & HASHED ? verifier.acceptHashed(seqs[i], hashes, i * HASHES_PER_LINE, (status[i] & LINKED) !== 0) : undefined;
+  const { status, seqs, hashes, subtreeLeaves, subtreeHashes } = batch;
+  const accept = (i: number, leaves: number, root: Uint8Array) =>
+    verifier.acceptHashed(seqs[i], leaves, (status[i] & LINKED) !== 0, hashes.subarray(i * HASHES_PER_LINE, i * HASHES_PER_LINE + 32), lastHashOf(hashes, i + leaves - 1), root);
+  for (let i = 0; i < status.length; ) {
+    const leaves = subtreeLeaves[i];
+    const whole = leaves > 1 ? accept(i, leaves, subtreeHashes.subarray(i * SUBTREE_HASH_BYTES, (i + 1) * SUBTREE_HASH_BYTES)) : undefined;
+    if (whole) {
+      if (!whole.ok) return false;
+      i += leaves;
+      continue;
+    }
+    const accepted = status[i] & HASHED ? accept(i, 1, hashes.subarray(i * HASHES_PER_LINE + 64, (i + 1) * HASHES_PER_LINE)) : undefined;
     const r = accepted ?? verifier.line(batchLine(bytes, batch, i));
     if (!r.ok) return false;
+    i += 1;
   }
   return true;
 }
+
+const lastHashOf = (hashes: Uint8Array, i: number) => hashes.subarray(i * HASHES_PER_LINE + 32, i * HASHES_PER_LINE + 64);
 
 const WORKER = new URL('./entryBatchWorker.mjs', import.meta.url);
 
 /** Worker threads hashing batches, answered by id; referenced (keeping the process alive) only while a batch is out. */
 class BatchPool implements BatchHasher {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (batch: EntryBatch) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (batch: HashedBatch) => void; reject: (error: Error) => void }>();
   private nextId = 0;
   broken = false;
 
@@ -111,8 +141,8 @@ class BatchPool implements BatchHasher {
       // No inherited loader flags: the .mjs entry registers tsx itself (see there).
       const worker = new Worker(WORKER, { execArgv: [] });
       worker.unref();
-      worker.on('message', ({ id, batch }: { id: number; batch: EntryBatch }) => {
-        this.pending.get(id)?.resolve(batch);
+      worker.on('message', ({ id, bytes, batch }: { id: number } & HashedBatch) => {
+        this.pending.get(id)?.resolve({ bytes, batch });
         this.pending.delete(id);
         if (this.pending.size === 0) for (const w of this.workers) w.unref();
       });
@@ -122,12 +152,12 @@ class BatchPool implements BatchHasher {
     });
   }
 
-  hash(bytes: Uint8Array): Promise<EntryBatch> {
+  hash(bytes: Uint8Array<ArrayBuffer>): Promise<HashedBatch> {
     const id = this.nextId++;
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage({ id, bytes });
+      this.workers[id % this.workers.length].postMessage({ id, bytes }, [bytes.buffer]);
     });
   }
 
