@@ -6,11 +6,11 @@
  * are kept in small per-database caches.
  */
 import type { CaServices } from '../ca';
-import { decodeBundle, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, type Bundle } from '../codec';
+import { decodeBundle, ROOT_KEY_RECORD_LENGTH, type Bundle } from '../codec';
 import { err, ok, type Result } from '../errors';
 import { diffBundles, type BundleChange } from './bundleDiff';
 import type { PublicationPolicy } from './policy';
-import { bundleByVersion, type BundleSummary } from './reads';
+import { bundleByVersion, STORED_PARTS, type BundleSummary } from './reads';
 
 export interface BundleRow extends BundleSummary {
   /** Entries in the version's A4. */
@@ -68,26 +68,18 @@ export async function bundleChanges(ca: CaServices, version: number): Promise<Re
   return ok(remember(cache, CHANGES_LIMIT, version, diffBundles(previous.value, current.value)));
 }
 
-const SUMMARY = { omit: { bytes: true }, include: { revocationList: { select: { entryCount: true } } } } as const;
+const SUMMARY = { omit: STORED_PARTS, include: { revocationList: { select: { entryCount: true } } } } as const;
 
-async function withSizes(ca: CaServices, rows: readonly { version: number }[]): Promise<Map<number, number>> {
-  const versions = rows.map((r) => r.version);
-  if (versions.length === 0) return new Map();
-  const sizes = await ca.prisma.$queryRaw<{ version: number; size: number }[]>`SELECT version, octet_length(bytes) AS size FROM bundle WHERE version >= ${Math.min(...versions)} AND version <= ${Math.max(...versions)}`;
-  return new Map(sizes.map((s) => [s.version, Number(s.size)]));
-}
-
-type StoredSummary = Omit<BundleSummary, 'size'> & { readonly revocationList: { readonly entryCount: number } };
+type StoredSummary = BundleSummary & { readonly revocationList: { readonly entryCount: number } };
 
 async function rowsOf(ca: CaServices, found: readonly StoredSummary[]): Promise<Result<BundleRow[]>> {
-  const sizes = await withSizes(ca, found);
   const rows: BundleRow[] = [];
   // Oldest first, so each decoding can lean on its predecessor decoded just before.
   for (const r of [...found].reverse()) {
     const changes = await bundleChanges(ca, r.version);
     if (!changes.ok) return changes;
     const { revocationList, ...summary } = r;
-    rows.unshift({ ...summary, size: sizes.get(r.version)!, a4Count: revocationList.entryCount, changes: changes.value });
+    rows.unshift({ ...summary, a4Count: revocationList.entryCount, changes: changes.value });
   }
   return ok(rows);
 }
@@ -138,18 +130,16 @@ export interface RootDistribution {
 
 /**
  * For each root-key index, the first published version whose A2 records list it (the key's first
- * distribution to acquirers). Only the A2 part of each stored bundle is read.
+ * distribution to acquirers). Only each version's A2 records are read.
  */
 export async function rootKeyFirstDistribution(ca: CaServices): Promise<Map<number, RootDistribution>> {
-  const rows = await ca.prisma.$queryRaw<{ version: number; published_at: Date; a2s: Uint8Array }[]>`
-    SELECT version, published_at, substring(bytes FROM ${MANIFEST_RECORD_LENGTH + 1} FOR a2_count * ${ROOT_KEY_RECORD_LENGTH}) AS a2s
-    FROM bundle ORDER BY version ASC`;
+  const rows = await ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, select: { version: true, publishedAt: true, a2Records: true } });
   const first = new Map<number, RootDistribution>();
   for (const row of rows) {
     // The index is byte 5 of each A2 record (TQ-CERT-1 §4.2).
-    for (let at = 0; at < row.a2s.length; at += ROOT_KEY_RECORD_LENGTH) {
-      const index = row.a2s[at + 5]!;
-      if (!first.has(index)) first.set(index, { version: row.version, publishedAt: row.published_at });
+    for (let at = 0; at < row.a2Records.length; at += ROOT_KEY_RECORD_LENGTH) {
+      const index = row.a2Records[at + 5]!;
+      if (!first.has(index)) first.set(index, { version: row.version, publishedAt: row.publishedAt });
     }
   }
   return first;

@@ -11,7 +11,8 @@
  * applied to that version, gives the new bundle byte for byte. And, right after each publication,
  * the differential: a publication reads the predecessor's lists plus the rows changed since it
  * (`contentsRead: 'changes'`); every version must be byte for byte what a full read of every row
- * at the same instant gives (its A2s ‖ A3s ‖ the version's A4, whose entries are the full read's).
+ * at the same instant gives (its A2s ‖ A3s ‖ the version's A4, whose entries are the full read's),
+ * read back from its stored references (the readers' cache emptied) and equal to the bytes built.
  * One database and token for all runs; each run continues the same history with fresh issuers.
  */
 import fc from 'fast-check';
@@ -27,7 +28,7 @@ import { approveCeremony, requestRootKeyChange, requestRootKeyCreation } from '.
 import { approveRequest, issueChallenge, reviewRequest, submitRequest } from '../ca/requests';
 import { issueCertificate } from '../ca/issuance';
 import { buildRequest, startHarness, type Harness } from '../../test/e2e/harness';
-import { bundleByVersion, deltaBetween } from './reads';
+import { bundleByVersion, deltaBetween, forgetStoredBundles } from './reads';
 import { readContents } from './contents';
 import type { PublicationReason } from './policy';
 import { publish, type PublishOutcome } from './publish';
@@ -84,13 +85,18 @@ const contentsRead: string[] = [];
 /** A publication, then each new version against a full read of the state it was published from (nothing has changed since). */
 async function publishAndCompare(reason: PublicationReason): Promise<Result<PublishOutcome>> {
   const outcome = await publish(ca, reason);
-  const versions = await ca.prisma.publishedBundle.findMany({ where: { version: { gt: comparedVersion } }, orderBy: { version: 'asc' } });
-  for (const v of versions) {
+  const versions = await ca.prisma.publishedBundle.findMany({ where: { version: { gt: comparedVersion } }, orderBy: { version: 'asc' }, select: { version: true, publishedAt: true } });
+  // What the publications built (each held as the hot version), then what the stored references give.
+  const built = await Promise.all(versions.map(async (v) => unwrap(await bundleByVersion(ca, v.version))));
+  forgetStoredBundles(ca.prisma);
+  for (const [i, v] of versions.entries()) {
     const full = unwrap(unwrap(await transact(ca.prisma, (tx) => readContents(tx, ca, v.publishedAt))));
-    const bundle = unwrap(decodeBundle(v.bytes));
-    const a4 = v.bytes.subarray(bundleLayout(bundle.manifest).a4);
+    const bytes = unwrap(await bundleByVersion(ca, v.version));
+    expect(equal(bytes, built[i]!), `version ${v.version} reassembles to the bytes built`).toBe(true);
+    const bundle = unwrap(decodeBundle(bytes));
+    const a4 = bytes.subarray(bundleLayout(bundle.manifest).a4);
     expect(Array.isArray(full.certificates)).toBe(true);
-    expect(equal(v.bytes.subarray(122), concat(...full.rootKeys.map((k) => k.a2), ...(full.certificates as Uint8Array[]), a4)), `version ${v.version} is a full read's`).toBe(true);
+    expect(equal(bytes.subarray(122), concat(...full.rootKeys.map((k) => k.a2), ...(full.certificates as Uint8Array[]), a4)), `version ${v.version} is a full read's`).toBe(true);
     expect(bundle.revocationList.entries).toEqual(full.revoked);
     const audit = await ca.prisma.auditEvent.findFirstOrThrow({ where: { action: 'bundle.published', objectId: String(v.version) } });
     contentsRead.push((audit.details as { contentsRead: string }).contentsRead);

@@ -27,10 +27,10 @@ import {
 } from '../codec';
 import { reusedKeyVerifiers } from '../crypto/reusedKeys';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
-import { sm3 } from '../crypto/sm3';
 import type { Tx } from '../db/client';
 import { err, unwrap, type Result } from '../errors';
 import { readContents, ROOT_KEY_ROWS, rootKeyRows, type ListedRootKey, type RootKeyRow, type PublicationContents } from './contents';
+import { a3NumbersOf, rememberStoredBundle, storedBundle } from './reads';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
 /**
@@ -87,16 +87,16 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     const now = ca.now();
     const publicationTime = Math.floor(now.getTime() / 1000);
     const { latest, changesFrom, rootKeys } = await latestVersion(tx);
-    const stored = latest ? await predecessor(tx, ca, latest) : undefined;
-    const previous = stored?.bundle;
-    const since = stored?.verified && latest?.changesFrom != null ? { bundle: stored.bundle, changesFrom: latest.changesFrom, listedAt: latest.publishedAt } : undefined;
+    // Stored versions were verified before they were stored, and read back only as those very bytes.
+    const previous = latest ? await predecessor(tx, ca, latest) : undefined;
+    const since = previous && latest?.changesFrom != null ? { bundle: previous, changesFrom: latest.changesFrom, listedAt: latest.publishedAt } : undefined;
     const contents = unwrap(await readContents(tx, ca, now, since, rootKeys));
     const trusted = trustedRoots(previous, contents.rootKeys);
     const signers = contents.rootKeys.filter((k) => k.state === 'ACTIVE');
     const signer = chooseSigner(signers, trusted);
     const rotationPending = signer.index !== signers[signers.length - 1].index;
 
-    const held = await heldRevocationList(tx, latest, stored?.verified ? previous : undefined);
+    const held = await heldRevocationList(tx, latest, previous);
     const heldList = held?.list;
     const reusable = heldList && reusableList(heldList, signer.index, contents.revoked, publicationTime, policy);
     const list = reusable ? heldList : await signRevocationList(ca, signer, (heldList?.sequenceNumber ?? 0) + 1, contents.revoked, publicationTime, policy);
@@ -125,7 +125,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         certificates: contents.certificates,
         revocationList: listBytes,
         previous,
-        previousVerified: stored?.verified,
+        previousVerified: previous !== undefined,
         // Verify before publishing, as a client holding the predecessor will: the builder's one check
         // is the client's with this T, on the very bytes, then the signature on them.
         trustedRoots: trusted.map((t) => ({ rootKeyIndex: t.rootKeyIndex, publicKey: verificationKey(t.publicKey) })),
@@ -161,8 +161,11 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     });
     return { outcome: { version }, rotationPending, published: built.value };
   }, {}, PUBLICATION_TIMEOUT_MS);
-  // Only a committed version becomes the next publication's predecessor.
-  if (attempt.ok) latestDecoded.set(ca.prisma, attempt.value.published);
+  // Only a committed version becomes the next publication's predecessor, and the readers' hot version.
+  if (attempt.ok) {
+    latestDecoded.set(ca.prisma, attempt.value.published);
+    rememberStoredBundle(ca.prisma, attempt.value.published);
+  }
   return attempt;
 }
 
@@ -212,19 +215,18 @@ async function latestVersion(tx: Tx): Promise<{ latest: LatestVersion | null; ch
 /**
  * The latest stored version, decoded, per database: a publication decodes its predecessor once,
  * not each time. Keyed by the stored manifest (version, body SM3 and signature), so another
- * process's newer version, or a rolled-back one, is never taken for it; then decoded afresh, and
- * taken as verified only when its body still has the SM3 it was published with.
+ * process's newer version, or a rolled-back one, is never taken for it; then read afresh (in this
+ * transaction; reassembled and SM3-checked by `storedBundle`, so it is what was published and
+ * verified, or the publication stops on BUNDLE_STORAGE_CORRUPT) and decoded.
  */
 const latestDecoded = new WeakMap<object, Bundle>();
 
-async function predecessor(tx: Tx, ca: CaServices, latest: { version: number; manifest: Uint8Array; bodySm3: Uint8Array }): Promise<{ bundle: Bundle; verified: boolean }> {
+async function predecessor(tx: Tx, ca: CaServices, latest: { version: number; manifest: Uint8Array; bodySm3: Uint8Array }): Promise<Bundle> {
   const held = latestDecoded.get(ca.prisma);
   if (held && held.manifest.version === latest.version && samePublicBytes(held.manifest.bodyDigest, latest.bodySm3) && samePublicBytes(held.bytes.subarray(0, 122), latest.manifest)) {
-    return { bundle: held, verified: true };
+    return held;
   }
-  const { bytes } = await tx.publishedBundle.findUniqueOrThrow({ where: { version: latest.version }, select: { bytes: true } });
-  const bundle = unwrap(decodeBundle(bytes));
-  return { bundle, verified: samePublicBytes(sm3(bodyOf(bytes)), latest.bodySm3) && samePublicBytes(bundle.manifest.bodyDigest, latest.bodySm3) };
+  return unwrap(decodeBundle(unwrap(await storedBundle(tx, ca.prisma, latest.version))));
 }
 
 const bodyOf = (bundle: Uint8Array) => bundle.subarray(122);
@@ -323,7 +325,12 @@ async function storeBundle(tx: Tx, bundle: Bundle, reason: PublicationReason, no
     data: {
       version: m.version,
       manifest: bundle.bytes.slice(0, 122) as Uint8Array<ArrayBuffer>,
-      bytes: bundle.bytes as Uint8Array<ArrayBuffer>,
+      // Not the 1.84 MB (at 10,000 certificates) again: what it is made of is stored already and
+      // immutable — the A3s as certificate.a3_record (set once: issuance, or a3SignedNow in this
+      // very transaction), the A4 as the revocation_list row; the A2s are small.
+      a2Records: bundle.bytes.slice(122, bundleLayout(m).a3(0)) as Uint8Array<ArrayBuffer>,
+      a3Numbers: a3NumbersOf(bundle) as Uint8Array<ArrayBuffer>,
+      size: bundle.bytes.length,
       bodySm3: m.bodyDigest as Uint8Array<ArrayBuffer>,
       publishedAt: now,
       expiresAt: new Date(m.expires * 1000),

@@ -2,9 +2,16 @@
  * What the distribution API serves, read from stored versions (never built per request): the
  * latest manifest, a bundle by version, deltas between stored versions (made once per pair and
  * kept in a small cache: both ends are immutable), the current A4 and the root keys' A2 records.
+ *
+ * A version is stored as references to immutable rows (its A3s are the certificates' set-once
+ * `a3_record`, its A4 the `revocation_list` row) and reassembled here, by one function, SM3-checked,
+ * once per process while it stays in a small cache.
  */
+import { bytesToUint, concat, samePublicBytes, uintToBytes } from '../bytes';
 import type { CaServices } from '../ca';
-import { makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type CalendarDay } from '../codec';
+import { makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type Bundle, type CalendarDay } from '../codec';
+import { sm3 } from '../crypto/sm3';
+import type { Tx } from '../db/client';
 import { err, ok, type Result } from '../errors';
 
 export interface LatestManifest {
@@ -61,8 +68,102 @@ export async function latestManifest(ca: CaServices): Promise<Result<LatestManif
 
 export async function bundleByVersion(ca: CaServices, version: number): Promise<Result<Uint8Array>> {
   if (!Number.isSafeInteger(version) || version < 1) return notFound(version);
-  const row = await ca.prisma.publishedBundle.findUnique({ where: { version }, select: { bytes: true } });
-  return row ? ok(row.bytes) : notFound(version);
+  return storedBundle(ca.prisma, ca.prisma, version);
+}
+
+/** Enough of a database client to read: the services' own, or a transaction's. */
+type Reader = Pick<Tx, '$queryRaw'>;
+
+const STORED_LIMIT = 6;
+/** Per CA database: reassembled versions (immutable), the most recently used last; only the bound evicts. */
+const storedVersions = new WeakMap<object, Map<number, Promise<Result<Uint8Array>>>>();
+
+function storedCache(database: object): Map<number, Promise<Result<Uint8Array>>> {
+  let cache = storedVersions.get(database);
+  if (!cache) storedVersions.set(database, (cache = new Map()));
+  return cache;
+}
+
+function keep(cache: Map<number, Promise<Result<Uint8Array>>>, version: number, bytes: Promise<Result<Uint8Array>>): void {
+  cache.delete(version);
+  if (cache.size >= STORED_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(version, bytes);
+}
+
+/**
+ * A stored version's bytes: read through `db` (a publication's transaction, or the services'
+ * client), cached per `database` (the services' client). BUNDLE_NOT_FOUND when never published,
+ * BUNDLE_STORAGE_CORRUPT when its parts no longer give the body it was published with.
+ */
+export async function storedBundle(db: Reader, database: object, version: number): Promise<Result<Uint8Array>> {
+  const cache = storedCache(database);
+  const held = cache.get(version);
+  if (held) {
+    keep(cache, version, held);
+    return held;
+  }
+  const read = reassemble(db, version);
+  keep(cache, version, read);
+  const bytes = await read;
+  // A failed read is not kept: a missing version may be published later, and tampering is reported each time.
+  if (!bytes.ok && cache.get(version) === read) cache.delete(version);
+  return bytes;
+}
+
+/** A version just committed, as built: the latest is the hot one, and its bytes are known. */
+export function rememberStoredBundle(database: object, bundle: Bundle): void {
+  keep(storedCache(database), bundle.manifest.version, Promise.resolve(ok(bundle.bytes)));
+}
+
+/** For tests: the next read of every version reassembles it from the database. */
+export function forgetStoredBundles(database: object): void {
+  storedVersions.delete(database);
+}
+
+/** The A3 set of a version: the listed certificate numbers, 4 bytes big-endian each, ascending. */
+export function a3NumbersOf(bundle: Bundle): Uint8Array {
+  return concat(...bundle.certificates.map((c) => uintToBytes(c.certificateNumber, 4)));
+}
+
+interface StoredRow {
+  manifest: Uint8Array;
+  body_sm3: Uint8Array;
+  bytes: Uint8Array | null;
+  a2_records: Uint8Array;
+  a3_numbers: Uint8Array | null;
+  a4: Uint8Array | null;
+}
+
+/**
+ * manifest ‖ A2s ‖ the listed certificates' A3 records ‖ the A4 row's bytes (or, for a version
+ * published before references, its stored bytes), checked against the body SM3 the row and the
+ * manifest (bytes 26–57) hold: what was published, or an error — never other bytes.
+ */
+async function reassemble(db: Reader, version: number): Promise<Result<Uint8Array>> {
+  const [row] = await db.$queryRaw<StoredRow[]>`
+    SELECT b.manifest, b.body_sm3, b.bytes, b.a2_records, b.a3_numbers, r.bytes AS a4
+    FROM bundle b LEFT JOIN revocation_list r ON r.sequence = b.a4_sequence WHERE b.version = ${version}`;
+  if (!row) return notFound(version);
+  const corrupt = (why: string, details: Record<string, unknown> = {}) =>
+    err('BUNDLE_STORAGE_CORRUPT', `stored bundle ${version} does not reassemble: ${why}`, { details: { version, ...details } });
+  let bytes: Uint8Array;
+  if (row.bytes) {
+    bytes = row.bytes;
+  } else {
+    if (!row.a3_numbers || !row.a4) return corrupt(row.a4 ? 'it lists no certificate numbers' : 'its A4 row is missing');
+    const numbers: number[] = [];
+    for (let at = 0; at < row.a3_numbers.length; at += 4) numbers.push(bytesToUint(row.a3_numbers.subarray(at, at + 4)));
+    const [a3] = await db.$queryRaw<{ records: Uint8Array | null; found: number }[]>`
+      SELECT string_agg(a3_record, ''::bytea ORDER BY number) AS records, count(a3_record)::int AS found
+      FROM certificate WHERE number = ANY(${numbers}::bigint[])`;
+    if (a3.found !== numbers.length) return corrupt(`${numbers.length - a3.found} of its ${numbers.length} A3 records are missing`, { listed: numbers.length, found: a3.found });
+    bytes = concat(row.manifest, row.a2_records, a3.records ?? new Uint8Array(0), row.a4);
+  }
+  const bodySm3 = sm3(bytes.subarray(MANIFEST_RECORD_LENGTH));
+  if (!samePublicBytes(bytes.subarray(0, MANIFEST_RECORD_LENGTH), row.manifest) || !samePublicBytes(bodySm3, row.body_sm3) || !samePublicBytes(row.manifest.subarray(26, 58), row.body_sm3)) {
+    return corrupt('its body’s SM3 is not the one it was published with');
+  }
+  return ok(bytes);
 }
 
 /** The body SM3 of a published version (what an acknowledgement is checked against); null when never published. */
@@ -74,11 +175,11 @@ export async function bodySm3OfVersion(ca: CaServices, version: number): Promise
 
 export async function listBundles(ca: CaServices): Promise<BundleSummary[]> {
   // changes_from is the publisher's own bookkeeping (a transaction id), not part of what was published.
-  const rows = await ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, omit: { bytes: true, changesFrom: true } });
-  const sizes = await ca.prisma.$queryRaw<{ version: number; size: number }[]>`SELECT version, octet_length(bytes) AS size FROM bundle`;
-  const size = new Map(sizes.map((s) => [s.version, Number(s.size)]));
-  return rows.map((r) => ({ ...r, size: size.get(r.version)! }));
+  return ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' }, omit: { ...STORED_PARTS, changesFrom: true } });
 }
+
+/** The columns a version's bytes are made of: read only by `storedBundle` (and `rootRecords`, the A2s). */
+export const STORED_PARTS = { bytes: true, a2Records: true, a3Numbers: true } as const;
 
 const DELTA_CACHE_LIMIT = 64;
 /** Per CA database; deltas between immutable versions never go stale, so only the bound evicts (oldest first). */
@@ -108,14 +209,16 @@ export async function currentRevocationList(ca: CaServices): Promise<Result<Uint
 }
 
 /**
- * The root keys of the latest bundle, read from its stored bytes (only the A2 part is fetched),
- * so what /roots serves is what acquirers' bundles list, never a second opinion of the database.
+ * The root keys of the latest bundle, read from its stored bytes (SM3-checked, and the hot
+ * version in the cache), so what /roots serves is what acquirers' bundles list, never a second
+ * opinion of the database.
  */
 export async function rootRecords(ca: CaServices): Promise<Result<PublishedRoots>> {
-  const [row] = await ca.prisma.$queryRaw<{ version: number; signer: number; a2s: Uint8Array }[]>`
-    SELECT version, signing_root_index AS signer, substring(bytes FROM ${MANIFEST_RECORD_LENGTH + 1} FOR a2_count * ${ROOT_KEY_RECORD_LENGTH}) AS a2s
-    FROM bundle ORDER BY version DESC LIMIT 1`;
-  if (!row) return notFound(null);
+  const latest = await ca.prisma.publishedBundle.findFirst({ orderBy: { version: 'desc' }, select: { version: true, signingRootIndex: true, a2Count: true } });
+  if (!latest) return notFound(null);
+  const bytes = await storedBundle(ca.prisma, ca.prisma, latest.version);
+  if (!bytes.ok) return bytes;
+  const row = { version: latest.version, signer: latest.signingRootIndex, a2s: bytes.value.subarray(MANIFEST_RECORD_LENGTH, MANIFEST_RECORD_LENGTH + latest.a2Count * ROOT_KEY_RECORD_LENGTH) };
   const roots: RootRecord[] = [];
   for (let at = 0; at < row.a2s.length; at += ROOT_KEY_RECORD_LENGTH) {
     const a2 = row.a2s.slice(at, at + ROOT_KEY_RECORD_LENGTH);

@@ -127,6 +127,7 @@ export const CA_CODES = {
   PUBLICATION_NO_SIGNER: { category: 'conflict', en: 'no active, unexpired root key that the last bundle’s clients trust can sign the next bundle', zh: '没有可签署下一版本发布包的根公钥（需为启用、未过期且已为上一版本的终端所信任）' },
   PUBLICATION_POLICY_INVALID: { category: 'badInput', en: 'TQCA_BUNDLE_LIFETIME_HOURS or TQCA_BUNDLE_LEAD_HOURS is not a whole number of hours, or the lead is not shorter than the lifetime', zh: 'TQCA_BUNDLE_LIFETIME_HOURS 或 TQCA_BUNDLE_LEAD_HOURS 不是整数小时，或提前量不短于有效期' },
   BUNDLE_NOT_FOUND: { category: 'notFound', en: 'no bundle of this version has been published', zh: '尚未发布该版本的发布包', field: 'version' },
+  BUNDLE_STORAGE_CORRUPT: { category: 'internal', en: 'a stored bundle version no longer reassembles from its parts (a referenced record is missing, or the body’s SM3 is not the published one): storage was tampered with', zh: '已存储的发布包版本无法再由其组成部分还原（所引用的记录缺失，或包体 SM3 与发布时不符）：存储已被篡改' },
   // Console sign-in and sessions (signIn.ts, secondFactor.ts); AUTHENTICATION_REQUIRED also the command line's
   AUTHENTICATION_REQUIRED: { category: 'unauthenticated', en: 'no operator credentials: the command line has neither TQCA_OPERATOR and TQCA_PASSWORD nor a terminal to ask, or a console request carries no live session', zh: '未提供操作员凭据：命令行既未设置 TQCA_OPERATOR 和 TQCA_PASSWORD，也没有可供询问的终端；或控制台请求不带有效会话' },
   SECOND_FACTOR_REQUIRED: { category: 'unauthenticated', en: 'the operator has enrolled a second factor and the sign-in carried no code', zh: '该操作员已绑定第二因子，但登录时未提供验证码', field: 'code' },
