@@ -236,13 +236,17 @@ async function buildSuccessor(
   }
   // At one position: P's record removed first, then the record added in its place.
   edits.sort((x, y) => x.at - y.at || Number(!x.removes) - Number(!y.removes));
-  const records: CertificateRecord[] = new Array(count);
+  // P's records between the changes are taken as slices, joined by concat (native copies): a loop
+  // over 10,000 of them cost about a millisecond in a large heap.
+  const runs: CertificateRecord[][] = [];
   const others: number[] = [];
   let i = 0; // in P
   let k = 0; // in the new bundle
   const copyTo = (end: number) => {
     bytes.set(previous.bytes.subarray(from.a3(i), from.a3(end)), a3Start + k * certificateRecord.length);
-    for (; i < end; i++) records[k++] = held[i];
+    runs.push(held.slice(i, end));
+    k += end - i;
+    i = end;
   };
   for (const edit of edits) {
     copyTo(edit.at);
@@ -250,11 +254,12 @@ async function buildSuccessor(
       i++;
     } else {
       bytes.set(edit.added!.bytes, a3Start + k * certificateRecord.length);
-      others.push(k);
-      records[k++] = edit.added!.record;
+      others.push(k++);
+      runs.push([edit.added!.record]);
     }
   }
   copyTo(held.length);
+  const records = joined(runs);
   bytes.set(a4, a3Start + count * certificateRecord.length);
 
   // The body is complete and is not written again; the check below takes this digest for exactly its range.
@@ -274,6 +279,13 @@ async function buildSuccessor(
   if (!rootSignature.ok) return rootSignature;
   bytes.set(rootSignature.value, MANIFEST_SIGNED_LENGTH);
   return { ok: true, value: { ...bundle, manifest: { ...fields, rootSignature: rootSignature.value } } };
+}
+
+/** The runs, in order, as one array; concat takes them a bounded number at a time (a call's arguments are). */
+function joined<T>(runs: readonly T[][]): T[] {
+  let all: T[] = [];
+  for (let r = 0; r < runs.length; r += 1024) all = all.concat(...runs.slice(r, r + 1024));
+  return all;
 }
 
 /** Where a record with this number goes among records strictly ascending by number: the first position with a number not below it. */

@@ -18,6 +18,7 @@ import {
   buildBundle,
   bundleLayout,
   decodeBundle,
+  MANIFEST_RECORD_LENGTH,
   revocationList,
   type Bundle,
   type CertificateChanges,
@@ -28,6 +29,7 @@ import {
 import { reusedKeyVerifiers } from '../crypto/reusedKeys';
 import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import type { Tx } from '../db/client';
+import { Prisma } from '../db/generated/client';
 import { err, unwrap, type Result } from '../errors';
 import { readContents, ROOT_KEY_ROWS, rootKeyRows, type ListedRootKey, type RootKeyRow, type PublicationContents } from './contents';
 import { a3NumbersOf, rememberStoredBundle, storedBundle } from './reads';
@@ -109,10 +111,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     }
 
     const version = (latest?.version ?? 0) + 1;
-    // A new A4's row is written while the bundle is built and its manifest signed, in this
-    // transaction: a build refused rolls it back with everything else.
-    const listStored = reusable ? Promise.resolve() : storeRevocationList(tx, list, listBytes, now);
-    const building = buildBundle(
+    const built = await buildBundle(
       {
         manifest: {
           rootKeyIndex: signer.index,
@@ -132,12 +131,8 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
       },
       (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
     );
-    const [listWrite, build] = await Promise.allSettled([listStored, building]);
-    if (listWrite.status === 'rejected') throw listWrite.reason;
-    if (build.status === 'rejected') throw build.reason;
-    const built = build.value;
     if (!built.ok) refuseWith(built.error);
-    await storeBundle(tx, built.value, reason, now, changesFrom);
+    await storeBundle(tx, built.value, reason, now, changesFrom, reusable ? undefined : list);
     await appendAuditEvent(tx, {
       actor: options.actor ?? SYSTEM_ACTOR,
       action: 'bundle.published',
@@ -304,45 +299,27 @@ async function signRevocationList(
   return { ...fields, rootSignature: signature };
 }
 
-async function storeRevocationList(tx: Tx, list: RevocationList, bytes: Uint8Array, now: Date): Promise<void> {
-  await tx.revocationListIssue.create({
-    data: {
-      sequence: list.sequenceNumber,
-      bytes: bytes as Uint8Array<ArrayBuffer>,
-      rootKeyIndex: list.rootKeyIndex,
-      thisUpdate: new Date(list.thisUpdate * 1000),
-      nextUpdate: new Date(list.nextUpdate * 1000),
-      entryCount: list.entries.length,
-      createdAt: now,
-    },
-    select: { sequence: true },
-  });
-}
-
-async function storeBundle(tx: Tx, bundle: Bundle, reason: PublicationReason, now: Date, changesFrom: bigint): Promise<void> {
+/**
+ * The version's row, and a newly signed A4's row in the same statement (the row refers to it):
+ * one round trip. Not the 1.84 MB (at 10,000 certificates) again: what the version is made of is
+ * stored already and immutable — the A3s as certificate.a3_record (set once: issuance, or
+ * a3SignedNow in this very transaction), the A4 as the revocation_list row; the A2s are small.
+ * Raw SQL: Prisma's create of the bundle row took 1.5–2 ms more (its query plan, the 40 KB of
+ * numbers converted twice), and a second statement for the A4 about 1 ms of CPU more.
+ */
+async function storeBundle(tx: Tx, bundle: Bundle, reason: PublicationReason, now: Date, changesFrom: bigint, newList: RevocationList | undefined): Promise<void> {
   const m = bundle.manifest;
-  await tx.publishedBundle.create({
-    data: {
-      version: m.version,
-      manifest: bundle.bytes.slice(0, 122) as Uint8Array<ArrayBuffer>,
-      // Not the 1.84 MB (at 10,000 certificates) again: what it is made of is stored already and
-      // immutable — the A3s as certificate.a3_record (set once: issuance, or a3SignedNow in this
-      // very transaction), the A4 as the revocation_list row; the A2s are small.
-      a2Records: bundle.bytes.slice(122, bundleLayout(m).a3(0)) as Uint8Array<ArrayBuffer>,
-      a3Numbers: a3NumbersOf(bundle) as Uint8Array<ArrayBuffer>,
-      size: bundle.bytes.length,
-      bodySm3: m.bodyDigest as Uint8Array<ArrayBuffer>,
-      publishedAt: now,
-      expiresAt: new Date(m.expires * 1000),
-      a2Count: m.a2Count,
-      a3Count: m.a3Count,
-      a4Sequence: m.revocationSequenceNumber,
-      signingRootIndex: m.rootKeyIndex,
-      reason,
-      changesFrom,
-    },
-    // Not the stored bytes back: 1.8 MB parsed for nothing.
-    select: { version: true },
-  });
+  const { bytes } = bundle;
+  const layout = bundleLayout(m);
+  const a3Numbers = a3NumbersOf(bundle);
+  const list = newList
+    ? Prisma.sql`WITH a4 AS (
+        INSERT INTO revocation_list (sequence, bytes, root_key_index, this_update, next_update, entry_count, created_at)
+        VALUES (${newList.sequenceNumber}, ${bytes.slice(layout.a4)}, ${newList.rootKeyIndex}, ${new Date(newList.thisUpdate * 1000)}, ${new Date(newList.nextUpdate * 1000)},
+                ${newList.entries.length}, ${now}))`
+    : Prisma.empty;
+  await tx.$executeRaw`${list}
+    INSERT INTO bundle (version, manifest, a2_records, a3_numbers, size, body_sm3, published_at, expires_at, a2_count, a3_count, a4_sequence, signing_root_index, reason, changes_from)
+    VALUES (${m.version}, ${bytes.slice(0, MANIFEST_RECORD_LENGTH)}, ${bytes.slice(MANIFEST_RECORD_LENGTH, layout.a3(0))}, ${a3Numbers}, ${bytes.length},
+            ${m.bodyDigest}, ${now}, ${new Date(m.expires * 1000)}, ${m.a2Count}, ${m.a3Count}, ${m.revocationSequenceNumber}, ${m.rootKeyIndex}, ${reason}, ${changesFrom})`;
 }
-

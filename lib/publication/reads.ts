@@ -7,9 +7,9 @@
  * `a3_record`, its A4 the `revocation_list` row) and reassembled here, by one function, SM3-checked,
  * once per process while it stays in a small cache.
  */
-import { bytesToUint, concat, samePublicBytes, uintToBytes } from '../bytes';
+import { bytesToUint, concat, samePublicBytes } from '../bytes';
 import type { CaServices } from '../ca';
-import { makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type Bundle, type CalendarDay } from '../codec';
+import { bundleLayout, certificateRecord, makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type Bundle, type CalendarDay } from '../codec';
 import { sm3 } from '../crypto/sm3';
 import type { Tx } from '../db/client';
 import { err, ok, type Result } from '../errors';
@@ -122,7 +122,17 @@ export function forgetStoredBundles(database: object): void {
 
 /** The A3 set of a version: the listed certificate numbers, 4 bytes big-endian each, ascending. */
 export function a3NumbersOf(bundle: Bundle): Uint8Array {
-  return concat(...bundle.certificates.map((c) => uintToBytes(c.certificateNumber, 4)));
+  // Copied from the bytes (an A3's number is its bytes 2–5), read in order: the 10,000 decoded
+  // records lie scattered over the heap, and reading a field of each took 3 ms of a publication.
+  const { bytes, manifest } = bundle;
+  const numbers = new Uint8Array(4 * manifest.a3Count);
+  for (let i = 0, at = bundleLayout(manifest).a3(0) + 2; i < numbers.length; i += 4, at += certificateRecord.length) {
+    numbers[i] = bytes[at];
+    numbers[i + 1] = bytes[at + 1];
+    numbers[i + 2] = bytes[at + 2];
+    numbers[i + 3] = bytes[at + 3];
+  }
+  return numbers;
 }
 
 interface StoredRow {
