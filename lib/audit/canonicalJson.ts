@@ -97,15 +97,18 @@ function scanValue(t: string, i: number): number {
 function scanObject(t: string, i: number): number {
   i += 1;
   if (t.charCodeAt(i) === 0x7d) return i + 1;
-  let previous: string | undefined;
+  // The previous key's raw text, as offsets: no string per key (the export verifier scans millions).
+  let previousStart = -1;
+  let previousEnd = -1;
   for (;;) {
     if (t.charCodeAt(i) !== 0x22) return -1;
     const keyEnd = scanString(t, i);
     if (keyEnd < 0) return -1;
-    const key = t.slice(i + 1, keyEnd - 1);
     // Raw key text is the key only without escapes; keys strictly in code-unit order.
-    if (key.includes('\\') || (previous !== undefined && !(previous < key))) return -1;
-    previous = key;
+    if (stringHadEscape) return -1;
+    if (previousStart >= 0 && !rawKeyBefore(t, previousStart, previousEnd, i + 1, keyEnd - 1)) return -1;
+    previousStart = i + 1;
+    previousEnd = keyEnd - 1;
     if (t.charCodeAt(keyEnd) !== 0x3a) return -1;
     i = scanValue(t, keyEnd + 1);
     if (i < 0) return -1;
@@ -114,6 +117,16 @@ function scanObject(t: string, i: number): number {
     if (next !== 0x2c) return -1;
     i += 1;
   }
+}
+
+/** t[a…aEnd) < t[b…bEnd) in code-unit order, as `<` compares strings. */
+function rawKeyBefore(t: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  for (; a < aEnd && b < bEnd; a++, b++) {
+    const x = t.charCodeAt(a);
+    const y = t.charCodeAt(b);
+    if (x !== y) return x < y;
+  }
+  return a === aEnd && b < bEnd;
 }
 
 function scanArray(t: string, i: number): number {
@@ -129,8 +142,12 @@ function scanArray(t: string, i: number): number {
   }
 }
 
+// Whether the string scanString last read held an escape (kept outside to spare an object per string).
+let stringHadEscape = false;
+
 /** A string as JSON.stringify writes it: raw characters except `"`, `\` and controls, escaped as it escapes them. */
 function scanString(t: string, i: number): number {
+  stringHadEscape = false;
   for (i += 1; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c === 0x22) return i + 1;
@@ -139,6 +156,7 @@ function scanString(t: string, i: number): number {
       // \u escapes (controls, lone surrogates) are left to the full check.
       const e = t.charCodeAt(i + 1);
       if (!(e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
+      stringHadEscape = true;
       i += 1;
     } else if (c >= 0xd800 && c <= 0xdfff) {
       // Only whole surrogate pairs are storable.

@@ -77,10 +77,10 @@ describe('canonical JSON', () => {
       }),
     );
     fc.assert(fc.property(texts, (text) => !isSurelyCanonicalJson(text) || fullCheck(text)), { numRuns: 5000 });
-    for (const text of ['{}', '[]', '{"a":[1,2.5,-3,true,false,null],"b":{"c":"x\\"y\\\\"},"é":"北京","😀":0.1}', '{"issuer":"e3c0f1a3","reason":null,"serial":"3aff3a42"}']) {
+    for (const text of ['{}', '[]', '{"a":[1,2.5,-3,true,false,null],"b":{"c":"x\\"y\\\\"},"é":"北京","😀":0.1}', '{"issuer":"e3c0f1a3","reason":null,"serial":"3aff3a42"}', '{"a":1,"ab":2}']) {
       expect([text, isSurelyCanonicalJson(text)]).toEqual([text, true]);
     }
-    for (const text of ['{"b":1,"a":2}', '{"a":1,"a":1}', '-0', '1e21', '1.0', '{"a":"\\u0000"}', ' {}', '{"a":1}x', '"\ud800"']) {
+    for (const text of ['{"b":1,"a":2}', '{"a":1,"a":1}', '{"ab":1,"a":2}', '{"a\\"":1}', '-0', '1e21', '1.0', '{"a":"\\u0000"}', ' {}', '{"a":1}x', '"\ud800"']) {
       expect([text, isSurelyCanonicalJson(text)]).toEqual([text, false]);
     }
   });

@@ -109,17 +109,22 @@ let level = new Uint8Array(32 * 4096);
 
 /** The MTH of the leaves of lines first…first + leaves − 1 (a power of two), a level at a time. */
 function subtreeHash(hashes: Uint8Array, first: number, leaves: number): Uint8Array {
-  const leaf = (k: number) => hashes.subarray((first + k) * HASHES_PER_LINE + 64, (first + k + 1) * HASHES_PER_LINE);
-  if (leaves === 1) return leaf(0);
+  // Byte loops, not subarray() and set(): a view per 32-byte copy cost more than the copy.
+  const leafAt = (k: number) => (first + k) * HASHES_PER_LINE + 64;
+  if (leaves === 1) return hashes.subarray(leafAt(0), leafAt(0) + 32);
   if (level.length < 16 * leaves) level = new Uint8Array(16 * leaves);
   for (let k = 0; k < leaves / 2; k++) {
-    NODE.set(leaf(2 * k), 1);
-    NODE.set(leaf(2 * k + 1), 33);
+    const left = leafAt(2 * k);
+    const right = leafAt(2 * k + 1);
+    for (let j = 0; j < 32; j++) {
+      NODE[1 + j] = hashes[left + j];
+      NODE[33 + j] = hashes[right + j];
+    }
     digestInto('sm3', NODE, level, 32 * k);
   }
   for (let n = leaves / 2; n > 1; n /= 2) {
     for (let k = 0; k < n / 2; k++) {
-      NODE.set(level.subarray(64 * k, 64 * k + 64), 1);
+      for (let j = 0; j < 64; j++) NODE[1 + j] = level[64 * k + j];
       digestInto('sm3', NODE, level, 32 * k);
     }
   }
