@@ -191,6 +191,15 @@ const U32 = 0xffffffff;
 const MAX_TIME = 8.64e15;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+// What a byte is inside a fast-path string: one table load instead of four comparisons per byte.
+const PLAIN = 0;
+const CLOSING = 1;
+const ESCAPE = 2;
+const REFUSED = 3;
+const BYTE_KIND = new Uint8Array(256).fill(REFUSED);
+BYTE_KIND.fill(PLAIN, 0x20, 0x7f);
+BYTE_KIND[QUOTE] = CLOSING;
+BYTE_KIND[BACKSLASH] = ESCAPE;
 
 let encoding = Buffer.alloc(4096);
 // The same memory as a plain Uint8Array: its subarray() is V8's own, a Buffer's a JavaScript subclass's (slower, twice per entry).
@@ -236,14 +245,17 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
   if (at < 0) return false;
   const details = to + 4;
   to = details;
-  for (; at < end && b[at] !== QUOTE; at++) {
-    let c = b[at];
-    if (c === BACKSLASH) {
-      if (b[at + 1] !== QUOTE) return false;
-      c = QUOTE;
+  for (; at < end; at++) {
+    const c = b[at];
+    const kind = BYTE_KIND[c];
+    if (kind === PLAIN) {
+      out[to++] = c;
+    } else if (kind === ESCAPE && b[at + 1] === QUOTE) {
+      out[to++] = QUOTE;
       at += 1;
-    } else if (c < 0x20 || c > 0x7e) return false;
-    out[to++] = c;
+    } else if (kind === CLOSING) {
+      break;
+    } else return false;
   }
   out.writeUInt32BE(to - details, details - 4);
   if (!isSurelyCanonicalJson(out.toString('latin1', details, to))) return false;
@@ -292,9 +304,9 @@ function readInteger(b: Buffer, at: number, max: number): number {
 function copyPlainString(b: Buffer, at: number, end: number, out: Buffer, to: number): number {
   for (let k = at; k < end; k++) {
     const c = b[k];
-    if (c === QUOTE) return k;
-    if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
-    out[to++] = c;
+    const kind = BYTE_KIND[c];
+    if (kind === PLAIN) out[to++] = c;
+    else return kind === CLOSING ? k : -1;
   }
   return -1;
 }

@@ -18,6 +18,8 @@ import { batchLine, HASHED, hashEntryBatch, HASHES_PER_LINE, LINKED, SUBTREE_HAS
 import { ExportVerifier, exportLines, verifyExport, type ExportSummary, type VerifyOptions } from './verify';
 
 const IN_FLIGHT_PER_WORKER = 2;
+// Room beyond a batch for the partial line carried into the next, so batch memory can be reused.
+const LINE_SLACK = 1 << 16;
 
 /**
  * One worker per core, at most four: a worker spends ~3× what the main thread spends per entry
@@ -70,9 +72,14 @@ const poolOf = (workers: number): BatchPool => {
 async function verifyInBatches(path: string, options: VerifyOptions, pool: BatchHasher, batchBytes: number, maxInFlight: number): Promise<Result<ExportSummary>> {
   const verifier = new ExportVerifier(options);
   const inFlight: Promise<HashedBatch>[] = [];
+  // Batch memory back from the workers, read into again: a new megabyte per batch kept this
+  // thread's garbage collector busy (external memory) under the 64 MB heap cap.
+  const spare: ArrayBuffer[] = [];
   const applyOldest = async (): Promise<boolean> => {
     const { bytes, batch } = await inFlight.shift()!;
-    return apply(verifier, bytes, batch);
+    const applied = apply(verifier, bytes, batch);
+    spare.push(bytes.buffer);
+    return applied;
   };
   const send = (bytes: Uint8Array<ArrayBuffer>) => {
     const hashed = pool.hash(bytes);
@@ -85,7 +92,8 @@ async function verifyInBatches(path: string, options: VerifyOptions, pool: Batch
     let rest: Uint8Array<ArrayBuffer> = new Uint8Array(0);
     for (;;) {
       // Read into memory of the batch's own, which moves to the worker and back without a copy.
-      const bytes = new Uint8Array(rest.length + batchBytes);
+      const reused = spare.pop();
+      const bytes = reused && reused.byteLength >= rest.length + batchBytes ? new Uint8Array(reused) : new Uint8Array(rest.length + batchBytes + LINE_SLACK);
       bytes.set(rest);
       const { bytesRead } = await file.read(bytes, rest.length, batchBytes, null);
       if (bytesRead === 0) break;
