@@ -11,7 +11,7 @@
  */
 import { toHex } from '../bytes';
 import { digestInto } from '../crypto/sm3';
-import { chainAndLeafHash, CHAIN_VERSION, isSurelyCanonicalJson, writeEventHead } from '../audit';
+import { chainAndLeafHash, CHAIN_VERSION, isSurelyCanonicalAsciiJson, writeEventHead } from '../audit';
 import { checkEntryLine, isHashHex } from './entry';
 
 /** An entry line whose fields hash to its stated hash. */
@@ -258,7 +258,7 @@ function hashExportedLine(b: Buffer, start: number, end: number, hashes: Buffer,
     } else return false;
   }
   out.writeUInt32BE(to - details, details - 4);
-  if (!isSurelyCanonicalJson(out.toString('latin1', details, to))) return false;
+  if (!isSurelyCanonicalAsciiJson(encodingBytes, details, to)) return false;
   const row = i * HASHES_PER_LINE;
   at = matchLiteral(b, at, PREV_HASH);
   if (at < 0 || !readHex(b, at, hashes, row)) return false;
