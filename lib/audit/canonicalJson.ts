@@ -78,71 +78,107 @@ export function canonicalJson(value: CanonicalJson): string {
  * checks every entry's details with it.
  */
 export function isSurelyCanonicalJson(text: string): boolean {
-  const end = scanValue(text, 0);
-  return end === text.length;
+  const units = new Uint16Array(text.length);
+  for (let k = 0; k < text.length; k++) units[k] = text.charCodeAt(k);
+  return scanValue(units, 0, units.length) === units.length;
 }
 
-// Each scanner returns the index after what it read, or -1 when not certain.
-function scanValue(t: string, i: number): number {
-  const c = t.charCodeAt(i);
-  if (c === 0x7b) return scanObject(t, i);
-  if (c === 0x5b) return scanArray(t, i);
-  if (c === 0x22) return scanString(t, i);
-  if (t.startsWith('null', i)) return i + 4;
-  if (t.startsWith('true', i)) return i + 4;
-  if (t.startsWith('false', i)) return i + 5;
-  return scanNumber(t, i);
+/**
+ * The same for text held as bytes[start…end), every byte below 0x80 (ASCII bytes are their own
+ * UTF-16 code units): the export verifier's fast path, which has the details as bytes and would
+ * otherwise make a string of each entry's.
+ */
+export function isSurelyCanonicalAsciiJson(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (bytes[k] > 0x7f) return false;
+  return scanValue(bytes, start, end) === end;
 }
 
-function scanObject(t: string, i: number): number {
+/** UTF-16 code units: a string's, or ASCII bytes. */
+type Units = Uint16Array | Uint8Array;
+
+// Each scanner reads u[i…end) and returns the index after what it read, or -1 when not certain.
+function scanValue(u: Units, i: number, end: number): number {
+  const c = u[i];
+  if (c === 0x7b) return scanObject(u, i, end);
+  if (c === 0x5b) return scanArray(u, i, end);
+  if (c === 0x22) return scanString(u, i, end);
+  for (const word of WORDS) if (startsWith(u, i, end, word)) return i + word.length;
+  return scanNumber(u, i, end);
+}
+
+const WORDS = ['null', 'true', 'false'].map((word) => Uint8Array.from(word, (c) => c.charCodeAt(0)));
+
+function startsWith(u: Units, i: number, end: number, word: Uint8Array): boolean {
+  if (i + word.length > end) return false;
+  for (let k = 0; k < word.length; k++) if (u[i + k] !== word[k]) return false;
+  return true;
+}
+
+function scanObject(u: Units, i: number, end: number): number {
   i += 1;
-  if (t.charCodeAt(i) === 0x7d) return i + 1;
-  let previous: string | undefined;
+  if (u[i] === 0x7d) return i + 1;
+  // The previous key's raw text, as offsets: no string per key (the export verifier scans millions).
+  let previousStart = -1;
+  let previousEnd = -1;
   for (;;) {
-    if (t.charCodeAt(i) !== 0x22) return -1;
-    const keyEnd = scanString(t, i);
+    if (u[i] !== 0x22) return -1;
+    const keyEnd = scanString(u, i, end);
     if (keyEnd < 0) return -1;
-    const key = t.slice(i + 1, keyEnd - 1);
     // Raw key text is the key only without escapes; keys strictly in code-unit order.
-    if (key.includes('\\') || (previous !== undefined && !(previous < key))) return -1;
-    previous = key;
-    if (t.charCodeAt(keyEnd) !== 0x3a) return -1;
-    i = scanValue(t, keyEnd + 1);
+    if (stringHadEscape) return -1;
+    if (previousStart >= 0 && !rawKeyBefore(u, previousStart, previousEnd, i + 1, keyEnd - 1)) return -1;
+    previousStart = i + 1;
+    previousEnd = keyEnd - 1;
+    if (u[keyEnd] !== 0x3a) return -1;
+    i = scanValue(u, keyEnd + 1, end);
     if (i < 0) return -1;
-    const next = t.charCodeAt(i);
+    const next = u[i];
     if (next === 0x7d) return i + 1;
     if (next !== 0x2c) return -1;
     i += 1;
   }
 }
 
-function scanArray(t: string, i: number): number {
+/** u[a…aEnd) < u[b…bEnd) in code-unit order, as `<` compares strings. */
+function rawKeyBefore(u: Units, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  for (; a < aEnd && b < bEnd; a++, b++) {
+    if (u[a] !== u[b]) return u[a] < u[b];
+  }
+  return a === aEnd && b < bEnd;
+}
+
+function scanArray(u: Units, i: number, end: number): number {
   i += 1;
-  if (t.charCodeAt(i) === 0x5d) return i + 1;
+  if (u[i] === 0x5d) return i + 1;
   for (;;) {
-    i = scanValue(t, i);
+    i = scanValue(u, i, end);
     if (i < 0) return -1;
-    const next = t.charCodeAt(i);
+    const next = u[i];
     if (next === 0x5d) return i + 1;
     if (next !== 0x2c) return -1;
     i += 1;
   }
 }
 
+// Whether the string scanString last read held an escape (kept outside to spare an object per string).
+let stringHadEscape = false;
+
 /** A string as JSON.stringify writes it: raw characters except `"`, `\` and controls, escaped as it escapes them. */
-function scanString(t: string, i: number): number {
-  for (i += 1; i < t.length; i++) {
-    const c = t.charCodeAt(i);
+function scanString(u: Units, i: number, end: number): number {
+  stringHadEscape = false;
+  for (i += 1; i < end; i++) {
+    const c = u[i];
     if (c === 0x22) return i + 1;
     if (c < 0x20) return -1;
     if (c === 0x5c) {
       // \u escapes (controls, lone surrogates) are left to the full check.
-      const e = t.charCodeAt(i + 1);
+      const e = u[i + 1];
       if (!(e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
+      stringHadEscape = true;
       i += 1;
     } else if (c >= 0xd800 && c <= 0xdfff) {
       // Only whole surrogate pairs are storable.
-      const low = t.charCodeAt(i + 1);
+      const low = i + 1 < end ? u[i + 1] : 0;
       if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return -1;
       i += 1;
     }
@@ -150,12 +186,16 @@ function scanString(t: string, i: number): number {
   return -1;
 }
 
-const PLAIN_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?/y;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
-/** A number as ECMAScript writes it (no exponent here: those go to the full check), never -0. */
-function scanNumber(t: string, i: number): number {
-  PLAIN_NUMBER.lastIndex = i;
-  if (!PLAIN_NUMBER.test(t)) return -1;
-  const token = t.slice(i, PLAIN_NUMBER.lastIndex);
-  return token !== '-0' && String(Number(token)) === token ? PLAIN_NUMBER.lastIndex : -1;
+/** A number as ECMAScript writes it, -?(0|[1-9][0-9]*)(\.[0-9]+)? (exponents go to the full check), never -0. */
+function scanNumber(u: Units, i: number, end: number): number {
+  let k = i;
+  if (u[k] === 0x2d) k += 1;
+  if (u[k] === 0x30) k += 1;
+  else if (k < end && isDigit(u[k])) while (k < end && isDigit(u[k])) k += 1;
+  else return -1;
+  if (u[k] === 0x2e && k + 1 < end && isDigit(u[k + 1])) for (k += 1; k < end && isDigit(u[k]); ) k += 1;
+  const token = String.fromCharCode(...u.subarray(i, k));
+  return token !== '-0' && String(Number(token)) === token ? k : -1;
 }

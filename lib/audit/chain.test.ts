@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toHex } from '../bytes';
 import { sm3 } from '../crypto/sm3';
-import { canonicalJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
+import { canonicalJson, isSurelyCanonicalAsciiJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
 import { encodeEvent, eventHash, GENESIS_HASH, type ChainedFields } from './chain';
 import { verifyChain, type StoredEvent } from './verify';
 
@@ -77,10 +77,21 @@ describe('canonical JSON', () => {
       }),
     );
     fc.assert(fc.property(texts, (text) => !isSurelyCanonicalJson(text) || fullCheck(text)), { numRuns: 5000 });
-    for (const text of ['{}', '[]', '{"a":[1,2.5,-3,true,false,null],"b":{"c":"x\\"y\\\\"},"é":"北京","😀":0.1}', '{"issuer":"e3c0f1a3","reason":null,"serial":"3aff3a42"}']) {
+    // The bytes form gives the string form's answer for ASCII text (whole or cut short), read within its bounds (the bytes
+    // around it would close a value), and refuses any other.
+    const ascii = (text: string) => /^[\x00-\x7f]*$/.test(text);
+    fc.assert(
+      fc.property(fc.oneof(texts, texts.chain((t) => fc.nat(t.length).map((n) => t.slice(0, n)))), fc.constantFrom('', '}', ']', '0', '"'), (text, around) => {
+        const bytes = Buffer.from(`${around}${text}}"0`, 'utf8');
+        const answer = isSurelyCanonicalAsciiJson(bytes, around.length, bytes.length - 3);
+        return ascii(text) ? answer === isSurelyCanonicalJson(text) : answer === false;
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of ['{}', '[]', '{"a":[1,2.5,-3,true,false,null],"b":{"c":"x\\"y\\\\"},"é":"北京","😀":0.1}', '{"issuer":"e3c0f1a3","reason":null,"serial":"3aff3a42"}', '{"a":1,"ab":2}']) {
       expect([text, isSurelyCanonicalJson(text)]).toEqual([text, true]);
     }
-    for (const text of ['{"b":1,"a":2}', '{"a":1,"a":1}', '-0', '1e21', '1.0', '{"a":"\\u0000"}', ' {}', '{"a":1}x', '"\ud800"']) {
+    for (const text of ['{"b":1,"a":2}', '{"a":1,"a":1}', '{"ab":1,"a":2}', '{"a\\"":1}', '-0', '1e21', '1.0', '{"a":"\\u0000"}', ' {}', '{"a":1}x', '"\ud800"']) {
       expect([text, isSurelyCanonicalJson(text)]).toEqual([text, false]);
     }
   });

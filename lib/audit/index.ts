@@ -1,6 +1,6 @@
 export { appendAuditEvent, type AuditActor, type AuditEventInput, type AppendedEvent } from './append';
 export { CHAIN_VERSION, GENESIS_HASH, SYSTEM_ACTOR, chainAndLeafHash, encodeEvent, eventHash, writeEventHead, type ChainedFields } from './chain';
-export { canonicalJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
+export { canonicalJson, isSurelyCanonicalAsciiJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
 export { verifyChain, verifyStoredChain, type StoredEvent, type VerifiedChain, type ChainAnchor } from './verify';
 export { CompactRange, emptyRoot, leafHash, nodeHash, SM3_TREE, type CompactRangeState, type TreeHash } from './tree';
 export { firstWrongNode, storedTree, StoredNodes, unpackTree } from './treeStore';
