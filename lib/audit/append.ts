@@ -4,9 +4,10 @@
 // throws, so the change rolls back with it.
 import { TqException, type ErrorCode } from '../errors';
 import type { Tx } from '../db/client';
+import { Prisma } from '../db/generated/client';
 import { canonicalJson, normalizeJson } from './canonicalJson';
 import { chainAndLeafHash, CHAIN_VERSION, SYSTEM_ACTOR, type ChainedFields } from './chain';
-import { packTree, StoredNodes, treeState, type StoredTreeHead } from './treeStore';
+import { packTree, StoredNodes, treeState, type LockedHead } from './treeStore';
 
 /** Who acted: an authenticated operator, or the console itself (recovery jobs, bootstrap). */
 export type AuditActor = { readonly id: number; readonly username: string } | typeof SYSTEM_ACTOR;
@@ -61,7 +62,9 @@ export function unchainedEvent(input: AuditEventInput): { fields: Omit<ChainedFi
 export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<AppendedEvent> {
   const event = unchainedEvent(input);
   try {
-    const [head] = await tx.$queryRaw<StoredTreeHead[]>`SELECT seq, hash, tree_size, tree_hashes FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+    // The compact range comes as hex text: a bytea column would be parsed a byte at a time in JS
+    // and then pass through base64 twice on its way out of Prisma.
+    const [head] = await tx.$queryRaw<LockedHead[]>`SELECT seq, hash, tree_size, encode(tree_hashes, 'hex') AS tree_hex FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
     if (!head) refuse('AUDIT_WRITE_FAILED', 'the audit chain head row is missing');
     const tree = await treeState(tx, head);
     const fields: ChainedFields = { ...event.fields, seq: BigInt(head.seq) + 1n, prevHash: new Uint8Array(head.hash) };
@@ -70,17 +73,17 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
     const nodes = new StoredNodes();
     tree.append(leaf, nodes.completed);
     const { size, packed } = packTree(tree);
-    // One round trip for the event, its leaf and the head (chain and tree); the head row is locked.
+    // One round trip for the event, its leaf, the subtrees it completes (one append in 16) and the
+    // head (chain and tree); the head row is locked.
+    const completed = nodes.heights.length === 0 ? Prisma.empty : Prisma.sql`, nodes AS (INSERT INTO audit_node (height, idx, hash) VALUES ${Prisma.join(nodes.rows().map((n) => Prisma.sql`(${n.height}, ${n.index}, ${n.hash})`))})`;
     await tx.$executeRaw`
       WITH event AS (
         INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
                 ${fields.objectId}, ${detailsText}::jsonb, ${fields.prevHash}, ${hash})
         RETURNING seq, hash),
-      leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event)
+      leaf AS (INSERT INTO audit_leaf (seq, hash) SELECT seq, ${leaf} FROM event)${completed}
       UPDATE audit_chain_head SET seq = event.seq, hash = event.hash, tree_size = ${size}, tree_hashes = ${packed} FROM event WHERE id = 1`;
-    // One append in 16 completes a stored subtree: its own statement then, so the others stay one.
-    if (nodes.heights.length > 0) await tx.auditNode.createMany({ data: nodes.rows() });
     return { seq: fields.seq, hash };
   } catch (thrown) {
     if (thrown instanceof TqException) throw thrown;

@@ -7,12 +7,12 @@ import { normalizeJson } from './canonicalJson';
 import { encodeEvent } from './chain';
 import { CompactRange, leafHash, nodeHash, SM3_TREE } from './tree';
 
-/** The head row as `appendAuditEvent` reads it (locked). */
-export interface StoredTreeHead {
+/** The head row as `appendAuditEvent` reads it (locked), the compact range as hex. */
+export interface LockedHead {
   readonly seq: bigint;
   readonly hash: Uint8Array;
   readonly tree_size: bigint;
-  readonly tree_hashes: Uint8Array;
+  readonly tree_hex: string;
 }
 
 const HASH = 32;
@@ -35,8 +35,8 @@ export function packTree(tree: CompactRange): { size: bigint; packed: Uint8Array
  * tree_size < seq: the first append after the upgrade hashes those events in (once, under the
  * head lock) and stores their leaves, so that from then on an append is O(log n).
  */
-export async function treeState(tx: Tx, head: StoredTreeHead): Promise<CompactRange> {
-  const tree = unpackTree(head.tree_size, new Uint8Array(head.tree_hashes));
+export async function treeState(tx: Tx, head: LockedHead): Promise<CompactRange> {
+  const tree = unpackTree(head.tree_size, Buffer.from(head.tree_hex, 'hex'));
   const BATCH = 1000;
   while (BigInt(tree.size) < BigInt(head.seq)) {
     const nodes = new StoredNodes();
