@@ -52,6 +52,26 @@ describe.each(ENGINES)('the Merkle tree beside the chain head on %s', (engine) =
     expect(proof.ok && verifyInclusion(SM3_TREE, 5, 13, leaves[5], proof.value, tree.root()).ok).toBe(true);
   });
 
+  it('builds each append on the range stored in the locked row, never on the one this process last wrote', async () => {
+    for (let i = 0; i < 3; i++) await append(event(`r${i}`));
+    const before = await head();
+    // A changed range (same size, same length) must carry into the next append, where the live
+    // check finds it, rather than be replaced by the bytes this process remembers.
+    const forged = new Uint8Array(before.treeHashes).map((b) => b ^ 0xff);
+    await t.db.prisma.$executeRaw`UPDATE audit_chain_head SET tree_hashes = ${forged} WHERE id = 1`;
+    await append(event('after'));
+    const expected = unpackTree(before.treeSize, forged);
+    const [row] = await t.db.prisma.auditLeaf.findMany({ orderBy: { seq: 'desc' }, take: 1 });
+    expected.append(new Uint8Array(row.hash));
+    const h = await head();
+    expect(unpackTree(h.treeSize, h.treeHashes).state()).toEqual(expected.state());
+    const { tree } = await recomputed(t.db.prisma);
+    expect(unpackTree(h.treeSize, h.treeHashes).root()).not.toEqual(tree.root());
+    // The later tests build on an intact range.
+    const intact = new Uint8Array(tree.state().hashes.flatMap((x) => [...x]));
+    await t.db.prisma.$executeRaw`UPDATE audit_chain_head SET tree_hashes = ${intact} WHERE id = 1`;
+  });
+
   describe('stored subtrees', () => {
     // Past 256 leaves: nodes at heights 4 and 8; sizes around both strides and between them.
     const SIZES = [1, 2, 15, 16, 17, 31, 255, 256, 257, 300];

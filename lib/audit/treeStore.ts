@@ -2,17 +2,19 @@
 // are made from.
 import { equal } from '../bytes';
 import type { PrismaClient, Tx } from '../db/client';
+import { Prisma } from '../db/generated/client';
 import { Code, err, ok, type Result } from '../errors';
+import { digest } from '../crypto/sm3';
 import { normalizeJson } from './canonicalJson';
 import { encodeEvent } from './chain';
 import { CompactRange, leafHash, nodeHash, SM3_TREE } from './tree';
 
-/** The head row as `appendAuditEvent` reads it (locked). */
-export interface StoredTreeHead {
+/** The head row as `appendAuditEvent` reads it (locked); tree_hex null: the range it last wrote. */
+interface LockedHead {
   readonly seq: bigint;
   readonly hash: Uint8Array;
   readonly tree_size: bigint;
-  readonly tree_hashes: Uint8Array;
+  readonly tree_hex: string | null;
 }
 
 const HASH = 32;
@@ -30,18 +32,56 @@ export function packTree(tree: CompactRange): { size: bigint; packed: Uint8Array
   return { size: BigInt(size), packed };
 }
 
+/** A compact range as stored: its size, its bytes and their SHA-256 (hex). */
+interface StoredRange {
+  readonly size: bigint;
+  readonly packed: Uint8Array;
+  readonly sha256: string;
+}
+
+// The range this process last wrote. The next append's read of the locked head sends its SHA-256
+// and gets the stored bytes back only when they differ (another process appended, the transaction
+// rolled back, the row was changed): the range is never taken on trust, and it does not cross the
+// driver twice per append, which on PGlite costs about as much as the leaf's row.
+let lastWritten: StoredRange = { size: -1n, packed: new Uint8Array(0), sha256: '' };
+
+/** The locked chain head and the tree over every event up to it, with the range's stored bytes. */
+export async function lockedHead(tx: Tx): Promise<{ seq: bigint; hash: Uint8Array; tree: CompactRange; stored: Uint8Array } | undefined> {
+  const known = lastWritten;
+  // Literals, not parameters (a bigint and hex digits this process made): a statement without
+  // parameters goes to PostgreSQL by the simple protocol, one message instead of five.
+  const same = Prisma.raw(`tree_size = ${known.size} AND encode(sha256(tree_hashes), 'hex') = '${known.sha256}'`);
+  const [head] = await tx.$queryRaw<LockedHead[]>`
+    SELECT seq, hash, tree_size, CASE WHEN ${same} THEN NULL ELSE encode(tree_hashes, 'hex') END AS tree_hex
+    FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+  if (!head) return undefined;
+  // Hex text, not bytea: PGlite's adapter parses bytea a byte at a time, then Prisma base64s it twice.
+  const stored = head.tree_hex === null ? known.packed : Buffer.from(head.tree_hex, 'hex');
+  return { seq: head.seq, hash: head.hash, stored, tree: await treeState(tx, head.seq, unpackTree(head.tree_size, stored)) };
+}
+
 /**
- * The tree over every event up to the head. A database whose events predate the tree has
+ * How the head's tree_hashes becomes `packed`: its first `keep` bytes stay (an append pops only
+ * the last hashes and pushes one), `tail` follows them. Remembered for the next append's read.
+ */
+export function rangeChange(stored: Uint8Array, size: bigint, packed: Uint8Array): { keep: number; tail: Uint8Array } {
+  let keep = 0;
+  while (keep + HASH <= Math.min(stored.length, packed.length) && equal(stored.subarray(keep, keep + HASH), packed.subarray(keep, keep + HASH))) keep += HASH;
+  lastWritten = { size, packed, sha256: Buffer.from(digest('sha256', packed)).toString('hex') };
+  return { keep, tail: packed.subarray(keep) };
+}
+
+/**
+ * The tree over every event up to `seq`. A database whose events predate the tree has
  * tree_size < seq: the first append after the upgrade hashes those events in (once, under the
  * head lock) and stores their leaves, so that from then on an append is O(log n).
  */
-export async function treeState(tx: Tx, head: StoredTreeHead): Promise<CompactRange> {
-  const tree = unpackTree(head.tree_size, new Uint8Array(head.tree_hashes));
+async function treeState(tx: Tx, seq: bigint, tree: CompactRange): Promise<CompactRange> {
   const BATCH = 1000;
-  while (BigInt(tree.size) < BigInt(head.seq)) {
+  while (BigInt(tree.size) < BigInt(seq)) {
     const nodes = new StoredNodes();
     const from = BigInt(tree.size);
-    const rows = await tx.auditEvent.findMany({ where: { seq: { gt: from, lte: head.seq } }, orderBy: { seq: 'asc' }, take: BATCH });
+    const rows = await tx.auditEvent.findMany({ where: { seq: { gt: from, lte: seq } }, orderBy: { seq: 'asc' }, take: BATCH });
     if (rows.length === 0) break;
     const leaves = rows.map((row) => {
       const details = normalizeJson(row.details, 'details');
