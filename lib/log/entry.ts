@@ -6,7 +6,10 @@
  * no JSON canonicaliser to rebuild the bytes (ours still checks the text is canonical).
  */
 import { toHex } from '../bytes';
-import { canonicalJson, CHAIN_VERSION, encodeEvent, isSurelyCanonicalJson, normalizeJson, type CanonicalJson, type ChainedFields } from '../audit';
+// The modules, not lib/audit's index: a verifier worker bundles what this imports, and the index
+// brings the database client.
+import { canonicalJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from '../audit/canonicalJson';
+import { CHAIN_VERSION, encodeEvent, type ChainedFields } from '../audit/chain';
 import { ok, type Result } from '../errors';
 import { logError } from './errorCodes';
 

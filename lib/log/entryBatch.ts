@@ -11,7 +11,9 @@
  */
 import { toHex } from '../bytes';
 import { digestInto } from '../crypto/sm3';
-import { chainAndLeafHash, CHAIN_VERSION, isSurelyCanonicalAsciiJson, writeEventHead } from '../audit';
+// The modules, not lib/audit's index (the database client): the verifier's workers bundle this.
+import { isSurelyCanonicalAsciiJson } from '../audit/canonicalJson';
+import { chainAndLeafHash, CHAIN_VERSION, writeEventHead } from '../audit/chain';
 import { checkEntryLine, isHashHex } from './entry';
 
 /** An entry line whose fields hash to its stated hash. */
