@@ -62,15 +62,31 @@ export function softHsm2Token(): TokenUnderTest {
  */
 export function softToken(family: SoftTokenFamilyName, faults: Record<string, string> = {}): TokenUnderTest {
   const dir = mkdtempSync(join(tmpdir(), `tqca-softtoken-${family}-`));
+  const token = softTokenIn(dir, family, faults);
+  unwrap(initToken({ modulePath: token.modulePath, tokenLabel: token.tokenLabel, soPin: token.soPin, userPin: token.pin }));
+  return token;
+}
+
+/**
+ * The software token a parent process set up (`softToken`), in a child that got the parent's
+ * `env`: the same store, not initialised again and not removed by this process.
+ */
+export function joinedSoftToken(env: NodeJS.ProcessEnv = process.env): TokenUnderTest {
+  const dir = env.TQCA_TOKEN_DIR;
+  const family = env.TQCA_SOFTTOKEN_FAMILY as SoftTokenFamilyName | undefined;
+  if (!dir || !family) throw new Error('joinedSoftToken: TQCA_TOKEN_DIR and TQCA_SOFTTOKEN_FAMILY are not set');
+  return { ...softTokenIn(dir, family, {}), dispose: () => undefined };
+}
+
+function softTokenIn(dir: string, family: SoftTokenFamilyName, faults: Record<string, string>): TokenUnderTest {
   const env = { TQCA_TOKEN_DIR: dir, TQCA_SOFTTOKEN_FAMILY: family, ...faults };
   Object.assign(process.env, env);
-  const token = { tokenLabel: 'tqca-contract', pin: '24681012', soPin: '13579111' };
-  const modulePath = unwrap(buildSoftToken());
-  unwrap(initToken({ modulePath, tokenLabel: token.tokenLabel, soPin: token.soPin, userPin: token.pin }));
   return {
     name: `software token (SM2, ${family} family)`,
-    modulePath,
-    ...token,
+    modulePath: unwrap(buildSoftToken()),
+    tokenLabel: 'tqca-contract',
+    pin: '24681012',
+    soPin: '13579111',
     profile: unwrap(loadProfile(family)),
     foreignProfile: unwrap(loadProfile(family === 'luna' ? 'softtoken' : 'luna')),
     storeDir: dir,
