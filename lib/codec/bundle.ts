@@ -7,7 +7,7 @@
 import { samePublicBytes } from '../bytes';
 import { sm3 } from '../crypto/sm3';
 import type { Result } from '../errors';
-import { certificateRecord, type CertificateRecord } from './certificateRecord';
+import { A3_CERTIFICATE_NUMBER_OFFSET, certificateRecord, type CertificateRecord } from './certificateRecord';
 import { manifestRecord, MANIFEST_RECORD_LENGTH, type ManifestRecord } from './manifestRecord';
 import { revocationList, revocationListLength, REVOCATION_HEADER_LENGTH, type RevocationList } from './revocationList';
 import { rootKeyRecord, ROOT_KEY_RECORD_LENGTH, type RootKeyRecord } from './rootKeyRecord';
@@ -183,7 +183,7 @@ export function readCertificates(r: FieldReader, count: number, name: string, co
     if (before && record.certificateNumber <= before.certificateNumber) {
       fail('RECORD_ORDER', `${field} has certificate number ${record.certificateNumber}, not above ${before.certificateNumber}`, {
         field: `${field}.certificateNumber`,
-        offset: offset + 2,
+        offset: offset + A3_CERTIFICATE_NUMBER_OFFSET,
         details: { previous: before.certificateNumber, certificateNumber: record.certificateNumber },
       });
     }

@@ -15,7 +15,10 @@ import { verifyCertificateSignature } from './verifyIssuerCertificate';
 
 export const CERTIFICATE_RECORD_TAG = 0xa3;
 export const CERTIFICATE_RECORD_SIGNED_LENGTH = 120;
-const CERTIFICATE_OFFSET = 10;
+/** Where the fields lie in the record (the layout above), for readers that take them from a bundle's bytes. */
+export const A3_CERTIFICATE_NUMBER_OFFSET = 2;
+export const A3_ISSUER_ID_OFFSET = 6;
+export const A3_CERTIFICATE_OFFSET = 10;
 
 export interface CertificateRecordFields {
   readonly rootKeyIndex: number;
@@ -62,5 +65,5 @@ export function verifyCertificateRecord(record: Uint8Array | CertificateRecord, 
   const signed = verifyRootSignature(value, certificateRecord.toBeSigned(value), root);
   if (!signed.ok) return signed;
   const inner = verifyCertificateSignature(value.certificate, root.publicKey);
-  return inner.ok ? signed : { ok: false, error: rebase(inner.error, CERTIFICATE_OFFSET, 'certificate') };
+  return inner.ok ? signed : { ok: false, error: rebase(inner.error, A3_CERTIFICATE_OFFSET, 'certificate') };
 }

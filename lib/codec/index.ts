@@ -55,6 +55,7 @@ export {
   type RootKeyRecordFields,
 } from './rootKeyRecord';
 export {
+  A3_CERTIFICATE_NUMBER_OFFSET,
   CERTIFICATE_RECORD_SIGNED_LENGTH,
   certificateRecord,
   verifyCertificateRecord,

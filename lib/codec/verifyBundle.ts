@@ -14,7 +14,7 @@ import { sm2 } from '../crypto/sm2';
 import { err, ok, type Result } from '../errors';
 import { bodyDigest, bodyOf, bundleLayout, decodeBundle, hexId, positionOf, type Bundle, type DigestedRange } from './bundle';
 import { expiryMonth, type CalendarMonth } from './expiry';
-import { certificateRecord, type CertificateRecord } from './certificateRecord';
+import { A3_CERTIFICATE_OFFSET, A3_ISSUER_ID_OFFSET, certificateRecord, type CertificateRecord } from './certificateRecord';
 import { ISSUER_CERTIFICATE_LENGTH } from './issuerCertificate';
 import { BODY_DIGEST_OFFSET, MANIFEST_SIGNED_LENGTH } from './manifestRecord';
 import { revocationListLength } from './revocationList';
@@ -313,20 +313,20 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
         offset: layout.a3(i) + 1,
       });
     }
-    if (expired(record.certificate.expiry)) expectOk(checkCertificateExpiry(record.certificate, publication), layout.a3(i) + CERTIFICATE_OFFSET, `a3[${i}].certificate`);
+    if (expired(record.certificate.expiry)) expectOk(checkCertificateExpiry(record.certificate, publication), layout.a3(i) + A3_CERTIFICATE_OFFSET, `a3[${i}].certificate`);
     // A reused record is P's own bytes at the same number: verified, and bound as in P.
     if (reused.has(i)) continue;
     const name = `a3[${i}]`;
     const at = layout.a3(i);
     const bytes = bundle.bytes.subarray(at, at + certificateRecord.length);
     expectOk(verifyRootSignature(record, bytes.subarray(0, certificateRecord.length - 64), { rootKeyIndex: record.rootKeyIndex, publicKey: key }), at, name);
-    expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + CERTIFICATE_OFFSET, `${name}.certificate`);
+    expectOk(verifyDecodedCertificateSignature(record.certificate, key), at + A3_CERTIFICATE_OFFSET, `${name}.certificate`);
     const held = previous && heldCertificate(previous, record.certificateNumber);
-    if (held && !samePublicBytes(held, bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
-      const issuerChanged = !equal(held.subarray(0, 4), bytes.subarray(ISSUER_ID_OFFSET, CERTIFICATE_OFFSET));
+    if (held && !samePublicBytes(held, bytes.subarray(A3_ISSUER_ID_OFFSET, A3_CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH))) {
+      const issuerChanged = !equal(held.subarray(0, 4), bytes.subarray(A3_ISSUER_ID_OFFSET, A3_CERTIFICATE_OFFSET));
       fail('CERT_REBOUND', `certificate number ${hexId(record.certificateNumber)} is bound to another ${issuerChanged ? 'issuer id' : 'certificate'} in the accepted bundle`, {
         field: `${name}.${issuerChanged ? 'issuerId' : 'certificate'}`,
-        offset: at + (issuerChanged ? ISSUER_ID_OFFSET : CERTIFICATE_OFFSET),
+        offset: at + (issuerChanged ? A3_ISSUER_ID_OFFSET : A3_CERTIFICATE_OFFSET),
         details: { certificateNumber: hexId(record.certificateNumber), accepted: toHex(held) },
       });
     }
@@ -334,15 +334,12 @@ function checkCertificates(bundle: Bundle, keys: Map<number, VerificationKey>, p
   if (earliest) earliestExpiries.set(certificates, earliest);
 }
 
-const ISSUER_ID_OFFSET = 6;
-const CERTIFICATE_OFFSET = 10;
-
 /** Issuer id ‖ certificate (A3 bytes 6–115) of the bundle's record with this number, if it lists one. */
 function heldCertificate(bundle: Bundle, certificateNumber: number): Uint8Array | undefined {
   const i = positionOf(bundle.certificates, certificateNumber);
   if (i < 0) return undefined;
   const at = bundleLayout(bundle.manifest).a3(i);
-  return bundle.bytes.subarray(at + ISSUER_ID_OFFSET, at + CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH);
+  return bundle.bytes.subarray(at + A3_ISSUER_ID_OFFSET, at + A3_CERTIFICATE_OFFSET + ISSUER_CERTIFICATE_LENGTH);
 }
 
 /** Whether a certificate expiring in a month has expired at `at`, judged once per month (a bundle has few). */

@@ -9,7 +9,7 @@
  */
 import { bytesToUint, concat, samePublicBytes } from '../bytes';
 import type { CaServices } from '../ca';
-import { bundleLayout, certificateRecord, makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type Bundle, type CalendarDay } from '../codec';
+import { A3_CERTIFICATE_NUMBER_OFFSET, bundleLayout, certificateRecord, makeDelta, MANIFEST_RECORD_LENGTH, ROOT_KEY_RECORD_LENGTH, rootKeyRecord, type Bundle, type CalendarDay } from '../codec';
 import { sm3 } from '../crypto/sm3';
 import type { Tx } from '../db/client';
 import { err, ok, type Result } from '../errors';
@@ -126,7 +126,7 @@ export function a3NumbersOf(bundle: Bundle): Uint8Array {
   // records lie scattered over the heap, and reading a field of each took 3 ms of a publication.
   const { bytes, manifest } = bundle;
   const numbers = new Uint8Array(4 * manifest.a3Count);
-  for (let i = 0, at = bundleLayout(manifest).a3(0) + 2; i < numbers.length; i += 4, at += certificateRecord.length) {
+  for (let i = 0, at = bundleLayout(manifest).a3(0) + A3_CERTIFICATE_NUMBER_OFFSET; i < numbers.length; i += 4, at += certificateRecord.length) {
     numbers[i] = bytes[at];
     numbers[i + 1] = bytes[at + 1];
     numbers[i + 2] = bytes[at + 2];
