@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, useTestDatabase } from '../../test/support/databases';
 import { openDatabase } from '../db/client';
+import { Prisma } from '../db/generated/client';
 import { TqException } from '../errors';
 import { appendAuditEvent, GENESIS_HASH, verifyStoredChain, type AuditEventInput } from '.';
 
@@ -96,6 +97,22 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
     const truncated = await verifyStoredChain(t.db.prisma);
     expect(!truncated.ok && truncated.error).toMatchObject({ code: 'AUDIT_CHAIN_BROKEN', field: 'head' });
     await t.db.prisma.$executeRawUnsafe(`ALTER TABLE audit_event ENABLE TRIGGER USER`);
+  });
+
+  it('writes a change given alongside in the event’s statement; if that change fails, neither is written', async () => {
+    const counter = (name: string, value: number) => Prisma.sql`row AS (INSERT INTO counter (name, value, updated_at) VALUES (${name}, ${value}, now()))`;
+    const head = await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } });
+    const written = await t.db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...event('alongside'), actor: 'system' }, { writesAlongside: counter('alongside-test', 7) }));
+    expect(written.seq).toBe(head.seq + 1n);
+    expect(await t.db.prisma.counter.findUniqueOrThrow({ where: { name: 'alongside-test' } })).toMatchObject({ value: 7n });
+    expect(await t.db.prisma.auditEvent.count({ where: { objectId: 'alongside' } })).toBe(1);
+    // The same name again: the counter's primary key refuses the statement, event and all.
+    const refused = await t.db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...event('refused'), actor: 'system' }, { writesAlongside: counter('alongside-test', 8) })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TqException);
+    expect((refused as TqException).error).toMatchObject({ code: 'AUDIT_WRITE_FAILED', message: expect.stringContaining('or the change written with it') });
+    expect(await t.db.prisma.auditEvent.count({ where: { objectId: 'refused' } })).toBe(0);
+    expect(await t.db.prisma.counter.findUniqueOrThrow({ where: { name: 'alongside-test' } })).toMatchObject({ value: 7n });
+    expect((await t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).seq).toBe(written.seq);
   });
 });
 

@@ -23,6 +23,15 @@ export interface AuditEventInput {
   readonly time: Date;
 }
 
+export interface AppendOptions {
+  /**
+   * The change itself, as data-modifying CTEs (`name AS (INSERT …)`, comma-separated; not named
+   * event, leaf or nodes), written in the event's statement: change and event in one round trip, for a change whose rows are known
+   * only at the end (a publication's bundle). They see the event's snapshot, not its rows.
+   */
+  readonly writesAlongside?: Prisma.Sql;
+}
+
 export interface AppendedEvent {
   readonly seq: bigint;
   readonly hash: Uint8Array;
@@ -59,7 +68,7 @@ export function unchainedEvent(input: AuditEventInput): { fields: Omit<ChainedFi
   return { fields, detailsText: canonicalJson(fields.details) };
 }
 
-export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<AppendedEvent> {
+export async function appendAuditEvent(tx: Tx, input: AuditEventInput, options: AppendOptions = {}): Promise<AppendedEvent> {
   const event = unchainedEvent(input);
   try {
     const head = await lockedHead(tx);
@@ -76,8 +85,9 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
     // head (chain and tree: the range's changed end only); the head row is locked. The leaf's own VALUES rather than a SELECT
     // from the event's RETURNING: PGlite spends about a twentieth of an append less on it.
     const completed = nodes.heights.length === 0 ? Prisma.empty : Prisma.sql`, nodes AS (INSERT INTO audit_node (height, idx, hash) VALUES ${Prisma.join(nodes.rows().map((n) => Prisma.sql`(${n.height}, ${n.index}, ${n.hash})`))})`;
+    const alongside = options.writesAlongside ? Prisma.sql`${options.writesAlongside},` : Prisma.empty;
     await tx.$executeRaw`
-      WITH event AS (
+      WITH ${alongside} event AS (
         INSERT INTO audit_event (seq, chain_version, time, actor_id, actor, action, object_type, object_id, details, prev_hash, hash)
         VALUES (${fields.seq}, ${fields.chainVersion}, ${fields.time}, ${fields.actorId}, ${fields.actor}, ${fields.action}, ${fields.objectType},
                 ${fields.objectId}, ${detailsText}::jsonb, ${fields.prevHash}, ${hash})
@@ -89,6 +99,7 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput): Promise<
   } catch (thrown) {
     if (thrown instanceof TqException) throw thrown;
     const cause = thrown instanceof Error ? thrown.message : String(thrown);
-    throw new TqException({ code: 'AUDIT_WRITE_FAILED', message: 'the audit event could not be written; the change was not made', details: { cause } });
+    const message = options.writesAlongside ? 'the audit event, or the change written with it, could not be written; the change was not made' : 'the audit event could not be written; the change was not made';
+    throw new TqException({ code: 'AUDIT_WRITE_FAILED', message, details: { cause } });
   }
 }

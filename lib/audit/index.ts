@@ -1,4 +1,4 @@
-export { appendAuditEvent, type AuditActor, type AuditEventInput, type AppendedEvent } from './append';
+export { appendAuditEvent, type AuditActor, type AuditEventInput, type AppendOptions, type AppendedEvent } from './append';
 export { CHAIN_VERSION, GENESIS_HASH, SYSTEM_ACTOR, chainAndLeafHash, encodeEvent, eventHash, writeEventHead, type ChainedFields } from './chain';
 export { canonicalJson, isSurelyCanonicalAsciiJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
 export { verifyChain, verifyStoredChain, type StoredEvent, type VerifiedChain, type ChainAnchor } from './verify';

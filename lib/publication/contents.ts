@@ -46,7 +46,7 @@ export interface Predecessor {
 }
 
 /** A certificate row as listing it needs, with its issuer's code. */
-interface CertificateRow {
+export interface CertificateRow {
   readonly number: bigint;
   readonly status: string;
   readonly serial: number;
@@ -59,18 +59,47 @@ interface CertificateRow {
   readonly issuerCode: Uint8Array;
 }
 
-/**
- * The certificate rows `where` selects, ascending by number, joined to their issuer in the same
- * statement (Prisma's relation read is a second round trip).
- */
-function certificateRows(tx: Tx, where: Prisma.Sql): Promise<CertificateRow[]> {
-  return tx.$queryRaw<CertificateRow[]>`
+/** The certificate rows `where` selects, ascending by number, joined to their issuer (Prisma's relation read is a second round trip). */
+const certificateRowsQuery = (where: Prisma.Sql) => Prisma.sql`
     SELECT c.number, c.status::text AS status, c.serial, c.revocation_reason::text AS "revocationReason", c.root_key_id AS "rootKeyId", c.bytes,
            c.a3_record AS "a3Record", c.issued_at AS "issuedAt", c.expires_at AS "expiresAt", i.code AS "issuerCode"
       FROM certificate AS c JOIN institution AS i ON i.id = c.institution_id
      WHERE ${where}
      ORDER BY c.number`;
+
+const certificateRows = (tx: Tx, where: Prisma.Sql): Promise<CertificateRow[]> => tx.$queryRaw<CertificateRow[]>(certificateRowsQuery(where));
+
+/** The rows a predecessor's lists change by: written at or above its snapshot's xmin, or expired since it was listed. */
+const changedSince = (changesFrom: Prisma.Sql, listedAt: Prisma.Sql, at: Date) => Prisma.sql`c.change_xid >= ${changesFrom} OR (c.expires_at > ${listedAt} AND c.expires_at <= ${at})`;
+
+/**
+ * The rows changed since the version whose row `bundle` names (its changes_from and published_at),
+ * as one JSON text value: a column of the statement that reads that row (publication's first
+ * read), so the changes take no round trip of their own and are read at that statement's snapshot.
+ */
+export function changedRowsColumn(bundle: string, at: Date): Prisma.Sql {
+  const b = Prisma.raw(bundle);
+  return Prisma.sql`(SELECT coalesce(json_agg(r ORDER BY r.number), '[]'::json)::text FROM (${certificateRowsQuery(changedSince(Prisma.sql`${b}.changes_from`, Prisma.sql`${b}.published_at`, at))}) AS r)`;
 }
+
+/** The rows of `changedRowsColumn`, as certificateRows gives them. */
+export function changedRows(text: string): CertificateRow[] {
+  const bytea = (h: string) => fromHex(h.slice(2));
+  return (JSON.parse(text) as Record<string, string | number | null>[]).map((r) => ({
+    number: BigInt(r.number as number),
+    status: r.status as string,
+    serial: r.serial as number,
+    revocationReason: r.revocationReason as RevocationReason | null,
+    rootKeyId: r.rootKeyId as number,
+    bytes: bytea(r.bytes as string),
+    a3Record: r.a3Record === null ? null : bytea(r.a3Record as string),
+    issuedAt: new Date(r.issuedAt as string),
+    expiresAt: new Date(r.expiresAt as string),
+    issuerCode: bytea(r.issuerCode as string),
+  }));
+}
+
+const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
 /** A root_key row as listing needs it. */
 export interface RootKeyRow {
@@ -91,7 +120,7 @@ export const ROOT_KEY_ROWS = Prisma.sql`(SELECT coalesce(json_agg(json_build_obj
   'publicKey', encode(public_key, 'hex'), 'a2Record', encode(a2_record, 'hex'), 'state', state::text, 'changeXid', change_xid::text) ORDER BY index), '[]'::json)::text FROM root_key)`;
 
 export function rootKeyRows(text: string): RootKeyRow[] {
-  const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+  const hex = fromHex;
   return (JSON.parse(text) as { id: number; index: number; hsmKeyId: string; publicKey: string; a2Record: string; state: string; changeXid: string }[]).map((k) => ({
     ...k,
     hsmKeyId: hex(k.hsmKeyId),
@@ -101,13 +130,19 @@ export function rootKeyRows(text: string): RootKeyRow[] {
   }));
 }
 
-/** `keyRows`: the root_key rows when the caller read them (ROOT_KEY_ROWS); read here otherwise. */
-export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor, keyRows?: readonly RootKeyRow[]): Promise<Result<PublicationContents>> {
-  const keys = listedKeys(keyRows ?? (await readRootKeyRows(tx)), at);
+/** What the caller's statement read already, at one snapshot: the root_key rows (ROOT_KEY_ROWS), and perhaps the changes since `since` (changedRowsColumn). */
+export interface FirstRead {
+  readonly rootKeys: readonly RootKeyRow[];
+  readonly changes?: { readonly changesFrom: bigint; readonly rows: readonly CertificateRow[] };
+}
+
+export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor, read?: FirstRead): Promise<Result<PublicationContents>> {
+  const keys = listedKeys(read?.rootKeys ?? (await readRootKeyRows(tx)), at);
   if (!keys.ok) return keys;
   const { rootKeys, byId, listedIds } = keys.value;
   if (since && keys.value.lastChange < since.changesFrom && at >= since.listedAt && sameRootKeys(since.bundle, rootKeys)) {
-    return readChanges(tx, ca, at, since, keys.value);
+    const changes = read?.changes?.changesFrom === since.changesFrom ? read.changes.rows : await certificateRows(tx, changedSince(Prisma.sql`${since.changesFrom}`, Prisma.sql`${since.listedAt}`, at));
+    return listChanges(ca, tx, at, since, keys.value, changes);
   }
   // One statement, one snapshot: read apart, a revocation committing in between would list a
   // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.
@@ -171,8 +206,7 @@ function sameRootKeys(previous: Bundle, rootKeys: readonly ListedRootKey[]): boo
  * applying a row's current state is idempotent, so a row written by a transaction the predecessor
  * did see (its id above that xmin) is applied again harmlessly.
  */
-async function readChanges(tx: Tx, ca: CaServices, at: Date, since: Predecessor, keys: ListedKeys): Promise<Result<PublicationContents>> {
-  const rows = await certificateRows(tx, Prisma.sql`c.change_xid >= ${since.changesFrom} OR (c.expires_at > ${since.listedAt} AND c.expires_at <= ${at})`);
+async function listChanges(ca: CaServices, tx: Tx, at: Date, since: Predecessor, keys: ListedKeys, rows: readonly CertificateRow[]): Promise<Result<PublicationContents>> {
   const previous = since.bundle;
   const layout = bundleLayout(previous.manifest);
   const removed: number[] = [];

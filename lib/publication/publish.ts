@@ -31,7 +31,7 @@ import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import type { Tx } from '../db/client';
 import { Prisma } from '../db/generated/client';
 import { err, unwrap, type Result } from '../errors';
-import { readContents, ROOT_KEY_ROWS, rootKeyRows, type ListedRootKey, type RootKeyRow, type PublicationContents } from './contents';
+import { changedRows, changedRowsColumn, readContents, ROOT_KEY_ROWS, rootKeyRows, type FirstRead, type ListedRootKey, type PublicationContents } from './contents';
 import { a3NumbersOf, rememberStoredBundle, storedBundle } from './reads';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
@@ -88,11 +88,11 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PUBLICATION_LOCK})`;
     const now = ca.now();
     const publicationTime = Math.floor(now.getTime() / 1000);
-    const { latest, changesFrom, rootKeys } = await latestVersion(tx);
+    const { latest, changesFrom, read } = await latestVersion(tx, now);
     // Stored versions were verified before they were stored, and read back only as those very bytes.
     const previous = latest ? await predecessor(tx, ca, latest) : undefined;
     const since = previous && latest?.changesFrom != null ? { bundle: previous, changesFrom: latest.changesFrom, listedAt: latest.publishedAt } : undefined;
-    const contents = unwrap(await readContents(tx, ca, now, since, rootKeys));
+    const contents = unwrap(await readContents(tx, ca, now, since, read));
     const trusted = trustedRoots(previous, contents.rootKeys);
     const signers = contents.rootKeys.filter((k) => k.state === 'ACTIVE');
     const signer = chooseSigner(signers, trusted);
@@ -132,7 +132,6 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
       (message) => ca.keys.sign({ id: signer.hsmKeyId }, message),
     );
     if (!built.ok) refuseWith(built.error);
-    await storeBundle(tx, built.value, reason, now, changesFrom, reusable ? undefined : list);
     await appendAuditEvent(tx, {
       actor: options.actor ?? SYSTEM_ACTOR,
       action: 'bundle.published',
@@ -153,7 +152,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         expires: new Date(built.value.manifest.expires * 1000),
       },
       time: now,
-    });
+    }, { writesAlongside: bundleRows(built.value, reason, now, changesFrom, reusable ? undefined : list) });
     return { outcome: { version }, rotationPending, published: built.value };
   }, {}, PUBLICATION_TIMEOUT_MS);
   // Only a committed version becomes the next publication's predecessor, and the readers' hot version.
@@ -177,20 +176,33 @@ interface LatestVersion {
 }
 
 /**
- * The latest version's row, X (the xmin of the snapshot that statement reads at) and the root_key
- * rows, in one round trip (after the lock, so a version committed by the lock's last holder is seen). Every
- * transaction below X had ended before the contents are read, by later statements at later
- * snapshots: whatever those reads miss was written at or above X.
+ * The latest version's row, X (the xmin of the snapshot this statement reads at), the root_key
+ * rows and the certificate rows changed since that version, in one round trip, at one snapshot
+ * (after the lock, so a version committed by the lock's last holder is seen). Every transaction
+ * below X had ended before that snapshot: whatever it misses was written at or above X.
  */
-async function latestVersion(tx: Tx): Promise<{ latest: LatestVersion | null; changesFrom: bigint; rootKeys: RootKeyRow[] }> {
+async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion | null; changesFrom: bigint; read: FirstRead }> {
   const [row] = await tx.$queryRaw<
-    { xmin: string; root_keys: string; version: number | null; manifest: Uint8Array; body_sm3: Uint8Array; published_at: Date; expires_at: Date; a4_sequence: number; signing_root_index: number; changes_from: string | null }[]
+    {
+      xmin: string;
+      root_keys: string;
+      version: number | null;
+      manifest: Uint8Array;
+      body_sm3: Uint8Array;
+      published_at: Date;
+      expires_at: Date;
+      a4_sequence: number;
+      signing_root_index: number;
+      changes_from: string | null;
+      changes: string | null;
+    }[]
   >`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${ROOT_KEY_ROWS} AS root_keys, b.version, b.manifest, b.body_sm3, b.published_at, b.expires_at, b.a4_sequence, b.signing_root_index,
-           b.changes_from::text AS changes_from
+           b.changes_from::text AS changes_from, CASE WHEN b.changes_from IS NOT NULL THEN ${changedRowsColumn('b', at)} END AS changes
       FROM (SELECT max(version) AS version FROM bundle) AS last LEFT JOIN bundle AS b USING (version)`;
   const changesFrom = BigInt(row.xmin);
   const rootKeys = rootKeyRows(row.root_keys);
-  if (row.version === null) return { latest: null, changesFrom, rootKeys };
+  if (row.version === null) return { latest: null, changesFrom, read: { rootKeys } };
+  const latestChangesFrom = row.changes_from === null ? null : BigInt(row.changes_from);
   return {
     latest: {
       version: row.version,
@@ -200,10 +212,10 @@ async function latestVersion(tx: Tx): Promise<{ latest: LatestVersion | null; ch
       expiresAt: row.expires_at,
       a4Sequence: row.a4_sequence,
       signingRootIndex: row.signing_root_index,
-      changesFrom: row.changes_from === null ? null : BigInt(row.changes_from),
+      changesFrom: latestChangesFrom,
     },
     changesFrom,
-    rootKeys,
+    read: { rootKeys, changes: latestChangesFrom === null || row.changes === null ? undefined : { changesFrom: latestChangesFrom, rows: changedRows(row.changes) } },
   };
 }
 
@@ -300,26 +312,28 @@ async function signRevocationList(
 }
 
 /**
- * The version's row, and a newly signed A4's row in the same statement (the row refers to it):
- * one round trip. Not the 1.84 MB (at 10,000 certificates) again: what the version is made of is
- * stored already and immutable — the A3s as certificate.a3_record (set once: issuance, or
- * a3SignedNow in this very transaction), the A4 as the revocation_list row; the A2s are small.
- * Raw SQL: Prisma's create of the bundle row took 1.5–2 ms more (its query plan, the 40 KB of
- * numbers converted twice), and a second statement for the A4 about 1 ms of CPU more.
+ * The version's row, and a newly signed A4's row (the row refers to it), as CTEs of the audit
+ * event's statement: the version, its A4 and its event in one round trip (the bundle row's foreign
+ * key is checked at the statement's end). Not the 1.84 MB (at 10,000 certificates) again: what
+ * the version is made of is stored already and immutable — the A3s as certificate.a3_record (set
+ * once: issuance, or a3SignedNow in this very transaction), the A4 as the revocation_list row; the
+ * A2s are small. Raw SQL: Prisma's create of the bundle row took 1.5–2 ms more (its query plan,
+ * the 40 KB of numbers converted twice).
  */
-async function storeBundle(tx: Tx, bundle: Bundle, reason: PublicationReason, now: Date, changesFrom: bigint, newList: RevocationList | undefined): Promise<void> {
+function bundleRows(bundle: Bundle, reason: PublicationReason, now: Date, changesFrom: bigint, newList: RevocationList | undefined): Prisma.Sql {
   const m = bundle.manifest;
   const { bytes } = bundle;
   const layout = bundleLayout(m);
   const a3Numbers = a3NumbersOf(bundle);
   const list = newList
-    ? Prisma.sql`WITH a4 AS (
+    ? Prisma.sql`a4 AS (
         INSERT INTO revocation_list (sequence, bytes, root_key_index, this_update, next_update, entry_count, created_at)
         VALUES (${newList.sequenceNumber}, ${bytes.slice(layout.a4)}, ${newList.rootKeyIndex}, ${new Date(newList.thisUpdate * 1000)}, ${new Date(newList.nextUpdate * 1000)},
-                ${newList.entries.length}, ${now}))`
+                ${newList.entries.length}, ${now})),`
     : Prisma.empty;
-  await tx.$executeRaw`${list}
-    INSERT INTO bundle (version, manifest, a2_records, a3_numbers, size, body_sm3, published_at, expires_at, a2_count, a3_count, a4_sequence, signing_root_index, reason, changes_from)
-    VALUES (${m.version}, ${bytes.slice(0, MANIFEST_RECORD_LENGTH)}, ${bytes.slice(MANIFEST_RECORD_LENGTH, layout.a3(0))}, ${a3Numbers}, ${bytes.length},
-            ${m.bodyDigest}, ${now}, ${new Date(m.expires * 1000)}, ${m.a2Count}, ${m.a3Count}, ${m.revocationSequenceNumber}, ${m.rootKeyIndex}, ${reason}, ${changesFrom})`;
+  return Prisma.sql`${list}
+    version_row AS (
+      INSERT INTO bundle (version, manifest, a2_records, a3_numbers, size, body_sm3, published_at, expires_at, a2_count, a3_count, a4_sequence, signing_root_index, reason, changes_from)
+      VALUES (${m.version}, ${bytes.slice(0, MANIFEST_RECORD_LENGTH)}, ${bytes.slice(MANIFEST_RECORD_LENGTH, layout.a3(0))}, ${a3Numbers}, ${bytes.length},
+              ${m.bodyDigest}, ${now}, ${new Date(m.expires * 1000)}, ${m.a2Count}, ${m.a3Count}, ${m.revocationSequenceNumber}, ${m.rootKeyIndex}, ${reason}, ${changesFrom}))`;
 }
