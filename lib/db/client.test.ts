@@ -121,6 +121,21 @@ describe('a PostgreSQL 15 database', () => {
     }
   });
 
+  it('prepares a statement sent again once per connection, by name, and leaves a text sent once unnamed', async () => {
+    const db = await openDatabase({ url: await pgc.cluster.createDatabase(freshDatabaseName()) });
+    try {
+      // One transaction, one connection: what it prepared is in its pg_prepared_statements.
+      const prepared = await db.prisma.$transaction(async (tx) => {
+        for (let i = 0; i < 3; i++) await tx.$queryRaw`SELECT count(*)::int AS n FROM operator WHERE username = ${`u${i}`}`;
+        await tx.$queryRaw`SELECT count(*)::int AS once FROM operator WHERE id = ${1}`;
+        return tx.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE '%FROM operator WHERE%' ORDER BY name`;
+      });
+      expect(prepared).toEqual([{ name: expect.stringMatching(/^tqca_/), statement: expect.stringContaining('username = $1') }]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it.each(['pglite', 'postgresql'] as const)('reports unique and check violations by constraint name on %s', async (engine) => {
     const db = engine === 'pglite' ? await openDatabase({ dataDir: 'memory://' }) : await openDatabase({ url: await pgc.cluster.createDatabase(freshDatabaseName()) });
     try {

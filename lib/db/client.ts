@@ -17,6 +17,7 @@ import { checkPrivateTree, makePrivateDir, privatisePglite } from './privateTree
 import { pgliteMigrationAdapter, postgresMigrationAdapter } from './migrationAdapters';
 import { applyMigrations, migrationsApplied } from './migrations';
 import { serveEmbedded, type EmbeddedServer } from './embeddedServer';
+import { statementNames } from './statementNames';
 import { servedSocket, socketDirOf, socketPathFits, SOCKET_PORT } from './embeddedSocket';
 
 export type { PrismaClient };
@@ -258,7 +259,7 @@ async function joinHolder(location: string, options: OpenDatabaseOptions): Promi
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const appliedMigrations = options.migrate === false ? [] : await migratePostgres(url, options.log);
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }, { statementNameGenerator: statementNames() }) });
   return {
     prisma,
     engine: 'postgresql',
