@@ -8,12 +8,13 @@
  * bundle a client would reject is never emitted; the A3 signatures are checked once, not twice.
  */
 import { concat, equal } from '../bytes';
+import { sm3Hasher } from '../crypto/sm3';
 import { Code, err, ok, TqException, type Result } from '../errors';
-import { bundleLayout, decodeBundle, digestBody, knownCertificates, positionOf, type Bundle, type KnownCertificates } from './bundle';
+import { bundleLayout, decodeBundle, digestBody, knownCertificates, positionOf, type Bundle, type DigestedRange, type KnownCertificates } from './bundle';
 import { certificateRecord, type CertificateRecord } from './certificateRecord';
 import { expiryDay } from './expiry';
 import { manifestRecord, MANIFEST_RECORD_LENGTH, MANIFEST_SIGNED_LENGTH, type ManifestFields } from './manifestRecord';
-import { revocationList, type RevocationList } from './revocationList';
+import { revocationList, type RevocationList, type RevocationListFields } from './revocationList';
 import { rootKeyRecord, ROOT_KEY_RECORD_LENGTH, type RootKeyRecord } from './rootKeyRecord';
 import { hexByte, parseInput, rebase } from './structure';
 import type { TrustedRoot } from './trustedRoot';
@@ -32,8 +33,12 @@ export interface BundleContents {
    * which then lends the bundle its A3 region byte for byte.
    */
   readonly certificates: readonly (Uint8Array | CertificateRecord)[] | CertificateChanges;
-  /** Signed by the manifest's signing key. */
-  readonly revocationList: Uint8Array | RevocationList;
+  /**
+   * Signed by the manifest's signing key; or its fields, for `sign` to sign (the A4 of a
+   * publication), which the builder asks for before it hashes the body and awaits only for the
+   * body's last bytes: the HSM signs while the host hashes.
+   */
+  readonly revocationList: Uint8Array | RevocationList | UnsignedRevocationList;
   /**
    * The last published bundle: rollback, rebinding and A4 sequence are checked against it (a
    * Bundle is taken as decoded; its byte-identical A3 records are not decoded again).
@@ -58,7 +63,13 @@ export interface CertificateChanges {
 
 const isChanges = (c: BundleContents['certificates']): c is CertificateChanges => !Array.isArray(c);
 
-/** Signs the 58 manifest bytes with the signing root key: r‖s (64 bytes), or the signer's own error. */
+export interface UnsignedRevocationList {
+  readonly unsigned: RevocationListFields;
+}
+
+const isUnsigned = (l: BundleContents['revocationList']): l is UnsignedRevocationList => 'unsigned' in l;
+
+/** Signs with the signing root key (the manifest's 58 bytes; an unsigned A4's to-be-signed bytes): r‖s (64 bytes), or the signer's own error. */
 export type BundleSigner = (message: Uint8Array) => Promise<Result<Uint8Array>>;
 
 const ZERO_SIGNATURE = new Uint8Array(64);
@@ -68,15 +79,22 @@ export async function buildBundle(contents: BundleContents, sign: BundleSigner):
   if (!held.ok) return { ok: false, error: rebase(held.error, 0, 'previous') };
   const signed = parseSigned(contents);
   if (!signed.ok) return signed;
-  const { rootKeys, list } = signed.value;
+  const { rootKeys, a4ToBeSigned } = signed.value;
+  let { list } = signed.value;
   const changes = contents.certificates;
   if (isChanges(changes)) {
     if (!held.value) return err('VALUE_RANGE', 'certificate changes need the previous bundle', { field: 'previous' });
     if (contents.previousVerified && sameKeysListed(held.value, rootKeys)) {
       const checked = checkedSigned(contents, rootKeys, list);
       if (!checked.ok) return checked;
-      return buildSuccessor(contents, held.value, changes, { signing: checked.value, rootKeys, list }, sign);
+      return buildSuccessor(contents, held.value, changes, { signing: checked.value, rootKeys, list, a4ToBeSigned }, sign);
     }
+  }
+  if (a4ToBeSigned) {
+    // The general path (a first bundle, new root keys): the A4 signed first, then built as given.
+    const signature = await signedRevocationList(a4ToBeSigned, sign);
+    if (!signature.ok) return signature;
+    list = { ...list, rootSignature: signature.value };
   }
   const parsed = parseCertificates(isChanges(changes) ? applyChanges(held.value!, changes) : changes, held.value && knownCertificates(held.value));
   if (!parsed.ok) return parsed;
@@ -198,7 +216,7 @@ async function buildSuccessor(
   contents: BundleContents,
   previous: Bundle,
   changes: CertificateChanges,
-  { signing, rootKeys, list }: { signing: RootKeyRecord; rootKeys: readonly RootKeyRecord[]; list: RevocationList },
+  { signing, rootKeys, list, a4ToBeSigned }: { signing: RootKeyRecord; rootKeys: readonly RootKeyRecord[]; list: RevocationList; a4ToBeSigned?: Uint8Array },
   sign: BundleSigner,
 ): Promise<Result<Bundle>> {
   const added: { record: CertificateRecord; bytes: Uint8Array }[] = [];
@@ -260,10 +278,14 @@ async function buildSuccessor(
   }
   copyTo(held.length);
   const records = joined(runs);
-  bytes.set(a4, a3Start + count * certificateRecord.length);
+  const a4Start = a3Start + count * certificateRecord.length;
+  bytes.set(a4, a4Start);
 
-  // The body is complete and is not written again; the check below takes this digest for exactly its range.
-  const digested = digestBody(bytes);
+  // The body is complete (an unsigned A4's signature last) and is not written again; the check below takes this digest for exactly its range.
+  const body = await digestedBody(bytes, a4ToBeSigned && { at: a4Start + a4ToBeSigned.length, signature: signedRevocationList(a4ToBeSigned, sign) });
+  if (!body.ok) return body;
+  const digested = body.value;
+  if (a4ToBeSigned) list = { ...list, rootSignature: bytes.slice(a4Start + a4ToBeSigned.length, a4Start + a4.length) };
   const fields: ManifestFields = { ...contents.manifest, a2Count: a2.length, a3Count: count, revocationSequenceNumber: list.sequenceNumber, bodyDigest: digested.digest };
   const encoded = manifestToBeSigned(fields);
   if (!encoded.ok) return encoded;
@@ -279,6 +301,33 @@ async function buildSuccessor(
   if (!rootSignature.ok) return rootSignature;
   bytes.set(rootSignature.value, MANIFEST_SIGNED_LENGTH);
   return { ok: true, value: { ...bundle, manifest: { ...fields, rootSignature: rootSignature.value } } };
+}
+
+/**
+ * SM3 of the body; with `pending`, the A4's signature the signer is making, which goes at `at`
+ * (the body's last 64 bytes): everything before it is hashed while the signer signs. The signer is
+ * given a turn of the event loop first, so that its request reaches the HSM before the host hashes.
+ */
+async function digestedBody(bytes: Uint8Array, pending: { at: number; signature: Promise<Result<Uint8Array>> } | undefined): Promise<Result<DigestedRange>> {
+  if (!pending) return ok(digestBody(bytes));
+  await new Promise((resolve) => setImmediate(resolve));
+  const hasher = sm3Hasher();
+  hasher.update(bytes.subarray(MANIFEST_RECORD_LENGTH, pending.at));
+  const signature = await pending.signature;
+  if (!signature.ok) return signature;
+  bytes.set(signature.value, pending.at);
+  hasher.update(bytes.subarray(pending.at));
+  return ok({ bytes, offset: MANIFEST_RECORD_LENGTH, length: bytes.length - MANIFEST_RECORD_LENGTH, digest: hasher.digest() });
+}
+
+/** The signer's r‖s over an A4's to-be-signed bytes; its signature is verified in the client's check, with the trusted key. */
+async function signedRevocationList(toBeSigned: Uint8Array, sign: BundleSigner): Promise<Result<Uint8Array>> {
+  const signature = await sign(toBeSigned);
+  if (!signature.ok) return signature;
+  if (!(signature.value instanceof Uint8Array) || signature.value.length !== 64) {
+    return err(Code.SIGNATURE_LENGTH, 'the signer must return r‖s, 64 bytes', { field: 'revocationList.rootSignature', offset: toBeSigned.length });
+  }
+  return ok(signature.value.slice());
 }
 
 /** The runs, in order, as one array; concat takes them a bounded number at a time (a call's arguments are). */
@@ -301,17 +350,19 @@ function insertionPoint(records: readonly CertificateRecord[], certificateNumber
 }
 
 /** The A2s parsed (errors name their input position) and sorted by index, and the A4 parsed. */
-function parseSigned(contents: BundleContents): Result<{ rootKeys: RootKeyRecord[]; list: RevocationList }> {
+/** The A2s and the A4 parsed; an unsigned A4 with a zero signature in its place, and its to-be-signed bytes. */
+function parseSigned(contents: BundleContents): Result<{ rootKeys: RootKeyRecord[]; list: RevocationList; a4ToBeSigned?: Uint8Array }> {
   const rootKeys: RootKeyRecord[] = [];
   for (const [i, input] of contents.rootKeys.entries()) {
     const r = parseInput<RootKeyRecord>(input, rootKeyRecord);
     if (!r.ok) return { ok: false, error: rebase(r.error, 0, `rootKeys[${i}]`) };
     rootKeys.push(r.value);
   }
-  const list = parseInput(contents.revocationList, revocationList);
+  const given = contents.revocationList;
+  const list = parseInput(isUnsigned(given) ? { ...given.unsigned, rootSignature: ZERO_SIGNATURE } : given, revocationList);
   if (!list.ok) return { ok: false, error: rebase(list.error, 0, 'revocationList') };
   rootKeys.sort((a, b) => a.rootKeyIndex - b.rootKeyIndex);
-  return { ok: true, value: { rootKeys, list: list.value } };
+  return { ok: true, value: { rootKeys, list: list.value, a4ToBeSigned: isUnsigned(given) ? revocationList.toBeSigned(list.value) : undefined } };
 }
 
 /** Each A3 parsed (errors name its input position; those known from the predecessor are taken as decoded), sorted by number, each with its bytes. */

@@ -10,6 +10,7 @@ import { bundleLayout, decodeBundle, digestBody, type Bundle, type DigestedRange
 import { applyDelta, decodeDelta, makeDelta } from './bundleDelta';
 import { a2, a3, a4, assembleBundle, at, delta12, exampleTrust, unix, v1, V1_PUBLISHED, v2, V2_PUBLISHED, vector, type RawBundle } from './testBundles';
 import { buildBundle, type BundleContents } from './buildBundle';
+import { revocationList } from './revocationList';
 import { keyPair, expectError, hex, rootKeys } from './testSupport';
 import { smCryptoSign, smCryptoVerify } from '../../test/support/smCryptoSm2';
 import { checkDecodedBundle, verifyBundle, type BundleVerificationInput } from './verifyBundle';
@@ -342,6 +343,35 @@ describe('buildBundle', () => {
     const other = keyPair(hex('0c7f4b6a7e34e5bd6fbbd9bf48d1e57bdb3e2b0c1d5ef5e0a8d2b5c6f1f2e3d4'));
     const wrongKey = await buildBundle(contents(), signer(other).sign);
     expectError(wrongKey, 'SIGNATURE_INVALID', 'manifest.rootSignature', 58);
+  });
+
+  it('signs an unsigned A4 with the manifest’s signer, first or while it hashes a successor, and refuses what a client would', async () => {
+    const { rootSignature: _, ...unsigned } = unwrap(revocationList.decode(a4(rootKeys, 1, 2, P0 + 60, P0 + WEEK)));
+    const first = unwrap(await buildBundle(contents(), signer().sign));
+    const successorOf = (sign: (m: Uint8Array) => Promise<Result<Uint8Array>>, previous?: Bundle) =>
+      buildBundle(
+        contents({
+          manifest: { rootKeyIndex: 1, clearingCenterId: 1, version: 2, publicationTime: P0 + 60, expires: P0 + WEEK },
+          revocationList: { unsigned },
+          ...(previous ? { certificates: { removed: [7], added: [] }, previous, previousVerified: true } : { certificates: [a3({ root: rootKeys, rootKeyIndex: 1, certificateNumber: 3 })] }),
+        }),
+        sign,
+      );
+    for (const previous of [first, undefined]) {
+      const { calls, sign } = signer();
+      const built = unwrap(await successorOf(sign, previous));
+      // The A4's bytes first, then the manifest's; the A4 in the bundle verifies under the root key.
+      expect(calls.map((m) => m.length)).toEqual([revocationList.toBeSigned(unsigned).length, 58]);
+      expect(built.revocationList).toMatchObject({ ...unsigned, rootSignature: expect.any(Uint8Array) });
+      expect(verifyBundle({ bundle: built.bytes, trustedRoots: [{ rootKeyIndex: 1, publicKey: rootKeys.publicKey }], now: at(P0 + 60) }).ok).toBe(true);
+      const failing = await successorOf(async () => err('HSM_DEVICE_ERROR', 'token removed'), previous);
+      expect(failing.ok || failing.error.code).toBe('HSM_DEVICE_ERROR');
+      const short = await successorOf(async () => ok(new Uint8Array(63)), previous);
+      expect(short.ok || { code: short.error.code, field: short.error.field }).toEqual({ code: 'SIGNATURE_LENGTH', field: 'revocationList.rootSignature' });
+      const other = keyPair(hex('0c7f4b6a7e34e5bd6fbbd9bf48d1e57bdb3e2b0c1d5ef5e0a8d2b5c6f1f2e3d4'));
+      const wrongKey = await successorOf(signer(other).sign, previous);
+      expect(wrongKey.ok || wrongKey.error).toMatchObject({ code: 'SIGNATURE_INVALID', field: expect.stringMatching(/^(a4|revocationList)/) });
+    }
   });
 });
 

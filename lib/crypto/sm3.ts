@@ -9,6 +9,15 @@ export function sm3(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
+/** SM3 over parts given one at a time (a caller that awaits between them). */
+export function sm3Hasher(): { update(part: Uint8Array): void; digest(): Uint8Array } {
+  const h = createHash('sm3');
+  return {
+    update: (part) => void h.update(part),
+    digest: () => new Uint8Array(h.digest()),
+  };
+}
+
 // @types/node lists only its alias 'binary', which node:crypto normalises on a slower path.
 const LATIN1 = 'latin1' as BinaryToTextEncoding;
 

@@ -24,6 +24,7 @@ import {
   type CertificateChanges,
   type RevocationEntry,
   type RevocationList,
+  type RevocationListFields,
   type TrustedRoot,
 } from '../codec';
 import { reusedKeyVerifiers } from '../crypto/reusedKeys';
@@ -101,11 +102,11 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     const held = await heldRevocationList(tx, latest, previous);
     const heldList = held?.list;
     const reusable = heldList && reusableList(heldList, signer.index, contents.revoked, publicationTime, policy);
-    const list = reusable ? heldList : await signRevocationList(ca, signer, (heldList?.sequenceNumber ?? 0) + 1, contents.revoked, publicationTime, policy);
-    const listBytes = reusable ? held!.bytes : revocationList.encode(list);
+    // A new A4 is signed by the builder, with the manifest's key, while it hashes the body.
+    const list = reusable ? heldList : newRevocationList(signer, (heldList?.sequenceNumber ?? 0) + 1, contents.revoked, publicationTime, policy);
 
     if (latest && previous && reusable && latest.signingRootIndex === signer.index && latest.expiresAt.getTime() - now.getTime() > policy.leadSeconds * 1000) {
-      if (sameContents(previous, contents, listBytes)) {
+      if (sameContents(previous, contents, held!.bytes)) {
         return { outcome: { unchanged: true as const, version: latest.version }, rotationPending: false, published: previous };
       }
     }
@@ -122,7 +123,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         },
         rootKeys: contents.rootKeys.map((k) => k.a2),
         certificates: contents.certificates,
-        revocationList: listBytes,
+        revocationList: reusable ? held!.bytes : { unsigned: list },
         previous,
         previousVerified: previous !== undefined,
         // Verify before publishing, as a client holding the predecessor will: the builder's one check
@@ -152,7 +153,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         expires: new Date(built.value.manifest.expires * 1000),
       },
       time: now,
-    }, { writesAlongside: bundleRows(built.value, reason, now, changesFrom, reusable ? undefined : list) });
+    }, { writesAlongside: bundleRows(built.value, reason, now, changesFrom, reusable ? undefined : built.value.revocationList) });
     return { outcome: { version }, rotationPending, published: built.value };
   }, {}, PUBLICATION_TIMEOUT_MS);
   // Only a committed version becomes the next publication's predecessor, and the readers' hot version.
@@ -298,17 +299,8 @@ function reusableList(held: RevocationList, signerIndex: number, entries: readon
   });
 }
 
-async function signRevocationList(
-  ca: CaServices,
-  signer: ListedRootKey,
-  sequenceNumber: number,
-  entries: readonly RevocationEntry[],
-  publicationTime: number,
-  policy: PublicationPolicy,
-): Promise<RevocationList> {
-  const fields = { rootKeyIndex: signer.index, sequenceNumber, thisUpdate: publicationTime, nextUpdate: publicationTime + policy.lifetimeSeconds, entries };
-  const signature = unwrap(await ca.keys.sign({ id: signer.hsmKeyId }, revocationList.toBeSigned(fields)));
-  return { ...fields, rootSignature: signature };
+function newRevocationList(signer: ListedRootKey, sequenceNumber: number, entries: readonly RevocationEntry[], publicationTime: number, policy: PublicationPolicy): RevocationListFields {
+  return { rootKeyIndex: signer.index, sequenceNumber, thisUpdate: publicationTime, nextUpdate: publicationTime + policy.lifetimeSeconds, entries };
 }
 
 /**
