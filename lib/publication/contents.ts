@@ -43,6 +43,8 @@ export interface Predecessor {
   readonly changesFrom: bigint;
   /** When its contents were read (bundle.published_at). */
   readonly listedAt: Date;
+  /** The certificate rows changed since it (changedRowsColumn, read in the statement that read its row). */
+  readonly changed: readonly CertificateRow[];
 }
 
 /** A certificate row as listing it needs, with its issuer's code. */
@@ -69,18 +71,15 @@ const certificateRowsQuery = (where: Prisma.Sql) => Prisma.sql`
 
 const certificateRows = (tx: Tx, where: Prisma.Sql): Promise<CertificateRow[]> => tx.$queryRaw<CertificateRow[]>(certificateRowsQuery(where));
 
-/** The rows a predecessor's lists change by: written at or above its snapshot's xmin, or expired since it was listed. */
-const changedSince = (changesFrom: Prisma.Sql, listedAt: Prisma.Sql, at: Date) => Prisma.sql`c.change_xid >= ${changesFrom} OR (c.expires_at > ${listedAt} AND c.expires_at <= ${at})`;
-
 /**
- * The rows changed since the version whose row `bundle` names (its changes_from and published_at),
- * as one JSON text value: a column of the statement that reads that row (publication's first
- * read), so the changes take no round trip of their own and are read at that statement's snapshot.
+ * The rows a version's lists change by — written at or above its snapshot's xmin, or expired since
+ * it was listed — for the version whose bundle row the caller's statement names `b`, as one JSON
+ * text value: a column of the statement that reads that row (publication's first read), so the
+ * changes take no round trip of their own and are read at that statement's snapshot.
  */
-export function changedRowsColumn(bundle: string, at: Date): Prisma.Sql {
-  const b = Prisma.raw(bundle);
-  return Prisma.sql`(SELECT coalesce(json_agg(r ORDER BY r.number), '[]'::json)::text FROM (${certificateRowsQuery(changedSince(Prisma.sql`${b}.changes_from`, Prisma.sql`${b}.published_at`, at))}) AS r)`;
-}
+export const changedRowsColumn = (at: Date): Prisma.Sql =>
+  Prisma.sql`(SELECT coalesce(json_agg(r ORDER BY r.number), '[]'::json)::text
+     FROM (${certificateRowsQuery(Prisma.sql`c.change_xid >= b.changes_from OR (c.expires_at > b.published_at AND c.expires_at <= ${at})`)}) AS r)`;
 
 /** The rows of `changedRowsColumn`, as certificateRows gives them. */
 export function changedRows(text: string): CertificateRow[] {
@@ -120,29 +119,22 @@ export const ROOT_KEY_ROWS = Prisma.sql`(SELECT coalesce(json_agg(json_build_obj
   'publicKey', encode(public_key, 'hex'), 'a2Record', encode(a2_record, 'hex'), 'state', state::text, 'changeXid', change_xid::text) ORDER BY index), '[]'::json)::text FROM root_key)`;
 
 export function rootKeyRows(text: string): RootKeyRow[] {
-  const hex = fromHex;
   return (JSON.parse(text) as { id: number; index: number; hsmKeyId: string; publicKey: string; a2Record: string; state: string; changeXid: string }[]).map((k) => ({
     ...k,
-    hsmKeyId: hex(k.hsmKeyId),
-    publicKey: hex(k.publicKey),
-    a2Record: hex(k.a2Record),
+    hsmKeyId: fromHex(k.hsmKeyId),
+    publicKey: fromHex(k.publicKey),
+    a2Record: fromHex(k.a2Record),
     changeXid: BigInt(k.changeXid),
   }));
 }
 
-/** What the caller's statement read already, at one snapshot: the root_key rows (ROOT_KEY_ROWS), and perhaps the changes since `since` (changedRowsColumn). */
-export interface FirstRead {
-  readonly rootKeys: readonly RootKeyRow[];
-  readonly changes?: { readonly changesFrom: bigint; readonly rows: readonly CertificateRow[] };
-}
-
-export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor, read?: FirstRead): Promise<Result<PublicationContents>> {
-  const keys = listedKeys(read?.rootKeys ?? (await readRootKeyRows(tx)), at);
+/** `keyRows`: the root_key rows when the caller read them (ROOT_KEY_ROWS); read here otherwise. */
+export async function readContents(tx: Tx, ca: CaServices, at: Date, since?: Predecessor, keyRows?: readonly RootKeyRow[]): Promise<Result<PublicationContents>> {
+  const keys = listedKeys(keyRows ?? (await readRootKeyRows(tx)), at);
   if (!keys.ok) return keys;
   const { rootKeys, byId, listedIds } = keys.value;
   if (since && keys.value.lastChange < since.changesFrom && at >= since.listedAt && sameRootKeys(since.bundle, rootKeys)) {
-    const changes = read?.changes?.changesFrom === since.changesFrom ? read.changes.rows : await certificateRows(tx, changedSince(Prisma.sql`${since.changesFrom}`, Prisma.sql`${since.listedAt}`, at));
-    return listChanges(ca, tx, at, since, keys.value, changes);
+    return listChanges(tx, ca, at, since, keys.value);
   }
   // One statement, one snapshot: read apart, a revocation committing in between would list a
   // certificate both as valid and as revoked (§12.2 check 7), as the two-process test showed.
@@ -206,14 +198,14 @@ function sameRootKeys(previous: Bundle, rootKeys: readonly ListedRootKey[]): boo
  * applying a row's current state is idempotent, so a row written by a transaction the predecessor
  * did see (its id above that xmin) is applied again harmlessly.
  */
-async function listChanges(ca: CaServices, tx: Tx, at: Date, since: Predecessor, keys: ListedKeys, rows: readonly CertificateRow[]): Promise<Result<PublicationContents>> {
+async function listChanges(tx: Tx, ca: CaServices, at: Date, since: Predecessor, keys: ListedKeys): Promise<Result<PublicationContents>> {
   const previous = since.bundle;
   const layout = bundleLayout(previous.manifest);
   const removed: number[] = [];
   const added: Uint8Array[] = [];
   const signedNow: number[] = [];
   const revoked = new Map(previous.revocationList.entries.map((e) => [e.certificateNumber, e]));
-  for (const c of rows) {
+  for (const c of since.changed) {
     const number = Number(c.number);
     revoked.delete(number);
     const live = c.expiresAt > at;

@@ -32,7 +32,7 @@ import { sm2, type Sm2PublicKey } from '../crypto/sm2';
 import type { Tx } from '../db/client';
 import { Prisma } from '../db/generated/client';
 import { err, unwrap, type Result } from '../errors';
-import { changedRows, changedRowsColumn, readContents, ROOT_KEY_ROWS, rootKeyRows, type FirstRead, type ListedRootKey, type PublicationContents } from './contents';
+import { changedRows, changedRowsColumn, readContents, ROOT_KEY_ROWS, rootKeyRows, type CertificateRow, type ListedRootKey, type PublicationContents, type RootKeyRow } from './contents';
 import { a3NumbersOf, rememberStoredBundle, storedBundle } from './reads';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
@@ -89,11 +89,11 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PUBLICATION_LOCK})`;
     const now = ca.now();
     const publicationTime = Math.floor(now.getTime() / 1000);
-    const { latest, changesFrom, read } = await latestVersion(tx, now);
+    const { latest, changesFrom, rootKeys } = await latestVersion(tx, now);
     // Stored versions were verified before they were stored, and read back only as those very bytes.
     const previous = latest ? await predecessor(tx, ca, latest) : undefined;
-    const since = previous && latest?.changesFrom != null ? { bundle: previous, changesFrom: latest.changesFrom, listedAt: latest.publishedAt } : undefined;
-    const contents = unwrap(await readContents(tx, ca, now, since, read));
+    const since = previous && latest?.changed ? { bundle: previous, changesFrom: latest.changed.since, listedAt: latest.publishedAt, changed: latest.changed.rows } : undefined;
+    const contents = unwrap(await readContents(tx, ca, now, since, rootKeys));
     const trusted = trustedRoots(previous, contents.rootKeys);
     const signers = contents.rootKeys.filter((k) => k.state === 'ACTIVE');
     const signer = chooseSigner(signers, trusted);
@@ -173,7 +173,8 @@ interface LatestVersion {
   readonly expiresAt: Date;
   readonly a4Sequence: number;
   readonly signingRootIndex: number;
-  readonly changesFrom: bigint | null;
+  /** Its changes_from and the certificate rows changed since; none for versions published before changes_from was kept. */
+  readonly changed: { readonly since: bigint; readonly rows: readonly CertificateRow[] } | null;
 }
 
 /**
@@ -182,7 +183,7 @@ interface LatestVersion {
  * (after the lock, so a version committed by the lock's last holder is seen). Every transaction
  * below X had ended before that snapshot: whatever it misses was written at or above X.
  */
-async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion | null; changesFrom: bigint; read: FirstRead }> {
+async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion | null; changesFrom: bigint; rootKeys: RootKeyRow[] }> {
   const [row] = await tx.$queryRaw<
     {
       xmin: string;
@@ -198,12 +199,11 @@ async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion 
       changes: string | null;
     }[]
   >`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${ROOT_KEY_ROWS} AS root_keys, b.version, b.manifest, b.body_sm3, b.published_at, b.expires_at, b.a4_sequence, b.signing_root_index,
-           b.changes_from::text AS changes_from, CASE WHEN b.changes_from IS NOT NULL THEN ${changedRowsColumn('b', at)} END AS changes
+           b.changes_from::text AS changes_from, CASE WHEN b.changes_from IS NOT NULL THEN ${changedRowsColumn(at)} END AS changes
       FROM (SELECT max(version) AS version FROM bundle) AS last LEFT JOIN bundle AS b USING (version)`;
   const changesFrom = BigInt(row.xmin);
   const rootKeys = rootKeyRows(row.root_keys);
-  if (row.version === null) return { latest: null, changesFrom, read: { rootKeys } };
-  const latestChangesFrom = row.changes_from === null ? null : BigInt(row.changes_from);
+  if (row.version === null) return { latest: null, changesFrom, rootKeys };
   return {
     latest: {
       version: row.version,
@@ -213,10 +213,10 @@ async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion 
       expiresAt: row.expires_at,
       a4Sequence: row.a4_sequence,
       signingRootIndex: row.signing_root_index,
-      changesFrom: latestChangesFrom,
+      changed: row.changes_from === null || row.changes === null ? null : { since: BigInt(row.changes_from), rows: changedRows(row.changes) },
     },
     changesFrom,
-    read: { rootKeys, changes: latestChangesFrom === null || row.changes === null ? undefined : { changesFrom: latestChangesFrom, rows: changedRows(row.changes) } },
+    rootKeys,
   };
 }
 
