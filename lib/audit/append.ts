@@ -26,8 +26,9 @@ export interface AuditEventInput {
 export interface AppendOptions {
   /**
    * The change itself, as data-modifying CTEs (`name AS (INSERT …)`, comma-separated; not named
-   * event, leaf or nodes), written in the event's statement: change and event in one round trip, for a change whose rows are known
-   * only at the end (a publication's bundle). They see the event's snapshot, not its rows.
+   * event, leaf or nodes), written in the event's statement: change and event in one round trip,
+   * for a change whose rows are known only at the end (a publication's bundle). They see the
+   * event's snapshot, not its rows.
    */
   readonly writesAlongside?: Prisma.Sql;
 }

@@ -349,8 +349,10 @@ function insertionPoint(records: readonly CertificateRecord[], certificateNumber
   return low;
 }
 
-/** The A2s parsed (errors name their input position) and sorted by index, and the A4 parsed. */
-/** The A2s and the A4 parsed; an unsigned A4 with a zero signature in its place, and its to-be-signed bytes. */
+/**
+ * The A2s parsed (errors name their input position) and sorted by index, and the A4 parsed; an
+ * unsigned A4 with a zero signature in its place, and its to-be-signed bytes.
+ */
 function parseSigned(contents: BundleContents): Result<{ rootKeys: RootKeyRecord[]; list: RevocationList; a4ToBeSigned?: Uint8Array }> {
   const rootKeys: RootKeyRecord[] = [];
   for (const [i, input] of contents.rootKeys.entries()) {

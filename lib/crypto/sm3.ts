@@ -4,9 +4,9 @@ import { createHash, hash, type BinaryToTextEncoding } from 'node:crypto';
 export function sm3(...parts: Uint8Array[]): Uint8Array {
   // One-shot hash() skips the Hash object: about a third less per call for short inputs.
   if (parts.length === 1) return digest('sm3', parts[0]);
-  const h = createHash('sm3');
+  const h = sm3Hasher();
   for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** SM3 over parts given one at a time (a caller that awaits between them). */
