@@ -5,7 +5,7 @@ import { ENGINES, useTestDatabase } from '../../test/support/databases';
 import { openDatabase } from '../db/client';
 import { Prisma } from '../db/generated/client';
 import { TqException } from '../errors';
-import { appendAuditEvent, GENESIS_HASH, verifyStoredChain, type AuditEventInput } from '.';
+import { anticipatedHead, appendAuditEvent, GENESIS_HASH, verifyStoredChain, type AuditEventInput } from '.';
 
 const run = promisify(execFile);
 
@@ -140,5 +140,41 @@ describe('concurrent appends on postgresql', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 70 }, (_, i) => BigInt(i + 1)));
     const verified = await verifyStoredChain(t.db.prisma);
     expect(verified.ok && verified.value.events).toBe(70);
+  });
+
+  it('waits for an append holding the head it read ahead, then follows that append, not the head it read', async () => {
+    const other = await openDatabase({ url: t.url, migrate: false });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    try {
+      // Another connection's append, stopped between taking the head's lock and writing its event.
+      const first = other.prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT id FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+        locked();
+        await gate;
+        return appendAuditEvent(tx, { ...event('holder'), actor: 'system' });
+      });
+      await holding;
+      const ahead = t.db.prisma.$transaction(async (tx) => {
+        const head = anticipatedHead();
+        const [row] = await tx.$queryRaw<{ head: string | null }[]>`SELECT ${head.column} AS head`;
+        return appendAuditEvent(tx, { ...event('waiter'), actor: 'system' }, { anticipated: head.read(row.head) });
+      });
+      // Released only once the waiter's statement waits on the head's lock.
+      for (let waiting = 0; waiting === 0; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        [{ waiting }] = await other.prisma.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      }
+      release();
+      const [holder, waiter] = await Promise.all([first, ahead]);
+      expect(waiter.seq).toBe(holder.seq + 1n);
+    } finally {
+      release();
+      await other.close();
+    }
+    const verified = await verifyStoredChain(t.db.prisma);
+    expect(verified.ok).toBe(true);
   });
 });

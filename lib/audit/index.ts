@@ -3,4 +3,4 @@ export { CHAIN_VERSION, GENESIS_HASH, SYSTEM_ACTOR, chainAndLeafHash, encodeEven
 export { canonicalJson, isSurelyCanonicalAsciiJson, isSurelyCanonicalJson, normalizeJson, type CanonicalJson } from './canonicalJson';
 export { verifyChain, verifyStoredChain, type StoredEvent, type VerifiedChain, type ChainAnchor } from './verify';
 export { CompactRange, emptyRoot, leafHash, nodeHash, SM3_TREE, type CompactRangeState, type TreeHash } from './tree';
-export { firstWrongNode, storedTree, StoredNodes, unpackTree } from './treeStore';
+export { anticipatedHead, firstWrongNode, storedTree, StoredNodes, unpackTree, type ChainHead } from './treeStore';

@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, useTestDatabase } from '../../test/support/databases';
 import { TqException, unwrap } from '../errors';
 import { consistencyProof, inclusionProof, leafHashSource, verifyInclusion, type SubtreeHashSource } from '../log/merkle';
-import { appendAuditEvent, encodeEvent, eventHash, normalizeJson, type AuditEventInput } from '.';
+import { anticipatedHead, appendAuditEvent, encodeEvent, eventHash, normalizeJson, verifyStoredChain, type AuditEventInput } from '.';
 import { CompactRange, leafHash, SM3_TREE } from './tree';
 import { NODE_STRIDE, storedTree, unpackTree } from './treeStore';
-import type { PrismaClient } from '../db/client';
+import type { PrismaClient, Tx } from '../db/client';
+import { Prisma } from '../db/generated/client';
 
 const event = (objectId: string): AuditEventInput => ({ actor: 'system', action: 'test.tree', objectType: 'thing', objectId, details: { objectId }, time: new Date('2026-12-01T08:00:00.000Z') });
 
@@ -27,6 +28,19 @@ describe.each(ENGINES)('the Merkle tree beside the chain head on %s', (engine) =
   const t = useTestDatabase(engine);
   const append = (e: AuditEventInput) => t.db.prisma.$transaction((tx) => appendAuditEvent(tx, e));
   const head = () => t.db.prisma.auditChainHead.findUniqueOrThrow({ where: { id: 1 } });
+  /** The head as a transaction's first statement reads it, unlocked. */
+  const readAhead = async (tx: Tx | PrismaClient) => {
+    const ahead = anticipatedHead();
+    const [row] = await tx.$queryRaw<{ head: string | null }[]>`SELECT ${ahead.column} AS head`;
+    return ahead.read(row.head);
+  };
+  const marker = (name: string) => Prisma.sql`marker AS (INSERT INTO counter (name, value, updated_at) VALUES (${name}, 1, now()))`;
+  /** An append given the head its transaction read first, with a change alongside; `stale`: another append came between. */
+  async function appendAhead(e: AuditEventInput, stale = false) {
+    const early = stale ? await readAhead(t.db.prisma) : undefined;
+    if (stale) await append({ ...e, objectId: `${e.objectId}-between` });
+    return t.db.prisma.$transaction(async (tx) => appendAuditEvent(tx, e, { anticipated: early ?? (await readAhead(tx)), writesAlongside: marker(e.objectId) }));
+  }
   const sql = (text: string) => t.db.prisma.$executeRawUnsafe(text);
   /** As the table's owner may: with its append-only triggers off. */
   async function asOwner(table: string, change: () => Promise<unknown>) {
@@ -72,13 +86,31 @@ describe.each(ENGINES)('the Merkle tree beside the chain head on %s', (engine) =
     await t.db.prisma.$executeRaw`UPDATE audit_chain_head SET tree_hashes = ${intact} WHERE id = 1`;
   });
 
+  it('follows the head its transaction read first, or the head read again, locked, when another append came between; the change alongside once', async () => {
+    const before = await head();
+    const fresh = await appendAhead(event('ahead'));
+    expect(fresh.seq).toBe(before.seq + 1n);
+    const late = await appendAhead(event('late'), true);
+    expect(late.seq).toBe(before.seq + 3n);
+    const rows = await t.db.prisma.auditEvent.findMany({ where: { seq: { gt: before.seq } }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => r.objectId)).toEqual(['ahead', 'late-between', 'late']);
+    expect(await t.db.prisma.counter.findMany({ where: { name: { in: ['ahead', 'late'] } }, orderBy: { name: 'asc' }, select: { name: true } })).toEqual([{ name: 'ahead' }, { name: 'late' }]);
+    expect((await verifyStoredChain(t.db.prisma)).ok).toBe(true);
+    const h = await head();
+    const { tree } = await recomputed(t.db.prisma);
+    expect(unpackTree(h.treeSize, h.treeHashes).state()).toEqual(tree.state());
+  });
+
   describe('stored subtrees', () => {
     // Past 256 leaves: nodes at heights 4 and 8; sizes around both strides and between them.
     const SIZES = [1, 2, 15, 16, 17, 31, 255, 256, 257, 300];
     let leaves: Uint8Array[];
     beforeAll(async () => {
-      const size = Number((await head()).seq);
-      for (let i = size; i < 300; i++) await append(event(`n${i}`));
+      // Appends of all three kinds (locked, ahead, ahead but late), so that each completes subtrees.
+      for (let size = Number((await head()).seq); size < 300; size = Number((await head()).seq)) {
+        if (size % 3 === 0 || size === 299) await append(event(`n${size}`));
+        else await appendAhead(event(`n${size}`), size % 3 === 2);
+      }
       leaves = (await recomputed(t.db.prisma)).leaves.slice(0, 300);
     }, 120_000);
 

@@ -9,12 +9,20 @@ import { normalizeJson } from './canonicalJson';
 import { encodeEvent } from './chain';
 import { CompactRange, leafHash, nodeHash, SM3_TREE } from './tree';
 
-/** The head row as `appendAuditEvent` reads it (locked); tree_hex null: the range it last wrote. */
-interface LockedHead {
+/** The head row as `appendAuditEvent` reads it; tree_hex null: the range it last wrote. */
+interface HeadRow {
   readonly seq: bigint;
   readonly hash: Uint8Array;
   readonly tree_size: bigint;
   readonly tree_hex: string | null;
+}
+
+/** The chain head and the tree over every event up to it, with the range's stored bytes. */
+export interface ChainHead {
+  readonly seq: bigint;
+  readonly hash: Uint8Array;
+  readonly tree: CompactRange;
+  readonly stored: Uint8Array;
 }
 
 const HASH = 32;
@@ -46,18 +54,43 @@ interface StoredRange {
 let lastWritten: StoredRange = { size: -1n, packed: new Uint8Array(0), sha256: '' };
 
 /** The locked chain head and the tree over every event up to it, with the range's stored bytes. */
-export async function lockedHead(tx: Tx): Promise<{ seq: bigint; hash: Uint8Array; tree: CompactRange; stored: Uint8Array } | undefined> {
+export async function lockedHead(tx: Tx): Promise<ChainHead | undefined> {
   const known = lastWritten;
   // Literals, not parameters (a bigint and hex digits this process made): a statement without
   // parameters goes to PostgreSQL by the simple protocol, one message instead of five.
   const same = Prisma.raw(`tree_size = ${known.size} AND encode(sha256(tree_hashes), 'hex') = '${known.sha256}'`);
-  const [head] = await tx.$queryRaw<LockedHead[]>`
+  const [head] = await tx.$queryRaw<HeadRow[]>`
     SELECT seq, hash, tree_size, CASE WHEN ${same} THEN NULL ELSE encode(tree_hashes, 'hex') END AS tree_hex
     FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
   if (!head) return undefined;
-  // Hex text, not bytea: PGlite's adapter parses bytea a byte at a time, then Prisma base64s it twice.
-  const stored = head.tree_hex === null ? known.packed : Buffer.from(head.tree_hex, 'hex');
+  const stored = storedRange(head, known);
   return { seq: head.seq, hash: head.hash, stored, tree: await treeState(tx, head.seq, unpackTree(head.tree_size, stored)) };
+}
+
+// Hex text, not bytea: PGlite's adapter parses bytea a byte at a time, then Prisma base64s it twice.
+const storedRange = (head: HeadRow, known: StoredRange): Uint8Array => (head.tree_hex === null ? known.packed : Buffer.from(head.tree_hex, 'hex'));
+
+/**
+ * The head as a column of another statement (text), read unlocked in a transaction's first
+ * statement, and `read` to take it back: so that the transaction's append, given the head it
+ * expects (`appendAuditEvent`'s `anticipated`), needs no statement of its own to read it.
+ * Parameters, not literals: the statement it joins is prepared once. `read` answers none when
+ * there is no head row or its tree lags the chain (the locked read catches the tree up).
+ */
+export function anticipatedHead(): { readonly column: Prisma.Sql; readonly read: (column: string | null) => ChainHead | undefined } {
+  const known = lastWritten;
+  const column = Prisma.sql`(SELECT json_build_object('seq', seq::text, 'hash', encode(hash, 'hex'), 'treeSize', tree_size::text,
+      'treeHex', CASE WHEN tree_size = ${known.size} AND encode(sha256(tree_hashes), 'hex') = ${known.sha256} THEN NULL ELSE encode(tree_hashes, 'hex') END)::text
+    FROM audit_chain_head WHERE id = 1)`;
+  const read = (text: string | null): ChainHead | undefined => {
+    if (text === null) return undefined;
+    const row = JSON.parse(text) as { seq: string; hash: string; treeSize: string; treeHex: string | null };
+    const head: HeadRow = { seq: BigInt(row.seq), hash: Buffer.from(row.hash, 'hex'), tree_size: BigInt(row.treeSize), tree_hex: row.treeHex };
+    if (head.tree_size !== head.seq) return undefined;
+    const stored = storedRange(head, known);
+    return { seq: head.seq, hash: head.hash, stored, tree: unpackTree(head.tree_size, stored) };
+  };
+  return { column, read };
 }
 
 /**
