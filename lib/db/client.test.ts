@@ -83,6 +83,36 @@ describe('the embedded PGlite database', () => {
   });
 });
 
+describe('migrations that convert what is stored', () => {
+  it('bundle_a3_runs: turns each version’s certificate numbers into runs of consecutive numbers, the same numbers', async () => {
+    // The migrations up to the one before, a version stored by reference with gaps, then the rest.
+    const RUNS = '20261202092137_bundle_a3_runs';
+    const before = await mkdtemp(join(scratch, 'migrations-'));
+    await cp(MIGRATIONS_DIR, before, { recursive: true });
+    await rm(join(before, RUNS), { recursive: true });
+    const pglite = new PGlite();
+    try {
+      await applyMigrations(pgliteMigrationAdapter(pglite), { dir: before });
+      const listed = [1, 2, 3, 7, 9, 10, 0xfffffffe, 0xffffffff];
+      const hex = (n: number) => n.toString(16).padStart(8, '0');
+      const manifest = `a5${'00'.repeat(121)}`;
+      await pglite.exec(`
+        INSERT INTO revocation_list (sequence, bytes, root_key_index, this_update, next_update, entry_count, created_at) VALUES (1, '\\xa4${'00'.repeat(79)}', 1, now(), now(), 0, now());
+        INSERT INTO bundle (version, manifest, a2_records, a3_numbers, size, body_sm3, published_at, expires_at, a2_count, a3_count, a4_sequence, signing_root_index, reason)
+        VALUES (1, '\\x${manifest}', '\\x${'00'.repeat(109)}', '\\x${listed.map(hex).join('')}', ${122 + 109 + 184 * listed.length + 80}, '\\x${'00'.repeat(32)}', now(), now() + interval '1 day', 1, ${listed.length}, 1, 1, 'operator'),
+               (2, '\\x${manifest}', '\\x${'00'.repeat(109)}', '\\x', ${122 + 109 + 80}, '\\x${'00'.repeat(32)}', now(), now() + interval '1 day', 1, 0, 1, 1, 'operator');`);
+      expect(await applyMigrations(pgliteMigrationAdapter(pglite), { dir: MIGRATIONS_DIR })).toEqual([RUNS]);
+      const rows = await pglite.query<{ version: number; runs: string }>(`SELECT version, encode(a3_runs, 'hex') AS runs FROM bundle ORDER BY version`);
+      expect(rows.rows).toEqual([
+        { version: 1, runs: [[1, 3], [7, 1], [9, 2], [0xfffffffe, 2]].map(([first, length]) => hex(first) + hex(length)).join('') },
+        { version: 2, runs: '' },
+      ]);
+    } finally {
+      await pglite.close();
+    }
+  });
+});
+
 describe('a PostgreSQL 15 database', () => {
   const pgc = useTestCluster();
 

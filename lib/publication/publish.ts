@@ -11,7 +11,7 @@
  * failed build rolls back and the next publication gets the same number. A signature made for a
  * rolled-back version never left the process.
  */
-import { appendAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit';
+import { anticipatedHead, appendAuditEvent, SYSTEM_ACTOR, type AuditActor, type ChainHead } from '../audit';
 import { concat, equal, samePublicBytes, toHex } from '../bytes';
 import { refuseWith, transact, type CaServices, type Operator } from '../ca';
 import {
@@ -33,7 +33,7 @@ import type { Tx } from '../db/client';
 import { Prisma } from '../db/generated/client';
 import { err, unwrap, type Result } from '../errors';
 import { changedRows, changedRowsColumn, readContents, ROOT_KEY_ROWS, rootKeyRows, type CertificateRow, type ListedRootKey, type PublicationContents, type RootKeyRow } from './contents';
-import { a3NumbersOf, rememberStoredBundle, storedBundle } from './reads';
+import { a3RunsOf, rememberStoredBundle, storedBundle } from './reads';
 import { DEFAULT_PUBLICATION_POLICY, type PublicationPolicy, type PublicationReason } from './policy';
 
 /**
@@ -89,7 +89,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PUBLICATION_LOCK})`;
     const now = ca.now();
     const publicationTime = Math.floor(now.getTime() / 1000);
-    const { latest, changesFrom, rootKeys } = await latestVersion(tx, now);
+    const { latest, changesFrom, rootKeys, auditHead } = await latestVersion(tx, now);
     // Stored versions were verified before they were stored, and read back only as those very bytes.
     const previous = latest ? await predecessor(tx, ca, latest) : undefined;
     const since = previous && latest?.changed ? { bundle: previous, changesFrom: latest.changed.since, listedAt: latest.publishedAt, changed: latest.changed.rows } : undefined;
@@ -153,7 +153,7 @@ async function publishOnce(ca: CaServices, reason: PublicationReason, options: P
         expires: new Date(built.value.manifest.expires * 1000),
       },
       time: now,
-    }, { writesAlongside: bundleRows(built.value, reason, now, changesFrom, reusable ? undefined : built.value.revocationList) });
+    }, { anticipated: auditHead, writesAlongside: bundleRows(built.value, reason, now, changesFrom, reusable ? undefined : built.value.revocationList) });
     return { outcome: { version }, rotationPending, published: built.value };
   }, {}, PUBLICATION_TIMEOUT_MS);
   // Only a committed version becomes the next publication's predecessor, and the readers' hot version.
@@ -181,9 +181,11 @@ interface LatestVersion {
  * The latest version's row, X (the xmin of the snapshot this statement reads at), the root_key
  * rows and the certificate rows changed since that version, in one round trip, at one snapshot
  * (after the lock, so a version committed by the lock's last holder is seen). Every transaction
- * below X had ended before that snapshot: whatever it misses was written at or above X.
+ * below X had ended before that snapshot: whatever it misses was written at or above X. And the
+ * audit chain's head, unlocked, for the publication's event to follow without reading it again.
  */
-async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion | null; changesFrom: bigint; rootKeys: RootKeyRow[] }> {
+async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion | null; changesFrom: bigint; rootKeys: RootKeyRow[]; auditHead: ChainHead | undefined }> {
+  const head = anticipatedHead();
   const [row] = await tx.$queryRaw<
     {
       xmin: string;
@@ -197,13 +199,15 @@ async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion 
       signing_root_index: number;
       changes_from: string | null;
       changes: string | null;
+      audit_head: string | null;
     }[]
-  >`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${ROOT_KEY_ROWS} AS root_keys, b.version, b.manifest, b.body_sm3, b.published_at, b.expires_at, b.a4_sequence, b.signing_root_index,
+  >`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${ROOT_KEY_ROWS} AS root_keys, ${head.column} AS audit_head, b.version, b.manifest, b.body_sm3, b.published_at, b.expires_at, b.a4_sequence, b.signing_root_index,
            b.changes_from::text AS changes_from, CASE WHEN b.changes_from IS NOT NULL THEN ${changedRowsColumn(at)} END AS changes
       FROM (SELECT max(version) AS version FROM bundle) AS last LEFT JOIN bundle AS b USING (version)`;
   const changesFrom = BigInt(row.xmin);
   const rootKeys = rootKeyRows(row.root_keys);
-  if (row.version === null) return { latest: null, changesFrom, rootKeys };
+  const auditHead = head.read(row.audit_head);
+  if (row.version === null) return { latest: null, changesFrom, rootKeys, auditHead };
   return {
     latest: {
       version: row.version,
@@ -217,6 +221,7 @@ async function latestVersion(tx: Tx, at: Date): Promise<{ latest: LatestVersion 
     },
     changesFrom,
     rootKeys,
+    auditHead,
   };
 }
 
@@ -316,7 +321,7 @@ function bundleRows(bundle: Bundle, reason: PublicationReason, now: Date, change
   const m = bundle.manifest;
   const { bytes } = bundle;
   const layout = bundleLayout(m);
-  const a3Numbers = a3NumbersOf(bundle);
+  const a3Runs = a3RunsOf(bundle);
   const list = newList
     ? Prisma.sql`a4 AS (
         INSERT INTO revocation_list (sequence, bytes, root_key_index, this_update, next_update, entry_count, created_at)
@@ -325,7 +330,7 @@ function bundleRows(bundle: Bundle, reason: PublicationReason, now: Date, change
     : Prisma.empty;
   return Prisma.sql`${list}
     version_row AS (
-      INSERT INTO bundle (version, manifest, a2_records, a3_numbers, size, body_sm3, published_at, expires_at, a2_count, a3_count, a4_sequence, signing_root_index, reason, changes_from)
-      VALUES (${m.version}, ${bytes.slice(0, MANIFEST_RECORD_LENGTH)}, ${bytes.slice(MANIFEST_RECORD_LENGTH, layout.a3(0))}, ${a3Numbers}, ${bytes.length},
+      INSERT INTO bundle (version, manifest, a2_records, a3_runs, size, body_sm3, published_at, expires_at, a2_count, a3_count, a4_sequence, signing_root_index, reason, changes_from)
+      VALUES (${m.version}, ${bytes.slice(0, MANIFEST_RECORD_LENGTH)}, ${bytes.slice(MANIFEST_RECORD_LENGTH, layout.a3(0))}, ${a3Runs}, ${bytes.length},
               ${m.bodyDigest}, ${now}, ${new Date(m.expires * 1000)}, ${m.a2Count}, ${m.a3Count}, ${m.revocationSequenceNumber}, ${m.rootKeyIndex}, ${reason}, ${changesFrom}))`;
 }

@@ -1,5 +1,5 @@
 /**
- * A version is stored as references (its A2s, its certificates' numbers, its A4's sequence) and
+ * A version is stored as references (its A2s, its certificates' numbers as runs, its A4's sequence) and
  * reassembled on read, on the software token and PGlite: read back with the readers' cache emptied
  * it is the bytes built at publication, byte for byte; a referenced part changed or missing (by
  * SQL as the owner, past the triggers) is BUNDLE_STORAGE_CORRUPT, never other bytes; a version
@@ -33,6 +33,17 @@ async function published(reason: Parameters<typeof publish>[1]): Promise<void> {
 async function readAfresh(version: number): Promise<Result<Uint8Array>> {
   forgetStoredBundles(ca.prisma);
   return bundleByVersion(ca, version);
+}
+
+/** Ascending numbers as the runs a version stores: first ‖ length, 4 bytes big-endian each, in hex. */
+function runsOf(ascending: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const n of ascending) {
+    const last = runs.at(-1);
+    if (last && last[0] + last[1] === n) last[1]++;
+    else runs.push([n, 1]);
+  }
+  return runs.map(([first, length]) => first.toString(16).padStart(8, '0') + length.toString(16).padStart(8, '0')).join('');
 }
 
 const code = (r: Result<unknown>) => (r.ok ? 'ok' : r.error.code);
@@ -77,8 +88,9 @@ describe('bundles stored by reference', () => {
       expect(equal(bytes, built.get(v)!), `version ${v}`).toBe(true);
     }
     const stored = await ca.prisma.publishedBundle.findMany({ orderBy: { version: 'asc' } });
-    // No copy of the bytes: the numbers, 4 bytes each, and the size.
-    expect(stored.map((b) => [b.bytes, b.a3Numbers?.length, b.size])).toEqual(stored.map((b) => [null, 4 * b.a3Count, built.get(b.version)!.length]));
+    // No copy of the bytes: the numbers as runs (first, length), and the size.
+    const runsListed = (bundle: Uint8Array) => runsOf(unwrap(decodeBundle(bundle)).certificates.map((c) => c.certificateNumber));
+    expect(stored.map((b) => [b.bytes, b.a3Runs && Buffer.from(b.a3Runs).toString('hex'), b.size])).toEqual(stored.map((b) => [null, runsListed(built.get(b.version)!), built.get(b.version)!.length]));
     expect((await listBundles(ca)).map((b) => b.size)).toEqual(stored.map((b) => built.get(b.version)!.length));
     const latest = unwrap(decodeBundle(built.get(versions.at(-1)!)!));
     forgetStoredBundles(ca.prisma);
@@ -110,20 +122,27 @@ describe('bundles stored by reference', () => {
     });
     expect(equal(unwrap(await readAfresh(version)), built.get(version)!)).toBe(true);
     // Another certificate listed (the revoked one, which still has its A3 record): the SM3 disagrees.
-    const original = Buffer.from(row.a3Numbers!).toString('hex');
-    const other = Buffer.from(numbers[0]!.toString(16).padStart(8, '0') + original.slice(8), 'hex').toString('hex');
-    await tampered('bundle', 'bundle_immutable', `UPDATE bundle SET a3_numbers = '\\x${other}' WHERE version = ${version}`, `UPDATE bundle SET a3_numbers = '\\x${original}' WHERE version = ${version}`, async () => {
+    const original = Buffer.from(row.a3Runs!).toString('hex');
+    const other = numbers[0]!.toString(16).padStart(8, '0') + original.slice(8);
+    await tampered('bundle', 'bundle_immutable', `UPDATE bundle SET a3_runs = '\\x${other}' WHERE version = ${version}`, `UPDATE bundle SET a3_runs = '\\x${original}' WHERE version = ${version}`, async () => {
       expect(code(await readAfresh(version))).toBe('BUNDLE_STORAGE_CORRUPT');
     });
+    // Runs that overlap, or a run of none: refused before any certificate is read.
+    for (const runs of [original + original, original.slice(0, 8) + '00000000']) {
+      await tampered('bundle', 'bundle_immutable', `UPDATE bundle SET a3_runs = '\\x${runs}' WHERE version = ${version}`, `UPDATE bundle SET a3_runs = '\\x${original}' WHERE version = ${version}`, async () => {
+        const read = await readAfresh(version);
+        expect(read.ok ? null : [read.error.code, read.error.message]).toEqual(['BUNDLE_STORAGE_CORRUPT', `stored bundle ${version} does not reassemble: its certificate numbers are not runs, ascending and apart`]);
+      });
+    }
   });
 
   it('reads a version stored with its bytes, as published before references, and checks those too', async () => {
     const version = 3;
     const bytes = Buffer.from(built.get(version)!).toString('hex');
     const row = await ca.prisma.publishedBundle.findUniqueOrThrow({ where: { version } });
-    const numbersHex = Buffer.from(row.a3Numbers!).toString('hex');
+    const runsHex = Buffer.from(row.a3Runs!).toString('hex');
     const flipped = bytes.slice(0, -2) + (parseInt(bytes.slice(-2), 16) ^ 1).toString(16).padStart(2, '0');
-    await tampered('bundle', 'bundle_immutable', `UPDATE bundle SET bytes = '\\x${bytes}', a3_numbers = NULL WHERE version = ${version}`, `UPDATE bundle SET bytes = NULL, a3_numbers = '\\x${numbersHex}' WHERE version = ${version}`, async () => {
+    await tampered('bundle', 'bundle_immutable', `UPDATE bundle SET bytes = '\\x${bytes}', a3_runs = NULL WHERE version = ${version}`, `UPDATE bundle SET bytes = NULL, a3_runs = '\\x${runsHex}' WHERE version = ${version}`, async () => {
       expect(equal(unwrap(await readAfresh(version)), built.get(version)!)).toBe(true);
       await sql(`UPDATE bundle SET bytes = '\\x${flipped}' WHERE version = ${version}`);
       expect(code(await readAfresh(version))).toBe('BUNDLE_STORAGE_CORRUPT');
@@ -132,7 +151,7 @@ describe('bundles stored by reference', () => {
 
   it('keeps the stored parts immutable: the new columns, and the certificates a version refers to', async () => {
     const refused = [
-      sql(`UPDATE bundle SET a3_numbers = a3_numbers WHERE version = 1`),
+      sql(`UPDATE bundle SET a3_runs = a3_runs WHERE version = 1`),
       sql(`UPDATE bundle SET a2_records = a2_records WHERE version = 1`),
       sql(`UPDATE bundle SET size = size + 1 WHERE version = 1`),
       sql(`DELETE FROM certificate WHERE number = ${numbers[1]}`),
